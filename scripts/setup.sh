@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and the demo need.
+# Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config
+  # libraries the server and the instrument link against
+  libboost1.81-dev libboost-json1.81-dev libssl-dev libxgboost-dev libabsl-dev
+  libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # the xgboost command-line tool (XGBoost's CMake config and the model recipe use it)
+  xgboost
+  # clients for end-to-end tests, the demo and the benchmark scripts
+  curl python3 python3-websockets python3-requests wrk nginx-light
+  # the article's reference servers in peers/
+  python3-flask
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# nginx-light starts a system service on install; our benchmarks start their own instance.
+if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
+  "${sudo_cmd[@]}" systemctl stop nginx || true
+fi
+echo "setup: done"

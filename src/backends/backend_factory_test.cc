@@ -1,0 +1,60 @@
+#include "backends/backend_factory.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace predictwire::backends {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(BackendFactoryTest, ParsesModelFlags) {
+  auto flag = ParseModelFlag("slow=sleep:50ms");
+  ASSERT_TRUE(flag.ok());
+  EXPECT_EQ(flag->name, "slow");
+  EXPECT_EQ(flag->spec, "sleep:50ms");
+  for (const char* bad : {"noequals", "=sleep:1ms", "name="}) {
+    EXPECT_THAT(ParseModelFlag(bad).status().message(), HasSubstr("NAME=SPEC")) << bad;
+  }
+}
+
+TEST(BackendFactoryTest, BuildsSimulatedBackends) {
+  auto sleep = CreateBackend("sleep:50ms");
+  ASSERT_TRUE(sleep.ok()) << sleep.status();
+  EXPECT_EQ((*sleep)->info().platform, "sleep");
+  EXPECT_EQ((*sleep)->info().execution, ExecutionKind::kMayBlock);
+
+  auto instant = CreateBackend("sleep:0");
+  ASSERT_TRUE(instant.ok()) << instant.status();
+  EXPECT_EQ((*instant)->info().execution, ExecutionKind::kCompute);
+
+  auto busy = CreateBackend("busy:1.5ms,instances=3");
+  ASSERT_TRUE(busy.ok()) << busy.status();
+  EXPECT_EQ((*busy)->info().platform, "busy");
+  EXPECT_EQ((*busy)->info().instances, 3);
+}
+
+TEST(BackendFactoryTest, RejectsBadSpecs) {
+  struct Case {
+    const char* spec;
+    const char* message;
+  } cases[] = {
+      {"sleep", "no KIND:"},
+      {"gpu:1ms", "unknown model kind 'gpu'"},
+      {"sleep:fast", "not a duration"},
+      {"sleep:50", "not a duration"},
+      {"sleep:-1ms", "not a duration"},
+      {"busy:1ms,instances=0", "instances=N"},
+      {"busy:1ms,threads=2", "instances=N"},
+      {"xgboost:", "needs a model file path"},
+      {"xgboost:/nonexistent/model.json", "cannot load XGBoost model"},
+  };
+  for (const Case& c : cases) {
+    auto backend = CreateBackend(c.spec);
+    ASSERT_FALSE(backend.ok()) << c.spec;
+    EXPECT_THAT(backend.status().message(), HasSubstr(c.message)) << c.spec;
+  }
+}
+
+}  // namespace
+}  // namespace predictwire::backends

@@ -1,0 +1,92 @@
+#include "codec/predict_json.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace predictwire::codec {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(PredictJsonTest, ParsesOneRowOfFeatures) {
+  auto request = ParsePredictRequest(R"({"features": [1, 2.5, -3e2]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->model, "");
+  EXPECT_EQ(request->id, "");
+  EXPECT_THAT(request->input.shape, ElementsAre(1, 3));
+  EXPECT_THAT(request->input.values, ElementsAre(1.0f, 2.5f, -300.0f));
+}
+
+TEST(PredictJsonTest, ParsesInstancesModelAndId) {
+  auto request = ParsePredictRequest(
+      R"({"id": "req-1", "model": "sleep50", "instances": [[1, 2], [3, 4], [5, 6]]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->model, "sleep50");
+  EXPECT_EQ(request->id, "\"req-1\"");
+  EXPECT_THAT(request->input.shape, ElementsAre(3, 2));
+  EXPECT_THAT(request->input.values, ElementsAre(1, 2, 3, 4, 5, 6));
+}
+
+TEST(PredictJsonTest, NumericIdIsKeptAsWritten) {
+  auto request = ParsePredictRequest(R"({"id": 42, "features": [1]})");
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->id, "42");
+}
+
+TEST(PredictJsonTest, RejectsBadInputWithUsefulMessages) {
+  struct Case {
+    const char* body;
+    const char* message;
+  } cases[] = {
+      {"", "empty"},
+      {"{\"features\": [1, 2", "malformed JSON"},
+      {"[1, 2]", "expected a JSON object"},
+      {"{}", "no input"},
+      {R"({"features": []})", "\"features\" is empty"},
+      {R"({"features": "1,2"})", "must be an array"},
+      {R"({"features": [1, "2"]})", "features[1] must be a number, got a string"},
+      {R"({"features": [1, true]})", "features[1] must be a number, got a boolean"},
+      {R"({"features": [1, null]})", "features[1] must be a number, got null"},
+      {R"({"features": [[1, 2]]})", "instances"},
+      {R"({"features": [1e39]})", "outside the float32 range"},
+      {R"({"instances": [[1, 2], [3]]})", "instances[1] has 1 values but instances[0] has 2"},
+      {R"({"instances": [1, 2]})", "instances[0] must be an array"},
+      {R"({"instances": []})", "\"instances\" is empty"},
+      {R"({"instances": [[]]})", "instances[0] is empty"},
+      {R"({"features": [1], "instances": [[1]]})", "not both"},
+      {R"({"model": 3, "features": [1]})", "\"model\" must be a string"},
+      {R"({"id": {"a": 1}, "features": [1]})", "\"id\" must be a string or a number"},
+  };
+  for (const Case& c : cases) {
+    auto request = ParsePredictRequest(c.body);
+    ASSERT_FALSE(request.ok()) << c.body;
+    EXPECT_EQ(request.status().code(), absl::StatusCode::kInvalidArgument) << c.body;
+    EXPECT_THAT(request.status().message(), HasSubstr(c.message)) << c.body;
+  }
+}
+
+TEST(PredictJsonTest, ExtractsIdFromRequestsThatFailLater) {
+  EXPECT_EQ(ExtractRequestId(R"({"id": "x", "features": "bad"})"), "\"x\"");
+  EXPECT_EQ(ExtractRequestId(R"({"id": 7})"), "7");
+  EXPECT_EQ(ExtractRequestId("not json"), "");
+}
+
+TEST(PredictJsonTest, WritesResponseAndError) {
+  InferResponse response;
+  response.output = Tensor{{2}, {0.5f, 1.25f}};
+  response.timing = ServerTiming{12, 345};
+  std::string out;
+  AppendPredictResponse("\"a\"", "m\"x", response, &out);
+  EXPECT_EQ(out, R"({"id":"a","model":"m\"x","predictions":[0.5,1.25],)"
+                 R"("timing":{"queue_us":12,"compute_us":345}})");
+  out.clear();
+  AppendPredictResponse("", "m", response, &out);
+  EXPECT_EQ(out.rfind(R"({"model":"m",)", 0), 0u);
+  out.clear();
+  AppendErrorJson("3", "bad \"thing\"", &out);
+  EXPECT_EQ(out, R"({"id":3,"error":"bad \"thing\""})");
+}
+
+}  // namespace
+}  // namespace predictwire::codec

@@ -1,0 +1,248 @@
+#include "codec/v2_json.h"
+
+#include <fmt/format.h>
+
+#include "codec/json_reader.h"
+#include "codec/json_writer.h"
+#include "core/status.h"
+
+namespace predictwire::codec {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kNumericDatatypes[] = {"BOOL",   "UINT8", "UINT16", "UINT32",
+                                                  "UINT64", "INT8",  "INT16",  "INT32",
+                                                  "INT64",  "FP16",  "FP32",   "FP64"};
+
+bool IsNumericDatatype(std::string_view datatype) {
+  for (std::string_view known : kNumericDatatypes) {
+    if (datatype == known) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<std::string_view> RequiredString(const json::object& object, std::string_view key,
+                                                std::string_view where) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr) {
+    return absl::InvalidArgumentError(fmt::format("{} has no \"{}\"", where, key));
+  }
+  if (!value->is_string()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}.{} must be a string, got {}", where, key, JsonKindName(*value)));
+  }
+  return std::string_view(value->get_string());
+}
+
+// BOOL data arrives as JSON booleans; everything else numeric as numbers.
+absl::Status AppendBooleans(const json::value& value, std::string& where, std::vector<float>* out) {
+  if (value.is_bool()) {
+    out->push_back(value.get_bool() ? 1.0f : 0.0f);
+    return absl::OkStatus();
+  }
+  if (!value.is_array()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} must be a boolean, got {}", where, JsonKindName(value)));
+  }
+  const size_t where_length = where.size();
+  const json::array& array = value.get_array();
+  for (size_t i = 0; i < array.size(); ++i) {
+    fmt::format_to(std::back_inserter(where), "[{}]", i);
+    if (absl::Status status = AppendBooleans(array[i], where, out); !status.ok()) return status;
+    where.resize(where_length);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<V2Input> ParseInput(const json::value& value, size_t index) {
+  const std::string where = fmt::format("inputs[{}]", index);
+  if (!value.is_object()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} must be an object, got {}", where, JsonKindName(value)));
+  }
+  const json::object& object = value.get_object();
+  V2Input input;
+  absl::StatusOr<std::string_view> name = RequiredString(object, "name", where);
+  if (!name.ok()) return name.status();
+  input.name = std::string(*name);
+  absl::StatusOr<std::string_view> datatype = RequiredString(object, "datatype", where);
+  if (!datatype.ok()) return datatype.status();
+  input.datatype = std::string(*datatype);
+  if (input.datatype == "BYTES") {
+    return absl::InvalidArgumentError(fmt::format(
+        "{} ('{}') has datatype BYTES; the models served take numbers", where, input.name));
+  }
+  if (!IsNumericDatatype(input.datatype)) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}.datatype '{}' is not a v2 datatype", where, input.datatype));
+  }
+
+  const json::value* shape = object.if_contains("shape");
+  if (shape == nullptr || !shape->is_array()) {
+    return absl::InvalidArgumentError(fmt::format("{} needs \"shape\": [dimensions]", where));
+  }
+  for (const json::value& dimension : shape->get_array()) {
+    if (!dimension.is_int64() && !dimension.is_uint64()) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}.shape must hold non-negative integers", where));
+    }
+    const int64_t size =
+        dimension.is_int64() ? dimension.get_int64() : static_cast<int64_t>(dimension.get_uint64());
+    if (size < 0) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}.shape must hold non-negative integers", where));
+    }
+    input.tensor.shape.push_back(size);
+  }
+  absl::StatusOr<uint64_t> expected = ElementCount(input.tensor.shape);
+  if (!expected.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}.shape: {}", where, MessageOf(expected.status())));
+  }
+
+  const json::value* data = object.if_contains("data");
+  if (data == nullptr) {
+    return absl::InvalidArgumentError(fmt::format("{} ('{}') has no \"data\"", where, input.name));
+  }
+  std::string data_where = fmt::format("{}.data", where);
+  input.tensor.values.reserve(std::min<uint64_t>(*expected, 1 << 24));
+  absl::Status status = input.datatype == "BOOL"
+                            ? AppendBooleans(*data, data_where, &input.tensor.values)
+                            : AppendNestedNumbers(*data, data_where, &input.tensor.values);
+  if (!status.ok()) return status;
+  if (input.tensor.values.size() != *expected) {
+    return absl::InvalidArgumentError(fmt::format("{} ('{}') has {} values but its shape holds {}",
+                                                  where, input.name, input.tensor.values.size(),
+                                                  *expected));
+  }
+  return input;
+}
+
+void AppendTensorSpec(const TensorSpec& spec, std::string* out) {
+  out->append("{\"name\":");
+  AppendJsonString(spec.name, out);
+  out->append(",\"datatype\":");
+  AppendJsonString(spec.datatype, out);
+  out->append(",\"shape\":");
+  AppendJsonArray(spec.shape, out);
+  out->push_back('}');
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ElementCount(std::span<const int64_t> shape) {
+  uint64_t count = 1;
+  for (int64_t dimension : shape) {
+    if (dimension < 0) return absl::InvalidArgumentError("a dimension is negative");
+    if (dimension != 0 && count > UINT64_MAX / static_cast<uint64_t>(dimension)) {
+      return absl::InvalidArgumentError("the shape holds too many elements");
+    }
+    count *= static_cast<uint64_t>(dimension);
+  }
+  return count;
+}
+
+absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text) {
+  unsigned char stack[kJsonStackBytes];
+  json::monotonic_resource resource(stack, sizeof(stack));
+  json::value document;
+  absl::StatusOr<json::object*> object = ParseJsonObject(text, &resource, &document);
+  if (!object.ok()) return object.status();
+
+  V2InferRequest request;
+  if (const json::value* id = (*object)->if_contains("id")) {
+    if (!id->is_string()) {
+      return absl::InvalidArgumentError(
+          fmt::format("\"id\" must be a string, got {}", JsonKindName(*id)));
+    }
+    request.has_id = true;
+    request.id = std::string(id->get_string());
+  }
+  const json::value* inputs = (*object)->if_contains("inputs");
+  if (inputs == nullptr || !inputs->is_array() || inputs->get_array().empty()) {
+    return absl::InvalidArgumentError(
+        "expected \"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}, ...]");
+  }
+  const json::array& input_array = inputs->get_array();
+  for (size_t i = 0; i < input_array.size(); ++i) {
+    absl::StatusOr<V2Input> input = ParseInput(input_array[i], i);
+    if (!input.ok()) return input.status();
+    request.inputs.push_back(*std::move(input));
+  }
+  if (const json::value* outputs = (*object)->if_contains("outputs")) {
+    if (!outputs->is_array()) {
+      return absl::InvalidArgumentError("\"outputs\" must be an array of {\"name\": ...}");
+    }
+    const json::array& output_array = outputs->get_array();
+    for (size_t i = 0; i < output_array.size(); ++i) {
+      if (!output_array[i].is_object()) {
+        return absl::InvalidArgumentError(fmt::format("outputs[{}] must be an object", i));
+      }
+      absl::StatusOr<std::string_view> name =
+          RequiredString(output_array[i].get_object(), "name", fmt::format("outputs[{}]", i));
+      if (!name.ok()) return name.status();
+      request.requested_outputs.emplace_back(*name);
+    }
+  }
+  return request;
+}
+
+void AppendV2InferResponse(std::string_view model_name, std::string_view model_version,
+                           const V2InferRequest& request, const TensorSpec& output,
+                           const InferResponse& response, std::string* out) {
+  out->append("{\"model_name\":");
+  AppendJsonString(model_name, out);
+  out->append(",\"model_version\":");
+  AppendJsonString(model_version, out);
+  if (request.has_id) {
+    out->append(",\"id\":");
+    AppendJsonString(request.id, out);
+  }
+  out->append(",\"parameters\":{\"queue_us\":");
+  AppendJsonNumber(response.timing.queue_us, out);
+  out->append(",\"compute_us\":");
+  AppendJsonNumber(response.timing.compute_us, out);
+  out->append("},\"outputs\":[{\"name\":");
+  AppendJsonString(output.name, out);
+  out->append(",\"datatype\":\"FP32\",\"shape\":");
+  AppendJsonArray(response.output.shape, out);
+  out->append(",\"data\":");
+  AppendJsonArray(response.output.values, out);
+  out->append("}]}");
+}
+
+void AppendV2ModelMetadata(std::string_view model_name, std::span<const std::string> versions,
+                           const BackendInfo& info, std::string* out) {
+  out->append("{\"name\":");
+  AppendJsonString(model_name, out);
+  out->append(",\"versions\":[");
+  for (size_t i = 0; i < versions.size(); ++i) {
+    if (i != 0) out->push_back(',');
+    AppendJsonString(versions[i], out);
+  }
+  out->append("],\"platform\":");
+  AppendJsonString(info.platform, out);
+  out->append(",\"inputs\":[");
+  AppendTensorSpec(info.input, out);
+  out->append("],\"outputs\":[");
+  AppendTensorSpec(info.output, out);
+  out->append("]}");
+}
+
+void AppendV2ServerMetadata(std::string_view name, std::string_view version,
+                            std::span<const std::string_view> extensions, std::string* out) {
+  out->append("{\"name\":");
+  AppendJsonString(name, out);
+  out->append(",\"version\":");
+  AppendJsonString(version, out);
+  out->append(",\"extensions\":[");
+  for (size_t i = 0; i < extensions.size(); ++i) {
+    if (i != 0) out->push_back(',');
+    AppendJsonString(extensions[i], out);
+  }
+  out->append("]}");
+}
+
+}  // namespace predictwire::codec

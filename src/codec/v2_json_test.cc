@@ -1,0 +1,113 @@
+#include "codec/v2_json.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace predictwire::codec {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(V2JsonTest, ParsesFlatAndNestedData) {
+  auto request = ParseV2InferRequest(R"({
+    "id": "abc",
+    "inputs": [{"name": "input-0", "shape": [2, 3], "datatype": "FP64",
+                "data": [[1, 2, 3], [4, 5, 6.5]]}],
+    "outputs": [{"name": "predictions"}]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_TRUE(request->has_id);
+  EXPECT_EQ(request->id, "abc");
+  ASSERT_EQ(request->inputs.size(), 1u);
+  EXPECT_EQ(request->inputs[0].name, "input-0");
+  EXPECT_EQ(request->inputs[0].datatype, "FP64");
+  EXPECT_THAT(request->inputs[0].tensor.shape, ElementsAre(2, 3));
+  EXPECT_THAT(request->inputs[0].tensor.values, ElementsAre(1, 2, 3, 4, 5, 6.5));
+  EXPECT_THAT(request->requested_outputs, ElementsAre("predictions"));
+
+  auto flat = ParseV2InferRequest(
+      R"({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "INT32", "data": [7, 8]}]})");
+  ASSERT_TRUE(flat.ok()) << flat.status();
+  EXPECT_FALSE(flat->has_id);
+  EXPECT_THAT(flat->inputs[0].tensor.values, ElementsAre(7, 8));
+}
+
+TEST(V2JsonTest, BoolDataIsBooleans) {
+  auto request = ParseV2InferRequest(
+      R"({"inputs": [{"name": "b", "shape": [3], "datatype": "BOOL", "data": [true, false, true]}]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->inputs[0].tensor.values, ElementsAre(1, 0, 1));
+}
+
+TEST(V2JsonTest, RejectsBadRequests) {
+  struct Case {
+    const char* body;
+    const char* message;
+  } cases[] = {
+      {"{}", "expected \"inputs\""},
+      {R"({"inputs": []})", "expected \"inputs\""},
+      {R"({"inputs": [5]})", "inputs[0] must be an object"},
+      {R"({"inputs": [{"shape": [1], "datatype": "FP32", "data": [1]}]})", "has no \"name\""},
+      {R"({"inputs": [{"name": "x", "shape": [1], "data": [1]}]})", "has no \"datatype\""},
+      {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP99", "data": [1]}]})",
+       "not a v2 datatype"},
+      {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": ["a"]}]})", "BYTES"},
+      {R"({"inputs": [{"name": "x", "datatype": "FP32", "data": [1]}]})", "needs \"shape\""},
+      {R"({"inputs": [{"name": "x", "shape": [-1], "datatype": "FP32", "data": [1]}]})",
+       "non-negative"},
+      {R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP32", "data": [1]}]})",
+       "has 1 values but its shape holds 2"},
+      {R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP32", "data": [1, "a"]}]})",
+       "inputs[0].data[1] must be a number"},
+      {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32"}]})", "has no \"data\""},
+      {R"({"id": 5, "inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]}]})",
+       "\"id\" must be a string"},
+      {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]}],
+           "outputs": [{}]})",
+       "outputs[0] has no \"name\""},
+      {R"({"inputs": [{"name": "x", "shape": [4294967296, 4294967296, 4294967296],
+           "datatype": "FP32", "data": [1]}]})",
+       "too many elements"},
+  };
+  for (const Case& c : cases) {
+    auto request = ParseV2InferRequest(c.body);
+    ASSERT_FALSE(request.ok()) << c.body;
+    EXPECT_THAT(request.status().message(), HasSubstr(c.message)) << c.body;
+  }
+}
+
+TEST(V2JsonTest, WritesInferResponse) {
+  V2InferRequest request;
+  request.has_id = true;
+  request.id = "r\"1";
+  InferResponse response;
+  response.output = Tensor{{2}, {0.25f, 0.75f}};
+  response.timing = ServerTiming{3, 40};
+  std::string out;
+  AppendV2InferResponse("bc", "1", request, TensorSpec{"predictions", "FP32", {-1}}, response,
+                        &out);
+  EXPECT_EQ(out, R"({"model_name":"bc","model_version":"1","id":"r\"1",)"
+                 R"("parameters":{"queue_us":3,"compute_us":40},)"
+                 R"("outputs":[{"name":"predictions","datatype":"FP32","shape":[2],)"
+                 R"("data":[0.25,0.75]}]})");
+}
+
+TEST(V2JsonTest, WritesMetadata) {
+  BackendInfo info;
+  info.platform = "xgboost";
+  info.input = TensorSpec{"features", "FP32", {-1, 30}};
+  info.output = TensorSpec{"predictions", "FP32", {-1}};
+  std::string out;
+  const std::string versions[] = {"1"};
+  AppendV2ModelMetadata("bc", versions, info, &out);
+  EXPECT_EQ(out, R"({"name":"bc","versions":["1"],"platform":"xgboost",)"
+                 R"("inputs":[{"name":"features","datatype":"FP32","shape":[-1,30]}],)"
+                 R"("outputs":[{"name":"predictions","datatype":"FP32","shape":[-1]}]})");
+  out.clear();
+  const std::string_view extensions[] = {"a", "b"};
+  AppendV2ServerMetadata("predictwire", "0.1.0", extensions, &out);
+  EXPECT_EQ(out, R"({"name":"predictwire","version":"0.1.0","extensions":["a","b"]})");
+}
+
+}  // namespace
+}  // namespace predictwire::codec

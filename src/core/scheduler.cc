@@ -1,0 +1,190 @@
+#include "core/scheduler.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace predictwire {
+namespace {
+
+// Requests a kAuto model runs on workers before its compute estimate is trusted.
+constexpr uint32_t kWarmupSamples = 8;
+// Weight of a new sample in the compute estimate: 1/kEstimateSmoothing.
+constexpr int64_t kEstimateSmoothing = 8;
+// Worker threads each model starts with.
+constexpr size_t kInitialWorkers = 4;
+
+}  // namespace
+
+struct Scheduler::Lane {
+  explicit Lane(const Model& m) : model(m) {}
+
+  struct Job {
+    InferRequest request;
+    SteadyClock::time_point submitted;
+    Done done;
+  };
+
+  const Model& model;
+  const size_t max_workers = static_cast<size_t>(std::max(1, model.info().instances));
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Job> queue;             // guarded by mutex
+  bool stopping = false;             // guarded by mutex
+  size_t idle_workers = 0;           // guarded by mutex
+  std::vector<std::thread> workers;  // guarded by mutex; grows on demand up to max_workers
+
+  // Smoothed compute time per input row, in nanoseconds; updated after every run. Readers may
+  // see a slightly stale value, which only shifts one inline decision.
+  std::atomic<int64_t> ns_per_row{0};
+  std::atomic<uint32_t> samples{0};
+};
+
+Scheduler::Scheduler(const ModelRegistry& registry, const Options& options) : options_(options) {
+  lanes_.reserve(registry.models().size());
+  for (const auto& model : registry.models()) lanes_.push_back(std::make_unique<Lane>(*model));
+}
+
+absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(const ModelRegistry& registry,
+                                                             const Options& options) {
+  if (options.max_queued_per_model == 0) {
+    return absl::InvalidArgumentError("max_queued_per_model must be at least 1");
+  }
+  std::unique_ptr<Scheduler> scheduler(new Scheduler(registry, options));
+  for (auto& lane : scheduler->lanes_) {
+    // A few threads up front so the first burst does not wait for thread creation (~0.5 ms
+    // each here); more start on demand.
+    std::lock_guard lock(lane->mutex);
+    while (lane->workers.size() < std::min(lane->max_workers, kInitialWorkers)) {
+      lane->workers.emplace_back([lane = lane.get()] { WorkerLoop(*lane); });
+    }
+  }
+  return scheduler;
+}
+
+Scheduler::~Scheduler() { Shutdown(); }
+
+void Scheduler::Shutdown() {
+  for (auto& lane : lanes_) {
+    {
+      std::lock_guard lock(lane->mutex);
+      lane->stopping = true;
+    }
+    lane->wake.notify_all();
+  }
+  for (auto& lane : lanes_) {
+    std::vector<std::thread> workers;
+    {
+      std::lock_guard lock(lane->mutex);  // no worker is added once stopping is set
+      workers.swap(lane->workers);
+    }
+    for (std::thread& worker : workers) worker.join();
+  }
+}
+
+bool Scheduler::ShouldRunInline(const Lane& lane, int64_t rows) const {
+  if (lane.model.info().execution != ExecutionKind::kCompute) return false;
+  switch (options_.mode) {
+    case ExecutionMode::kInline:
+      return true;
+    case ExecutionMode::kWorker:
+      return false;
+    case ExecutionMode::kAuto:
+      break;
+  }
+  if (lane.samples.load(std::memory_order_relaxed) < kWarmupSamples) return false;
+  const int64_t expected_ns = lane.ns_per_row.load(std::memory_order_relaxed) * rows;
+  return expected_ns < options_.inline_threshold.count();
+}
+
+bool Scheduler::WouldRunInline(const Model& model) const {
+  return ShouldRunInline(*lanes_.at(model.index()), 1);
+}
+
+void Scheduler::Submit(const Model& model, InferRequest request, Done done) {
+  const SteadyClock::time_point submitted = SteadyClock::now();
+  if (absl::Status valid = model.ValidateInput(request.input); !valid.ok()) {
+    std::move(done)(std::move(valid));
+    return;
+  }
+  Lane& lane = *lanes_.at(model.index());
+  if (ShouldRunInline(lane, request.input.rows())) {
+    Run(lane, std::move(request), submitted, std::move(done));
+    return;
+  }
+  {
+    std::unique_lock lock(lane.mutex);
+    if (lane.stopping) {
+      lock.unlock();
+      std::move(done)(absl::UnavailableError("the server is shutting down"));
+      return;
+    }
+    if (lane.queue.size() >= options_.max_queued_per_model) {
+      const size_t queued = lane.queue.size();
+      lock.unlock();
+      std::move(done)(absl::ResourceExhaustedError(fmt::format(
+          "model '{}' already has {} requests waiting; try again later", model.name(), queued)));
+      return;
+    }
+    lane.queue.push_back(Lane::Job{std::move(request), submitted, std::move(done)});
+    // Threads start on demand, so a model allowed hundreds of concurrent runs costs nothing
+    // while idle; starting one costs tens of microseconds, once.
+    if (lane.idle_workers < lane.queue.size() && lane.workers.size() < lane.max_workers) {
+      lane.workers.emplace_back([&lane] { WorkerLoop(lane); });
+    }
+  }
+  lane.wake.notify_one();
+}
+
+void Scheduler::Run(Lane& lane, InferRequest request, SteadyClock::time_point submitted,
+                    Done done) {
+  const SteadyClock::time_point started = SteadyClock::now();
+  InferResponse response;
+  absl::Status status;
+  try {
+    status = lane.model.backend().Infer(request.input, &response.output);
+  } catch (const std::exception& e) {
+    status = absl::InternalError(fmt::format("model '{}' failed: {}", lane.model.name(), e.what()));
+  }
+  const SteadyClock::time_point finished = SteadyClock::now();
+
+  const int64_t rows = std::max<int64_t>(1, request.input.rows());
+  const int64_t sample = std::chrono::nanoseconds(finished - started).count() / rows;
+  const int64_t previous = lane.ns_per_row.load(std::memory_order_relaxed);
+  const uint32_t samples = lane.samples.load(std::memory_order_relaxed);
+  lane.ns_per_row.store(samples == 0 ? sample : previous + (sample - previous) / kEstimateSmoothing,
+                        std::memory_order_relaxed);
+  if (samples < kWarmupSamples) lane.samples.store(samples + 1, std::memory_order_relaxed);
+
+  if (!status.ok()) {
+    std::move(done)(std::move(status));
+    return;
+  }
+  response.timing.queue_us = MicrosecondsBetween(submitted, started);
+  response.timing.compute_us = MicrosecondsBetween(started, finished);
+  std::move(done)(std::move(response));
+}
+
+void Scheduler::WorkerLoop(Lane& lane) {
+  for (;;) {
+    Lane::Job job;
+    {
+      std::unique_lock lock(lane.mutex);
+      ++lane.idle_workers;
+      lane.wake.wait(lock, [&] { return lane.stopping || !lane.queue.empty(); });
+      --lane.idle_workers;
+      if (lane.queue.empty()) return;  // stopping, and everything queued has run
+      job = std::move(lane.queue.front());
+      lane.queue.pop_front();
+    }
+    Run(lane, std::move(job.request), job.submitted, std::move(job.done));
+  }
+}
+
+}  // namespace predictwire

@@ -1,0 +1,78 @@
+#ifndef PREDICTWIRE_CORE_SCHEDULER_H_
+#define PREDICTWIRE_CORE_SCHEDULER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "core/infer.h"
+#include "core/model_registry.h"
+
+namespace predictwire {
+
+// Where the scheduler runs a model.
+enum class ExecutionMode {
+  kAuto,    // per model: inline while its measured compute time is below the threshold
+  kInline,  // every kCompute model on the submitting thread (benchmarks compare against kAuto)
+  kWorker,  // every model on its worker threads
+};
+
+// Runs models for every transport. Each model has its own queue served by info().instances
+// worker threads, so a slow model never holds up IO threads or other models. A model that
+// computes in microseconds may instead run inline on the submitting (IO) thread, which saves two
+// thread wake-ups per request; in kAuto mode the scheduler measures each model's compute time
+// per row and decides per request (see DESIGN.md, "Data flow").
+class Scheduler {
+ public:
+  struct Options {
+    ExecutionMode mode = ExecutionMode::kAuto;
+    // kAuto runs a kCompute model inline when its expected compute time for the request is below
+    // this. A cross-core thread wake-up costs ~5-70 µs on the machines we measure, so below this
+    // handing the work to a worker costs more than the work.
+    std::chrono::nanoseconds inline_threshold = std::chrono::microseconds(30);
+    // Requests waiting per model beyond which Submit fails fast with ResourceExhausted.
+    size_t max_queued_per_model = 16384;
+  };
+
+  // Called exactly once per Submit with the response or an error status. Must not block.
+  using Done = absl::AnyInvocable<void(absl::StatusOr<InferResponse>) &&>;
+
+  // Starts the worker threads for every model in `registry`, which must outlive the scheduler.
+  static absl::StatusOr<std::unique_ptr<Scheduler>> Create(const ModelRegistry& registry,
+                                                           const Options& options);
+  ~Scheduler();  // Shutdown()
+
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Validates `request` against `model` (which must belong to the registry) and runs it.
+  // `done` runs on the calling thread before Submit returns when the request is rejected or run
+  // inline, and otherwise on one of the model's worker threads. Thread-safe.
+  void Submit(const Model& model, InferRequest request, Done done);
+
+  // Stops accepting requests (later Submits fail with Unavailable), finishes every request
+  // already queued, and joins the workers. Idempotent; call from any thread but a worker.
+  void Shutdown();
+
+  // Whether the next single-row request for `model` would run inline. For tests and metrics.
+  bool WouldRunInline(const Model& model) const;
+
+ private:
+  struct Lane;
+
+  Scheduler(const ModelRegistry& registry, const Options& options);
+  bool ShouldRunInline(const Lane& lane, int64_t rows) const;
+  static void Run(Lane& lane, InferRequest request, SteadyClock::time_point submitted, Done done);
+  static void WorkerLoop(Lane& lane);
+
+  const Options options_;
+  // One per model, indexed by Model::index(). The vector itself never changes after Create.
+  std::vector<std::unique_ptr<Lane>> lanes_;
+};
+
+}  // namespace predictwire
+
+#endif  // PREDICTWIRE_CORE_SCHEDULER_H_

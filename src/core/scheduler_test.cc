@@ -1,0 +1,292 @@
+#include "core/scheduler.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "core/test_backend.h"
+
+namespace predictwire {
+namespace {
+
+using testing::FunctionBackend;
+using ::testing::HasSubstr;
+using testing::RowRequest;
+
+// Collects completions; WaitFor blocks until `count` have arrived (no timing assumptions).
+class Completions {
+ public:
+  Scheduler::Done Callback(int tag) {
+    return [this, tag](absl::StatusOr<InferResponse> result) {
+      std::lock_guard lock(mutex_);
+      tags_.push_back(tag);
+      results_.push_back(std::move(result));
+      threads_.push_back(std::this_thread::get_id());
+      changed_.notify_all();
+    };
+  }
+  void WaitFor(size_t count) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return results_.size() >= count; });
+  }
+  std::vector<int> tags() {
+    std::lock_guard lock(mutex_);
+    return tags_;
+  }
+  absl::StatusOr<InferResponse> result(size_t i) {
+    std::lock_guard lock(mutex_);
+    return results_.at(i);
+  }
+  std::thread::id thread(size_t i) {
+    std::lock_guard lock(mutex_);
+    return threads_.at(i);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<int> tags_;
+  std::vector<absl::StatusOr<InferResponse>> results_;
+  std::vector<std::thread::id> threads_;
+};
+
+std::unique_ptr<ModelRegistry> OneModel(std::unique_ptr<Backend> backend) {
+  std::vector<ModelRegistry::Entry> entries;
+  entries.push_back({"model", std::move(backend)});
+  return *ModelRegistry::Create(std::move(entries), "");
+}
+
+std::unique_ptr<Scheduler> MakeScheduler(const ModelRegistry& registry,
+                                         ExecutionMode mode = ExecutionMode::kWorker) {
+  Scheduler::Options options;
+  options.mode = mode;
+  return *Scheduler::Create(registry, options);
+}
+
+TEST(SchedulerTest, ComputesAndReportsTiming) {
+  auto registry = OneModel(FunctionBackend::RowSum());
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  scheduler->Submit(registry->default_model(), RowRequest({1, 2, 3.5}), completions.Callback(0));
+  completions.WaitFor(1);
+  auto result = completions.result(0);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->output.values, ::testing::ElementsAre(6.5f));
+  EXPECT_NE(completions.thread(0), std::this_thread::get_id());
+}
+
+TEST(SchedulerTest, OneInstanceRunsRequestsInSubmissionOrder) {
+  auto registry = OneModel(FunctionBackend::RowSum(-1, ExecutionKind::kMayBlock, 1));
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  for (int i = 0; i < 50; ++i) {
+    scheduler->Submit(registry->default_model(), RowRequest({float(i)}), completions.Callback(i));
+  }
+  completions.WaitFor(50);
+  std::vector<int> expected(50);
+  for (int i = 0; i < 50; ++i) expected[i] = i;
+  EXPECT_EQ(completions.tags(), expected);
+}
+
+TEST(SchedulerTest, RunsUpToInstancesConcurrently) {
+  // Each call waits until four calls are inside the backend at once: the test can only finish
+  // if the scheduler really runs four at the same time.
+  constexpr int kInstances = 4;
+  std::mutex mutex;
+  std::condition_variable all_inside;
+  int inside = 0;
+  int most_inside = 0;
+  auto backend = std::make_unique<FunctionBackend>(
+      FunctionBackend::MakeInfo(-1, ExecutionKind::kMayBlock, kInstances),
+      [&](const Tensor& in, Tensor* out) {
+        std::unique_lock lock(mutex);
+        ++inside;
+        most_inside = std::max(most_inside, inside);
+        all_inside.notify_all();
+        all_inside.wait(lock, [&] { return most_inside >= kInstances; });
+        --inside;
+        out->shape = {1};
+        out->values = {0};
+        return absl::OkStatus();
+      });
+  auto registry = OneModel(std::move(backend));
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  for (int i = 0; i < kInstances * 3; ++i) {
+    scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(i));
+  }
+  completions.WaitFor(kInstances * 3);
+  EXPECT_EQ(most_inside, kInstances);
+}
+
+TEST(SchedulerTest, SlowModelDoesNotDelayAnotherModel) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::vector<ModelRegistry::Entry> entries;
+  entries.push_back({"slow", std::make_unique<FunctionBackend>(
+                                 FunctionBackend::MakeInfo(-1, ExecutionKind::kMayBlock, 1),
+                                 [released](const Tensor&, Tensor* out) {
+                                   released.wait();
+                                   out->shape = {1};
+                                   out->values = {0};
+                                   return absl::OkStatus();
+                                 })});
+  entries.push_back({"fast", FunctionBackend::RowSum()});
+  auto registry = *ModelRegistry::Create(std::move(entries), "");
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  scheduler->Submit(*registry->Find("slow"), RowRequest({1}), completions.Callback(0));
+  scheduler->Submit(*registry->Find("fast"), RowRequest({2}), completions.Callback(1));
+  completions.WaitFor(1);  // the fast model answers while the slow one is still blocked
+  EXPECT_EQ(completions.tags(), std::vector<int>{1});
+  release.set_value();
+  completions.WaitFor(2);
+}
+
+TEST(SchedulerTest, InlineModeRunsOnTheSubmittingThread) {
+  auto registry = OneModel(FunctionBackend::RowSum());
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kInline);
+  Completions completions;
+  scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(0));
+  ASSERT_EQ(completions.tags().size(), 1u);  // done before Submit returned
+  EXPECT_EQ(completions.thread(0), std::this_thread::get_id());
+}
+
+TEST(SchedulerTest, AutoModeMovesFastComputeModelsInlineAfterWarmUp) {
+  auto registry = OneModel(FunctionBackend::RowSum());
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kAuto);
+  EXPECT_FALSE(scheduler->WouldRunInline(registry->default_model()));
+  Completions completions;
+  for (int i = 0; i < 20; ++i) {
+    scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(i));
+    completions.WaitFor(i + 1);
+  }
+  EXPECT_TRUE(scheduler->WouldRunInline(registry->default_model()));
+  EXPECT_EQ(completions.thread(19), std::this_thread::get_id());
+}
+
+TEST(SchedulerTest, AutoModeNeverRunsBlockingModelsInline) {
+  auto registry = OneModel(FunctionBackend::RowSum(-1, ExecutionKind::kMayBlock));
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kAuto);
+  Completions completions;
+  for (int i = 0; i < 20; ++i) {
+    scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(i));
+  }
+  completions.WaitFor(20);
+  EXPECT_FALSE(scheduler->WouldRunInline(registry->default_model()));
+  for (int i = 0; i < 20; ++i) EXPECT_NE(completions.thread(i), std::this_thread::get_id());
+}
+
+TEST(SchedulerTest, AutoModeKeepsSlowComputeModelsOnWorkers) {
+  auto backend = std::make_unique<FunctionBackend>(
+      FunctionBackend::MakeInfo(-1, ExecutionKind::kCompute, 1), [](const Tensor&, Tensor* out) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        out->shape = {1};
+        out->values = {0};
+        return absl::OkStatus();
+      });
+  auto registry = OneModel(std::move(backend));
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kAuto);
+  Completions completions;
+  for (int i = 0; i < 12; ++i) {
+    scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(i));
+    completions.WaitFor(i + 1);
+  }
+  EXPECT_FALSE(scheduler->WouldRunInline(registry->default_model()));
+}
+
+TEST(SchedulerTest, InvalidInputFailsOnTheCallingThread) {
+  auto registry = OneModel(FunctionBackend::RowSum(3));
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  scheduler->Submit(registry->default_model(), RowRequest({1, 2}), completions.Callback(0));
+  ASSERT_EQ(completions.tags().size(), 1u);
+  EXPECT_EQ(completions.result(0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(completions.result(0).status().message(), HasSubstr("expects 3 features"));
+}
+
+TEST(SchedulerTest, BackendErrorsAndExceptionsBecomeStatuses) {
+  std::vector<ModelRegistry::Entry> entries;
+  entries.push_back(
+      {"fails", std::make_unique<FunctionBackend>(
+                    FunctionBackend::MakeInfo(-1, ExecutionKind::kCompute, 1),
+                    [](const Tensor&, Tensor*) { return absl::InternalError("model broke"); })});
+  entries.push_back({"throws", std::make_unique<FunctionBackend>(
+                                   FunctionBackend::MakeInfo(-1, ExecutionKind::kCompute, 1),
+                                   [](const Tensor&, Tensor*) -> absl::Status {
+                                     throw std::runtime_error("bad alloc, say");
+                                   })});
+  auto registry = *ModelRegistry::Create(std::move(entries), "");
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  scheduler->Submit(*registry->Find("fails"), RowRequest({1}), completions.Callback(0));
+  completions.WaitFor(1);
+  scheduler->Submit(*registry->Find("throws"), RowRequest({1}), completions.Callback(1));
+  completions.WaitFor(2);
+  EXPECT_THAT(completions.result(0).status().message(), HasSubstr("model broke"));
+  EXPECT_EQ(completions.result(1).status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(completions.result(1).status().message(), HasSubstr("bad alloc, say"));
+}
+
+TEST(SchedulerTest, FullQueueFailsFast) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> entered{false};
+  auto backend =
+      std::make_unique<FunctionBackend>(FunctionBackend::MakeInfo(-1, ExecutionKind::kMayBlock, 1),
+                                        [&, released](const Tensor&, Tensor* out) {
+                                          entered = true;
+                                          released.wait();
+                                          out->shape = {1};
+                                          out->values = {0};
+                                          return absl::OkStatus();
+                                        });
+  auto registry = OneModel(std::move(backend));
+  Scheduler::Options options;
+  options.max_queued_per_model = 2;
+  auto scheduler = *Scheduler::Create(*registry, options);
+  Completions completions;
+  scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(0));
+  while (!entered) std::this_thread::yield();  // the first request is running, not queued
+  scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(1));
+  scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(2));
+  scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(3));
+  ASSERT_EQ(completions.tags(), std::vector<int>{3});
+  EXPECT_EQ(completions.result(0).status().code(), absl::StatusCode::kResourceExhausted);
+  release.set_value();
+  completions.WaitFor(4);
+}
+
+TEST(SchedulerTest, ShutdownFinishesQueuedWorkThenRejects) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto backend =
+      std::make_unique<FunctionBackend>(FunctionBackend::MakeInfo(-1, ExecutionKind::kMayBlock, 1),
+                                        [released](const Tensor&, Tensor* out) {
+                                          released.wait();
+                                          out->shape = {1};
+                                          out->values = {7};
+                                          return absl::OkStatus();
+                                        });
+  auto registry = OneModel(std::move(backend));
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  for (int i = 0; i < 5; ++i) {
+    scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(i));
+  }
+  std::thread stopper([&] { scheduler->Shutdown(); });
+  release.set_value();
+  stopper.join();  // returns only after all five ran
+  ASSERT_EQ(completions.tags().size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(completions.result(i).ok());
+  scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(5));
+  EXPECT_EQ(completions.result(5).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace predictwire

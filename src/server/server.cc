@@ -1,0 +1,215 @@
+#include "server/server.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+#include <thread>
+
+#include "backends/backend_factory.h"
+#include "core/model_registry.h"
+#include "transport/common/io_pool.h"
+#include "transport/common/listener.h"
+#include "transport/common/rest_router.h"
+#include "transport/http1/http1_protocol.h"
+#include "transport/websocket/websocket_protocol.h"
+
+#ifndef PREDICTWIRE_VERSION
+#define PREDICTWIRE_VERSION "0.0.0"
+#endif
+
+namespace predictwire::server {
+
+namespace fs = std::filesystem;
+
+struct Server::Parts {
+  ServerOptions options;
+  std::unique_ptr<ModelRegistry> registry;
+  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<transport::IoPool> pool;
+  std::atomic<bool> ready{false};
+  std::unique_ptr<transport::RestRouter> router;
+  transport::http1::Http1Protocol::Options http1_options;
+  transport::websocket::WebSocketProtocol::Options websocket_options;
+  transport::http1::Http1Protocol::WebSocketFactory make_websocket;
+  std::unique_ptr<transport::Listener> http_listener;
+  bool started = false;
+  bool stopped = false;
+};
+
+absl::Status ParseHostPort(const std::string& address, std::string* host, uint16_t* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon + 1 == address.size()) {
+    return absl::InvalidArgumentError(
+        fmt::format("'{}' is not HOST:PORT (e.g. 127.0.0.1:8000, or port 0 for any)", address));
+  }
+  std::string host_part = address.substr(0, colon);
+  if (host_part.size() >= 2 && host_part.front() == '[' && host_part.back() == ']') {
+    host_part = host_part.substr(1, host_part.size() - 2);
+  }
+  const std::string port_part = address.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, error] =
+      std::from_chars(port_part.data(), port_part.data() + port_part.size(), value);
+  if (error != std::errc() || end != port_part.data() + port_part.size() || value > 65535) {
+    return absl::InvalidArgumentError(
+        fmt::format("'{}' in '{}' is not a port number (0-65535)", port_part, address));
+  }
+  *host = host_part.empty() ? "0.0.0.0" : host_part;
+  *port = static_cast<uint16_t>(value);
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Where models/breast_cancer.json is: --models-dir, else ./models, else next to the binary
+// (build/release/predictwire → ../../models), else an installed share/predictwire/models.
+absl::StatusOr<fs::path> FindModelsDir(const std::string& configured) {
+  std::vector<fs::path> candidates;
+  if (!configured.empty()) {
+    candidates.push_back(configured);
+  } else {
+    candidates.push_back(fs::current_path() / "models");
+    std::error_code error;
+    const fs::path executable = fs::read_symlink("/proc/self/exe", error);
+    if (!error) {
+      candidates.push_back(executable.parent_path() / "../../models");
+      candidates.push_back(executable.parent_path() / "../share/predictwire/models");
+    }
+  }
+  for (const fs::path& candidate : candidates) {
+    if (fs::exists(candidate / "breast_cancer.json")) return fs::weakly_canonical(candidate);
+  }
+  std::string tried;
+  for (const fs::path& candidate : candidates) tried += " " + candidate.string();
+  return absl::NotFoundError(fmt::format(
+      "cannot find the default model breast_cancer.json (looked in:{}); pass --models-dir or "
+      "--model NAME=SPEC",
+      tried));
+}
+
+absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions& options) {
+  std::vector<std::string> flags = options.models;
+  if (flags.empty()) {
+    absl::StatusOr<fs::path> dir = FindModelsDir(options.models_dir);
+    if (!dir.ok()) return dir.status();
+    flags.push_back("breast_cancer=xgboost:" + (*dir / "breast_cancer.json").string());
+    flags.push_back("sleep50=sleep:50ms");
+  }
+  std::vector<ModelRegistry::Entry> entries;
+  for (const std::string& flag : flags) {
+    absl::StatusOr<backends::ModelFlag> parsed = backends::ParseModelFlag(flag);
+    if (!parsed.ok()) return parsed.status();
+    absl::StatusOr<std::unique_ptr<Backend>> backend = backends::CreateBackend(parsed->spec);
+    if (!backend.ok()) {
+      return absl::Status(
+          backend.status().code(),
+          fmt::format("model '{}': {}", parsed->name, std::string(backend.status().message())));
+    }
+    entries.push_back({parsed->name, *std::move(backend)});
+  }
+  return entries;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
+  auto parts = std::make_unique<Parts>();
+  parts->options = options;
+
+  std::string host;
+  uint16_t port = 0;
+  if (absl::Status status = ParseHostPort(options.http_address, &host, &port); !status.ok()) {
+    return status;
+  }
+
+  absl::StatusOr<std::vector<ModelRegistry::Entry>> entries = LoadModels(options);
+  if (!entries.ok()) return entries.status();
+  absl::StatusOr<std::unique_ptr<ModelRegistry>> registry =
+      ModelRegistry::Create(*std::move(entries), options.default_model);
+  if (!registry.ok()) return registry.status();
+  parts->registry = *std::move(registry);
+
+  absl::StatusOr<std::unique_ptr<Scheduler>> scheduler =
+      Scheduler::Create(*parts->registry, options.scheduler);
+  if (!scheduler.ok()) return scheduler.status();
+  parts->scheduler = *std::move(scheduler);
+
+  const int io_threads = options.io_threads > 0
+                             ? options.io_threads
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  absl::StatusOr<std::unique_ptr<transport::IoPool>> pool = transport::IoPool::Create(io_threads);
+  if (!pool.ok()) return pool.status();
+  parts->pool = *std::move(pool);
+
+  parts->router = std::make_unique<transport::RestRouter>(
+      transport::RestRouter::Options{.server_name = "predictwire",
+                                     .server_version = PREDICTWIRE_VERSION},
+      *parts->registry, *parts->scheduler, parts->ready);
+  if (options.max_body_bytes > 0) {
+    parts->http1_options.max_body_bytes = options.max_body_bytes;
+    parts->websocket_options.max_message_bytes = options.max_body_bytes;
+  }
+  Parts* raw = parts.get();
+  parts->make_websocket = [raw](transport::Connection& connection) {
+    return std::make_unique<transport::websocket::WebSocketProtocol>(
+        connection, *raw->registry, *raw->scheduler, raw->websocket_options);
+  };
+  absl::StatusOr<std::unique_ptr<transport::Listener>> listener = transport::Listener::Create(
+      {.host = host, .port = port}, *parts->pool, [raw](transport::Connection& connection) {
+        return std::make_unique<transport::http1::Http1Protocol>(
+            connection, *raw->router, raw->make_websocket, raw->http1_options);
+      });
+  if (!listener.ok()) return listener.status();
+  parts->http_listener = *std::move(listener);
+  return std::unique_ptr<Server>(new Server(std::move(parts)));
+}
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Server::~Server() { Shutdown(); }
+
+void Server::Start() {
+  parts_->started = true;
+  parts_->pool->Start();
+  parts_->http_listener->Start();
+  parts_->ready = true;
+}
+
+std::string Server::ReadyLine() const {
+  const std::string& host = parts_->http_listener->host();
+  const bool v6 = host.find(':') != std::string::npos;
+  return fmt::format("predictwire: listening http={}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "",
+                     parts_->http_listener->local_port());
+}
+
+std::string Server::Describe() const {
+  std::string text = "predictwire: models:";
+  for (const auto& model : parts_->registry->models()) {
+    const BackendInfo& info = model->info();
+    const int64_t features = info.input.shape.size() == 2 ? info.input.shape[1] : -1;
+    text += fmt::format(" {} ({}, {} features{})", model->name(), info.platform,
+                        features < 0 ? std::string("any") : std::to_string(features),
+                        model.get() == &parts_->registry->default_model() ? ", default" : "");
+  }
+  text += fmt::format("; {} IO threads", parts_->pool->size());
+  return text;
+}
+
+void Server::Shutdown() {
+  if (parts_->stopped) return;
+  parts_->stopped = true;
+  parts_->ready = false;
+  if (!parts_->started) return;
+  parts_->http_listener->Stop();
+  const int64_t left = parts_->pool->Drain(parts_->options.drain_timeout);
+  if (left > 0) {
+    std::fprintf(stderr, "predictwire: %lld connections still open after the drain timeout\n",
+                 static_cast<long long>(left));
+  }
+  parts_->scheduler->Shutdown();
+  parts_->pool->Stop();
+}
+
+}  // namespace predictwire::server

@@ -1,0 +1,60 @@
+#ifndef PREDICTWIRE_SERVER_SERVER_H_
+#define PREDICTWIRE_SERVER_SERVER_H_
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/scheduler.h"
+
+namespace predictwire::server {
+
+struct ServerOptions {
+  // HOST:PORT for HTTP/1.1 and WebSocket; port 0 lets the kernel pick.
+  std::string http_address = "127.0.0.1:8000";
+  // NAME=SPEC flags (backends/backend_factory.h); empty loads the default models.
+  std::vector<std::string> models;
+  // The model /predict and WebSocket messages use when they name none; empty: the first.
+  std::string default_model;
+  // Where the default models live; empty searches next to the binary and the working directory.
+  std::string models_dir;
+  int io_threads = 0;  // 0: one per CPU
+  Scheduler::Options scheduler;
+  size_t max_body_bytes = 0;  // 0: transport::kDefaultMaxBodyBytes
+  // How long a graceful stop waits for in-flight requests.
+  std::chrono::milliseconds drain_timeout{10000};
+};
+
+// The assembled prediction server: models → scheduler → IO threads → listeners.
+class Server {
+ public:
+  // Loads the models and binds the listening sockets; serves nothing until Start.
+  static absl::StatusOr<std::unique_ptr<Server>> Create(const ServerOptions& options);
+  ~Server();
+
+  // Starts the IO threads and accepting connections.
+  void Start();
+  // The line tests and scripts wait for, e.g. "predictwire: listening http=127.0.0.1:8000".
+  std::string ReadyLine() const;
+  // A human summary of the models served, for stderr.
+  std::string Describe() const;
+  // Stops accepting, lets in-flight requests finish (up to the drain timeout), closes every
+  // connection and stops the threads. Idempotent.
+  void Shutdown();
+
+ private:
+  struct Parts;
+  explicit Server(std::unique_ptr<Parts> parts);
+
+  std::unique_ptr<Parts> parts_;
+};
+
+// Parses "HOST:PORT" or "[V6HOST]:PORT".
+absl::Status ParseHostPort(const std::string& address, std::string* host, uint16_t* port);
+
+}  // namespace predictwire::server
+
+#endif  // PREDICTWIRE_SERVER_SERVER_H_

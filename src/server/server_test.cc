@@ -1,0 +1,53 @@
+#include "server/server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace predictwire::server {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+TEST(ParseHostPortTest, AcceptsHostsAndPorts) {
+  std::string host;
+  uint16_t port = 1;
+  ASSERT_TRUE(ParseHostPort("127.0.0.1:0", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 0);
+  ASSERT_TRUE(ParseHostPort("[::1]:8000", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 8000);
+  for (const char* bad : {"8000", "host:", "host:99999", "host:80x"}) {
+    EXPECT_FALSE(ParseHostPort(bad, &host, &port).ok()) << bad;
+  }
+}
+
+TEST(ServerTest, StartsOnPortZeroAndStops) {
+  ServerOptions options;
+  options.http_address = "127.0.0.1:0";
+  options.models = {"instant=sleep:0"};
+  auto server = Server::Create(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->Start();
+  EXPECT_THAT((*server)->ReadyLine(),
+              MatchesRegex("predictwire: listening http=127\\.0\\.0\\.1:[1-9][0-9]*"));
+  EXPECT_THAT((*server)->Describe(), HasSubstr("instant (sleep, any features, default)"));
+  (*server)->Shutdown();
+}
+
+TEST(ServerTest, ReportsBadConfiguration) {
+  ServerOptions options;
+  options.http_address = "127.0.0.1:0";
+  options.models = {"x=warp:1ms"};
+  EXPECT_THAT(Server::Create(options).status().message(), HasSubstr("model 'x'"));
+  options.models = {"x=sleep:0"};
+  options.default_model = "y";
+  EXPECT_THAT(Server::Create(options).status().message(), HasSubstr("'y'"));
+  options.default_model = "";
+  options.http_address = "256.0.0.1:0";
+  EXPECT_THAT(Server::Create(options).status().message(), HasSubstr("not an IP address"));
+}
+
+}  // namespace
+}  // namespace predictwire::server

@@ -1,0 +1,189 @@
+#include "transport/common/connection.h"
+
+#include <boost/asio/write.hpp>
+#include <cstring>
+
+#include "transport/common/limits.h"
+
+namespace predictwire::transport {
+namespace {
+
+// A buffer grown past this for one large message is released once the message is done.
+constexpr size_t kKeepBufferBytes = 256 * 1024;
+
+}  // namespace
+
+Connection::Connection(TcpSocket socket, IoThread& thread)
+    : socket_(std::move(socket)), thread_(thread) {}
+
+Connection::~Connection() = default;
+
+void Connection::Start(std::unique_ptr<Protocol> protocol) {
+  protocol_ = std::move(protocol);
+  last_input_tick_ = thread_.tick();
+  ErrorCode ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  thread_.Register(shared_from_this());
+  StartRead();
+}
+
+void Connection::SwitchProtocol(std::unique_ptr<Protocol> protocol) {
+  retired_protocols_.push_back(std::move(protocol_));
+  protocol_ = std::move(protocol);
+}
+
+void Connection::Write(std::string_view bytes) {
+  if (closed_ || send_shut_) return;
+  output_next_.append(bytes);
+}
+
+void Connection::PauseInput() { input_paused_ = true; }
+
+void Connection::ResumeInput() {
+  if (!input_paused_) return;
+  input_paused_ = false;
+  DeliverInput();  // a no-op when called from inside DeliverInput, whose loop carries on
+}
+
+void Connection::CloseAfterWrite() {
+  if (close_after_write_ || closed_) return;
+  close_after_write_ = true;
+  close_tick_ = thread_.tick();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  ErrorCode ignored;
+  socket_.close(ignored);
+  // Last: the registry may hold the last reference. Every caller holds its own as well.
+  thread_.Unregister(this);
+}
+
+void Connection::StartRead() {
+  if (reading_ || closed_ || peer_closed_) return;
+  const bool discarding = close_after_write_;
+  if (!discarding && (input_paused_ || output_backlogged_)) return;
+  EnsureReadSpace();
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
+                          [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
+                            self->OnRead(error, bytes);
+                          });
+}
+
+void Connection::OnRead(const ErrorCode& error, size_t bytes) {
+  reading_ = false;
+  if (closed_) return;
+  if (error) {
+    if (error != asio::error::eof || close_after_write_) {
+      Close();
+      return;
+    }
+    peer_closed_ = true;
+    if (!protocol_->HasWorkInFlight()) CloseAfterWrite();
+    AfterEvent();
+    return;
+  }
+  last_input_tick_ = thread_.tick();
+  if (close_after_write_) {  // closing: read only to let the peer finish, and discard
+    input_begin_ = input_end_ = 0;
+    StartRead();
+    return;
+  }
+  input_end_ += bytes;
+  DeliverInput();
+  AfterEvent();
+}
+
+void Connection::DeliverInput() {
+  if (delivering_) return;
+  delivering_ = true;
+  while (!closed_ && !close_after_write_ && !input_paused_ && input_begin_ < input_end_) {
+    Protocol* const protocol = protocol_.get();
+    const size_t consumed =
+        protocol->OnInput(input_.data() + input_begin_, input_end_ - input_begin_);
+    input_begin_ += consumed;
+    if (consumed == 0 && protocol_.get() == protocol) break;  // it needs more input
+  }
+  delivering_ = false;
+  if (input_begin_ == input_end_) {
+    input_begin_ = input_end_ = 0;
+    if (input_.size() > kKeepBufferBytes) std::vector<char>().swap(input_);
+  }
+}
+
+void Connection::EnsureReadSpace() {
+  if (input_.empty()) input_.resize(kInitialReadBufferBytes);
+  if (input_.size() - input_end_ >= kMinReadSpaceBytes) return;
+  if (input_begin_ > 0) {
+    std::memmove(input_.data(), input_.data() + input_begin_, input_end_ - input_begin_);
+    input_end_ -= input_begin_;
+    input_begin_ = 0;
+  }
+  if (input_.size() - input_end_ < kMinReadSpaceBytes) {
+    input_.resize(std::max(input_.size() * 2, input_end_ + kMinReadSpaceBytes));
+  }
+}
+
+void Connection::Flush() {
+  if (writing_ || closed_) return;
+  if (output_next_.empty()) {
+    if (close_after_write_ && !send_shut_) ShutdownSend();
+    return;
+  }
+  output_writing_.swap(output_next_);
+  writing_ = true;
+  asio::async_write(
+      socket_, asio::buffer(output_writing_),
+      [self = shared_from_this()](const ErrorCode& error, size_t) { self->OnWritten(error); });
+}
+
+void Connection::OnWritten(const ErrorCode& error) {
+  writing_ = false;
+  if (closed_) return;
+  if (error) {
+    Close();
+    return;
+  }
+  if (output_writing_.capacity() > kKeepBufferBytes) {
+    std::string().swap(output_writing_);
+  } else {
+    output_writing_.clear();
+  }
+  AfterEvent();
+}
+
+void Connection::ShutdownSend() {
+  send_shut_ = true;
+  ErrorCode ignored;
+  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+  if (peer_closed_) Close();  // both directions are done
+}
+
+void Connection::AfterEvent() {
+  if (closed_) return;
+  if (peer_closed_ && !close_after_write_ && !protocol_->HasWorkInFlight()) CloseAfterWrite();
+  Flush();
+  if (closed_) return;
+  output_backlogged_ = writing_ && output_next_.size() >= kOutputHighWaterBytes;
+  StartRead();
+}
+
+void Connection::SweepIfIdle(uint64_t tick) {
+  if (closed_) return;
+  if (close_after_write_) {
+    if (tick - close_tick_ >= static_cast<uint64_t>(kLingerTimeout / kSweepInterval)) Close();
+    return;
+  }
+  const auto idle_ticks = static_cast<uint64_t>(protocol_->IdleTimeout() / kSweepInterval);
+  if (!protocol_->HasWorkInFlight() && tick - last_input_tick_ >= idle_ticks) Close();
+}
+
+void Connection::Drain() {
+  if (closed_) return;
+  protocol_->OnDrain();
+  AfterEvent();
+}
+
+}  // namespace predictwire::transport

@@ -1,0 +1,111 @@
+#ifndef PREDICTWIRE_TRANSPORT_COMMON_CONNECTION_H_
+#define PREDICTWIRE_TRANSPORT_COMMON_CONNECTION_H_
+
+#include <boost/asio/post.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "transport/common/asio_types.h"
+#include "transport/common/io_pool.h"
+#include "transport/common/protocol.h"
+
+namespace predictwire::transport {
+
+// One accepted TCP connection: owns the socket, a read buffer and an output buffer, and feeds
+// input to the current Protocol. Lives on one IoThread; every member function must be called on
+// that thread except Post, which any thread may call.
+//
+// Writes are coalesced: Write only appends, and the connection flushes once at the end of each
+// event (a read, a posted completion, a sweep), so replies produced together leave in one send.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(TcpSocket socket, IoThread& thread);
+  ~Connection();
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Registers with the IO thread and starts reading into `protocol`.
+  void Start(std::unique_ptr<Protocol> protocol);
+
+  // Replaces the protocol (an HTTP upgrade). Input not yet consumed goes to the new protocol.
+  // The old one stays alive until the connection is destroyed, as it may be on the call stack.
+  void SwitchProtocol(std::unique_ptr<Protocol> protocol);
+
+  // Queues bytes to send.
+  void Write(std::string_view bytes);
+  // The output buffer itself, for encoders that append in place; flushed like Write.
+  std::string& output() { return output_next_; }
+
+  // Stops reading new input (a protocol at its in-flight limit) / resumes reading and re-offers
+  // unconsumed input to the protocol.
+  void PauseInput();
+  void ResumeInput();
+
+  // Sends what is queued, then closes the sending side and, after a short linger, the socket.
+  void CloseAfterWrite();
+  // Closes at once; queued output is dropped.
+  void Close();
+
+  bool closed() const { return closed_; }
+  bool closing() const { return close_after_write_ || closed_; }
+  IoExecutor executor() { return thread_.executor(); }
+  bool OnIoThread() { return executor().running_in_this_thread(); }
+
+  // Runs `function` on this connection's thread, if the connection is still open then, and
+  // flushes afterwards. Keeps the connection alive until then. Thread-safe.
+  template <typename Function>
+  void Post(Function&& function) {
+    asio::post(thread_.executor(),
+               [self = shared_from_this(), function = std::forward<Function>(function)]() mutable {
+                 if (self->closed_) return;
+                 function();
+                 self->AfterEvent();
+               });
+  }
+
+  // Called by the IO thread's sweep: closes the connection if it has been idle too long.
+  void SweepIfIdle(uint64_t tick);
+  // Called when the server drains.
+  void Drain();
+
+ private:
+  void StartRead();
+  void OnRead(const ErrorCode& error, size_t bytes);
+  void DeliverInput();
+  void EnsureReadSpace();
+  void Flush();
+  void OnWritten(const ErrorCode& error);
+  void ShutdownSend();
+  // Flushes and applies state changes after any event that may have produced output.
+  void AfterEvent();
+
+  TcpSocket socket_;
+  IoThread& thread_;
+  std::unique_ptr<Protocol> protocol_;
+  std::vector<std::unique_ptr<Protocol>> retired_protocols_;
+
+  std::vector<char> input_;
+  size_t input_begin_ = 0;      // first unconsumed byte
+  size_t input_end_ = 0;        // one past the last byte read
+  std::string output_next_;     // queued, not yet handed to the socket
+  std::string output_writing_;  // being written
+
+  uint64_t last_input_tick_ = 0;
+  uint64_t close_tick_ = 0;  // when CloseAfterWrite was called
+  bool reading_ = false;
+  bool writing_ = false;
+  bool input_paused_ = false;       // by the protocol
+  bool output_backlogged_ = false;  // reading stopped because too much output is queued
+  bool delivering_ = false;         // inside DeliverInput
+  bool peer_closed_ = false;        // the peer sent EOF
+  bool close_after_write_ = false;
+  bool send_shut_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace predictwire::transport
+
+#endif  // PREDICTWIRE_TRANSPORT_COMMON_CONNECTION_H_

@@ -1,0 +1,105 @@
+#include "transport/common/io_pool.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "transport/common/connection.h"
+#include "transport/common/limits.h"
+
+namespace predictwire::transport {
+
+IoThread::IoThread(std::atomic<int64_t>& open_connections) : open_connections_(open_connections) {}
+
+void IoThread::Register(std::shared_ptr<Connection> connection) {
+  connections_.insert(std::move(connection));
+  open_connections_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void IoThread::Unregister(Connection* connection) {
+  // Find by raw pointer: an aliasing shared_ptr that owns nothing compares equal by address.
+  const std::shared_ptr<Connection> key(std::shared_ptr<Connection>(), connection);
+  if (connections_.erase(key) > 0) open_connections_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void IoThread::DrainConnections() {
+  const std::vector<std::shared_ptr<Connection>> snapshot(connections_.begin(), connections_.end());
+  for (const auto& connection : snapshot) connection->Drain();
+}
+
+void IoThread::ScheduleSweep() {
+  sweep_timer_.expires_after(kSweepInterval);
+  sweep_timer_.async_wait([this](const ErrorCode& error) {
+    if (error) return;
+    Sweep();
+    ScheduleSweep();
+  });
+}
+
+void IoThread::Sweep() {
+  ++tick_;
+  const std::vector<std::shared_ptr<Connection>> snapshot(connections_.begin(), connections_.end());
+  for (const auto& connection : snapshot) connection->SweepIfIdle(tick_);
+}
+
+absl::StatusOr<std::unique_ptr<IoPool>> IoPool::Create(int threads) {
+  if (threads < 1) return absl::InvalidArgumentError("at least one IO thread is needed");
+  std::unique_ptr<IoPool> pool(new IoPool());
+  for (int i = 0; i < threads; ++i) {
+    pool->threads_.push_back(std::make_unique<IoThread>(pool->open_connections_));
+  }
+  return pool;
+}
+
+IoPool::~IoPool() { Stop(); }
+
+void IoPool::Start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& thread : threads_) {
+    work_guards_.emplace_back(asio::make_work_guard(thread->executor()));
+    IoThread* io = thread.get();
+    asio::post(io->executor(), [io] { io->ScheduleSweep(); });
+    io->thread_ = std::thread([io] {
+      // A handler that throws (only std::bad_alloc can) must not take the server down.
+      for (;;) {
+        try {
+          io->context_.run();
+          return;
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "predictwire: IO thread error: %s\n", e.what());
+        }
+      }
+    });
+  }
+}
+
+IoThread& IoPool::Next() {
+  return *threads_[next_.fetch_add(1, std::memory_order_relaxed) % threads_.size()];
+}
+
+int64_t IoPool::Drain(std::chrono::milliseconds timeout) {
+  for (auto& thread : threads_) {
+    IoThread* io = thread.get();
+    asio::post(io->executor(), [io] { io->DrainConnections(); });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return open_connections();
+}
+
+void IoPool::Stop() {
+  for (auto& guard : work_guards_) guard.reset();
+  for (auto& thread : threads_) thread->context_.stop();
+  for (auto& thread : threads_) {
+    if (thread->thread_.joinable()) thread->thread_.join();
+  }
+  // Connections still registered hold their sockets; release them on this thread now that no
+  // IO thread runs.
+  for (auto& thread : threads_) thread->connections_.clear();
+}
+
+}  // namespace predictwire::transport

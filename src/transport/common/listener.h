@@ -1,0 +1,55 @@
+#ifndef PREDICTWIRE_TRANSPORT_COMMON_LISTENER_H_
+#define PREDICTWIRE_TRANSPORT_COMMON_LISTENER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "transport/common/asio_types.h"
+#include "transport/common/io_pool.h"
+#include "transport/common/protocol.h"
+
+namespace predictwire::transport {
+
+class Connection;
+
+// Accepts TCP connections on one address and starts each on the next IO thread with a protocol
+// from `make_protocol`, which runs on that connection's thread.
+class Listener {
+ public:
+  using ProtocolFactory = std::function<std::unique_ptr<Protocol>(Connection&)>;
+
+  struct Options {
+    std::string host = "127.0.0.1";
+    uint16_t port = 0;  // 0: the kernel picks one; see local_port()
+    int backlog = 4096;
+  };
+
+  // Binds and listens (errors name the address), but accepts nothing until Start.
+  static absl::StatusOr<std::unique_ptr<Listener>> Create(const Options& options, IoPool& pool,
+                                                          ProtocolFactory make_protocol);
+
+  void Start();
+  // Stops accepting; the listening socket is closed. Thread-safe; waits until it is done.
+  void Stop();
+
+  const std::string& host() const { return host_; }
+  uint16_t local_port() const { return port_; }
+
+ private:
+  Listener(IoPool& pool, ProtocolFactory make_protocol, TcpAcceptor acceptor, std::string host,
+           uint16_t port);
+  void Accept();
+
+  IoPool& pool_;
+  const ProtocolFactory make_protocol_;
+  TcpAcceptor acceptor_;  // used on pool_.thread(0)
+  SteadyTimer retry_timer_;
+  const std::string host_;
+  const uint16_t port_;
+};
+
+}  // namespace predictwire::transport
+
+#endif  // PREDICTWIRE_TRANSPORT_COMMON_LISTENER_H_

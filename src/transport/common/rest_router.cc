@@ -1,0 +1,266 @@
+#include "transport/common/rest_router.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "codec/predict_json.h"
+#include "codec/v2_json.h"
+#include "core/status.h"
+
+namespace predictwire::transport {
+namespace {
+
+// Every model is served at one version; v2 clients may name it in the path.
+constexpr std::string_view kModelVersion = "1";
+const std::string kModelVersions[] = {std::string(kModelVersion)};
+
+constexpr std::string_view kIndexText =
+    "predictwire: ML predictions over every wire\n"
+    "\n"
+    "POST /predict                      {\"model\"?: NAME, \"features\": [numbers]}\n"
+    "GET  /ws                           WebSocket: JSON text or compact binary messages\n"
+    "GET  /v2                           Open Inference Protocol v2 server metadata\n"
+    "GET  /v2/health/live | /v2/health/ready\n"
+    "GET  /v2/models/NAME               model metadata\n"
+    "GET  /v2/models/NAME/ready\n"
+    "POST /v2/models/NAME/infer         v2 inference request\n"
+    "\n"
+    "See docs/api.md for the payloads.\n";
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %XX escapes in one path segment; a malformed escape is kept as written.
+std::string PercentDecode(std::string_view segment) {
+  std::string decoded;
+  decoded.reserve(segment.size());
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] == '%' && i + 2 < segment.size()) {
+      const int high = HexValue(segment[i + 1]);
+      const int low = HexValue(segment[i + 2]);
+      if (high >= 0 && low >= 0) {
+        decoded.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+        continue;
+      }
+    }
+    decoded.push_back(segment[i]);
+  }
+  return decoded;
+}
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> segments;
+  while (!path.empty()) {
+    const size_t slash = path.find('/');
+    if (slash != 0) segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+RestReply MethodNotAllowed(std::string_view method, std::string_view path, std::string_view allow) {
+  RestReply reply = RestRouter::ErrorReply(
+      405, fmt::format("{} is not allowed on {}; use {}", method, path, allow));
+  reply.allow = allow;
+  return reply;
+}
+
+RestReply EmptyReply(int status) {
+  RestReply reply;
+  reply.status = status;
+  reply.content_type = "text/plain";
+  return reply;
+}
+
+}  // namespace
+
+RestRouter::RestRouter(const Options& options, const ModelRegistry& registry, Scheduler& scheduler,
+                       const std::atomic<bool>& ready)
+    : options_(options), registry_(registry), scheduler_(scheduler), ready_(ready) {}
+
+int RestRouter::HttpStatusFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+RestReply RestRouter::ErrorReply(int http_status, std::string_view message) {
+  RestReply reply;
+  reply.status = http_status;
+  codec::AppendErrorJson("", message, &reply.body);
+  return reply;
+}
+
+RestReply RestRouter::ErrorReply(const absl::Status& status) {
+  return ErrorReply(HttpStatusFor(status), MessageOf(status));
+}
+
+void RestRouter::Handle(RestRequest request, RestReplyFunction reply) const {
+  const std::string_view target = request.target;
+  const std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view method = request.method;
+  const bool get = method == "GET" || method == "HEAD";
+
+  if (path == "/predict") {
+    if (method != "POST") return std::move(reply)(MethodNotAllowed(method, path, "POST"));
+    return Predict(std::move(request), std::move(reply));
+  }
+  if (path == kWebSocketPath) {
+    RestReply upgrade =
+        ErrorReply(426,
+                   "/ws is a WebSocket endpoint: send GET with 'Upgrade: websocket' and "
+                   "'Connection: Upgrade' (or use a WebSocket client)");
+    upgrade.upgrade = "websocket";
+    return std::move(reply)(std::move(upgrade));
+  }
+  if (path == "/") {
+    if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
+    RestReply index;
+    index.content_type = "text/plain; charset=utf-8";
+    index.body = std::string(kIndexText);
+    return std::move(reply)(std::move(index));
+  }
+  if (path == "/v2" || path.starts_with("/v2/")) {
+    return V2Route(method, path, std::move(request), std::move(reply));
+  }
+  std::move(reply)(
+      ErrorReply(404, fmt::format("no route for {} {}; see GET / for the routes", method, path)));
+}
+
+void RestRouter::Predict(RestRequest request, RestReplyFunction reply) const {
+  absl::StatusOr<codec::PredictRequest> parsed = codec::ParsePredictRequest(request.body);
+  if (!parsed.ok()) return std::move(reply)(ErrorReply(parsed.status()));
+  absl::StatusOr<const Model*> model = registry_.Resolve(parsed->model);
+  if (!model.ok()) return std::move(reply)(ErrorReply(model.status()));
+  const Model* resolved = *model;
+  scheduler_.Submit(
+      *resolved, InferRequest{std::move(parsed->input)},
+      [resolved, reply = std::move(reply)](absl::StatusOr<InferResponse> result) mutable {
+        if (!result.ok()) return std::move(reply)(ErrorReply(result.status()));
+        RestReply answer;
+        codec::AppendPredictResponse("", resolved->name(), *result, &answer.body);
+        answer.timing = result->timing;
+        std::move(reply)(std::move(answer));
+      });
+}
+
+void RestRouter::V2Route(std::string_view method, std::string_view path, RestRequest request,
+                         RestReplyFunction reply) const {
+  const bool get = method == "GET" || method == "HEAD";
+  const std::vector<std::string_view> segments = SplitPath(path.substr(3));  // after "/v2"
+  if (segments.empty()) {
+    if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
+    RestReply metadata;
+    codec::AppendV2ServerMetadata(options_.server_name, options_.server_version, {},
+                                  &metadata.body);
+    return std::move(reply)(std::move(metadata));
+  }
+  if (segments[0] == "health" && segments.size() == 2 &&
+      (segments[1] == "live" || segments[1] == "ready")) {
+    if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
+    const bool healthy = segments[1] == "live" || ready_.load(std::memory_order_relaxed);
+    // The protocol answers health with the status alone: 200 for true, 4xx for false.
+    return std::move(reply)(EmptyReply(healthy ? 200 : 400));
+  }
+  if (segments[0] != "models" || segments.size() < 2) {
+    return std::move(reply)(ErrorReply(404, fmt::format("no route for {} {}", method, path)));
+  }
+
+  // /v2/models/NAME[/versions/VERSION][/ready|/infer]
+  const std::string name = PercentDecode(segments[1]);
+  size_t next = 2;
+  if (segments.size() > next && segments[next] == "versions") {
+    if (segments.size() == next + 1) {
+      return std::move(reply)(ErrorReply(404, fmt::format("no route for {} {}", method, path)));
+    }
+    const std::string version = PercentDecode(segments[next + 1]);
+    if (registry_.Find(name) != nullptr && version != kModelVersion) {
+      return std::move(reply)(
+          ErrorReply(404, fmt::format("model '{}' has no version '{}'; it has version {}", name,
+                                      version, kModelVersion)));
+    }
+    next += 2;
+  }
+  const std::string_view action = segments.size() > next ? segments[next] : std::string_view();
+  if (segments.size() > next + 1 || (!action.empty() && action != "ready" && action != "infer")) {
+    return std::move(reply)(ErrorReply(404, fmt::format("no route for {} {}", method, path)));
+  }
+  const Model* model = registry_.Find(name);
+  if (model == nullptr) return std::move(reply)(ErrorReply(registry_.Resolve(name).status()));
+
+  if (action == "infer") {
+    if (method != "POST") return std::move(reply)(MethodNotAllowed(method, path, "POST"));
+    return V2Infer(*model, std::move(request), std::move(reply));
+  }
+  if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
+  if (action == "ready") {
+    return std::move(reply)(EmptyReply(ready_.load(std::memory_order_relaxed) ? 200 : 400));
+  }
+  RestReply metadata;
+  codec::AppendV2ModelMetadata(model->name(), kModelVersions, model->info(), &metadata.body);
+  std::move(reply)(std::move(metadata));
+}
+
+void RestRouter::V2Infer(const Model& model, RestRequest request, RestReplyFunction reply) const {
+  absl::StatusOr<codec::V2InferRequest> parsed = codec::ParseV2InferRequest(request.body);
+  if (!parsed.ok()) return std::move(reply)(ErrorReply(parsed.status()));
+  const TensorSpec& input_spec = model.info().input;
+  const TensorSpec& output_spec = model.info().output;
+  if (parsed->inputs.size() != 1) {
+    return std::move(reply)(
+        ErrorReply(400, fmt::format("model '{}' takes one input ('{}'), the request has {}",
+                                    model.name(), input_spec.name, parsed->inputs.size())));
+  }
+  for (const std::string& output : parsed->requested_outputs) {
+    if (output != output_spec.name) {
+      return std::move(reply)(
+          ErrorReply(400, fmt::format("model '{}' has no output '{}'; its output is '{}'",
+                                      model.name(), output, output_spec.name)));
+    }
+  }
+  Tensor input = std::move(parsed->inputs[0].tensor);
+  if (input.shape.size() == 1) {
+    input.shape = {1, input.shape[0]};  // one row given as a vector
+  } else if (input.shape.size() != 2) {
+    return std::move(reply)(
+        ErrorReply(400, fmt::format("model '{}' takes input '{}' of shape [rows, features]; got {} "
+                                    "dimensions",
+                                    model.name(), input_spec.name, input.shape.size())));
+  }
+  const Model* target = &model;
+  scheduler_.Submit(model, InferRequest{std::move(input)},
+                    [target, request = *std::move(parsed),
+                     reply = std::move(reply)](absl::StatusOr<InferResponse> result) mutable {
+                      if (!result.ok()) return std::move(reply)(ErrorReply(result.status()));
+                      RestReply answer;
+                      codec::AppendV2InferResponse(target->name(), kModelVersion, request,
+                                                   target->info().output, *result, &answer.body);
+                      answer.timing = result->timing;
+                      std::move(reply)(std::move(answer));
+                    });
+}
+
+}  // namespace predictwire::transport

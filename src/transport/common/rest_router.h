@@ -1,0 +1,77 @@
+#ifndef PREDICTWIRE_TRANSPORT_COMMON_REST_ROUTER_H_
+#define PREDICTWIRE_TRANSPORT_COMMON_REST_ROUTER_H_
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "core/infer.h"
+#include "core/model_registry.h"
+#include "core/scheduler.h"
+
+namespace predictwire::transport {
+
+// One HTTP request as any HTTP version delivers it.
+struct RestRequest {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view target;  // path, possibly with a query
+  std::string body;
+};
+
+// The answer, before an HTTP version frames it.
+struct RestReply {
+  int status = 200;
+  std::string_view content_type = "application/json";
+  std::string body;
+  std::optional<ServerTiming> timing;  // sent as a Server-Timing header
+  std::string_view allow;              // for 405: the methods the path takes
+  std::string_view upgrade;            // for 426: the protocol to upgrade to
+};
+
+using RestReplyFunction = absl::AnyInvocable<void(RestReply) &&>;
+
+// The REST API, shared by every HTTP version: the seed's POST /predict and the Open Inference
+// Protocol v2 routes (docs/api.md). Knows codecs and the core, nothing of sockets.
+class RestRouter {
+ public:
+  struct Options {
+    std::string server_name = "predictwire";
+    std::string server_version;
+  };
+
+  // `registry`, `scheduler` and `ready` must outlive the router. `ready` is false while the
+  // server starts and once it drains; /v2/health/ready reports it.
+  RestRouter(const Options& options, const ModelRegistry& registry, Scheduler& scheduler,
+             const std::atomic<bool>& ready);
+
+  // Answers `request` by calling `reply` exactly once: before Handle returns for everything
+  // but inference, and for inference on whichever thread the scheduler completes it.
+  void Handle(RestRequest request, RestReplyFunction reply) const;
+
+  // The path WebSocket clients upgrade on; a plain request to it gets 426.
+  static constexpr std::string_view kWebSocketPath = "/ws";
+
+  // The one translation of a Status into an HTTP status code for every REST transport.
+  static int HttpStatusFor(const absl::Status& status);
+  // An error reply with body {"error": message}.
+  static RestReply ErrorReply(int http_status, std::string_view message);
+  static RestReply ErrorReply(const absl::Status& status);
+
+ private:
+  void Predict(RestRequest request, RestReplyFunction reply) const;
+  void V2Infer(const Model& model, RestRequest request, RestReplyFunction reply) const;
+  void V2Route(std::string_view method, std::string_view path, RestRequest request,
+               RestReplyFunction reply) const;
+
+  const Options options_;
+  const ModelRegistry& registry_;
+  Scheduler& scheduler_;
+  const std::atomic<bool>& ready_;
+};
+
+}  // namespace predictwire::transport
+
+#endif  // PREDICTWIRE_TRANSPORT_COMMON_REST_ROUTER_H_

@@ -1,0 +1,140 @@
+#include "transport/common/rest_router.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/test_backend.h"
+
+namespace predictwire::transport {
+namespace {
+
+using predictwire::testing::FunctionBackend;
+using ::testing::HasSubstr;
+
+class RestRouterTest : public ::testing::Test {
+ protected:
+  RestRouterTest() {
+    std::vector<ModelRegistry::Entry> entries;
+    entries.push_back({"sum3", FunctionBackend::RowSum(3)});
+    entries.push_back({"any", FunctionBackend::RowSum()});
+    registry_ = *ModelRegistry::Create(std::move(entries), "");
+    Scheduler::Options options;
+    options.mode = ExecutionMode::kInline;  // replies arrive before Handle returns
+    scheduler_ = *Scheduler::Create(*registry_, options);
+    router_ = std::make_unique<RestRouter>(RestRouter::Options{"predictwire", "9.9"}, *registry_,
+                                           *scheduler_, ready_);
+  }
+
+  RestReply Call(std::string_view method, std::string_view target, std::string body = "") {
+    RestReply result;
+    bool called = false;
+    router_->Handle(RestRequest{method, target, std::move(body)}, [&](RestReply reply) {
+      result = std::move(reply);
+      called = true;
+    });
+    EXPECT_TRUE(called);
+    return result;
+  }
+
+  std::atomic<bool> ready_{true};
+  std::unique_ptr<ModelRegistry> registry_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<RestRouter> router_;
+};
+
+TEST_F(RestRouterTest, PredictUsesTheDefaultOrNamedModel) {
+  RestReply reply = Call("POST", "/predict", R"({"features": [1, 2, 3.5]})");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_THAT(reply.body, HasSubstr(R"("model":"sum3","predictions":[6.5])"));
+  ASSERT_TRUE(reply.timing.has_value());
+  reply = Call("POST", "/predict", R"({"model": "any", "instances": [[1], [2]]})");
+  EXPECT_THAT(reply.body, HasSubstr(R"("model":"any","predictions":[1,2])"));
+}
+
+TEST_F(RestRouterTest, PredictErrors) {
+  EXPECT_EQ(Call("POST", "/predict", "{bad").status, 400);
+  EXPECT_EQ(Call("POST", "/predict", "").status, 400);
+  RestReply wrong_count = Call("POST", "/predict", R"({"features": [1, 2]})");
+  EXPECT_EQ(wrong_count.status, 400);
+  EXPECT_THAT(wrong_count.body, HasSubstr("expects 3 features per row, got 2"));
+  RestReply unknown = Call("POST", "/predict", R"({"model": "nope", "features": [1]})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_THAT(unknown.body, HasSubstr(R"({"error":"unknown model 'nope')"));
+  RestReply get = Call("GET", "/predict");
+  EXPECT_EQ(get.status, 405);
+  EXPECT_EQ(get.allow, "POST");
+}
+
+TEST_F(RestRouterTest, UnknownPathsAndPlainWebSocketRequests) {
+  EXPECT_EQ(Call("GET", "/nothing").status, 404);
+  RestReply ws = Call("GET", "/ws");
+  EXPECT_EQ(ws.status, 426);
+  EXPECT_EQ(ws.upgrade, "websocket");
+  EXPECT_EQ(Call("GET", "/").status, 200);
+}
+
+TEST_F(RestRouterTest, V2HealthFollowsReadiness) {
+  EXPECT_EQ(Call("GET", "/v2/health/live").status, 200);
+  EXPECT_EQ(Call("GET", "/v2/health/ready").status, 200);
+  EXPECT_EQ(Call("GET", "/v2/models/sum3/ready").status, 200);
+  ready_ = false;
+  EXPECT_EQ(Call("GET", "/v2/health/live").status, 200);
+  EXPECT_EQ(Call("GET", "/v2/health/ready").status, 400);
+  EXPECT_EQ(Call("GET", "/v2/models/sum3/ready").status, 400);
+  EXPECT_EQ(Call("POST", "/v2/health/live").status, 405);
+}
+
+TEST_F(RestRouterTest, V2Metadata) {
+  RestReply server = Call("GET", "/v2");
+  EXPECT_EQ(server.body, R"({"name":"predictwire","version":"9.9","extensions":[]})");
+  RestReply model = Call("GET", "/v2/models/sum3");
+  EXPECT_EQ(model.status, 200);
+  EXPECT_THAT(model.body, HasSubstr(R"("shape":[-1,3])"));
+  EXPECT_EQ(Call("GET", "/v2/models/sum3/versions/1").status, 200);
+  EXPECT_EQ(Call("GET", "/v2/models/sum3/versions/2").status, 404);
+  EXPECT_EQ(Call("GET", "/v2/models/nope").status, 404);
+  EXPECT_EQ(Call("GET", "/v2/models/sum%33").status, 200);  // percent-decoded
+}
+
+TEST_F(RestRouterTest, V2Infer) {
+  RestReply reply = Call("POST", "/v2/models/sum3/infer",
+                         R"({"id": "q", "inputs": [{"name": "features", "shape": [2, 3],
+                             "datatype": "FP32", "data": [1, 2, 3, 4, 5, 6]}]})");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_THAT(reply.body, HasSubstr(R"("model_name":"sum3","model_version":"1","id":"q")"));
+  EXPECT_THAT(reply.body, HasSubstr(R"("shape":[2],"data":[6,15])"));
+  RestReply one_row = Call("POST", "/v2/models/sum3/versions/1/infer",
+                           R"({"inputs": [{"name": "x", "shape": [3], "datatype": "INT64",
+                               "data": [1, 1, 1]}]})");
+  EXPECT_THAT(one_row.body, HasSubstr(R"("data":[3])"));
+}
+
+TEST_F(RestRouterTest, V2InferErrors) {
+  const char* two_inputs =
+      R"({"inputs": [{"name": "a", "shape": [3], "datatype": "FP32", "data": [1, 2, 3]},
+                     {"name": "b", "shape": [3], "datatype": "FP32", "data": [1, 2, 3]}]})";
+  EXPECT_THAT(Call("POST", "/v2/models/sum3/infer", two_inputs).body, HasSubstr("one input"));
+  const char* bad_output =
+      R"({"inputs": [{"name": "a", "shape": [3], "datatype": "FP32", "data": [1, 2, 3]}],
+          "outputs": [{"name": "probabilities"}]})";
+  EXPECT_THAT(Call("POST", "/v2/models/sum3/infer", bad_output).body, HasSubstr("no output"));
+  const char* wrong_shape =
+      R"({"inputs": [{"name": "a", "shape": [1, 2], "datatype": "FP32", "data": [1, 2]}]})";
+  RestReply reply = Call("POST", "/v2/models/sum3/infer", wrong_shape);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_THAT(reply.body, HasSubstr("expects 3 features"));
+  EXPECT_EQ(Call("GET", "/v2/models/sum3/infer").status, 405);
+  EXPECT_EQ(Call("POST", "/v2/models/nope/infer", wrong_shape).status, 404);
+  EXPECT_EQ(Call("GET", "/v2/models/sum3/explain").status, 404);
+}
+
+TEST(RestRouterStatusTest, OneTranslationOfStatuses) {
+  EXPECT_EQ(RestRouter::HttpStatusFor(absl::InvalidArgumentError("")), 400);
+  EXPECT_EQ(RestRouter::HttpStatusFor(absl::NotFoundError("")), 404);
+  EXPECT_EQ(RestRouter::HttpStatusFor(absl::ResourceExhaustedError("")), 503);
+  EXPECT_EQ(RestRouter::HttpStatusFor(absl::UnavailableError("")), 503);
+  EXPECT_EQ(RestRouter::HttpStatusFor(absl::InternalError("")), 500);
+}
+
+}  // namespace
+}  // namespace predictwire::transport

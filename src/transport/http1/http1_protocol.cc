@@ -1,0 +1,134 @@
+#include "transport/http1/http1_protocol.h"
+
+#include <fmt/format.h>
+
+#include <boost/beast/http/error.hpp>
+
+#include "core/status.h"
+#include "transport/http1/request_parser.h"
+#include "transport/http1/response_writer.h"
+#include "transport/websocket/handshake.h"
+
+namespace predictwire::transport::http1 {
+
+namespace http = boost::beast::http;
+
+Http1Protocol::Http1Protocol(Connection& connection, const RestRouter& router,
+                             const WebSocketFactory& make_websocket, const Options& options)
+    : connection_(connection),
+      router_(router),
+      make_websocket_(make_websocket),
+      options_(options) {}
+
+Http1Protocol::~Http1Protocol() = default;
+
+size_t Http1Protocol::OnInput(char* data, size_t size) {
+  size_t consumed = 0;
+  while (consumed < size && !in_flight_ && !connection_.closing()) {
+    if (!parser_) {
+      parser_ = std::make_unique<RequestParser>(kMaxHeaderBytes, options_.max_body_bytes);
+      continue_sent_ = false;
+    }
+    boost::beast::error_code error;
+    const size_t parsed =
+        parser_->put(boost::asio::buffer(data + consumed, size - consumed), error);
+    consumed += parsed;
+    if (error == http::error::need_more) error = {};
+    if (error == http::error::body_limit) {
+      RejectMalformed(413, fmt::format("the request body exceeds the {}-byte limit",
+                                       options_.max_body_bytes));
+      return size;
+    }
+    if (error == http::error::header_limit) {
+      RejectMalformed(431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes));
+      return size;
+    }
+    if (error) {
+      RejectMalformed(400, fmt::format("malformed HTTP request: {}", error.message()));
+      return size;
+    }
+    if (!parser_->is_done()) {
+      if (parser_->is_header_done() && parser_->expects_continue() && !continue_sent_) {
+        connection_.Write("HTTP/1.1 100 Continue\r\n\r\n");
+        continue_sent_ = true;
+      }
+      if (parsed == 0) break;  // the rest of the request has not arrived
+      continue;
+    }
+    if (!Dispatch()) break;
+  }
+  return consumed;
+}
+
+bool Http1Protocol::Dispatch() {
+  std::unique_ptr<RequestParser> parser = std::move(parser_);
+  if (draining_) {
+    RestReply reply = RestRouter::ErrorReply(503, "the server is shutting down");
+    keep_alive_ = false;
+    in_flight_ = true;
+    SendReply(std::move(reply));
+    return false;
+  }
+  if (parser->upgrade_websocket() && parser->upgrade()) {
+    const std::string_view target = parser->target();
+    if (target.substr(0, target.find('?')) == RestRouter::kWebSocketPath &&
+        parser->method() == "GET") {
+      parser_ = std::move(parser);
+      return Upgrade();
+    }
+  }
+  keep_alive_ = parser->keep_alive();
+  http10_ = parser->version() == 10;
+  head_ = parser->method() == "HEAD";
+  in_flight_ = true;
+  RestRequest request{parser->method(), parser->target(), std::move(parser->body())};
+  router_.Handle(std::move(request), [this, connection = connection_.shared_from_this()](
+                                         RestReply reply) mutable {
+    if (connection->OnIoThread()) {
+      SendReply(std::move(reply));
+    } else {
+      connection->Post([this, reply = std::move(reply)]() mutable { SendReply(std::move(reply)); });
+    }
+  });
+  if (in_flight_) connection_.PauseInput();  // answered later, on a worker's completion
+  return !in_flight_;
+}
+
+bool Http1Protocol::Upgrade() {
+  std::unique_ptr<RequestParser> parser = std::move(parser_);
+  if (absl::Status valid =
+          websocket::ValidateHandshake(parser->websocket_key(), parser->websocket_version());
+      !valid.ok()) {
+    RejectMalformed(400, MessageOf(valid));
+    return false;
+  }
+  websocket::AppendSwitchingProtocols(parser->websocket_key(), &connection_.output());
+  connection_.SwitchProtocol(make_websocket_(connection_));
+  return false;
+}
+
+void Http1Protocol::SendReply(RestReply reply) {
+  in_flight_ = false;
+  const bool close = !keep_alive_ || draining_;
+  AppendResponse(reply, {.close = close, .keep_alive_http10 = http10_ && !close, .head = head_},
+                 &connection_.output());
+  if (close) {
+    connection_.CloseAfterWrite();
+  } else {
+    connection_.ResumeInput();
+  }
+}
+
+void Http1Protocol::RejectMalformed(int status, std::string_view message) {
+  parser_.reset();
+  AppendResponse(RestRouter::ErrorReply(status, message), {.close = true}, &connection_.output());
+  connection_.CloseAfterWrite();
+}
+
+void Http1Protocol::OnDrain() {
+  draining_ = true;
+  // Idle keep-alive connections have nothing to lose: close them now rather than linger.
+  if (!in_flight_) connection_.Close();
+}
+
+}  // namespace predictwire::transport::http1

@@ -1,0 +1,64 @@
+#ifndef PREDICTWIRE_TRANSPORT_HTTP1_HTTP1_PROTOCOL_H_
+#define PREDICTWIRE_TRANSPORT_HTTP1_HTTP1_PROTOCOL_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "transport/common/connection.h"
+#include "transport/common/limits.h"
+#include "transport/common/protocol.h"
+#include "transport/common/rest_router.h"
+
+namespace predictwire::transport::http1 {
+
+class RequestParser;
+
+// HTTP/1.1 (and 1.0) on one connection: keep-alive by default, Connection: close honoured, one
+// request at a time (pipelined requests wait in the buffer and are answered in order). A GET on
+// RestRouter::kWebSocketPath with a valid upgrade handshake switches the connection to the
+// protocol `make_websocket` returns.
+class Http1Protocol : public Protocol {
+ public:
+  using WebSocketFactory = std::function<std::unique_ptr<Protocol>(Connection&)>;
+
+  struct Options {
+    size_t max_body_bytes = kDefaultMaxBodyBytes;
+  };
+
+  // `router` and `make_websocket` must outlive the connection.
+  Http1Protocol(Connection& connection, const RestRouter& router,
+                const WebSocketFactory& make_websocket, const Options& options);
+  ~Http1Protocol() override;
+
+  size_t OnInput(char* data, size_t size) override;
+  void OnDrain() override;
+  bool HasWorkInFlight() const override { return in_flight_; }
+  std::chrono::seconds IdleTimeout() const override { return kHttpIdleTimeout; }
+
+ private:
+  // Handles the request the parser completed. Returns false if the connection no longer speaks
+  // HTTP/1.1 (upgraded or closing).
+  bool Dispatch();
+  bool Upgrade();
+  void SendReply(RestReply reply);
+  // Answers a request the parser rejected and closes the connection.
+  void RejectMalformed(int status, std::string_view message);
+
+  Connection& connection_;
+  const RestRouter& router_;
+  const WebSocketFactory& make_websocket_;
+  const Options options_;
+
+  std::unique_ptr<RequestParser> parser_;  // the request being read
+  bool continue_sent_ = false;
+  bool in_flight_ = false;  // a request is being answered
+  bool keep_alive_ = true;  // of the request in flight
+  bool http10_ = false;     // of the request in flight
+  bool head_ = false;       // of the request in flight
+  bool draining_ = false;
+};
+
+}  // namespace predictwire::transport::http1
+
+#endif  // PREDICTWIRE_TRANSPORT_HTTP1_HTTP1_PROTOCOL_H_

@@ -1,0 +1,57 @@
+#ifndef PREDICTWIRE_TRANSPORT_HTTP1_REQUEST_PARSER_H_
+#define PREDICTWIRE_TRANSPORT_HTTP1_REQUEST_PARSER_H_
+
+// Includes Beast: only http1 sources include this header.
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <string>
+
+namespace predictwire::transport::http1 {
+
+// An HTTP/1.1 request parser that keeps only what the server reads: method, target, the
+// WebSocket handshake fields, Expect, and the body. Beast's full parser keeps every field, which
+// costs ~18% of throughput (DESIGN.md). One parser per request.
+class RequestParser : public boost::beast::http::basic_parser<true> {
+ public:
+  RequestParser(size_t max_header_bytes, size_t max_body_bytes);
+
+  const std::string& method() const { return method_; }
+  const std::string& target() const { return target_; }
+  int version() const { return version_; }  // 10 or 11
+  bool expects_continue() const { return expects_continue_; }
+  // The Upgrade header named "websocket".
+  bool upgrade_websocket() const { return upgrade_websocket_; }
+  const std::string& websocket_key() const { return websocket_key_; }
+  const std::string& websocket_version() const { return websocket_version_; }
+  std::string& body() { return body_; }
+
+ private:
+  void on_request_impl(boost::beast::http::verb method, boost::beast::string_view method_text,
+                       boost::beast::string_view target, int version,
+                       boost::beast::error_code& error) override;
+  void on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code&) override {}
+  void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_text,
+                     boost::beast::string_view value, boost::beast::error_code& error) override;
+  void on_header_impl(boost::beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         boost::beast::error_code& error) override;
+  size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code& error) override;
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
+                            boost::beast::error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                            boost::beast::error_code& error) override;
+  void on_finish_impl(boost::beast::error_code&) override {}
+
+  std::string method_;
+  std::string target_;
+  int version_ = 11;
+  bool expects_continue_ = false;
+  bool upgrade_websocket_ = false;
+  std::string websocket_key_;
+  std::string websocket_version_;
+  std::string body_;
+};
+
+}  // namespace predictwire::transport::http1
+
+#endif  // PREDICTWIRE_TRANSPORT_HTTP1_REQUEST_PARSER_H_

@@ -1,0 +1,100 @@
+#include "transport/http1/request_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/beast/http/error.hpp>
+
+namespace predictwire::transport::http1 {
+namespace {
+
+namespace http = boost::beast::http;
+
+// Feeds `text` in pieces of `step` bytes, as reads would deliver it.
+boost::beast::error_code Feed(RequestParser& parser, std::string text, size_t step) {
+  boost::beast::error_code error;
+  size_t offset = 0;
+  size_t available = std::min(step, text.size());
+  while (!parser.is_done()) {
+    const size_t parsed =
+        parser.put(boost::asio::buffer(text.data() + offset, available - offset), error);
+    offset += parsed;
+    if (error == http::error::need_more) error = {};
+    if (error) return error;
+    if (parsed == 0) {
+      if (available == text.size()) return http::error::need_more;
+      available = std::min(available + step, text.size());
+    }
+  }
+  return error;
+}
+
+TEST(RequestParserTest, KeepsMethodTargetAndBodyWhateverTheReadSizes) {
+  const std::string request =
+      "POST /predict?x=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+      "Content-Length: 16\r\n\r\n{\"features\":[1]}";
+  for (size_t step : {1, 7, 1000}) {
+    RequestParser parser(16384, 1024);
+    ASSERT_FALSE(Feed(parser, request, step)) << step;
+    EXPECT_EQ(parser.method(), "POST");
+    EXPECT_EQ(parser.target(), "/predict?x=1");
+    EXPECT_EQ(parser.body(), "{\"features\":[1]}");
+    EXPECT_TRUE(parser.keep_alive());
+  }
+}
+
+TEST(RequestParserTest, ChunkedBody) {
+  RequestParser parser(16384, 1024);
+  ASSERT_FALSE(Feed(parser,
+                    "POST /predict HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "4\r\nabcd\r\n3\r\nefg\r\n0\r\n\r\n",
+                    5));
+  EXPECT_EQ(parser.body(), "abcdefg");
+}
+
+TEST(RequestParserTest, WebSocketUpgradeFields) {
+  RequestParser parser(16384, 1024);
+  ASSERT_FALSE(Feed(parser,
+                    "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    "Sec-WebSocket-Version: 13\r\n\r\n",
+                    1000));
+  EXPECT_TRUE(parser.upgrade());
+  EXPECT_TRUE(parser.upgrade_websocket());
+  EXPECT_EQ(parser.websocket_key(), "dGhlIHNhbXBsZSBub25jZQ==");
+  EXPECT_EQ(parser.websocket_version(), "13");
+}
+
+TEST(RequestParserTest, ConnectionCloseAndHttp10) {
+  RequestParser close(16384, 1024);
+  ASSERT_FALSE(Feed(close, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 1000));
+  EXPECT_FALSE(close.keep_alive());
+  RequestParser old(16384, 1024);
+  ASSERT_FALSE(Feed(old, "GET / HTTP/1.0\r\n\r\n", 1000));
+  EXPECT_EQ(old.version(), 10);
+  EXPECT_FALSE(old.keep_alive());
+}
+
+TEST(RequestParserTest, EnforcesLimits) {
+  RequestParser body(16384, 10);
+  EXPECT_EQ(Feed(body, "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n01234567890", 1000),
+            http::error::body_limit);
+  RequestParser header(64, 10);
+  EXPECT_EQ(Feed(header, "GET / HTTP/1.1\r\nX-Long: " + std::string(100, 'a') + "\r\n\r\n", 1000),
+            http::error::header_limit);
+  RequestParser garbage(16384, 10);
+  EXPECT_TRUE(Feed(garbage, "NOT HTTP AT ALL\r\n\r\n", 1000));
+}
+
+TEST(RequestParserTest, ExpectContinue) {
+  RequestParser parser(16384, 1024);
+  const std::string head = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+  boost::beast::error_code error;
+  EXPECT_EQ(parser.put(boost::asio::buffer(head), error), head.size());
+  EXPECT_TRUE(!error || error == http::error::need_more) << error.message();
+  EXPECT_TRUE(parser.is_header_done());
+  EXPECT_FALSE(parser.is_done());
+  EXPECT_TRUE(parser.expects_continue());
+}
+
+}  // namespace
+}  // namespace predictwire::transport::http1

@@ -1,0 +1,107 @@
+#include "transport/http1/response_writer.h"
+
+#include <charconv>
+#include <ctime>
+
+namespace predictwire::transport::http1 {
+namespace {
+
+void AppendNumber(uint64_t value, std::string* out) {
+  char digits[24];
+  const auto result = std::to_chars(digits, digits + sizeof(digits), value);
+  out->append(digits, result.ptr);
+}
+
+// Microseconds as milliseconds with three decimals, the unit Server-Timing's dur uses.
+void AppendMilliseconds(uint32_t microseconds, std::string* out) {
+  AppendNumber(microseconds / 1000, out);
+  out->push_back('.');
+  const uint32_t fraction = microseconds % 1000;
+  out->push_back(static_cast<char>('0' + fraction / 100));
+  out->push_back(static_cast<char>('0' + fraction / 10 % 10));
+  out->push_back(static_cast<char>('0' + fraction % 10));
+}
+
+}  // namespace
+
+std::string_view StatusLine(int status) {
+  switch (status) {
+    case 100:
+      return "HTTP/1.1 100 Continue\r\n";
+    case 101:
+      return "HTTP/1.1 101 Switching Protocols\r\n";
+    case 200:
+      return "HTTP/1.1 200 OK\r\n";
+    case 400:
+      return "HTTP/1.1 400 Bad Request\r\n";
+    case 404:
+      return "HTTP/1.1 404 Not Found\r\n";
+    case 405:
+      return "HTTP/1.1 405 Method Not Allowed\r\n";
+    case 413:
+      return "HTTP/1.1 413 Content Too Large\r\n";
+    case 426:
+      return "HTTP/1.1 426 Upgrade Required\r\n";
+    case 431:
+      return "HTTP/1.1 431 Request Header Fields Too Large\r\n";
+    case 500:
+      return "HTTP/1.1 500 Internal Server Error\r\n";
+    case 501:
+      return "HTTP/1.1 501 Not Implemented\r\n";
+    case 503:
+      return "HTTP/1.1 503 Service Unavailable\r\n";
+    case 504:
+      return "HTTP/1.1 504 Gateway Timeout\r\n";
+    default:
+      if (status >= 500) return "HTTP/1.1 500 Internal Server Error\r\n";
+      if (status >= 400) return "HTTP/1.1 400 Bad Request\r\n";
+      return "HTTP/1.1 200 OK\r\n";
+  }
+}
+
+std::string_view HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char cached[40];
+  thread_local size_t cached_length = 0;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm utc;
+    gmtime_r(&now, &utc);
+    cached_length = std::strftime(cached, sizeof(cached), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+    cached_second = now;
+  }
+  return std::string_view(cached, cached_length);
+}
+
+void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std::string* out) {
+  out->append(StatusLine(reply.status));
+  out->append("Server: predictwire\r\nDate: ");
+  out->append(HttpDate());
+  out->append("\r\nContent-Type: ");
+  out->append(reply.content_type);
+  out->append("\r\nContent-Length: ");
+  AppendNumber(reply.body.size(), out);
+  if (reply.timing) {
+    out->append("\r\nServer-Timing: queue;dur=");
+    AppendMilliseconds(reply.timing->queue_us, out);
+    out->append(", compute;dur=");
+    AppendMilliseconds(reply.timing->compute_us, out);
+  }
+  if (!reply.allow.empty()) {
+    out->append("\r\nAllow: ");
+    out->append(reply.allow);
+  }
+  if (!reply.upgrade.empty()) {
+    out->append("\r\nUpgrade: ");
+    out->append(reply.upgrade);
+  }
+  if (framing.close) {
+    out->append("\r\nConnection: close");
+  } else if (framing.keep_alive_http10) {
+    out->append("\r\nConnection: keep-alive");
+  }
+  out->append("\r\n\r\n");
+  if (!framing.head) out->append(reply.body);
+}
+
+}  // namespace predictwire::transport::http1

@@ -1,0 +1,196 @@
+#include "transport/websocket/websocket_protocol.h"
+
+#include <fmt/format.h>
+
+#include "codec/binary_predict.h"
+#include "codec/predict_json.h"
+#include "core/status.h"
+#include "transport/websocket/utf8.h"
+
+namespace predictwire::transport::websocket {
+
+WebSocketProtocol::WebSocketProtocol(Connection& connection, const ModelRegistry& registry,
+                                     Scheduler& scheduler, const Options& options)
+    : connection_(connection), registry_(registry), scheduler_(scheduler), options_(options) {}
+
+size_t WebSocketProtocol::OnInput(char* data, size_t size) {
+  size_t consumed = 0;
+  while (!close_sent_) {
+    if (in_flight_ >= kMaxInFlightPerConnection) {
+      input_paused_ = true;
+      connection_.PauseInput();
+      break;
+    }
+    FrameHeader header;
+    std::string error;
+    const ParseStatus status = ParseFrameHeader(data + consumed, size - consumed, &header, &error);
+    if (status == ParseStatus::kNeedMore) break;
+    if (status == ParseStatus::kProtocolError) {
+      SendClose(kCloseProtocolError, error);
+      return size;
+    }
+    if (!header.masked) {
+      SendClose(kCloseProtocolError, "client frames must be masked");
+      return size;
+    }
+    const uint64_t assembled = (assembling_ ? message_.size() : 0) + header.payload_length;
+    if (assembled > options_.max_message_bytes) {
+      SendClose(kCloseTooBig,
+                fmt::format("message exceeds the {}-byte limit", options_.max_message_bytes));
+      return size;
+    }
+    if (size - consumed - header.header_length < header.payload_length) break;  // wait for it
+    char* payload = data + consumed + header.header_length;
+    Unmask(payload, header.payload_length, header.mask);
+    consumed += header.header_length + header.payload_length;
+    OnFrame(header, std::string_view(payload, header.payload_length));
+  }
+  return close_sent_ ? size : consumed;
+}
+
+void WebSocketProtocol::OnFrame(const FrameHeader& header, std::string_view payload) {
+  if (IsControl(header.opcode)) return OnControlFrame(header, payload);
+  if (header.opcode == Opcode::kContinuation) {
+    if (!assembling_) return SendClose(kCloseProtocolError, "continuation without a message");
+    message_.append(payload);
+    if (!header.fin) return;
+    assembling_ = false;
+    OnMessage(message_opcode_, message_);
+    message_.clear();
+    return;
+  }
+  if (assembling_) {
+    return SendClose(kCloseProtocolError, "a new message started before the last one ended");
+  }
+  if (header.fin) return OnMessage(header.opcode, payload);
+  assembling_ = true;
+  message_opcode_ = header.opcode;
+  message_.assign(payload);
+}
+
+void WebSocketProtocol::OnControlFrame(const FrameHeader& header, std::string_view payload) {
+  switch (header.opcode) {
+    case Opcode::kPing:
+      AppendFrameHeader(Opcode::kPong, payload.size(), &connection_.output());
+      connection_.Write(payload);
+      return;
+    case Opcode::kPong:
+      return;
+    case Opcode::kClose: {
+      if (payload.empty()) return SendClose(kCloseNormal, "");
+      if (payload.size() == 1) return SendClose(kCloseProtocolError, "close payload of 1 byte");
+      const uint16_t code = static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
+      if (!IsValidReceivedCloseCode(code)) {
+        return SendClose(kCloseProtocolError, "invalid close code");
+      }
+      if (!IsValidUtf8(payload.substr(2))) {
+        return SendClose(kCloseInvalidPayload, "close reason is not UTF-8");
+      }
+      return SendClose(code, "");
+    }
+    default:
+      return;
+  }
+}
+
+void WebSocketProtocol::OnMessage(Opcode opcode, std::string_view message) {
+  if (draining_) return;  // shutting down: answer what is in flight, start nothing new
+  if (opcode == Opcode::kText) {
+    if (!IsValidUtf8(message)) return SendClose(kCloseInvalidPayload, "text is not UTF-8");
+    return OnTextRequest(message);
+  }
+  OnBinaryRequest(message);
+}
+
+void WebSocketProtocol::OnTextRequest(std::string_view message) {
+  absl::StatusOr<codec::PredictRequest> parsed = codec::ParsePredictRequest(message);
+  std::string reply;
+  if (!parsed.ok()) {
+    codec::AppendErrorJson(codec::ExtractRequestId(message), MessageOf(parsed.status()), &reply);
+    return OnReplyReady(Opcode::kText, reply);
+  }
+  absl::StatusOr<const Model*> model = registry_.Resolve(parsed->model);
+  if (!model.ok()) {
+    codec::AppendErrorJson(parsed->id, MessageOf(model.status()), &reply);
+    return OnReplyReady(Opcode::kText, reply);
+  }
+  ++in_flight_;
+  const Model* resolved = *model;
+  scheduler_.Submit(*resolved, InferRequest{std::move(parsed->input)},
+                    [this, connection = connection_.shared_from_this(), resolved,
+                     id = std::move(parsed->id)](absl::StatusOr<InferResponse> result) {
+                      std::string payload;
+                      if (result.ok()) {
+                        codec::AppendPredictResponse(id, resolved->name(), *result, &payload);
+                      } else {
+                        codec::AppendErrorJson(id, MessageOf(result.status()), &payload);
+                      }
+                      Deliver(Opcode::kText, std::move(payload));
+                    });
+}
+
+void WebSocketProtocol::OnBinaryRequest(std::string_view message) {
+  absl::StatusOr<codec::BinaryPredictRequest> parsed = codec::ParseBinaryPredictRequest(message);
+  std::string reply;
+  if (!parsed.ok()) {
+    codec::AppendBinaryPredictError(codec::PeekBinaryRequestId(message), MessageOf(parsed.status()),
+                                    &reply);
+    return OnReplyReady(Opcode::kBinary, reply);
+  }
+  absl::StatusOr<const Model*> model = registry_.Resolve(parsed->model);
+  if (!model.ok()) {
+    codec::AppendBinaryPredictError(parsed->id, MessageOf(model.status()), &reply);
+    return OnReplyReady(Opcode::kBinary, reply);
+  }
+  ++in_flight_;
+  scheduler_.Submit(**model, InferRequest{std::move(parsed->input)},
+                    [this, connection = connection_.shared_from_this(),
+                     id = parsed->id](absl::StatusOr<InferResponse> result) {
+                      std::string payload;
+                      if (result.ok()) {
+                        codec::AppendBinaryPredictResponse(id, *result, &payload);
+                      } else {
+                        codec::AppendBinaryPredictError(id, MessageOf(result.status()), &payload);
+                      }
+                      Deliver(Opcode::kBinary, std::move(payload));
+                    });
+}
+
+void WebSocketProtocol::Deliver(Opcode opcode, std::string payload) {
+  if (connection_.OnIoThread()) {  // the model ran inline
+    --in_flight_;
+    OnReplyReady(opcode, payload);
+    return;
+  }
+  connection_.Post([this, opcode, payload = std::move(payload)] {
+    --in_flight_;
+    OnReplyReady(opcode, payload);
+  });
+}
+
+void WebSocketProtocol::OnReplyReady(Opcode opcode, std::string_view payload) {
+  if (!close_sent_) {
+    AppendFrameHeader(opcode, payload.size(), &connection_.output());
+    connection_.Write(payload);
+  }
+  if (input_paused_ && in_flight_ < kMaxInFlightPerConnection) {
+    input_paused_ = false;
+    connection_.ResumeInput();
+  }
+  if (draining_ && in_flight_ == 0) SendClose(kCloseGoingAway, "server shutting down");
+}
+
+void WebSocketProtocol::OnDrain() {
+  draining_ = true;
+  if (in_flight_ == 0) SendClose(kCloseGoingAway, "server shutting down");
+}
+
+void WebSocketProtocol::SendClose(uint16_t code, std::string_view reason) {
+  if (!close_sent_) {
+    close_sent_ = true;
+    AppendCloseFrame(code, reason, &connection_.output());
+  }
+  connection_.CloseAfterWrite();
+}
+
+}  // namespace predictwire::transport::websocket

@@ -1,0 +1,65 @@
+#ifndef PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
+#define PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "core/model_registry.h"
+#include "core/scheduler.h"
+#include "transport/common/connection.h"
+#include "transport/common/limits.h"
+#include "transport/common/protocol.h"
+#include "transport/websocket/frame.h"
+
+namespace predictwire::transport::websocket {
+
+// A WebSocket connection after the upgrade. Each text message is a /predict JSON request with an
+// optional "id"; each binary message is the compact binary format (codec/binary_predict.h).
+// Many requests may be in flight; replies go out as they complete, matched by id. An error on
+// one message is answered on that message and the connection stays open; only a protocol
+// violation closes it (with the RFC 6455 close code).
+class WebSocketProtocol : public Protocol {
+ public:
+  struct Options {
+    size_t max_message_bytes = kDefaultMaxMessageBytes;
+  };
+
+  // All references must outlive the connection.
+  WebSocketProtocol(Connection& connection, const ModelRegistry& registry, Scheduler& scheduler,
+                    const Options& options);
+
+  size_t OnInput(char* data, size_t size) override;
+  void OnDrain() override;
+  bool HasWorkInFlight() const override { return in_flight_ > 0; }
+  std::chrono::seconds IdleTimeout() const override { return kWebSocketIdleTimeout; }
+
+ private:
+  void OnFrame(const FrameHeader& header, std::string_view payload);
+  void OnControlFrame(const FrameHeader& header, std::string_view payload);
+  void OnMessage(Opcode opcode, std::string_view message);
+  void OnTextRequest(std::string_view message);
+  void OnBinaryRequest(std::string_view message);
+  // Sends a reply from any thread: directly on the IO thread, else posted to it.
+  void Deliver(Opcode opcode, std::string payload);
+  void OnReplyReady(Opcode opcode, std::string_view payload);
+  void SendClose(uint16_t code, std::string_view reason);
+
+  Connection& connection_;
+  const ModelRegistry& registry_;
+  Scheduler& scheduler_;
+  const Options options_;
+
+  size_t in_flight_ = 0;
+  bool input_paused_ = false;  // at the in-flight limit
+  bool close_sent_ = false;
+  bool draining_ = false;
+  // A fragmented message being reassembled.
+  bool assembling_ = false;
+  Opcode message_opcode_ = Opcode::kText;
+  std::string message_;
+};
+
+}  // namespace predictwire::transport::websocket
+
+#endif  // PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
