@@ -73,12 +73,22 @@ int main(int argc, char** argv) {
       "wire is fastest for your model and traffic."};
   app.require_subcommand(1);
   app.set_version_flag("--version", PREDICTWIRE_VERSION);
+  // Options of a subcommand may also come from a config file's [serve] section; CLI11 reads
+  // config files on the main app only, so --config lives there and falls through from `serve`.
+  app.set_config("--config", "",
+                 "Read options from a TOML or INI file, in a section named after the "
+                 "subcommand, e.g. [serve] model = [\"slow=sleep:50ms\"]",
+                 false);
+  app.fallthrough();
+  app.allow_config_extras(CLI::config_extras_mode::error);
 
   predictwire::server::ServerOptions options;
   std::string execution = "auto";
   std::string inline_threshold = "30us";
-  CLI::App* serve = app.add_subcommand("serve", "Run the prediction server.");
-  serve->set_config("--config", "", "Read these options from a TOML or INI file", false);
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run the prediction server. Options may also come from --config FILE, in a [serve] "
+      "section.");
   serve
       ->add_option("--http", options.http_address,
                    "HOST:PORT for REST (HTTP/1.1) and WebSocket (/ws); port 0 picks a free one")

@@ -1,0 +1,100 @@
+"""Starts the real `predictwire serve` binary on a free loopback port for end-to-end tests.
+
+The binary comes from $PREDICTWIRE_BINARY (CTest sets it), else build/release/predictwire.
+Tests use Debian's Python packages: run them with /usr/bin/python3.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import select
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.environ.get("PREDICTWIRE_BINARY", os.path.join(ROOT, "build", "release", "predictwire"))
+READY = re.compile(r"^predictwire: listening http=(\S+):(\d+)$")
+
+
+class Server:
+    """A running server; use as a context manager, or call start() and stop()."""
+
+    def __init__(self, *args, models=None):
+        self.args = list(args)
+        if models is not None:
+            for model in models:
+                self.args += ["--model", model]
+        self.process = None
+        self.host = None
+        self.port = None
+        self.stderr = ""
+
+    def start(self, timeout=20):
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--http", "127.0.0.1:0", *self.args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        # The server prints exactly one line when ready; wait for it, bounded.
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else ""
+        match = READY.match(line.strip())
+        if not match:
+            self.process.kill()
+            _, err = self.process.communicate(timeout=10)
+            raise RuntimeError(f"server did not start: stdout={line!r} stderr={err!r}")
+        self.host, self.port = match.group(1), int(match.group(2))
+        return self
+
+    @property
+    def address(self):
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self):
+        return f"http://{self.address}"
+
+    @property
+    def ws_url(self):
+        return f"ws://{self.address}/ws"
+
+    def stop(self, sig=signal.SIGINT, timeout=20):
+        """Stops the server with `sig` and returns its exit status."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(sig)
+        try:
+            _, self.stderr = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, self.stderr = self.process.communicate()
+            raise
+        return self.process.returncode
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def run_cli(*args, timeout=30):
+    """Runs the binary with `args`; returns (exit status, stdout, stderr)."""
+    done = subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    return done.returncode, done.stdout, done.stderr
+
+
+def curl(*args, data=None, timeout=30):
+    """Runs curl quietly with `args`, POSTing `data` from stdin if given; returns the
+    CompletedProcess (text)."""
+    body = ["--data-binary", "@-"] if data is not None else []
+    return subprocess.run(["curl", "-sS", "--max-time", str(timeout), *body, *args], input=data,
+                          capture_output=True, text=True, timeout=timeout + 5)
+
+
+def breast_cancer_rows():
+    """The 569 rows of models/breast_cancer.csv as (features, label)."""
+    rows = []
+    with open(os.path.join(ROOT, "models", "breast_cancer.csv")) as data:
+        for line in data:
+            values = [float(v) for v in line.strip().split(",")]
+            rows.append((values[:-1], int(values[-1])))
+    return rows

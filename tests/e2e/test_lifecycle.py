@@ -1,0 +1,118 @@
+"""Start-up, the command line, and the graceful stop on SIGINT/SIGTERM."""
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import unittest
+
+from server_fixture import BINARY, ROOT, Server, curl, run_cli
+
+
+class CommandLineTest(unittest.TestCase):
+    def test_help_explains_every_flag(self):
+        status, out, _ = run_cli("serve", "--help")
+        self.assertEqual(status, 0)
+        for flag in ["--http", "--model", "--default-model", "--io-threads", "--execution",
+                     "--inline-threshold", "--max-queue", "--max-body", "--models-dir"]:
+            self.assertIn(flag, out)
+        self.assertIn("sleep:DURATION", out)
+        status, out, _ = run_cli("--help")
+        self.assertEqual(status, 0)
+        self.assertIn("serve", out)
+        self.assertIn("--config", out)
+
+    def test_bad_flags_fail_with_a_message(self):
+        status, _, err = run_cli("serve", "--model", "nonsense")
+        self.assertNotEqual(status, 0)
+        self.assertIn("NAME=SPEC", err)
+        status, _, err = run_cli("serve", "--model", "m=sleep:fast")
+        self.assertNotEqual(status, 0)
+        self.assertIn("not a duration", err)
+        status, _, err = run_cli("serve", "--http", "127.0.0.1:0", "--model", "m=xgboost:/no/such/file.json")
+        self.assertNotEqual(status, 0)
+        self.assertIn("cannot load XGBoost model", err)
+        status, _, err = run_cli("serve", "--execution", "sideways")
+        self.assertNotEqual(status, 0)
+        status, _, err = run_cli("frobnicate")
+        self.assertNotEqual(status, 0)
+
+    def test_port_in_use(self):
+        with Server(models=["m=sleep:0"]) as first:
+            status, _, err = run_cli("serve", "--http", first.address, "--model", "m=sleep:0")
+            self.assertNotEqual(status, 0)
+            self.assertIn(f"cannot listen on {first.address}", err)
+
+    def test_config_file(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".toml") as config:
+            config.write('[serve]\nmodel = ["a=sleep:0", "b=busy:1ms"]\ndefault-model = "b"\n')
+            config.flush()
+            with Server("--config", config.name) as server:
+                done = curl("-d", '{"features": [1, 2]}', server.url + "/predict")
+                self.assertEqual(json.loads(done.stdout)["model"], "b")
+            config.seek(0)
+            config.truncate()
+            config.write('model = ["a=sleep:0"]\n')  # outside [serve]: an error, not ignored
+            config.flush()
+            status, _, err = run_cli("serve", "--config", config.name)
+            self.assertNotEqual(status, 0)
+            self.assertIn("model", err)
+
+    def test_ready_line_and_ipv6(self):
+        process = subprocess.Popen([BINARY, "serve", "--http", "[::1]:0", "--model", "m=sleep:0"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            line = process.stdout.readline().strip()
+            if not line:  # no IPv6 on this machine
+                self.skipTest(process.stderr.read())
+            self.assertRegex(line, r"^predictwire: listening http=\[::1\]:\d+$")
+            port = int(line.rsplit(":", 1)[1])
+            done = curl("-g", "-d", '{"features": [4]}', f"http://[::1]:{port}/predict")
+            self.assertEqual(json.loads(done.stdout)["predictions"], [4])
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=20)
+
+
+class GracefulStopTest(unittest.TestCase):
+    def stop_during_request(self, sig):
+        server = Server(models=["slow=sleep:300ms"]).start()
+        results = {}
+
+        def slow_request():
+            done = curl("-d", '{"features": [5]}', server.url + "/predict")
+            results["reply"] = done.stdout
+
+        client = threading.Thread(target=slow_request)
+        client.start()
+        time.sleep(0.1)  # the request is in flight (300 ms model)
+        status = server.stop(sig)
+        client.join(20)
+        self.assertEqual(status, 0, server.stderr)
+        self.assertEqual(json.loads(results["reply"])["predictions"], [5])
+        with self.assertRaises(OSError):  # no longer accepting
+            socket.create_connection((server.host, server.port), timeout=2).close()
+
+    def test_sigterm_answers_in_flight_requests_then_exits_zero(self):
+        self.stop_during_request(signal.SIGTERM)
+
+    def test_sigint_answers_in_flight_requests_then_exits_zero(self):
+        self.stop_during_request(signal.SIGINT)
+
+    def test_idle_server_stops_promptly(self):
+        server = Server(models=["m=sleep:0"]).start()
+        keep_alive = socket.create_connection((server.host, server.port), timeout=5)
+        start = time.monotonic()
+        self.assertEqual(server.stop(signal.SIGTERM), 0)
+        # An idle keep-alive connection does not hold up the stop (bound is generous).
+        self.assertLess(time.monotonic() - start, 5)
+        keep_alive.close()
+        self.assertIn("stopped", server.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

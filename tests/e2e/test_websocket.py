@@ -1,0 +1,248 @@
+"""WebSocket end to end: Debian's python3-websockets client, plus a raw socket for protocol errors."""
+
+import asyncio
+import json
+import struct
+import time
+import unittest
+
+import websockets
+
+from server_fixture import Server, breast_cancer_rows
+from ws_raw import RawWebSocket
+
+SLOW_MS = 50
+
+
+def binary_request(request_id, model, rows):
+    """The compact binary request (docs/api.md)."""
+    name = model.encode()
+    cols = len(rows[0])
+    header = struct.pack("<BBHIIQ", 1, 0, len(name), len(rows), cols, request_id)
+    return header + name + struct.pack(f"<{len(rows) * cols}f", *[v for row in rows for v in row])
+
+
+def parse_binary_response(message):
+    version, status, _, count, request_id, queue_us, compute_us = struct.unpack("<BBHIQII", message[:24])
+    payload = message[24:]
+    if status == 0:
+        return request_id, list(struct.unpack(f"<{count}f", payload)), None
+    return request_id, None, payload.decode()
+
+
+class WebSocketTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(models=[
+            "breast_cancer=xgboost:models/breast_cancer.json", f"sleep50=sleep:{SLOW_MS}ms",
+            "slow=sleep:300ms"]).start()
+        cls.rows = breast_cancer_rows()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def run_async(self, coroutine):
+        return asyncio.run(asyncio.wait_for(coroutine, timeout=60))
+
+    def connect(self):
+        return websockets.connect(self.server.ws_url, compression=None, max_size=None)
+
+    def test_text_request_and_reply_carry_the_id(self):
+        async def scenario():
+            async with self.connect() as ws:
+                await ws.send(json.dumps({"id": "a-1", "features": self.rows[0][0]}))
+                return json.loads(await ws.recv())
+        reply = self.run_async(scenario())
+        self.assertEqual(reply["id"], "a-1")
+        self.assertEqual(reply["model"], "breast_cancer")
+        self.assertAlmostEqual(reply["predictions"][0], 0.0131836319, delta=1e-6)
+        self.assertEqual(set(reply["timing"]), {"queue_us", "compute_us"})
+
+    def test_pipelined_requests_come_back_out_of_order_matched_by_id(self):
+        async def scenario():
+            async with self.connect() as ws:
+                await ws.send(json.dumps({"id": 1, "model": "slow", "features": [1, 2]}))
+                await ws.send(json.dumps({"id": 2, "features": self.rows[5][0]}))
+                await ws.send(json.dumps({"id": 3, "model": "sleep50", "instances": [[1], [2]]}))
+                return [json.loads(await ws.recv()) for _ in range(3)]
+        replies = self.run_async(scenario())
+        by_id = {reply["id"]: reply for reply in replies}
+        self.assertEqual(set(by_id), {1, 2, 3})
+        self.assertEqual(by_id[1]["predictions"], [3])
+        self.assertEqual(by_id[3]["predictions"], [1, 2])
+        # The 300 ms request was sent first and answered last.
+        self.assertEqual(replies[-1]["id"], 1)
+
+    def test_a_slow_model_does_not_hold_up_other_clients(self):
+        """4 clients at once on the 50 ms model: each ≈ 50 ms, not 50, 100, 150, 200 ms."""
+        async def one_client(i):
+            async with self.connect() as ws:
+                start = time.perf_counter()
+                await ws.send(json.dumps({"id": i, "model": "sleep50", "features": [i]}))
+                reply = json.loads(await ws.recv())
+                return time.perf_counter() - start, reply
+
+        async def scenario():
+            return await asyncio.gather(*(one_client(i) for i in range(4)))
+        results = self.run_async(scenario())
+        for elapsed, reply in results:
+            self.assertGreaterEqual(reply["timing"]["compute_us"], SLOW_MS * 1000)
+        # Serialized they would need 200 ms for the last one; a generous bound still tells apart.
+        self.assertLess(max(elapsed for elapsed, _ in results), 0.150, results)
+
+    def test_four_in_flight_on_one_connection_run_concurrently(self):
+        async def scenario():
+            async with self.connect() as ws:
+                start = time.perf_counter()
+                for i in range(4):
+                    await ws.send(json.dumps({"id": i, "model": "sleep50", "features": [i]}))
+                replies = [json.loads(await ws.recv()) for _ in range(4)]
+                return time.perf_counter() - start, replies
+        elapsed, replies = self.run_async(scenario())
+        self.assertEqual(sorted(reply["id"] for reply in replies), [0, 1, 2, 3])
+        self.assertLess(elapsed, 0.150)
+
+    def test_binary_messages(self):
+        async def scenario():
+            async with self.connect() as ws:
+                await ws.send(binary_request(77, "", [self.rows[0][0], self.rows[1][0]]))
+                ok = parse_binary_response(await ws.recv())
+                await ws.send(binary_request(78, "nope", [[1.0]]))
+                unknown = parse_binary_response(await ws.recv())
+                await ws.send(b"\x01\x00")
+                short = parse_binary_response(await ws.recv())
+                return ok, unknown, short
+        ok, unknown, short = self.run_async(scenario())
+        self.assertEqual(ok[0], 77)
+        self.assertAlmostEqual(ok[1][0], 0.0131836319, delta=1e-6)
+        self.assertAlmostEqual(ok[1][1], 0.00398563221, delta=1e-6)
+        self.assertEqual(unknown[0], 78)
+        self.assertIn("unknown model 'nope'", unknown[2])
+        self.assertIn("shorter than", short[2])
+
+    def test_errors_answer_the_message_and_keep_the_connection(self):
+        bad_messages = [
+            ("not json", None, "malformed JSON"),
+            (json.dumps({"id": 1, "features": [1, 2]}), 1, "expects 30 features per row, got 2"),
+            (json.dumps({"id": 2, "model": "nope", "features": [1]}), 2, "unknown model 'nope'"),
+            (json.dumps({"id": 3, "features": ["a"] * 30}), 3, "must be a number"),
+            (json.dumps({"id": 4}), 4, "no input"),
+            ("", None, "empty"),
+        ]
+
+        async def scenario():
+            async with self.connect() as ws:
+                replies = []
+                for message, _, _ in bad_messages:
+                    await ws.send(message)
+                    replies.append(json.loads(await ws.recv()))
+                await ws.send(json.dumps({"id": "ok", "features": self.rows[0][0]}))
+                replies.append(json.loads(await ws.recv()))
+                return replies
+        replies = self.run_async(scenario())
+        for (message, expected_id, text), reply in zip(bad_messages, replies):
+            self.assertIn(text, reply["error"], message)
+            self.assertEqual(reply.get("id"), expected_id)
+        self.assertEqual(replies[-1]["id"], "ok")
+        self.assertIn("predictions", replies[-1])
+
+    def test_ping_and_close_handshake(self):
+        async def scenario():
+            ws = await websockets.connect(self.server.ws_url, compression=None)
+            pong = await ws.ping(b"hello")
+            await asyncio.wait_for(pong, 10)
+            await ws.close(code=1000)
+            return ws.close_code
+        self.assertEqual(self.run_async(scenario()), 1000)
+
+    def test_fragmented_message_is_reassembled(self):
+        raw = RawWebSocket(self.server.host, self.server.port)
+        self.assertEqual(raw.status, 101)
+        body = json.dumps({"id": 9, "model": "sleep50", "features": [1, 2, 3]}).encode()
+        raw.send_frame(0x1, body[:10], fin=False)
+        raw.send_frame(0x9, b"in between")  # a ping may interleave with fragments
+        raw.send_frame(0x0, body[10:20], fin=False)
+        raw.send_frame(0x0, body[20:], fin=True)
+        frames = [raw.recv_frame(), raw.recv_frame()]
+        raw.close()
+        self.assertIn((0xA, b"in between"), frames)
+        text = [payload for opcode, payload in frames if opcode == 0x1][0]
+        self.assertEqual(json.loads(text)["predictions"], [6])
+
+
+class WebSocketProtocolErrorTest(unittest.TestCase):
+    """Violations close only the offending connection, with the RFC 6455 code."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--max-body", "4096", models=["sum=sleep:0"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def raw(self):
+        raw = RawWebSocket(self.server.host, self.server.port)
+        self.assertEqual(raw.status, 101, raw.handshake)
+        return raw
+
+    def assert_closed_with(self, raw, code):
+        self.assertEqual(raw.recv_close_code(), code)
+        self.assertTrue(raw.closed_by_peer())
+        raw.close()
+
+    def test_unmasked_frame(self):
+        raw = self.raw()
+        raw.send_frame(0x1, b'{"features": [1]}', masked=False)
+        self.assert_closed_with(raw, 1002)
+
+    def test_reserved_bits_and_unknown_opcode(self):
+        raw = self.raw()
+        raw.send_frame(0x1, b"{}", rsv=0x40)
+        self.assert_closed_with(raw, 1002)
+        raw = self.raw()
+        raw.send_frame(0x3, b"")
+        self.assert_closed_with(raw, 1002)
+
+    def test_message_over_the_limit(self):
+        raw = self.raw()
+        raw.send_frame(0x2, b"x" * 5000)
+        self.assert_closed_with(raw, 1009)
+
+    def test_invalid_utf8_text(self):
+        raw = self.raw()
+        raw.send_frame(0x1, b'{"features": [1], "x": "\xc0\xaf"}')
+        self.assert_closed_with(raw, 1007)
+
+    def test_continuation_without_a_message(self):
+        raw = self.raw()
+        raw.send_frame(0x0, b"orphan")
+        self.assert_closed_with(raw, 1002)
+
+    def test_bad_handshakes_get_http_errors(self):
+        wrong_version = RawWebSocket(self.server.host, self.server.port, version="8")
+        self.assertEqual(wrong_version.status, 400)
+        self.assertIn("Sec-WebSocket-Version: 13", wrong_version.buffer.decode())
+        wrong_version.close()
+        bad_key = RawWebSocket(self.server.host, self.server.port, key="short")
+        self.assertEqual(bad_key.status, 400)
+        bad_key.close()
+        wrong_path = RawWebSocket(self.server.host, self.server.port, path="/predict")
+        self.assertEqual(wrong_path.status, 405)  # an upgrade only happens on /ws
+        wrong_path.close()
+
+    def test_server_still_answers_after_violations(self):
+        raw = self.raw()
+        raw.send_frame(0x1, b"x", masked=False)
+        self.assert_closed_with(raw, 1002)
+
+        async def scenario():
+            async with websockets.connect(self.server.ws_url, compression=None) as ws:
+                await ws.send(json.dumps({"features": [1, 2]}))
+                return json.loads(await ws.recv())
+        self.assertEqual(asyncio.run(scenario())["predictions"], [3])
+
+
+if __name__ == "__main__":
+    unittest.main()
