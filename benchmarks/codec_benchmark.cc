@@ -1,0 +1,49 @@
+// Per-request cost of the codecs on the hot path.
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "codec/binary_predict.h"
+#include "codec/predict_json.h"
+
+namespace predictwire::codec {
+namespace {
+
+std::string PredictBody(int features) {
+  std::string body = R"({"id": 17, "model": "breast_cancer", "features": [)";
+  for (int i = 0; i < features; ++i) body += (i ? ", " : "") + std::to_string(i * 1.37 + 0.01);
+  return body + "]}";
+}
+
+void BM_ParsePredictRequest(benchmark::State& state) {
+  const std::string body = PredictBody(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(ParsePredictRequest(body));
+  state.SetBytesProcessed(state.iterations() * body.size());
+}
+BENCHMARK(BM_ParsePredictRequest)->Arg(4)->Arg(30)->Arg(1000)->Arg(262144);
+
+void BM_AppendPredictResponse(benchmark::State& state) {
+  InferResponse response;
+  response.output = Tensor{{1}, {0.0131836319f}};
+  response.timing = ServerTiming{12, 34};
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    AppendPredictResponse("17", "breast_cancer", response, &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_AppendPredictResponse);
+
+void BM_ParseBinaryPredictRequest(benchmark::State& state) {
+  Tensor input{{1, state.range(0)}, std::vector<float>(state.range(0), 1.5f)};
+  std::string message;
+  AppendBinaryPredictRequest(17, "breast_cancer", input, &message);
+  for (auto _ : state) benchmark::DoNotOptimize(ParseBinaryPredictRequest(message));
+  state.SetBytesProcessed(state.iterations() * message.size());
+}
+BENCHMARK(BM_ParseBinaryPredictRequest)->Arg(4)->Arg(30)->Arg(262144);
+
+}  // namespace
+}  // namespace predictwire::codec

@@ -1,0 +1,32 @@
+// Fuzz target: a stream of WebSocket frames, parsed header by header as the server does,
+// unmasked, and text payloads checked as UTF-8.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "transport/websocket/frame.h"
+#include "transport/websocket/utf8.h"
+
+using namespace predictwire::transport::websocket;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string bytes(reinterpret_cast<const char*>(data), size);
+  size_t offset = 0;
+  while (offset < bytes.size()) {
+    FrameHeader header;
+    std::string error;
+    const ParseStatus status =
+        ParseFrameHeader(bytes.data() + offset, bytes.size() - offset, &header, &error);
+    if (status != ParseStatus::kOk) break;
+    if (header.header_length > bytes.size() - offset) std::abort();
+    const size_t available = bytes.size() - offset - header.header_length;
+    if (header.payload_length > available) break;
+    char* payload = bytes.data() + offset + header.header_length;
+    Unmask(payload, header.payload_length, header.mask);
+    if (header.opcode == Opcode::kText) IsValidUtf8(std::string_view(payload, header.payload_length));
+    offset += header.header_length + header.payload_length;
+  }
+  IsValidUtf8(std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
