@@ -43,6 +43,13 @@ std::chrono::nanoseconds ToNanoseconds(const std::string& text) {
   return absl::ToChronoNanoseconds(duration);
 }
 
+// Idle timeouts are swept once a second: round up to whole seconds, at least one.
+std::chrono::seconds ToWholeSeconds(const std::string& text) {
+  const auto nanoseconds = ToNanoseconds(text);
+  return std::max(std::chrono::seconds(1),
+                  std::chrono::ceil<std::chrono::seconds>(nanoseconds));
+}
+
 int Serve(predictwire::server::ServerOptions options) {
   RaiseOpenFileLimit();
   predictwire::server::ShutdownSignals signals;  // before any thread starts
@@ -85,6 +92,8 @@ int main(int argc, char** argv) {
   predictwire::server::ServerOptions options;
   std::string execution = "auto";
   std::string inline_threshold = "30us";
+  std::string http_idle_timeout = "60s";
+  std::string websocket_idle_timeout = "600s";
   CLI::App* serve = app.add_subcommand(
       "serve",
       "Run the prediction server. Options may also come from --config FILE, in a [serve] "
@@ -124,11 +133,22 @@ int main(int argc, char** argv) {
       ->add_option("--max-body", options.max_body_bytes,
                    "Largest request body or WebSocket message in bytes (default 16 MiB)")
       ->check(CLI::PositiveNumber);
+  serve->add_option("--idle-timeout", http_idle_timeout,
+                    "Close an HTTP connection after this long without input while nothing is in "
+                    "flight (checked once a second)")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve->add_option("--ws-idle-timeout", websocket_idle_timeout,
+                    "The same for WebSocket connections")
+      ->check(CheckDuration)
+      ->capture_default_str();
   serve->callback([&] {
     options.scheduler.mode = execution == "inline"   ? ExecutionMode::kInline
                              : execution == "worker" ? ExecutionMode::kWorker
                                                      : ExecutionMode::kAuto;
     options.scheduler.inline_threshold = ToNanoseconds(inline_threshold);
+    options.http_idle_timeout = ToWholeSeconds(http_idle_timeout);
+    options.websocket_idle_timeout = ToWholeSeconds(websocket_idle_timeout);
   });
 
   CLI11_PARSE(app, argc, argv);

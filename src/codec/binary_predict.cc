@@ -90,7 +90,9 @@ void AppendBinaryPredictResponse(uint64_t id, const InferResponse& response, std
   const std::vector<float>& values = response.output.values;
   out->reserve(out->size() + kBinaryResponseHeaderBytes + values.size() * sizeof(float));
   AppendResponseHeader(0, static_cast<uint32_t>(values.size()), id, response.timing, out);
-  out->append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  if (!values.empty()) {
+    out->append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  }
 }
 
 void AppendBinaryPredictError(uint64_t id, std::string_view message, std::string* out) {
@@ -131,7 +133,7 @@ absl::StatusOr<BinaryPredictResponse> ParseBinaryPredictResponse(std::string_vie
       return absl::InvalidArgumentError("binary response length does not match its count");
     }
     response.predictions.resize(count);
-    std::memcpy(response.predictions.data(), payload.data(), payload.size());
+    if (count > 0) std::memcpy(response.predictions.data(), payload.data(), payload.size());
   } else {
     if (payload.size() != count) {
       return absl::InvalidArgumentError("binary error length does not match its count");

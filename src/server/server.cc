@@ -147,6 +147,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
       transport::RestRouter::Options{.server_name = "predictwire",
                                      .server_version = PREDICTWIRE_VERSION},
       *parts->registry, *parts->scheduler, parts->ready);
+  if (options.http_idle_timeout.count() > 0) {
+    parts->http1_options.idle_timeout = options.http_idle_timeout;
+  }
+  if (options.websocket_idle_timeout.count() > 0) {
+    parts->websocket_options.idle_timeout = options.websocket_idle_timeout;
+  }
   if (options.max_body_bytes > 0) {
     parts->http1_options.max_body_bytes = options.max_body_bytes;
     parts->websocket_options.max_message_bytes = options.max_body_bytes;

@@ -24,6 +24,10 @@ struct ServerOptions {
   int io_threads = 0;  // 0: one per CPU
   Scheduler::Options scheduler;
   size_t max_body_bytes = 0;  // 0: transport::kDefaultMaxBodyBytes
+  // Idle connections are closed after this long without input; 0 keeps the defaults
+  // (transport/common/limits.h).
+  std::chrono::seconds http_idle_timeout{0};
+  std::chrono::seconds websocket_idle_timeout{0};
   // How long a graceful stop waits for in-flight requests.
   std::chrono::milliseconds drain_timeout{10000};
 };

@@ -2,6 +2,7 @@
 
 import json
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -76,6 +77,30 @@ class CommandLineTest(unittest.TestCase):
         finally:
             process.send_signal(signal.SIGINT)
             process.communicate(timeout=20)
+
+
+class IdleConnectionTest(unittest.TestCase):
+    def test_idle_and_stalled_connections_are_closed(self):
+        with Server("--idle-timeout", "1s", "--ws-idle-timeout", "1s", models=["m=sleep:0"]) as server:
+            idle = socket.create_connection((server.host, server.port), timeout=10)
+            stalled = socket.create_connection((server.host, server.port), timeout=10)
+            stalled.sendall(b"POST /predict HTTP/1.1\r\nContent-Len")  # and nothing more
+            busy = socket.create_connection((server.host, server.port), timeout=10)
+            request = b'POST /predict HTTP/1.1\r\nContent-Length: 17\r\n\r\n{"features": [1]}'
+            open_ones = {idle, stalled}
+            deadline = time.monotonic() + 10
+            # The sweep runs once a second, so the quiet ones close after 1-3 s; meanwhile a
+            # connection that keeps talking stays open.
+            while open_ones and time.monotonic() < deadline:
+                busy.sendall(request)
+                self.assertIn(b"200 OK", busy.recv(4096))
+                readable, _, _ = select.select(list(open_ones), [], [], 0.25)
+                for sock in readable:
+                    self.assertEqual(sock.recv(1), b"")  # end of stream: closed by the server
+                    open_ones.discard(sock)
+            self.assertFalse(open_ones, "idle connections were not closed")
+            for sock in (idle, stalled, busy):
+                sock.close()
 
 
 class GracefulStopTest(unittest.TestCase):

@@ -103,6 +103,23 @@ class WebSocketTest(unittest.TestCase):
         self.assertEqual(sorted(reply["id"] for reply in replies), [0, 1, 2, 3])
         self.assertLess(elapsed, 0.150)
 
+    def test_more_requests_in_flight_than_the_per_connection_limit(self):
+        """3000 pipelined requests (the limit is 1024): the server pauses reading, never drops."""
+        count = 3000
+
+        async def scenario():
+            async with self.connect() as ws:
+                async def sender():
+                    for i in range(count):
+                        await ws.send(json.dumps({"id": i, "model": "sleep50", "features": [i]}))
+                sending = asyncio.create_task(sender())
+                replies = [json.loads(await ws.recv()) for _ in range(count)]
+                await sending
+                return replies
+        replies = self.run_async(scenario())
+        self.assertEqual(sorted(reply["id"] for reply in replies), list(range(count)))
+        self.assertTrue(all(reply["predictions"] == [reply["id"]] for reply in replies))
+
     def test_binary_messages(self):
         async def scenario():
             async with self.connect() as ws:

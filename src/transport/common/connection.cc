@@ -172,12 +172,14 @@ void Connection::AfterEvent() {
 
 void Connection::SweepIfIdle(uint64_t tick) {
   if (closed_) return;
+  // A stamp of tick T means "some time during tick T", so only after more than N ticks have
+  // passed is the connection certainly N sweep intervals old: it closes after N to N+1.
   if (close_after_write_) {
-    if (tick - close_tick_ >= static_cast<uint64_t>(kLingerTimeout / kSweepInterval)) Close();
+    if (tick - close_tick_ > static_cast<uint64_t>(kLingerTimeout / kSweepInterval)) Close();
     return;
   }
   const auto idle_ticks = static_cast<uint64_t>(protocol_->IdleTimeout() / kSweepInterval);
-  if (!protocol_->HasWorkInFlight() && tick - last_input_tick_ >= idle_ticks) Close();
+  if (!protocol_->HasWorkInFlight() && tick - last_input_tick_ > idle_ticks) Close();
 }
 
 void Connection::Drain() {

@@ -20,8 +20,9 @@ inline constexpr size_t kMaxInFlightPerConnection = 1024;
 // Unsent response bytes a connection may queue before the server stops reading from it.
 inline constexpr size_t kOutputHighWaterBytes = 4 * 1024 * 1024;
 
-// Connections with nothing in flight are closed after this long without input. Checked by a
-// sweep once per kSweepInterval rather than a timer per read, which costs ~28% of throughput.
+// Connections with nothing in flight are closed after this long without input (the defaults of
+// --idle-timeout and --ws-idle-timeout). Checked by a sweep once per kSweepInterval rather than
+// a timer per read, which costs ~28% of throughput.
 inline constexpr std::chrono::seconds kHttpIdleTimeout{60};
 inline constexpr std::chrono::seconds kWebSocketIdleTimeout{600};
 inline constexpr std::chrono::seconds kSweepInterval{1};

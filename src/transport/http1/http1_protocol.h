@@ -24,6 +24,7 @@ class Http1Protocol : public Protocol {
 
   struct Options {
     size_t max_body_bytes = kDefaultMaxBodyBytes;
+    std::chrono::seconds idle_timeout = kHttpIdleTimeout;
   };
 
   // `router` and `make_websocket` must outlive the connection.
@@ -34,7 +35,7 @@ class Http1Protocol : public Protocol {
   size_t OnInput(char* data, size_t size) override;
   void OnDrain() override;
   bool HasWorkInFlight() const override { return in_flight_; }
-  std::chrono::seconds IdleTimeout() const override { return kHttpIdleTimeout; }
+  std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
 
  private:
   // Handles the request the parser completed. Returns false if the connection no longer speaks

@@ -23,6 +23,7 @@ class WebSocketProtocol : public Protocol {
  public:
   struct Options {
     size_t max_message_bytes = kDefaultMaxMessageBytes;
+    std::chrono::seconds idle_timeout = kWebSocketIdleTimeout;
   };
 
   // All references must outlive the connection.
@@ -32,7 +33,7 @@ class WebSocketProtocol : public Protocol {
   size_t OnInput(char* data, size_t size) override;
   void OnDrain() override;
   bool HasWorkInFlight() const override { return in_flight_ > 0; }
-  std::chrono::seconds IdleTimeout() const override { return kWebSocketIdleTimeout; }
+  std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
 
  private:
   void OnFrame(const FrameHeader& header, std::string_view payload);
