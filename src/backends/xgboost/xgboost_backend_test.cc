@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -80,7 +81,17 @@ TEST(XGBoostBackendTest, BatchEqualsRowByRowAndThreadsAgree) {
 
 TEST(XGBoostBackendTest, RejectsMissingOrCorruptFiles) {
   EXPECT_FALSE(XGBoostBackend::Create({.model_path = "/nonexistent.json"}).ok());
-  EXPECT_FALSE(XGBoostBackend::Create({.model_path = kData}).ok());
+  // JSON that is not a model, and a model cut short.
+  const std::string not_a_model = ::testing::TempDir() + "not_a_model.json";
+  std::ofstream(not_a_model) << R"({"learner": 5})";
+  EXPECT_FALSE(XGBoostBackend::Create({.model_path = not_a_model}).ok());
+  std::ifstream model(kModel);
+  const std::string text((std::istreambuf_iterator<char>(model)), {});
+  const std::string truncated = ::testing::TempDir() + "truncated.json";
+  std::ofstream(truncated) << text.substr(0, text.size() / 2);
+  auto backend = XGBoostBackend::Create({.model_path = truncated});
+  ASSERT_FALSE(backend.ok());
+  EXPECT_THAT(backend.status().message(), ::testing::HasSubstr("cannot load XGBoost model"));
 }
 
 }  // namespace
