@@ -1,0 +1,149 @@
+#include "cli/bench_command.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "cli/duration_flag.h"
+#include "core/status.h"
+#include "loadgen/bench.h"
+
+namespace predictwire::cli {
+namespace {
+
+struct BenchFlags {
+  loadgen::BenchOptions options;
+  std::string wire = "rest-keepalive";
+  std::string payload = "predict";
+  std::string arrival = "constant";
+  std::string duration = "10s";
+  std::string warmup = "1s";
+  std::string think = "0";
+  std::string timeout = "5s";
+  std::string json_path;
+  std::string csv_path;
+  bool quiet = false;
+};
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  file << text;
+  return static_cast<bool>(file);
+}
+
+int Bench(BenchFlags& flags) {
+  loadgen::BenchOptions& options = flags.options;
+  absl::StatusOr<loadgen::WireKind> wire = loadgen::ParseWireName(flags.wire);
+  if (!wire.ok()) {
+    std::fprintf(stderr, "predictwire bench: %s\n", std::string(MessageOf(wire.status())).c_str());
+    return 2;
+  }
+  options.wire = *wire;
+  options.shape =
+      flags.payload == "v2" ? loadgen::PayloadShape::kV2 : loadgen::PayloadShape::kPredict;
+  options.arrival =
+      flags.arrival == "poisson" ? loadgen::Arrival::kPoisson : loadgen::Arrival::kConstant;
+  options.duration = ParseDuration(flags.duration);
+  options.warmup = ParseDuration(flags.warmup);
+  options.think = ParseDuration(flags.think);
+  options.timeout = ParseDuration(flags.timeout);
+  options.progress = !flags.quiet;
+
+  absl::StatusOr<loadgen::BenchResult> result = loadgen::RunBench(options);
+  if (!result.ok()) {
+    std::fprintf(stderr, "predictwire bench: %s\n",
+                 std::string(MessageOf(result.status())).c_str());
+    return 2;
+  }
+  std::printf("%s", loadgen::FormatTable(*result).c_str());
+  if (!flags.json_path.empty() && !WriteFile(flags.json_path, loadgen::ToJson(*result) + "\n")) {
+    std::fprintf(stderr, "predictwire bench: cannot write %s\n", flags.json_path.c_str());
+    return 1;
+  }
+  if (!flags.csv_path.empty() &&
+      !WriteFile(flags.csv_path, loadgen::CsvHeader() + loadgen::ToCsvRow(*result))) {
+    std::fprintf(stderr, "predictwire bench: cannot write %s\n", flags.csv_path.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app, int* exit_status) {
+  auto flags = std::make_shared<BenchFlags>();
+  loadgen::BenchOptions& options = flags->options;
+  CLI::App* bench = app.add_subcommand(
+      "bench",
+      "Measure one wire under one load: open loop (--rate; latency counted from each request's "
+      "scheduled time, so a stalled server cannot hide) or closed loop (--concurrency).");
+  bench->add_option("--wire", flags->wire, "rest, rest-keepalive, ws, ws-pipelined or ws-binary")
+      ->check(CLI::IsMember(loadgen::WireNames()))
+      ->capture_default_str();
+  bench
+      ->add_option("--target", options.target_url,
+                   "Server URL: http://HOST:PORT (paths /predict, /v2/..., /ws by default) or a "
+                   "URL with the exact path, e.g. ws://127.0.0.1:5001/")
+      ->capture_default_str();
+  bench->add_option("--rate", options.rate, "Open loop: requests per second")
+      ->check(CLI::PositiveNumber);
+  bench->add_option("--arrival", flags->arrival, "Open loop: constant or poisson arrivals")
+      ->check(CLI::IsMember({"constant", "poisson"}))
+      ->capture_default_str();
+  bench
+      ->add_option("--concurrency", options.concurrency,
+                   "Closed loop: requests outstanding at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  bench
+      ->add_option("--connections", options.connections,
+                   "Connections (default: open loop 1; closed loop enough for --concurrency). "
+                   "For rest, the most new connections open at once")
+      ->check(CLI::PositiveNumber);
+  bench
+      ->add_option("--pipeline", options.pipeline,
+                   "ws-pipelined: requests in flight per connection")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  bench->add_option("--duration", flags->duration, "How long to measure, after the warm-up")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  bench
+      ->add_option("--requests", options.requests,
+                   "Measure this many requests instead of a duration")
+      ->check(CLI::PositiveNumber);
+  bench->add_option("--warmup", flags->warmup, "Load sent but not measured, first")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  bench->add_option("--think", flags->think, "Closed loop: pause after each reply")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  bench
+      ->add_option("--timeout", flags->timeout,
+                   "A request unanswered this long after it was due counts as an error")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  bench->add_option("--model", options.model, "Model to ask (default: the server's default)");
+  bench->add_option("--features", options.features, "Feature values per row")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  bench->add_option("--rows", options.rows, "Rows per request")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  bench
+      ->add_option("--payload", flags->payload,
+                   "REST payload: predict (POST /predict) or v2 (Open Inference Protocol)")
+      ->check(CLI::IsMember({"predict", "v2"}))
+      ->capture_default_str();
+  bench->add_option("--threads", options.threads, "Load generator threads")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  bench->add_option("--seed", options.seed, "Seed of the Poisson arrivals")->capture_default_str();
+  bench->add_option("--json", flags->json_path, "Also write the result as JSON to this file");
+  bench->add_option("--csv", flags->csv_path, "Also write the result as CSV to this file");
+  bench->add_flag("--quiet", flags->quiet, "No progress lines on stderr");
+  bench->callback([flags, exit_status] { *exit_status = Bench(*flags); });
+}
+
+}  // namespace predictwire::cli

@@ -1,0 +1,129 @@
+#include "cli/serve_command.h"
+
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+
+#include "backends/backend_factory.h"
+#include "cli/duration_flag.h"
+#include "core/status.h"
+#include "server/server.h"
+#include "server/signals.h"
+
+namespace predictwire::cli {
+namespace {
+
+// Many clients each hold a connection: take the hard limit on open files, not the default 1024.
+void RaiseOpenFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// Idle timeouts are swept once a second: round up to whole seconds, at least one.
+std::chrono::seconds ToWholeSeconds(const std::string& text) {
+  return std::max(std::chrono::seconds(1),
+                  std::chrono::ceil<std::chrono::seconds>(ParseDuration(text)));
+}
+
+int Serve(const server::ServerOptions& options) {
+  RaiseOpenFileLimit();
+  server::ShutdownSignals signals;  // before any thread starts
+  absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Create(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "predictwire serve: %s\n",
+                 std::string(MessageOf(server.status())).c_str());
+    return 2;
+  }
+  (*server)->Start();
+  std::fprintf(stderr, "%s\n", (*server)->Describe().c_str());
+  std::printf("%s\n", (*server)->ReadyLine().c_str());
+  std::fflush(stdout);
+  const int signal_number = signals.Wait();
+  std::fprintf(stderr, "predictwire: signal %d: finishing in-flight requests, then exiting\n",
+               signal_number);
+  (*server)->Shutdown();
+  std::fprintf(stderr, "predictwire: stopped\n");
+  return 0;
+}
+
+struct ServeFlags {
+  server::ServerOptions options;
+  std::string execution = "auto";
+  std::string inline_threshold = "30us";
+  std::string http_idle_timeout = "60s";
+  std::string websocket_idle_timeout = "600s";
+};
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int* exit_status) {
+  auto flags = std::make_shared<ServeFlags>();
+  server::ServerOptions& options = flags->options;
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run the prediction server. Options may also come from --config FILE, in a [serve] "
+      "section.");
+  serve
+      ->add_option("--http", options.http_address,
+                   "HOST:PORT for REST (HTTP/1.1) and WebSocket (/ws); port 0 picks a free one")
+      ->capture_default_str();
+  serve->add_option("--model", options.models,
+                    std::string("NAME=SPEC, repeatable. ") + backends::kModelSpecHelp +
+                        " Without --model: breast_cancer (XGBoost) and sleep50 (sleep:50ms).");
+  serve->add_option("--default-model", options.default_model,
+                    "The model /predict and WebSocket use when a request names none (default: "
+                    "the first model)");
+  serve->add_option("--models-dir", options.models_dir,
+                    "Where the default models are (default: ./models or next to the binary)");
+  serve->add_option("--io-threads", options.io_threads, "IO threads (default: one per CPU)")
+      ->check(CLI::NonNegativeNumber);
+  serve
+      ->add_option("--execution", flags->execution,
+                   "Where models run: auto (inline on the IO thread when measured faster than "
+                   "--inline-threshold, else on worker threads), inline, or worker")
+      ->check(CLI::IsMember({"auto", "inline", "worker"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--inline-threshold", flags->inline_threshold,
+                   "In auto mode, run a CPU model inline when its expected compute time is "
+                   "below this")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--max-queue", options.scheduler.max_queued_per_model,
+                   "Requests waiting per model before new ones are refused with 503")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--max-body", options.max_body_bytes,
+                   "Largest request body or WebSocket message in bytes (default 16 MiB)")
+      ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--idle-timeout", flags->http_idle_timeout,
+                   "Close an HTTP connection after this long without input while nothing is in "
+                   "flight (checked once a second)")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--ws-idle-timeout", flags->websocket_idle_timeout,
+                   "The same for WebSocket connections")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve->callback([flags, exit_status] {
+    server::ServerOptions& options = flags->options;
+    options.scheduler.mode = flags->execution == "inline"   ? ExecutionMode::kInline
+                             : flags->execution == "worker" ? ExecutionMode::kWorker
+                                                            : ExecutionMode::kAuto;
+    options.scheduler.inline_threshold = ParseDuration(flags->inline_threshold);
+    options.http_idle_timeout = ToWholeSeconds(flags->http_idle_timeout);
+    options.websocket_idle_timeout = ToWholeSeconds(flags->websocket_idle_timeout);
+    *exit_status = Serve(options);
+  });
+}
+
+}  // namespace predictwire::cli

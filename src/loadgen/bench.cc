@@ -1,0 +1,272 @@
+#include "loadgen/bench.h"
+
+#include <fmt/format.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "loadgen/load_driver.h"
+
+namespace predictwire::loadgen {
+
+namespace asio = transport::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double CpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+double Microseconds(uint64_t nanoseconds) { return nanoseconds / 1000.0; }
+
+std::string Seconds(std::chrono::nanoseconds duration) {
+  return fmt::format("{:g}s", std::chrono::duration<double>(duration).count());
+}
+
+}  // namespace
+
+absl::Status ResolveOptions(BenchOptions* options) {
+  absl::StatusOr<Target> target = ParseTarget(options->target_url);
+  if (!target.ok()) return target.status();
+  if (options->rate < 0) return absl::InvalidArgumentError("--rate must be positive");
+  if (options->concurrency < 1) return absl::InvalidArgumentError("--concurrency must be >= 1");
+  if (options->threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
+  if (options->features < 1 || options->rows < 1) {
+    return absl::InvalidArgumentError("--features and --rows must be >= 1");
+  }
+  if (options->shape == PayloadShape::kV2 && IsWebSocket(options->wire)) {
+    return absl::InvalidArgumentError(
+        "--payload v2 is for the rest wires; WebSocket messages use the predict shape");
+  }
+  if (options->duration.count() <= 0 && options->requests == 0) {
+    return absl::InvalidArgumentError("give a --duration or a number of --requests");
+  }
+  if (options->timeout.count() <= 0) return absl::InvalidArgumentError("--timeout must be > 0");
+  const int depth = PipelineDepth(options->wire, options->pipeline);
+  if (options->connections <= 0) {
+    options->connections = options->rate > 0 ? 1 : (options->concurrency + depth - 1) / depth;
+  }
+  options->threads = std::min(options->threads, options->connections);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
+  if (absl::Status status = ResolveOptions(&options); !status.ok()) return status;
+  const Target target = *ParseTarget(options.target_url);
+
+  asio::io_context resolver_context;
+  asio::ip::tcp::resolver resolver(resolver_context);
+  transport::ErrorCode error;
+  const auto endpoints = resolver.resolve(target.host, std::to_string(target.port), error);
+  if (error || endpoints.empty()) {
+    return absl::InvalidArgumentError(
+        fmt::format("cannot resolve {}: {}", target.host, error.message()));
+  }
+  const asio::ip::tcp::endpoint endpoint = endpoints.begin()->endpoint();
+
+  // Timers fire within a microsecond of their time instead of the default 50 µs slack.
+  prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+
+  const int threads = options.threads;
+  std::vector<std::unique_ptr<LoadDriver>> drivers;
+  for (int t = 0; t < threads; ++t) {
+    LoadDriver::Share share;
+    share.connections = options.connections / threads + (t < options.connections % threads);
+    share.rate = options.rate / threads;
+    share.users = options.concurrency / threads + (t < options.concurrency % threads);
+    share.requests =
+        options.requests / threads + (t < static_cast<int>(options.requests % threads));
+    share.seed = options.seed + t;
+    drivers.push_back(std::make_unique<LoadDriver>(options, share, endpoint));
+  }
+
+  const double cpu_before = CpuSeconds();
+  const Clock::time_point start = Clock::now() + std::chrono::milliseconds(20);
+  std::vector<std::thread> workers;
+  std::atomic<int> running{threads};
+  for (auto& driver : drivers) {
+    workers.emplace_back([&running, &driver, start] {
+      driver->Run(start);
+      running.fetch_sub(1);
+    });
+  }
+  if (options.progress) {
+    uint64_t last_done = 0;
+    Clock::time_point last = Clock::now();
+    while (running.load() > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const Clock::time_point now = Clock::now();
+      if (now - last < std::chrono::seconds(1) && running.load() > 0) continue;
+      uint64_t done = 0, failed = 0;
+      for (auto& driver : drivers) {
+        done += driver->answered.load(std::memory_order_relaxed);
+        failed += driver->failed.load(std::memory_order_relaxed);
+      }
+      const double elapsed = std::chrono::duration<double>(now - start).count();
+      const double rate = (done - last_done) / std::chrono::duration<double>(now - last).count();
+      std::fprintf(stderr, "bench %s: %5.1fs%s %llu answered, %llu failed, %.0f req/s\n",
+                   std::string(WireName(options.wire)).c_str(), elapsed,
+                   now < start + options.warmup ? " (warm-up)" : "",
+                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(failed),
+                   rate);
+      last_done = done;
+      last = now;
+    }
+  }
+  for (std::thread& worker : workers) worker.join();
+
+  BenchResult result;
+  result.options = options;
+  result.connections = options.connections;
+  result.client_cpu_seconds = CpuSeconds() - cpu_before;
+  Clock::time_point last_completion = start + options.warmup;
+  for (auto& driver : drivers) {
+    BenchResult& part = driver->result();
+    result.requests += part.requests;
+    result.errors += part.errors;
+    for (const auto& [kind, count] : part.errors_by_kind) result.errors_by_kind[kind] += count;
+    for (const auto& [kind, count] : part.connection_errors)
+      result.connection_errors[kind] += count;
+    result.latency.Merge(part.latency);
+    result.server.Merge(part.server);
+    result.network.Merge(part.network);
+    result.connect.Merge(part.connect);
+    last_completion = std::max(last_completion, driver->last_completion());
+  }
+  const Clock::time_point window_end =
+      options.requests > 0 ? last_completion
+                           : std::max(last_completion, start + options.warmup + options.duration);
+  result.measured_seconds =
+      std::chrono::duration<double>(window_end - (start + options.warmup)).count();
+  if (options.rate > 0 && options.requests == 0) {
+    result.measured_seconds = std::chrono::duration<double>(options.duration).count();
+  }
+  result.throughput_rps =
+      result.measured_seconds > 0 ? result.requests / result.measured_seconds : 0;
+  return result;
+}
+
+std::string FormatTable(const BenchResult& result) {
+  const BenchOptions& o = result.options;
+  std::string out = fmt::format(
+      "wire {} → {}  ({}, {} connection{}{}, {} warm-up, {}{})\n", WireName(o.wire), o.target_url,
+      o.rate > 0 ? fmt::format("open loop {:g} req/s {}", o.rate,
+                               o.arrival == Arrival::kPoisson ? "poisson" : "constant")
+                 : fmt::format("closed loop, {} outstanding", o.concurrency),
+      result.connections, result.connections == 1 ? "" : "s",
+      o.wire == WireKind::kWebSocketPipelined ? fmt::format(", {} in flight each", o.pipeline) : "",
+      Seconds(o.warmup),
+      o.requests > 0 ? fmt::format("{} requests", o.requests) : Seconds(o.duration),
+      o.think.count() > 0 ? ", think " + Seconds(o.think) : "");
+  out +=
+      fmt::format("requests {}  errors {}  throughput {:.1f} req/s over {:.2f}s\n", result.requests,
+                  result.errors, result.throughput_rps, result.measured_seconds);
+  auto row = [&](std::string_view name, const Histogram& h) {
+    if (h.count() == 0) return fmt::format("{:<16}{:>10}\n", name, "-");
+    return fmt::format(
+        "{:<16}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>11.1f}{:>10.1f}\n", name,
+        Microseconds(h.min()), Microseconds(h.ValueAtPercentile(50)),
+        Microseconds(h.ValueAtPercentile(90)), Microseconds(h.ValueAtPercentile(99)),
+        Microseconds(h.ValueAtPercentile(99.9)), Microseconds(h.ValueAtPercentile(99.99)),
+        Microseconds(h.max()), h.mean() / 1000);
+  };
+  out += fmt::format("{:<16}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>11}{:>10}\n", "µs", "min", "p50",
+                     "p90", "p99", "p99.9", "p99.99", "max", "mean");
+  out += row("latency", result.latency);
+  out += row("  server", result.server);
+  out += row("  network+proto", result.network);
+  out += row("connect", result.connect);
+  for (const auto& [kind, count] : result.errors_by_kind) {
+    out += fmt::format("error {:<20}{}\n", kind, count);
+  }
+  for (const auto& [kind, count] : result.connection_errors) {
+    out += fmt::format("connection error {:<9}{}\n", kind, count);
+  }
+  if (result.requests + result.errors > 0) {
+    out += fmt::format("client CPU {:.2f}s ({:.2f} µs per request)\n", result.client_cpu_seconds,
+                       result.client_cpu_seconds * 1e6 / (result.requests + result.errors));
+  }
+  return out;
+}
+
+namespace {
+
+std::string PercentilesJson(const Histogram& h, bool full) {
+  auto us = [](uint64_t ns) { return fmt::format("{:.3f}", ns / 1000.0); };
+  if (!full) {
+    return fmt::format(R"({{"p50": {}, "p99": {}}})", us(h.ValueAtPercentile(50)),
+                       us(h.ValueAtPercentile(99)));
+  }
+  return fmt::format(
+      R"({{"min": {}, "p50": {}, "p90": {}, "p99": {}, "p999": {}, "p9999": {}, "max": {}, "mean": {:.3f}}})",
+      us(h.min()), us(h.ValueAtPercentile(50)), us(h.ValueAtPercentile(90)),
+      us(h.ValueAtPercentile(99)), us(h.ValueAtPercentile(99.9)), us(h.ValueAtPercentile(99.99)),
+      us(h.max()), h.mean() / 1000);
+}
+
+std::string CountsJson(const std::map<std::string, uint64_t>& counts) {
+  std::string out = "{";
+  for (const auto& [kind, count] : counts) {
+    if (out.size() > 1) out += ", ";
+    out += fmt::format(R"("{}": {})", kind, count);
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+std::string ToJson(const BenchResult& result) {
+  const BenchOptions& o = result.options;
+  std::string cdf = "[";
+  for (const auto& [value, count] : result.latency.Buckets()) {
+    if (cdf.size() > 1) cdf += ", ";
+    cdf += fmt::format("[{:.3f}, {}]", value / 1000.0, count);
+  }
+  cdf += "]";
+  return fmt::format(
+      R"({{"wire": "{}", "target": "{}", "payload": "{}", "model": "{}", "features": {}, "rows": {}, )"
+      R"("mode": "{}", "rate": {:g}, "arrival": "{}", "concurrency": {}, "connections": {}, )"
+      R"("pipeline": {}, "requests": {}, "errors": {}, "errors_by_kind": {}, )"
+      R"("connection_errors": {}, "measured_seconds": {:.3f}, "throughput_rps": {:.3f}, )"
+      R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
+      R"("client_cpu_seconds": {:.3f}, "latency_histogram_us": {}}})",
+      WireName(o.wire), o.target_url, o.shape == PayloadShape::kV2 ? "v2" : "predict", o.model,
+      o.features, o.rows, o.rate > 0 ? "open" : "closed", o.rate,
+      o.arrival == Arrival::kPoisson ? "poisson" : "constant", o.concurrency, result.connections,
+      PipelineDepth(o.wire, o.pipeline), result.requests, result.errors,
+      CountsJson(result.errors_by_kind), CountsJson(result.connection_errors),
+      result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),
+      PercentilesJson(result.server, false), PercentilesJson(result.network, false),
+      PercentilesJson(result.connect, false), result.client_cpu_seconds, cdf);
+}
+
+std::string CsvHeader() {
+  return "wire,target,mode,rate,concurrency,connections,requests,errors,throughput_rps,"
+         "latency_min_us,latency_p50_us,latency_p90_us,latency_p99_us,latency_p999_us,"
+         "latency_p9999_us,latency_max_us,latency_mean_us,server_p50_us,server_p99_us,"
+         "network_p50_us,network_p99_us,connect_p50_us,connect_p99_us\n";
+}
+
+std::string ToCsvRow(const BenchResult& result) {
+  const BenchOptions& o = result.options;
+  const Histogram& h = result.latency;
+  auto us = [](uint64_t ns) { return fmt::format("{:.3f}", ns / 1000.0); };
+  return fmt::format(
+      "{},{},{},{:g},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\n",
+      WireName(o.wire), o.target_url, o.rate > 0 ? "open" : "closed", o.rate, o.concurrency,
+      result.connections, result.requests, result.errors, result.throughput_rps, us(h.min()),
+      us(h.ValueAtPercentile(50)), us(h.ValueAtPercentile(90)), us(h.ValueAtPercentile(99)),
+      us(h.ValueAtPercentile(99.9)), us(h.ValueAtPercentile(99.99)), us(h.max()), h.mean() / 1000,
+      us(result.server.ValueAtPercentile(50)), us(result.server.ValueAtPercentile(99)),
+      us(result.network.ValueAtPercentile(50)), us(result.network.ValueAtPercentile(99)),
+      us(result.connect.ValueAtPercentile(50)), us(result.connect.ValueAtPercentile(99)));
+}
+
+}  // namespace predictwire::loadgen

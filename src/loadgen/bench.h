@@ -1,0 +1,76 @@
+#ifndef PREDICTWIRE_LOADGEN_BENCH_H_
+#define PREDICTWIRE_LOADGEN_BENCH_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "loadgen/arrival_schedule.h"
+#include "loadgen/histogram.h"
+#include "loadgen/wire.h"
+
+namespace predictwire::loadgen {
+
+// One load on one wire: `predictwire bench`.
+struct BenchOptions {
+  WireKind wire = WireKind::kRestKeepAlive;
+  PayloadShape shape = PayloadShape::kPredict;
+  std::string target_url = "http://127.0.0.1:8000";
+
+  // Open loop when rate > 0: requests are due at scheduled times whatever the replies do, and
+  // latency counts from the time a request was due. Otherwise closed loop: `concurrency`
+  // requests outstanding, each sent when the previous one of its user came back (+ think).
+  double rate = 0;
+  Arrival arrival = Arrival::kConstant;
+  int concurrency = 1;
+  int connections = 0;  // 0: open loop 1; closed loop enough for `concurrency`
+  int pipeline = 16;    // ws-pipelined: requests in flight per connection
+  std::chrono::nanoseconds think{0};
+
+  std::chrono::nanoseconds duration = std::chrono::seconds(10);
+  uint64_t requests = 0;  // > 0: stop after this many measured requests instead
+  std::chrono::nanoseconds warmup = std::chrono::seconds(1);
+  std::chrono::nanoseconds timeout = std::chrono::seconds(5);
+
+  std::string model;  // empty: the server's default
+  int features = 30;
+  int rows = 1;
+  int threads = 1;
+  uint64_t seed = 1;
+  bool progress = true;  // a line a second on stderr
+};
+
+struct BenchResult {
+  BenchOptions options;
+  int connections = 0;                                // as resolved
+  uint64_t requests = 0;                              // measured, answered successfully
+  uint64_t errors = 0;                                // measured, failed
+  std::map<std::string, uint64_t> errors_by_kind;     // refused, reset, timeout, http_503, ...
+  std::map<std::string, uint64_t> connection_errors;  // failed connects and drops, no request lost
+  double measured_seconds = 0;
+  double throughput_rps = 0;
+  Histogram latency;  // nanoseconds, from the due (intended) time to the reply
+  Histogram server;   // queue + compute reported by the server
+  Histogram network;  // latency minus server time: network and protocol
+  Histogram connect;  // TCP connect (+ WebSocket handshake) of each connection
+  double client_cpu_seconds = 0;
+};
+
+// Validates `options` (clear messages for bad combinations) and fills in defaults.
+absl::Status ResolveOptions(BenchOptions* options);
+
+// Runs the load and returns the merged result. Fails only when the load cannot start (a bad
+// target); errors during the run are counted in the result.
+absl::StatusOr<BenchResult> RunBench(BenchOptions options);
+
+// The human table, the JSON object (`predictwire bench --json`) and CSV (header + one row).
+std::string FormatTable(const BenchResult& result);
+std::string ToJson(const BenchResult& result);
+std::string CsvHeader();
+std::string ToCsvRow(const BenchResult& result);
+
+}  // namespace predictwire::loadgen
+
+#endif  // PREDICTWIRE_LOADGEN_BENCH_H_

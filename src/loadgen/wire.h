@@ -1,0 +1,48 @@
+#ifndef PREDICTWIRE_LOADGEN_WIRE_H_
+#define PREDICTWIRE_LOADGEN_WIRE_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace predictwire::loadgen {
+
+// The ways `bench` can carry a prediction request (README and docs/bench.md name them).
+enum class WireKind {
+  kRest,                // a new TCP connection per request: the article's complete cycle
+  kRestKeepAlive,       // one kept-alive HTTP/1.1 connection, one request at a time
+  kWebSocket,           // JSON text messages, one at a time per connection
+  kWebSocketPipelined,  // JSON text messages, up to --pipeline in flight, matched by id
+  kWebSocketBinary,     // the compact binary format, one at a time
+};
+
+enum class PayloadShape {
+  kPredict,  // the seed's {"model", "features"} (POST /predict, WebSocket text)
+  kV2,       // the Open Inference Protocol v2 JSON (POST /v2/models/NAME/infer)
+};
+
+absl::StatusOr<WireKind> ParseWireName(std::string_view name);
+std::string_view WireName(WireKind wire);
+// Every wire's name, for --help and validation.
+const std::vector<std::string>& WireNames();
+
+bool IsWebSocket(WireKind wire);
+// How many requests one connection of this wire may have in flight.
+int PipelineDepth(WireKind wire, int pipeline_option);
+
+// Where to send: "http://HOST:PORT[/PATH]" or "ws://HOST:PORT[/PATH]".
+struct Target {
+  std::string host;
+  uint16_t port = 0;
+  std::string path;  // as given, empty when the URL has none
+};
+
+absl::StatusOr<Target> ParseTarget(std::string_view url);
+
+}  // namespace predictwire::loadgen
+
+#endif  // PREDICTWIRE_LOADGEN_WIRE_H_
