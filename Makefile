@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= 2
 
-.PHONY: setup configure build demo test test-asan bench clean
+.PHONY: setup configure build demo test test-asan bench compare compare-peers clean
 
 setup:
 	@scripts/setup.sh
@@ -18,6 +18,13 @@ build: configure
 
 demo: build
 	scripts/demo.sh $(BUILD_DIR)/predictwire
+	$(BUILD_DIR)/predictwire compare --quick --out report
+
+compare: build
+	$(BUILD_DIR)/predictwire compare --out report
+
+compare-peers: build
+	$(BUILD_DIR)/predictwire compare --quick --peers --out report
 
 test: build
 	ctest --preset $(PRESET)

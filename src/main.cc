@@ -2,8 +2,10 @@
 // the work; nothing else lives here.
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "cli/bench_command.h"
+#include "cli/compare_command.h"
 #include "cli/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -21,9 +23,12 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.allow_config_extras(CLI::config_extras_mode::error);
 
+  std::string command_line = "predictwire";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   int exit_status = 0;
   predictwire::cli::AddServeCommand(app, &exit_status);
   predictwire::cli::AddBenchCommand(app, &exit_status);
+  predictwire::cli::AddCompareCommand(app, command_line, &exit_status);
   CLI11_PARSE(app, argc, argv);
   return exit_status;
 }

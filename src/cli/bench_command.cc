@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/duration_flag.h"
+#include "cli/process_limits.h"
 #include "core/status.h"
 #include "loadgen/bench.h"
 
@@ -33,6 +34,7 @@ bool WriteFile(const std::string& path, const std::string& text) {
 }
 
 int Bench(BenchFlags& flags) {
+  RaiseOpenFileLimit();
   loadgen::BenchOptions& options = flags.options;
   absl::StatusOr<loadgen::WireKind> wire = loadgen::ParseWireName(flags.wire);
   if (!wire.ok()) {

@@ -1,28 +1,18 @@
 #include "cli/serve_command.h"
 
-#include <sys/resource.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 
 #include "backends/backend_factory.h"
 #include "cli/duration_flag.h"
+#include "cli/process_limits.h"
 #include "core/status.h"
 #include "server/server.h"
 #include "server/signals.h"
 
 namespace predictwire::cli {
 namespace {
-
-// Many clients each hold a connection: take the hard limit on open files, not the default 1024.
-void RaiseOpenFileLimit() {
-  rlimit limit;
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
 
 // Idle timeouts are swept once a second: round up to whole seconds, at least one.
 std::chrono::seconds ToWholeSeconds(const std::string& text) {

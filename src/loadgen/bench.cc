@@ -128,16 +128,7 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
   result.client_cpu_seconds = CpuSeconds() - cpu_before;
   Clock::time_point last_completion = start + options.warmup;
   for (auto& driver : drivers) {
-    BenchResult& part = driver->result();
-    result.requests += part.requests;
-    result.errors += part.errors;
-    for (const auto& [kind, count] : part.errors_by_kind) result.errors_by_kind[kind] += count;
-    for (const auto& [kind, count] : part.connection_errors)
-      result.connection_errors[kind] += count;
-    result.latency.Merge(part.latency);
-    result.server.Merge(part.server);
-    result.network.Merge(part.network);
-    result.connect.Merge(part.connect);
+    MergeResults(driver->result(), &result);
     last_completion = std::max(last_completion, driver->last_completion());
   }
   const Clock::time_point window_end =
@@ -151,6 +142,21 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
   result.throughput_rps =
       result.measured_seconds > 0 ? result.requests / result.measured_seconds : 0;
   return result;
+}
+
+void MergeResults(const BenchResult& part, BenchResult* total) {
+  total->requests += part.requests;
+  total->errors += part.errors;
+  for (const auto& [kind, count] : part.errors_by_kind) total->errors_by_kind[kind] += count;
+  for (const auto& [kind, count] : part.connection_errors) total->connection_errors[kind] += count;
+  total->latency.Merge(part.latency);
+  total->server.Merge(part.server);
+  total->network.Merge(part.network);
+  total->connect.Merge(part.connect);
+  total->measured_seconds += part.measured_seconds;
+  total->client_cpu_seconds += part.client_cpu_seconds;
+  total->throughput_rps =
+      total->measured_seconds > 0 ? total->requests / total->measured_seconds : 0;
 }
 
 std::string FormatTable(const BenchResult& result) {
@@ -232,7 +238,7 @@ std::string ToJson(const BenchResult& result) {
   cdf += "]";
   return fmt::format(
       R"({{"wire": "{}", "target": "{}", "payload": "{}", "model": "{}", "features": {}, "rows": {}, )"
-      R"("mode": "{}", "rate": {:g}, "arrival": "{}", "concurrency": {}, "connections": {}, )"
+      R"("mode": "{}", "rate": {}, "arrival": "{}", "concurrency": {}, "connections": {}, )"
       R"("pipeline": {}, "requests": {}, "errors": {}, "errors_by_kind": {}, )"
       R"("connection_errors": {}, "measured_seconds": {:.3f}, "throughput_rps": {:.3f}, )"
       R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
@@ -259,7 +265,7 @@ std::string ToCsvRow(const BenchResult& result) {
   const Histogram& h = result.latency;
   auto us = [](uint64_t ns) { return fmt::format("{:.3f}", ns / 1000.0); };
   return fmt::format(
-      "{},{},{},{:g},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\n",
+      "{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\n",
       WireName(o.wire), o.target_url, o.rate > 0 ? "open" : "closed", o.rate, o.concurrency,
       result.connections, result.requests, result.errors, result.throughput_rps, us(h.min()),
       us(h.ValueAtPercentile(50)), us(h.ValueAtPercentile(90)), us(h.ValueAtPercentile(99)),

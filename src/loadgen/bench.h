@@ -65,6 +65,10 @@ absl::Status ResolveOptions(BenchOptions* options);
 // target); errors during the run are counted in the result.
 absl::StatusOr<BenchResult> RunBench(BenchOptions options);
 
+// Adds `part` (a later measurement of the same load) into `total`: counts, histograms and
+// measured time add up, throughput is recomputed.
+void MergeResults(const BenchResult& part, BenchResult* total);
+
 // The human table, the JSON object (`predictwire bench --json`) and CSV (header + one row).
 std::string FormatTable(const BenchResult& result);
 std::string ToJson(const BenchResult& result);

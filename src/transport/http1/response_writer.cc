@@ -1,6 +1,7 @@
 #include "transport/http1/response_writer.h"
 
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 namespace predictwire::transport::http1 {
@@ -60,17 +61,22 @@ std::string_view StatusLine(int status) {
 }
 
 std::string_view HttpDate() {
-  thread_local std::time_t cached_second = 0;
-  thread_local char cached[40];
-  thread_local size_t cached_length = 0;
+  // Formatted by hand: strftime consults the time zone, which re-reads /etc/localtime.
+  static constexpr char kDays[][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr char kMonths[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[32];
   const std::time_t now = std::time(nullptr);
   if (now != cached_second) {
     std::tm utc;
     gmtime_r(&now, &utc);
-    cached_length = std::strftime(cached, sizeof(cached), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+    std::snprintf(cached, sizeof(cached), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[utc.tm_wday],
+                  utc.tm_mday, kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
+                  utc.tm_sec);
     cached_second = now;
   }
-  return std::string_view(cached, cached_length);
+  return std::string_view(cached, 29);
 }
 
 void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std::string* out) {

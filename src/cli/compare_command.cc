@@ -1,0 +1,106 @@
+#include "cli/compare_command.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "cli/duration_flag.h"
+#include "cli/process_limits.h"
+#include "core/status.h"
+#include "loadgen/compare.h"
+
+namespace predictwire::cli {
+namespace {
+
+struct CompareFlags {
+  loadgen::CompareOptions options;
+  std::string placement;  // empty: split for --quick, both otherwise
+  std::vector<std::string> rtts;
+  std::string command_line;
+};
+
+int Compare(CompareFlags& flags) {
+  RaiseOpenFileLimit();
+  loadgen::CompareOptions& options = flags.options;
+  const std::string placement = !flags.placement.empty() ? flags.placement
+                                : options.quick          ? "split"
+                                                         : "both";
+  options.placements = placement == "both" ? std::vector<std::string>{"split", "same"}
+                                           : std::vector<std::string>{placement};
+  for (const std::string& rtt : flags.rtts) options.rtts.push_back(ParseDuration(rtt));
+  if (!options.quick && flags.rtts.empty()) options.rtts = {std::chrono::milliseconds(20)};
+  std::error_code error;
+  options.binary = std::filesystem::read_symlink("/proc/self/exe", error).string();
+  options.models_dir = FindProjectDirectory("models");
+  options.peers_dir = FindProjectDirectory("peers");
+  if (options.target.empty() && options.models_dir.empty()) {
+    std::fprintf(stderr, "predictwire compare: cannot find models/ (run from the checkout)\n");
+    return 2;
+  }
+  if (options.peers && options.peers_dir.empty()) {
+    std::fprintf(stderr, "predictwire compare: --peers needs the checkout's peers/ directory\n");
+    return 2;
+  }
+  options.command_line = flags.command_line;
+
+  absl::StatusOr<loadgen::Report> report = loadgen::RunCompare(options);
+  if (!report.ok()) {
+    std::fprintf(stderr, "predictwire compare: %s\n",
+                 std::string(MessageOf(report.status())).c_str());
+    return 1;
+  }
+  if (absl::Status written = loadgen::WriteReport(*report, options.out_dir); !written.ok()) {
+    std::fprintf(stderr, "predictwire compare: %s\n", std::string(MessageOf(written)).c_str());
+    return 1;
+  }
+  std::printf("\nReport: %s/index.html (also report.json, report.csv)\n", options.out_dir.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit_status) {
+  auto flags = std::make_shared<CompareFlags>();
+  loadgen::CompareOptions& options = flags->options;
+  CLI::App* compare = app.add_subcommand(
+      "compare",
+      "Measure every wire under the article's traffic patterns (sporadic, high frequency, many "
+      "clients, compute and payload sweeps, the real model, throughput vs latency), next to the "
+      "raw TCP floor of the same run, and say which wire to pick for which traffic.");
+  compare->add_flag("--quick", options.quick,
+                    "Shorter runs and sweeps, one placement: about a minute and a half");
+  compare
+      ->add_option("--out", options.out_dir, "Where to write report.json, report.csv, index.html")
+      ->capture_default_str();
+  compare->add_option("--target", options.target,
+                      "Measure this running server instead of starting one (http://HOST:PORT)");
+  compare->add_option("--model", options.model, "With --target: the model to ask");
+  compare
+      ->add_option("--placement", flags->placement,
+                   "same (server and load generator share CPU 0), split (CPU 0 and CPU 1) or "
+                   "both (default: split with --quick, both otherwise)")
+      ->check(CLI::IsMember({"same", "split", "both"}));
+  compare->add_option("--wires", options.wires, "Only these wires (default: all)")
+      ->check(CLI::IsMember(loadgen::WireNames()))
+      ->delimiter(',');
+  compare
+      ->add_option("--rtt", flags->rtts,
+                   "Also measure through a delay proxy with these round-trip times, e.g. "
+                   "--rtt 5ms,20ms (default: 20ms for a full run, none for --quick)")
+      ->check(CheckDuration)
+      ->delimiter(',');
+  compare
+      ->add_option("--scenarios", options.scenarios,
+                   "Only these scenarios: sporadic, high-frequency, many-clients, compute, "
+                   "payload, real-model, concurrency, wan, article (default: all)")
+      ->delimiter(',');
+  compare->add_flag("--peers", options.peers,
+                    "Also measure the article's Flask and websockets servers (peers/)");
+  flags->command_line = command_line;
+  compare->callback([flags, exit_status] { *exit_status = Compare(*flags); });
+}
+
+}  // namespace predictwire::cli

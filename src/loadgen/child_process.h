@@ -1,0 +1,61 @@
+#ifndef PREDICTWIRE_LOADGEN_CHILD_PROCESS_H_
+#define PREDICTWIRE_LOADGEN_CHILD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace predictwire::loadgen {
+
+// A server `compare` starts (predictwire serve, or one of the article's peers), pinned to a set
+// of CPUs, with stdout read for its ready line and stderr sent to a log file.
+class ChildProcess {
+ public:
+  struct Options {
+    std::vector<std::string> argv;
+    std::vector<std::string> environment;  // extra NAME=VALUE entries
+    std::vector<int> cpus;                 // empty: no pinning
+    std::string stderr_path = "/dev/null";
+    // The ready line starts with this; the text after `address_key` ("http=") is the address.
+    std::string ready_prefix;
+    std::string address_key = "http=";
+    std::chrono::milliseconds ready_timeout{30000};
+  };
+
+  // Starts the process and waits for its ready line; fails with its log's tail otherwise.
+  static absl::StatusOr<std::unique_ptr<ChildProcess>> Start(const Options& options);
+  ~ChildProcess();  // Stop()
+
+  // The address from the ready line, e.g. "127.0.0.1:41234".
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+
+  // Resident memory (VmRSS) in MiB and CPU time (user + system) in seconds, from /proc.
+  double ResidentMiB() const;
+  double CpuSeconds() const;
+
+  // SIGINT, then SIGKILL after `grace`. Returns the exit status (or -signal). Idempotent.
+  int Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));
+
+ private:
+  ChildProcess(pid_t pid, int stdout_fd, std::string address)
+      : pid_(pid), stdout_fd_(stdout_fd), address_(std::move(address)) {}
+
+  pid_t pid_;
+  int stdout_fd_;
+  std::string address_;
+  bool stopped_ = false;
+  int status_ = 0;
+};
+
+// Pins the calling thread (and threads it starts later) to `cpus`.
+absl::Status PinThisThread(const std::vector<int>& cpus);
+
+}  // namespace predictwire::loadgen
+
+#endif  // PREDICTWIRE_LOADGEN_CHILD_PROCESS_H_

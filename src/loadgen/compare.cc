@@ -1,0 +1,367 @@
+#include "loadgen/compare.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/beast/http/error.hpp>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "loadgen/child_process.h"
+#include "loadgen/delay_proxy.h"
+#include "loadgen/http_response_reader.h"
+#include "loadgen/payload.h"
+#include "loadgen/recommend.h"
+#include "loadgen/report_html.h"
+#include "loadgen/report_text.h"
+#include "loadgen/scenarios.h"
+#include "loadgen/tcp_floor.h"
+
+#ifndef PREDICTWIRE_VERSION
+#define PREDICTWIRE_VERSION "0.0.0"
+#endif
+
+namespace predictwire::loadgen {
+namespace {
+
+constexpr int kServerCpu = 0;
+
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc;
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::string Machine() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, model = "unknown CPU";
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  utsname name;
+  uname(&name);
+  return fmt::format("{}, {} CPUs, Linux {}", model, std::thread::hardware_concurrency(),
+                     name.release);
+}
+
+// The size of one REST keep-alive exchange with the default payload, measured on the server:
+// the floor then moves exactly as many bytes.
+absl::StatusOr<std::pair<size_t, size_t>> ExchangeSizes(const std::string& address,
+                                                        const std::string& model) {
+  absl::StatusOr<Target> target = ParseTarget("http://" + address);
+  if (!target.ok()) return target.status();
+  RequestEncoder encoder(
+      {.wire = WireKind::kRestKeepAlive, .target = *target, .model = model, .features = 30});
+  std::string request;
+  encoder.Append(1, &request);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in socket_address{};
+  socket_address.sin_family = AF_INET;
+  socket_address.sin_port = htons(target->port);
+  inet_pton(AF_INET, target->host.c_str(), &socket_address.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&socket_address), sizeof(socket_address)) != 0 ||
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return absl::UnavailableError(fmt::format("cannot reach the server at {}", address));
+  }
+  HttpResponseReader reader;
+  std::string pending;
+  size_t received = 0;
+  char chunk[65536];
+  bool failed = false;
+  while (!reader.is_done() && !failed) {
+    const ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+    if (n <= 0) break;
+    pending.append(chunk, static_cast<size_t>(n));
+    received += static_cast<size_t>(n);
+    while (!pending.empty() && !reader.is_done()) {
+      boost::beast::error_code error;
+      const size_t consumed = reader.put(boost::asio::buffer(pending), error);
+      pending.erase(0, consumed);
+      if (error == boost::beast::http::error::need_more) break;
+      if (error) failed = true;
+      if (error || consumed == 0) break;
+    }
+  }
+  close(fd);
+  if (!reader.is_done() || reader.status() != 200) {
+    return absl::UnavailableError("no 200 reply to the sizing request");
+  }
+  return std::make_pair(request.size(), received);
+}
+
+// Samples a process's resident memory while a run goes on, keeping the largest.
+class MemorySampler {
+ public:
+  explicit MemorySampler(const ChildProcess& process) : process_(process) {
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        peak_ = std::max(peak_.load(), process_.ResidentMiB());
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  double Stop() {
+    stop_ = true;
+    thread_.join();
+    return peak_;
+  }
+
+ private:
+  const ChildProcess& process_;
+  std::atomic<bool> stop_{false};
+  std::atomic<double> peak_{0};
+  std::thread thread_;
+};
+
+// Everything running for one placement: our server, the floor, proxies and peers on demand.
+class Placement {
+ public:
+  Placement(const CompareOptions& options, std::string name, Report& report)
+      : options_(options), name_(std::move(name)), report_(report) {}
+
+  absl::Status Start() {
+    const std::vector<int> client_cpus = {name_ == "same" ? kServerCpu : kServerCpu + 1};
+    if (absl::Status pinned = PinThisThread(client_cpus); !pinned.ok()) return pinned;
+    if (options_.target.empty()) {
+      ChildProcess::Options server;
+      server.argv = {options_.binary, "serve", "--http", "127.0.0.1:0", "--io-threads", "1"};
+      for (const std::string& model : ServerModels(options_.models_dir)) {
+        server.argv.push_back("--model");
+        server.argv.push_back(model);
+      }
+      server.cpus = {kServerCpu};
+      server.stderr_path = (std::filesystem::path(options_.out_dir) / ("server-" + name_ + ".log"));
+      server.ready_prefix = "predictwire: listening";
+      absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(server);
+      if (!started.ok()) return started.status();
+      server_ = *std::move(started);
+      address_ = server_->address();
+    } else {
+      absl::StatusOr<Target> target = ParseTarget(options_.target);
+      if (!target.ok()) return target.status();
+      address_ = fmt::format("{}:{}", target->host, target->port);
+    }
+    auto sizes =
+        ExchangeSizes(address_, options_.target.empty() ? "breast_cancer" : options_.model);
+    FloorOptions floor_options;
+    if (sizes.ok()) {
+      floor_options.request_bytes = sizes->first;
+      floor_options.reply_bytes = sizes->second;
+    } else {
+      report_.notes.push_back(
+          fmt::format("[{}] could not size a REST exchange ({}); the floor uses {} and {} bytes",
+                      name_, std::string(sizes.status().message()), floor_options.request_bytes,
+                      floor_options.reply_bytes));
+    }
+    floor_options.server_cpus = {kServerCpu};
+    if (options_.quick) {
+      floor_options.round_trips = 3000;
+      floor_options.new_connections = 300;
+    }
+    absl::StatusOr<Floor> floor = MeasureFloor(floor_options);
+    if (!floor.ok()) return floor.status();
+    report_.floors[name_] = *floor;
+    std::fprintf(stderr,
+                 "[%s] TCP floor (%zu B → %zu B): persistent p50 %.1f µs, new connection p50 "
+                 "%.1f µs\n",
+                 name_.c_str(), floor->request_bytes, floor->reply_bytes, floor->persistent_p50_us,
+                 floor->new_connection_p50_us);
+    return absl::OkStatus();
+  }
+
+  // The URL a planned run goes to, starting proxies and peers the first time they are needed.
+  absl::StatusOr<std::string> UrlFor(const PlannedRun& run) {
+    switch (run.target) {
+      case RunTarget::kServer:
+        return "http://" + address_;
+      case RunTarget::kServerViaProxy: {
+        std::unique_ptr<DelayProxy>& proxy = proxies_[run.sweep_value];
+        if (!proxy) {
+          auto started = DelayProxy::Start({.upstream = address_,
+                                            .round_trip = std::chrono::microseconds(
+                                                static_cast<int64_t>(run.sweep_value * 1000)),
+                                            .cpus = {kServerCpu}});
+          if (!started.ok()) return started.status();
+          proxy = *std::move(started);
+        }
+        return "http://" + proxy->address();
+      }
+      case RunTarget::kPeerFlask:
+      case RunTarget::kPeerWebSockets: {
+        const bool flask = run.target == RunTarget::kPeerFlask;
+        std::unique_ptr<ChildProcess>& peer = peers_[{flask, run.peer_compute_ms}];
+        if (!peer) {
+          ChildProcess::Options start;
+          start.argv = {options_.python,
+                        options_.peers_dir + (flask ? "/flask_server.py" : "/websockets_server.py"),
+                        "--port", "0"};
+          start.environment = {fmt::format("PEER_COMPUTE_MS={}", run.peer_compute_ms)};
+          start.cpus = {kServerCpu};
+          start.stderr_path =
+              std::filesystem::path(options_.out_dir) / fmt::format("{}-{}.log", run.wire, name_);
+          start.ready_prefix = "peer: listening";
+          start.address_key = flask ? "http=" : "ws=";
+          auto started = ChildProcess::Start(start);
+          if (!started.ok()) return started.status();
+          peer = *std::move(started);
+        }
+        return flask ? "http://" + peer->address() : "ws://" + peer->address() + "/";
+      }
+    }
+    return absl::InternalError("unknown target");
+  }
+
+  ChildProcess* server() { return server_.get(); }
+
+ private:
+  const CompareOptions& options_;
+  const std::string name_;
+  Report& report_;
+  std::unique_ptr<ChildProcess> server_;
+  std::string address_;
+  std::map<double, std::unique_ptr<DelayProxy>> proxies_;
+  std::map<std::pair<bool, int>, std::unique_ptr<ChildProcess>> peers_;
+};
+
+}  // namespace
+
+absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
+  Report report;
+  report.version = PREDICTWIRE_VERSION;
+  report.date = UtcNow();
+  report.machine = Machine();
+  report.command = options.command_line;
+  report.quick = options.quick;
+
+  std::vector<std::string> placements = options.placements;
+  if (std::thread::hardware_concurrency() < 2) {
+    placements = {"same"};
+    report.notes.push_back("this machine has one CPU: only the same-core placement is measured");
+  }
+  for (const std::string& placement : placements) {
+    report.placements[placement] =
+        placement == "same" ? "server, floor echo server and load generator on CPU 0"
+                            : "server and floor echo server on CPU 0, load generator on CPU 1";
+  }
+  PlanOptions plan_options;
+  plan_options.quick = options.quick;
+  plan_options.wires = options.wires.empty() ? WireNames() : options.wires;
+  plan_options.server_has_test_models = options.target.empty();
+  plan_options.model = options.model;
+  plan_options.rtts = options.rtts;
+  plan_options.peers = options.peers;
+  plan_options.only = options.scenarios;
+  if (!options.target.empty()) {
+    report.notes.push_back(
+        fmt::format("target {} was started elsewhere: the compute and payload sweeps, which need "
+                    "predictwire's test models, are left out",
+                    options.target));
+  }
+  const std::vector<PlannedScenario> plan = PlanScenarios(plan_options);
+  if (plan.empty()) return absl::InvalidArgumentError("no scenario matches --scenarios");
+  const int rounds = options.quick ? 3 : 5;
+  size_t total = 0, done = 0;
+  for (const PlannedScenario& scenario : plan) total += scenario.runs.size();
+  total *= placements.size() * rounds;
+
+  std::error_code ignored;
+  std::filesystem::create_directories(options.out_dir, ignored);
+  for (const std::string& name : placements) {
+    Placement placement(options, name, report);
+    if (absl::Status started = placement.Start(); !started.ok()) return started;
+    for (const PlannedScenario& planned : plan) {
+      Scenario scenario{planned.id, planned.title, planned.question, name, planned.sweep, {}, ""};
+      for (const PlannedRun& planned_run : planned.runs) {
+        scenario.runs.push_back(
+            Run{planned_run.wire, planned_run.label, planned_run.sweep_value, {}});
+      }
+      // The runs of a scenario take turns, round after round, so that the machine's slower
+      // moments fall on every wire alike rather than on whichever ran then.
+      for (int round = 0; round < rounds; ++round) {
+        for (size_t i = 0; i < planned.runs.size(); ++i) {
+          const PlannedRun& planned_run = planned.runs[i];
+          Run& run = scenario.runs[i];
+          absl::StatusOr<std::string> url = placement.UrlFor(planned_run);
+          if (!url.ok()) return url.status();
+          BenchOptions bench = planned_run.bench;
+          bench.target_url = *url;
+          if (bench.model.empty()) bench.model = options.model;
+          bench.duration = std::max<std::chrono::nanoseconds>(bench.duration / rounds,
+                                                              std::chrono::milliseconds(300));
+          if (round > 0)
+            bench.warmup =
+                std::min<std::chrono::nanoseconds>(bench.warmup, std::chrono::milliseconds(200));
+          ChildProcess* server = placement.server();
+          std::unique_ptr<MemorySampler> sampler;
+          double cpu_before = 0;
+          if (planned_run.record_server_stats && server != nullptr) {
+            if (round == 0) run.server_rss_idle_mib = server->ResidentMiB();
+            cpu_before = server->CpuSeconds();
+            sampler = std::make_unique<MemorySampler>(*server);
+          }
+          absl::StatusOr<BenchResult> result = RunBench(bench);
+          if (sampler) {
+            run.server_rss_mib = std::max(run.server_rss_mib, sampler->Stop());
+            run.server_cpu_seconds += server->CpuSeconds() - cpu_before;
+            run.server_connections = bench.connections;
+          }
+          if (!result.ok()) return result.status();
+          if (round == 0) {
+            run.result = *std::move(result);
+          } else {
+            MergeResults(*result, &run.result);
+          }
+          ++done;
+          std::fprintf(
+              stderr, "[%zu/%zu %s] %s / %s (round %d/%d): p50 %s, %.0f req/s, %llu errors\n", done,
+              total, name.c_str(), planned.id.c_str(), run.label.c_str(), round + 1, rounds,
+              FormatMicroseconds(result->latency.ValueAtPercentile(50) / 1000.0).c_str(),
+              result->throughput_rps, static_cast<unsigned long long>(result->errors));
+        }
+      }
+      scenario.recommendation = Recommend(scenario);
+      std::printf("%s", ScenarioTable(report, scenario).c_str());
+      std::fflush(stdout);
+      report.scenarios.push_back(std::move(scenario));
+    }
+  }
+  return report;
+}
+
+absl::Status WriteReport(const Report& report, const std::string& directory) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    return absl::InternalError(fmt::format("cannot create {}: {}", directory, error.message()));
+  }
+  const std::pair<const char*, std::string> files[] = {{"report.json", ReportToJson(report)},
+                                                       {"report.csv", ReportToCsv(report)},
+                                                       {"index.html", RenderHtml(report)}};
+  for (const auto& [name, text] : files) {
+    const std::filesystem::path path = std::filesystem::path(directory) / name;
+    std::ofstream file(path);
+    file << text;
+    if (!file) return absl::InternalError(fmt::format("cannot write {}", path.string()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace predictwire::loadgen

@@ -1,0 +1,125 @@
+#include "loadgen/recommend.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <vector>
+
+namespace predictwire::loadgen {
+namespace {
+
+double P50(const Run& run) { return run.result.latency.ValueAtPercentile(50) / 1000.0; }
+double P99(const Run& run) { return run.result.latency.ValueAtPercentile(99) / 1000.0; }
+
+bool Healthy(const Run& run) {
+  const uint64_t total = run.result.requests + run.result.errors;
+  return run.result.requests > 0 && run.result.errors * 100 <= total;
+}
+
+std::string Percent(double ours, double theirs) {
+  return fmt::format("{:+.0f}%", (ours / theirs - 1) * 100);
+}
+
+// "winner: p50 A vs x B (−27%) and y C (−73%)" over `runs`, by p50.
+std::string Verdict(std::vector<const Run*> runs, std::string_view what) {
+  std::sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return P50(*a) < P50(*b); });
+  const Run& best = *runs.front();
+  std::string text = fmt::format("{}{}: p50 {}", what, best.label, FormatMicroseconds(P50(best)));
+  for (size_t i = 1; i < runs.size(); ++i) {
+    text += fmt::format("{} {} {} ({})", i == 1 ? " vs" : (i + 1 == runs.size() ? " and" : ","),
+                        runs[i]->label, FormatMicroseconds(P50(*runs[i])),
+                        Percent(P50(best), P50(*runs[i])));
+  }
+  const Run* best_tail = *std::min_element(
+      runs.begin(), runs.end(), [](const Run* a, const Run* b) { return P99(*a) < P99(*b); });
+  if (best_tail != &best && runs.size() > 1) {
+    text +=
+        fmt::format("; at p99 {} leads ({} vs {} for {})", best_tail->label,
+                    FormatMicroseconds(P99(*best_tail)), FormatMicroseconds(P99(best)), best.label);
+  }
+  return text;
+}
+
+std::string SweepValue(const std::string& sweep, double value) {
+  if (sweep == "compute_ms") return fmt::format("{:g} ms compute", value);
+  if (sweep == "payload_bytes") {
+    return value >= 1 << 20 ? fmt::format("{:.1f} MiB", value / (1 << 20))
+           : value >= 1024  ? fmt::format("{:.0f} KiB", value / 1024)
+                            : fmt::format("{:g} B", value);
+  }
+  if (sweep == "concurrency") return fmt::format("{:g} outstanding", value);
+  if (sweep == "rtt_ms") return fmt::format("{:g} ms RTT", value);
+  return fmt::format("{:g}", value);
+}
+
+}  // namespace
+
+std::string FormatMicroseconds(double microseconds) {
+  if (microseconds >= 1e6) return fmt::format("{:.2f} s", microseconds / 1e6);
+  if (microseconds >= 1e3) return fmt::format("{:.2f} ms", microseconds / 1e3);
+  return fmt::format("{:.0f} µs", microseconds);
+}
+
+std::string Recommend(const Scenario& scenario) {
+  std::vector<const Run*> healthy;
+  std::vector<std::string> unhealthy;
+  for (const Run& run : scenario.runs) {
+    if (Healthy(run)) {
+      healthy.push_back(&run);
+    } else {
+      unhealthy.push_back(fmt::format("{} ({} of {} requests failed)", run.label, run.result.errors,
+                                      run.result.requests + run.result.errors));
+    }
+  }
+  std::string text;
+  if (healthy.empty()) {
+    text = "no wire completed its load without errors";
+  } else if (scenario.sweep.empty() || scenario.sweep == "concurrency") {
+    if (scenario.sweep == "concurrency") {
+      // The most throughput each wire reached, and at what latency.
+      std::map<std::string, const Run*> best_by_wire;
+      for (const Run* run : healthy) {
+        const Run*& best = best_by_wire[run->wire];
+        if (best == nullptr || run->result.throughput_rps > best->result.throughput_rps) best = run;
+      }
+      std::vector<const Run*> best(best_by_wire.size());
+      std::transform(best_by_wire.begin(), best_by_wire.end(), best.begin(),
+                     [](const auto& entry) { return entry.second; });
+      std::sort(best.begin(), best.end(), [](const Run* a, const Run* b) {
+        return a->result.throughput_rps > b->result.throughput_rps;
+      });
+      text = "most throughput: ";
+      for (size_t i = 0; i < best.size(); ++i) {
+        text += fmt::format("{}{} {:.0f} req/s (p50 {} at {:g} outstanding)", i ? ", " : "",
+                            best[i]->wire, best[i]->result.throughput_rps,
+                            FormatMicroseconds(P50(*best[i])), best[i]->sweep_value);
+      }
+    } else {
+      text = Verdict(healthy, "");
+    }
+  } else {
+    // One verdict per swept value, and whether the wire still matters at the end.
+    std::map<double, std::vector<const Run*>> by_value;
+    for (const Run* run : healthy) by_value[run->sweep_value].push_back(run);
+    for (const auto& [value, runs] : by_value) {
+      if (!text.empty()) text += ". ";
+      text += Verdict(runs, fmt::format("at {}, ", SweepValue(scenario.sweep, value)));
+      double lowest = P50(*runs.front()), highest = lowest;
+      for (const Run* run : runs) {
+        lowest = std::min(lowest, P50(*run));
+        highest = std::max(highest, P50(*run));
+      }
+      if (runs.size() > 1 && highest / lowest < 1.05) {
+        text += " — the wire no longer matters (spread under 5%)";
+      }
+    }
+  }
+  if (!unhealthy.empty()) {
+    text += fmt::format(". Not ranked: {}", fmt::join(unhealthy, ", "));
+  }
+  return text;
+}
+
+}  // namespace predictwire::loadgen

@@ -1,0 +1,66 @@
+#ifndef PREDICTWIRE_LOADGEN_REPORT_H_
+#define PREDICTWIRE_LOADGEN_REPORT_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "loadgen/bench.h"
+
+namespace predictwire::loadgen {
+
+// What `predictwire compare` measured, in the shape every report format is written from
+// (terminal table, report.json, report.csv, index.html).
+
+// The raw TCP floor measured in the same run and placement: a ping-pong with the same request
+// and reply sizes as a REST keep-alive exchange, on one persistent connection and with a new
+// connection per exchange.
+struct Floor {
+  double persistent_p50_us = 0;
+  double persistent_p99_us = 0;
+  double new_connection_p50_us = 0;
+  double new_connection_p99_us = 0;
+  size_t request_bytes = 0;
+  size_t reply_bytes = 0;
+};
+
+// One wire (or one point of a sweep) within a scenario.
+struct Run {
+  std::string wire;   // e.g. "ws-binary"; "peer-flask", "peer-websockets" for the article's
+  std::string label;  // what tells this run apart in its scenario, e.g. "ws-binary, 1 MiB"
+  // The swept value for sweep scenarios (compute ms, payload bytes, concurrency), else 0.
+  double sweep_value = 0;
+  BenchResult result;
+  // Server resources, where the scenario records them (many clients): resident memory and
+  // CPU seconds used during the run, and connections held.
+  double server_rss_mib = 0;
+  double server_rss_idle_mib = 0;
+  double server_cpu_seconds = 0;
+  int server_connections = 0;
+};
+
+struct Scenario {
+  std::string id;         // "sporadic", "high-frequency", ...
+  std::string title;      // "Sporadic: one client, 5 requests/s with idle gaps"
+  std::string question;   // the article's decision criterion this answers
+  std::string placement;  // "same" or "split"
+  std::string sweep;      // "", "compute_ms", "payload_bytes", "concurrency", "rtt_ms"
+  std::vector<Run> runs;
+  std::string recommendation;  // the winner and the measured margins, one sentence
+};
+
+struct Report {
+  std::string version;  // predictwire's
+  std::string date;     // UTC, ISO 8601
+  std::string machine;  // CPU model, CPU count, kernel
+  std::string command;  // the command line that produced it
+  bool quick = false;
+  std::map<std::string, Floor> floors;            // by placement
+  std::map<std::string, std::string> placements;  // "split" → "server on CPU 0, client on CPU 1"
+  std::vector<Scenario> scenarios;
+  std::vector<std::string> notes;  // anything the reader must know (skipped parts, with why)
+};
+
+}  // namespace predictwire::loadgen
+
+#endif  // PREDICTWIRE_LOADGEN_REPORT_H_

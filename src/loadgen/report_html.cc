@@ -1,0 +1,378 @@
+#include "loadgen/report_html.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "loadgen/svg_plot.h"
+
+namespace predictwire::loadgen {
+namespace {
+
+// Tableau's ten colours: distinct on screen and in print.
+constexpr std::array<std::string_view, 10> kPalette = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                                       "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                                                       "#bcbd22", "#17becf"};
+
+// Runs of one wire within a scenario (the points of a sweep) differ by line style.
+constexpr std::array<LineStyle, 5> kStyles = {LineStyle::kSolid, LineStyle::kDashed,
+                                              LineStyle::kDotted, LineStyle::kDashDot,
+                                              LineStyle::kDashDotDot};
+
+constexpr std::string_view kCss = R"(
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto;
+       max-width: 1500px; padding: 0 16px; color: #222; line-height: 1.4; }
+h1 { margin-bottom: 4px; }
+h2 { margin-top: 40px; border-bottom: 1px solid #ccc; padding-bottom: 4px; }
+dl.meta { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }
+dl.meta dt { font-weight: bold; }
+dl.meta dd { margin: 0; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; }
+th { background: #f3f3f3; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.question { font-style: italic; color: #444; }
+.recommendation { font-size: 1.2em; font-weight: bold; background: #eef7ee;
+                  border-left: 5px solid #2ca02c; padding: 10px 14px; margin: 12px 0; }
+.swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+          vertical-align: -1px; border-radius: 2px; }
+.plots { display: flex; flex-wrap: wrap; gap: 16px; }
+svg.plot { max-width: 100%; height: auto; border: 1px solid #eee; }
+small { color: #666; }
+)";
+
+// Colours by wire in order of first appearance in the report, so that a wire keeps its colour
+// on every plot and table of the page.
+class WireColors {
+ public:
+  explicit WireColors(const Report& report) {
+    for (const Scenario& scenario : report.scenarios) {
+      for (const Run& run : scenario.runs) index_.emplace(run.wire, index_.size());
+    }
+  }
+  std::string Of(const std::string& wire) const {
+    auto it = index_.find(wire);
+    return std::string(kPalette[(it == index_.end() ? 0 : it->second) % kPalette.size()]);
+  }
+
+ private:
+  std::map<std::string, size_t> index_;
+};
+
+double Micros(uint64_t nanoseconds) { return static_cast<double>(nanoseconds) / 1000.0; }
+
+// Three significant figures or so: "4.27", "42.7", "427.0", "4270".
+std::string FormatMicros(double micros) {
+  if (micros < 10) return fmt::format("{:.2f}", micros);
+  if (micros < 1000) return fmt::format("{:.1f}", micros);
+  return fmt::format("{:.0f}", micros);
+}
+
+std::string PercentileCell(const Histogram& histogram, double percentile) {
+  if (histogram.count() == 0) return "<td class=\"n\">–</td>";
+  return fmt::format("<td class=\"n\">{}</td>",
+                     FormatMicros(Micros(histogram.ValueAtPercentile(percentile))));
+}
+
+const Floor* FloorFor(const Report& report, const std::string& placement) {
+  auto it = report.floors.find(placement);
+  return it == report.floors.end() ? nullptr : &it->second;
+}
+
+std::string Header(const Report& report) {
+  std::string out = fmt::format(
+      "<h1>predictwire compare</h1>\n<dl class=\"meta\">\n<dt>date</dt><dd>{}</dd>\n"
+      "<dt>version</dt><dd>{}</dd>\n<dt>machine</dt><dd>{}</dd>\n"
+      "<dt>command</dt><dd><code>{}</code></dd>\n<dt>mode</dt><dd>{}</dd>\n</dl>\n",
+      EscapeHtml(report.date), EscapeHtml(report.version), EscapeHtml(report.machine),
+      EscapeHtml(report.command), report.quick ? "quick" : "full");
+  std::map<std::string, std::string> placements = report.placements;
+  for (const auto& [placement, floor] : report.floors) placements.emplace(placement, "");
+  if (!placements.empty()) {
+    out +=
+        "<h3>Placements and the raw TCP floor</h3>\n<table>\n<tr><th>placement</th>"
+        "<th>where</th><th>persistent p50 µs</th><th>persistent p99 µs</th>"
+        "<th>new connection p50 µs</th><th>new connection p99 µs</th><th>request bytes</th>"
+        "<th>reply bytes</th></tr>\n";
+    for (const auto& [placement, description] : placements) {
+      out +=
+          fmt::format("<tr><td>{}</td><td>{}</td>", EscapeHtml(placement), EscapeHtml(description));
+      if (const Floor* floor = FloorFor(report, placement)) {
+        out += fmt::format(
+            "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+            "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            FormatMicros(floor->persistent_p50_us), FormatMicros(floor->persistent_p99_us),
+            FormatMicros(floor->new_connection_p50_us), FormatMicros(floor->new_connection_p99_us),
+            floor->request_bytes, floor->reply_bytes);
+      } else {
+        out += "<td colspan=\"6\">not measured</td></tr>\n";
+      }
+    }
+    out += "</table>\n";
+  }
+  if (!report.notes.empty()) {
+    out += "<h3>Notes</h3>\n<ul>\n";
+    for (const std::string& note : report.notes) out += "<li>" + EscapeHtml(note) + "</li>\n";
+    out += "</ul>\n";
+  }
+  if (!report.scenarios.empty()) {
+    out += "<h3>Scenarios</h3>\n<ul>\n";
+    for (const Scenario& scenario : report.scenarios) {
+      out += fmt::format("<li><a href=\"#{}\">{}</a></li>\n", EscapeHtml(scenario.id),
+                         EscapeHtml(scenario.title));
+    }
+    out += "</ul>\n";
+  }
+  return out;
+}
+
+std::string RunsTable(const Scenario& scenario, const Floor* floor, const WireColors& colors) {
+  if (scenario.runs.empty()) return "<p>No runs.</p>\n";
+  const bool resources = std::any_of(scenario.runs.begin(), scenario.runs.end(),
+                                     [](const Run& run) { return run.server_connections > 0; });
+  std::string out =
+      "<table>\n<tr><th>run</th><th>requests</th><th>errors</th><th>throughput req/s</th>"
+      "<th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>max µs</th>"
+      "<th>server p50 µs</th><th>network p50 µs</th><th>× floor</th>";
+  if (resources) out += "<th>server RSS MiB</th><th>connections</th>";
+  out += "</tr>\n";
+  for (const Run& run : scenario.runs) {
+    const BenchResult& result = run.result;
+    std::string errors = fmt::format("{}", result.errors);
+    if (!result.errors_by_kind.empty()) {
+      std::vector<std::string> kinds;
+      for (const auto& [kind, count] : result.errors_by_kind) {
+        kinds.push_back(fmt::format("{} {}", EscapeHtml(kind), count));
+      }
+      errors += fmt::format(" <small>({})</small>", fmt::join(kinds, ", "));
+    }
+    std::string times_floor;
+    if (floor != nullptr && floor->persistent_p50_us > 0 && result.latency.count() > 0) {
+      times_floor = fmt::format(
+          "{:.2f}×", Micros(result.latency.ValueAtPercentile(50)) / floor->persistent_p50_us);
+    }
+    out += fmt::format(
+        "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>"
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1f}</td>",
+        colors.Of(run.wire), EscapeHtml(run.label), result.requests, errors, result.throughput_rps);
+    for (double percentile : {50.0, 90.0, 99.0, 99.9, 100.0}) {
+      out += PercentileCell(result.latency, percentile);
+    }
+    out += PercentileCell(result.server, 50) + PercentileCell(result.network, 50);
+    out += fmt::format("<td class=\"n\">{}</td>", times_floor);
+    if (resources) {
+      out += run.server_connections > 0
+                 ? fmt::format("<td class=\"n\">{:.1f}</td><td class=\"n\">{}</td>",
+                               run.server_rss_mib, run.server_connections)
+                 : "<td></td><td></td>";
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table>\n";
+}
+
+// The line style of each run: its rank among the scenario's runs of the same wire.
+std::vector<LineStyle> RunStyles(const Scenario& scenario) {
+  std::map<std::string, size_t> seen;
+  std::vector<LineStyle> styles;
+  for (const Run& run : scenario.runs) styles.push_back(kStyles[seen[run.wire]++ % kStyles.size()]);
+  return styles;
+}
+
+// Percentile p sits at x = -log10(1 - p/100): 90 at 1, 99 at 2, 99.9 at 3 ("nines").
+std::string PercentilePlot(const Scenario& scenario, const WireColors& colors) {
+  uint64_t most_samples = 2;
+  for (const Run& run : scenario.runs) {
+    most_samples = std::max(most_samples, run.result.latency.count());
+  }
+  const double x_min = std::log10(2.0);
+  const int nines = std::max(2, static_cast<int>(std::ceil(std::log10(most_samples) - 1e-9)));
+  AxisOptions x{.title = "percentile", .min = x_min, .max = nines};
+  x.ticks.push_back({x_min, "50"});
+  for (int nine = 1; nine <= nines; ++nine) {
+    // 90, 99, 99.9, 99.99, ...
+    std::string label = nine == 1 ? "90" : "99";
+    if (nine > 2) label += fmt::format(".{}", std::string(nine - 2, '9'));
+    x.ticks.push_back({static_cast<double>(nine), label});
+  }
+  LinePlot plot("Latency by percentile", std::move(x),
+                {.title = "latency (µs)", .scale = AxisScale::kLog10});
+  const std::vector<LineStyle> styles = RunStyles(scenario);
+  for (size_t i = 0; i < scenario.runs.size(); ++i) {
+    const Histogram& latency = scenario.runs[i].result.latency;
+    if (latency.count() == 0) continue;
+    Series series{.name = scenario.runs[i].label,
+                  .color = colors.Of(scenario.runs[i].wire),
+                  .style = styles[i]};
+    // Beyond 1 - 1/count every percentile is the maximum: end there, at the maximum.
+    const double x_end = std::max(x_min, std::log10(static_cast<double>(latency.count())));
+    for (double position = x_min; position < x_end - 1e-9; position += 0.05) {
+      const double percentile = 100.0 * (1.0 - std::pow(10.0, -position));
+      series.points.push_back({position, Micros(latency.ValueAtPercentile(percentile))});
+    }
+    series.points.push_back({x_end, Micros(latency.max())});
+    plot.AddSeries(std::move(series));
+  }
+  return plot.ToSvg();
+}
+
+std::string CdfPlot(const Scenario& scenario, const WireColors& colors) {
+  LinePlot plot("Latency distribution (CDF)", {.title = "latency (µs)", .scale = AxisScale::kLog10},
+                {.title = "fraction of requests", .min = 0.0, .max = 1.0});
+  const std::vector<LineStyle> styles = RunStyles(scenario);
+  for (size_t i = 0; i < scenario.runs.size(); ++i) {
+    const Histogram& latency = scenario.runs[i].result.latency;
+    if (latency.count() == 0) continue;
+    Series series{.name = scenario.runs[i].label,
+                  .color = colors.Of(scenario.runs[i].wire),
+                  .style = styles[i],
+                  .step = true};
+    uint64_t cumulative = 0;
+    for (const auto& [value, count] : latency.Buckets()) {
+      if (series.points.empty()) series.points.push_back({Micros(value), 0});
+      cumulative += count;
+      series.points.push_back(
+          {Micros(value), static_cast<double>(cumulative) / static_cast<double>(latency.count())});
+    }
+    plot.AddSeries(std::move(series));
+  }
+  return plot.ToSvg();
+}
+
+// The runs of each wire, in order of the wire's first run, each sorted by sweep value; runs
+// without samples left out.
+std::vector<std::vector<const Run*>> RunsByWire(const Scenario& scenario) {
+  std::vector<std::vector<const Run*>> groups;
+  std::map<std::string, size_t> index;
+  for (const Run& run : scenario.runs) {
+    if (run.result.latency.count() == 0) continue;
+    auto [it, added] = index.emplace(run.wire, groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(&run);
+  }
+  for (auto& group : groups) {
+    std::stable_sort(group.begin(), group.end(),
+                     [](const Run* a, const Run* b) { return a->sweep_value < b->sweep_value; });
+  }
+  return groups;
+}
+
+std::string SweepTitle(const std::string& sweep) {
+  if (sweep == "compute_ms") return "model compute time (ms)";
+  if (sweep == "payload_bytes") return "payload (bytes)";
+  if (sweep == "rtt_ms") return "added round-trip time (ms)";
+  return sweep;
+}
+
+// Latency p50 (solid) and p99 (dashed) against the swept value. The x axis is logarithmic when
+// the positive values span more than 20×; a value of 0 then sits a decade below the smallest,
+// at a tick labelled "0".
+std::string SweepPlot(const Scenario& scenario, const WireColors& colors) {
+  const auto groups = RunsByWire(scenario);
+  double smallest = INFINITY, largest = 0;
+  bool has_zero = false;
+  for (const auto& group : groups) {
+    for (const Run* run : group) {
+      if (run->sweep_value > 0) {
+        smallest = std::min(smallest, run->sweep_value);
+        largest = std::max(largest, run->sweep_value);
+      } else {
+        has_zero = true;
+      }
+    }
+  }
+  AxisOptions x{.title = SweepTitle(scenario.sweep)};
+  double zero_at = 0;
+  if (largest > 0 && largest / smallest > 20) {
+    x.scale = AxisScale::kLog10;
+    if (has_zero) {
+      zero_at = std::pow(10.0, std::floor(std::log10(smallest)) - 1);
+      const auto [low, high] = NiceRange(AxisScale::kLog10, zero_at, largest);
+      x.min = low;
+      x.max = high;
+      for (double value : LogTicks(low, high)) {
+        const bool is_zero = std::fabs(value - low) <= 1e-9 * low;
+        x.ticks.push_back({value, is_zero ? "0" : FormatTickLabel(value)});
+      }
+    }
+  }
+  LinePlot plot(fmt::format("Latency vs {}: p50 solid, p99 dashed", SweepTitle(scenario.sweep)),
+                std::move(x), {.title = "latency (µs)", .scale = AxisScale::kLog10});
+  for (const auto& group : groups) {
+    const std::string& wire = group.front()->wire;
+    Series p50{.name = wire, .color = colors.Of(wire), .markers = true};
+    Series p99{.color = colors.Of(wire), .style = LineStyle::kDashed, .markers = true};
+    for (const Run* run : group) {
+      const double at = run->sweep_value > 0 ? run->sweep_value : zero_at;
+      p50.points.push_back({at, Micros(run->result.latency.ValueAtPercentile(50))});
+      p99.points.push_back({at, Micros(run->result.latency.ValueAtPercentile(99))});
+    }
+    plot.AddSeries(std::move(p50));
+    plot.AddSeries(std::move(p99));
+  }
+  return plot.ToSvg();
+}
+
+// The closed-loop sweep: what each wire carries against what it costs in latency, points in
+// order of outstanding requests (labelled with their number).
+std::string ThroughputLatencyPlot(const Scenario& scenario, const WireColors& colors) {
+  LinePlot plot("Throughput vs latency p50 (labels: requests outstanding)",
+                {.title = "throughput (requests/s)"},
+                {.title = "latency p50 (µs)", .scale = AxisScale::kLog10});
+  for (const auto& group : RunsByWire(scenario)) {
+    const std::string& wire = group.front()->wire;
+    Series series{.name = wire, .color = colors.Of(wire), .markers = true};
+    for (const Run* run : group) {
+      series.points.push_back(
+          {run->result.throughput_rps, Micros(run->result.latency.ValueAtPercentile(50))});
+      series.point_labels.push_back(FormatTickLabel(run->sweep_value));
+    }
+    plot.AddSeries(std::move(series));
+  }
+  return plot.ToSvg();
+}
+
+std::string ScenarioSection(const Report& report, const Scenario& scenario,
+                            const WireColors& colors) {
+  std::string placement = EscapeHtml(scenario.placement);
+  if (auto it = report.placements.find(scenario.placement); it != report.placements.end()) {
+    placement += " — " + EscapeHtml(it->second);
+  }
+  std::string out = fmt::format(
+      "<section id=\"{}\">\n<h2>{}</h2>\n<p class=\"question\">{}</p>\n<p>placement: {}</p>\n",
+      EscapeHtml(scenario.id), EscapeHtml(scenario.title), EscapeHtml(scenario.question),
+      placement);
+  if (!scenario.recommendation.empty()) {
+    out += fmt::format("<p class=\"recommendation\">{}</p>\n", EscapeHtml(scenario.recommendation));
+  }
+  out += RunsTable(scenario, FloorFor(report, scenario.placement), colors);
+  out += "<div class=\"plots\">\n" + PercentilePlot(scenario, colors) + CdfPlot(scenario, colors);
+  if (scenario.sweep == "concurrency") {
+    out += ThroughputLatencyPlot(scenario, colors);
+  } else if (!scenario.sweep.empty()) {
+    out += SweepPlot(scenario, colors);
+  }
+  return out + "</div>\n</section>\n";
+}
+
+}  // namespace
+
+std::string RenderHtml(const Report& report) {
+  const WireColors colors(report);
+  std::string out = fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>predictwire compare — {}</title>\n<style>{}</style>\n</head>\n<body>\n",
+      EscapeHtml(report.date), kCss);
+  out += Header(report);
+  for (const Scenario& scenario : report.scenarios)
+    out += ScenarioSection(report, scenario, colors);
+  return out + "</body>\n</html>\n";
+}
+
+}  // namespace predictwire::loadgen

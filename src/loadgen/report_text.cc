@@ -1,0 +1,129 @@
+#include "loadgen/report_text.h"
+
+#include <fmt/format.h>
+
+#include "codec/json_writer.h"
+#include "loadgen/recommend.h"
+
+namespace predictwire::loadgen {
+namespace {
+
+std::string Quote(std::string_view text) {
+  std::string out;
+  codec::AppendJsonString(text, &out);
+  return out;
+}
+
+std::string CsvField(std::string_view text) {
+  if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+double FloorOf(const Report& report, const Scenario& scenario) {
+  auto it = report.floors.find(scenario.placement);
+  return it == report.floors.end() ? 0 : it->second.persistent_p50_us;
+}
+
+}  // namespace
+
+std::string ReportToJson(const Report& report) {
+  std::string out = fmt::format(
+      "{{\n  \"tool\": \"predictwire compare\",\n  \"version\": {},\n  \"date\": {},\n"
+      "  \"machine\": {},\n  \"command\": {},\n  \"quick\": {},\n  \"placements\": {{",
+      Quote(report.version), Quote(report.date), Quote(report.machine), Quote(report.command),
+      report.quick ? "true" : "false");
+  bool first = true;
+  for (const auto& [name, description] : report.placements) {
+    out += fmt::format("{}{}: {}", first ? "" : ", ", Quote(name), Quote(description));
+    first = false;
+  }
+  out += "},\n  \"floors\": {";
+  first = true;
+  for (const auto& [placement, floor] : report.floors) {
+    out += fmt::format(
+        "{}\n    {}: {{\"persistent_p50_us\": {:.2f}, \"persistent_p99_us\": {:.2f}, "
+        "\"new_connection_p50_us\": {:.2f}, \"new_connection_p99_us\": {:.2f}, "
+        "\"request_bytes\": {}, \"reply_bytes\": {}}}",
+        first ? "" : ",", Quote(placement), floor.persistent_p50_us, floor.persistent_p99_us,
+        floor.new_connection_p50_us, floor.new_connection_p99_us, floor.request_bytes,
+        floor.reply_bytes);
+    first = false;
+  }
+  out += "\n  },\n  \"notes\": [";
+  for (size_t i = 0; i < report.notes.size(); ++i) out += (i ? ", " : "") + Quote(report.notes[i]);
+  out += "],\n  \"scenarios\": [";
+  for (size_t s = 0; s < report.scenarios.size(); ++s) {
+    const Scenario& scenario = report.scenarios[s];
+    out += fmt::format(
+        "{}\n    {{\"id\": {}, \"title\": {}, \"question\": {}, \"placement\": {}, \"sweep\": {}, "
+        "\"recommendation\": {}, \"runs\": [",
+        s ? "," : "", Quote(scenario.id), Quote(scenario.title), Quote(scenario.question),
+        Quote(scenario.placement), Quote(scenario.sweep), Quote(scenario.recommendation));
+    const double floor = FloorOf(report, scenario);
+    for (size_t r = 0; r < scenario.runs.size(); ++r) {
+      const Run& run = scenario.runs[r];
+      const double p50 = run.result.latency.ValueAtPercentile(50) / 1000.0;
+      out += fmt::format(
+          "{}\n      {{\"wire\": {}, \"label\": {}, \"sweep_value\": {}, \"times_floor\": "
+          "{:.3f}, "
+          "\"server_rss_mib\": {:.2f}, \"server_rss_idle_mib\": {:.2f}, "
+          "\"server_cpu_seconds\": {:.3f}, \"server_connections\": {}, \"result\": {}}}",
+          r ? "," : "", Quote(run.wire), Quote(run.label), run.sweep_value,
+          floor > 0 ? p50 / floor : 0.0, run.server_rss_mib, run.server_rss_idle_mib,
+          run.server_cpu_seconds, run.server_connections, ToJson(run.result));
+    }
+    out += "]}";
+  }
+  out += "\n  ]\n}\n";
+  return out;
+}
+
+std::string ReportToCsv(const Report& report) {
+  std::string out =
+      "scenario,placement,sweep,sweep_value,label,times_floor,server_rss_mib,"
+      "server_connections," +
+      CsvHeader();
+  for (const Scenario& scenario : report.scenarios) {
+    const double floor = FloorOf(report, scenario);
+    for (const Run& run : scenario.runs) {
+      const double p50 = run.result.latency.ValueAtPercentile(50) / 1000.0;
+      out += fmt::format("{},{},{},{},{},{:.3f},{:.2f},{},", scenario.id, scenario.placement,
+                         scenario.sweep, run.sweep_value, CsvField(run.label),
+                         floor > 0 ? p50 / floor : 0.0, run.server_rss_mib, run.server_connections);
+      out += ToCsvRow(run.result);
+    }
+  }
+  return out;
+}
+
+std::string ScenarioTable(const Report& report, const Scenario& scenario) {
+  const double floor = FloorOf(report, scenario);
+  std::string out =
+      fmt::format("\n== {} [{}]\n   {}\n", scenario.title, scenario.placement, scenario.question);
+  out += fmt::format("   {:<34}{:>10}{:>10}{:>9}{:>11}{:>8}\n", "", "p50", "p99", "× floor",
+                     "req/s", "errors");
+  for (const Run& run : scenario.runs) {
+    const Histogram& latency = run.result.latency;
+    const double p50 = latency.ValueAtPercentile(50) / 1000.0;
+    std::string extra;
+    if (run.server_connections > 0) {
+      extra = fmt::format("  server {:.1f} MiB for {} connections", run.server_rss_mib,
+                          run.server_connections);
+    }
+    out += fmt::format(
+        "   {:<34}{:>10}{:>10}{:>9}{:>11.0f}{:>8}{}\n", run.label,
+        latency.count() ? FormatMicroseconds(p50) : "-",
+        latency.count() ? FormatMicroseconds(latency.ValueAtPercentile(99) / 1000.0) : "-",
+        floor > 0 && latency.count() ? fmt::format("{:.2f}", p50 / floor) : "-",
+        run.result.throughput_rps, run.result.errors, extra);
+  }
+  out += fmt::format("   → {}\n", scenario.recommendation);
+  return out;
+}
+
+}  // namespace predictwire::loadgen

@@ -1,0 +1,60 @@
+#ifndef PREDICTWIRE_LOADGEN_SCENARIOS_H_
+#define PREDICTWIRE_LOADGEN_SCENARIOS_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "loadgen/bench.h"
+
+namespace predictwire::loadgen {
+
+// Which server a planned run goes to.
+enum class RunTarget {
+  kServer,          // predictwire serve, started by compare (or --target)
+  kServerViaProxy,  // the same, through the delay proxy (sweep_value is the RTT in ms)
+  kPeerFlask,       // the article's Flask server
+  kPeerWebSockets,  // the article's websockets server
+};
+
+struct PlannedRun {
+  std::string wire;  // shown in reports: a wire name, or peer-flask / peer-websockets
+  std::string label;
+  double sweep_value = 0;
+  RunTarget target = RunTarget::kServer;
+  int peer_compute_ms = 0;  // for peer targets
+  bool record_server_stats = false;
+  BenchOptions bench;  // everything but the target URL
+};
+
+struct PlannedScenario {
+  std::string id;
+  std::string title;
+  std::string question;
+  std::string sweep;
+  std::vector<PlannedRun> runs;
+};
+
+struct PlanOptions {
+  bool quick = false;
+  std::vector<std::string> wires;  // subset of WireNames() to measure
+  // Models the server offers (compare starts it with all of these; a --target server must
+  // have them for the scenarios that use them).
+  bool server_has_test_models = true;
+  std::string model;  // for --target servers: the model every scenario uses
+  std::vector<std::chrono::nanoseconds> rtts;
+  bool peers = false;
+  // Only scenarios whose id starts with one of these (empty: all), e.g. "many-clients".
+  std::vector<std::string> only;
+};
+
+// The scenario matrix, each named after the article's decision criteria. --quick keeps every
+// scenario but shortens runs and sweeps, to finish in about a minute and a half.
+std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options);
+
+// The models compare starts its server with: NAME=SPEC flags.
+std::vector<std::string> ServerModels(const std::string& models_dir);
+
+}  // namespace predictwire::loadgen
+
+#endif  // PREDICTWIRE_LOADGEN_SCENARIOS_H_

@@ -1,0 +1,86 @@
+#include "loadgen/scenarios.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace predictwire::loadgen {
+namespace {
+
+std::set<std::string> Ids(const std::vector<PlannedScenario>& plan) {
+  std::set<std::string> ids;
+  for (const auto& scenario : plan) ids.insert(scenario.id);
+  return ids;
+}
+
+double PlannedSeconds(const std::vector<PlannedScenario>& plan) {
+  double seconds = 0;
+  for (const auto& scenario : plan) {
+    for (const auto& run : scenario.runs) {
+      seconds += std::chrono::duration<double>(run.bench.duration + run.bench.warmup).count();
+    }
+  }
+  return seconds;
+}
+
+TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
+  PlanOptions options;
+  options.quick = true;
+  options.wires = WireNames();
+  const auto plan = PlanScenarios(options);
+  EXPECT_EQ(Ids(plan), (std::set<std::string>{"sporadic", "high-frequency", "many-clients-100",
+                                              "compute", "payload", "real-model", "concurrency"}));
+  // Load time only; set-up and the floor add a few seconds. compare --quick must stay < 2 min.
+  EXPECT_LT(PlannedSeconds(plan), 100);
+  for (const auto& scenario : plan) {
+    EXPECT_FALSE(scenario.runs.empty()) << scenario.id;
+    for (const auto& run : scenario.runs)
+      EXPECT_TRUE(ResolveOptions(&const_cast<PlannedRun&>(run).bench).ok());
+  }
+}
+
+TEST(ScenariosTest, FullPlanAddsLargerSweepsWanAndPeers) {
+  PlanOptions options;
+  options.wires = WireNames();
+  options.rtts = {std::chrono::milliseconds(20)};
+  options.peers = true;
+  const auto plan = PlanScenarios(options);
+  const auto ids = Ids(plan);
+  for (const char* id : {"many-clients-1000", "wan", "article-1-client", "article-4-clients"}) {
+    EXPECT_TRUE(ids.count(id)) << id;
+  }
+  for (const auto& scenario : plan) {
+    if (scenario.id != "article-4-clients") continue;
+    std::set<std::string> wires;
+    for (const auto& run : scenario.runs) wires.insert(run.wire);
+    EXPECT_TRUE(wires.count("peer-flask"));
+    EXPECT_TRUE(wires.count("peer-websockets"));
+  }
+}
+
+TEST(ScenariosTest, WiresCanBeRestricted) {
+  PlanOptions options;
+  options.quick = true;
+  options.wires = {"ws"};
+  for (const auto& scenario : PlanScenarios(options)) {
+    for (const auto& run : scenario.runs) EXPECT_EQ(run.wire, "ws") << scenario.id;
+  }
+}
+
+TEST(ScenariosTest, AForeignTargetSkipsTheSweepsThatNeedOurModels) {
+  PlanOptions options;
+  options.quick = true;
+  options.wires = WireNames();
+  options.server_has_test_models = false;
+  options.model = "their_model";
+  const auto ids = Ids(PlanScenarios(options));
+  EXPECT_FALSE(ids.count("compute"));
+  EXPECT_FALSE(ids.count("payload"));
+  for (const auto& scenario : PlanScenarios(options)) {
+    for (const auto& run : scenario.runs) EXPECT_EQ(run.bench.model, "their_model");
+  }
+}
+
+}  // namespace
+}  // namespace predictwire::loadgen

@@ -1,0 +1,93 @@
+"""`predictwire compare` end to end, on small slices of the matrix (the full --quick run is
+`make demo`'s job): the report files, the floor, verdicts, the WAN proxy and the article's peers."""
+
+import csv
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+from server_fixture import BINARY, ROOT
+
+
+def compare(out, *args, timeout=300):
+    done = subprocess.run([BINARY, "compare", "--quick", "--out", out, *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT)
+    return done.returncode, done.stdout, done.stderr
+
+
+def load(out):
+    with open(os.path.join(out, "report.json")) as report:
+        return json.load(report)
+
+
+class CompareTest(unittest.TestCase):
+    def test_report_files_floor_and_verdicts(self):
+        with tempfile.TemporaryDirectory() as out:
+            status, stdout, stderr = compare(out, "--wires", "rest,rest-keepalive,ws-binary",
+                                             "--scenarios", "real-model,payload")
+            self.assertEqual(status, 0, stderr)
+            report = load(out)
+            floor = report["floors"]["split"]
+            self.assertGreater(floor["persistent_p50_us"], 0)
+            self.assertGreater(floor["new_connection_p50_us"], 0)
+            self.assertGreater(floor["request_bytes"], 100)
+            self.assertIn("CPU 1", report["placements"]["split"])
+            self.assertEqual([s["id"] for s in report["scenarios"]], ["payload", "real-model"])
+            real = report["scenarios"][1]
+            self.assertEqual({run["wire"] for run in real["runs"]}, {"rest", "rest-keepalive", "ws-binary"})
+            for run in real["runs"]:
+                self.assertEqual(run["result"]["errors"], 0, run)
+                self.assertGreater(run["result"]["requests"], 100)
+                self.assertGreater(run["times_floor"], 0.5)  # nothing beats the raw floor by much
+            # The verdict names a wire and the measured margins.
+            self.assertRegex(real["recommendation"], r"^(rest|rest-keepalive|ws-binary): p50 .* vs ")
+            self.assertIn(real["recommendation"], stdout)
+            payload = report["scenarios"][0]
+            self.assertEqual(payload["sweep"], "payload_bytes")
+            self.assertEqual(sorted({run["sweep_value"] for run in payload["runs"]}),
+                             [120, 16384, 1048576])
+            with open(os.path.join(out, "report.csv")) as rows:
+                table = list(csv.DictReader(rows))
+            self.assertEqual(len(table), sum(len(s["runs"]) for s in report["scenarios"]))
+            with open(os.path.join(out, "index.html")) as page:
+                html = page.read()
+            self.assertIn("<svg", html)
+            self.assertIn(real["title"], html)
+            self.assertNotIn("<script src=", html)
+
+    def test_wan_view_shows_connection_setup_growing_with_rtt(self):
+        with tempfile.TemporaryDirectory() as out:
+            status, _, stderr = compare(out, "--wires", "rest,rest-keepalive", "--scenarios", "wan",
+                                        "--rtt", "10ms,40ms")
+            self.assertEqual(status, 0, stderr)
+            runs = load(out)["scenarios"][0]["runs"]
+            p50 = {(run["wire"], run["sweep_value"]): run["result"]["latency_us"]["p50"] for run in runs}
+            for rtt in (10, 40):
+                # Lower bounds only: a new connection costs a handshake round trip more.
+                self.assertGreaterEqual(p50[("rest-keepalive", rtt)], rtt * 1000)
+                self.assertGreaterEqual(p50[("rest", rtt)], 2 * rtt * 1000)
+            self.assertGreater(p50[("rest", 40)] - p50[("rest-keepalive", 40)],
+                               p50[("rest", 10)] - p50[("rest-keepalive", 10)])
+
+    def test_the_articles_peers_side_by_side(self):
+        with tempfile.TemporaryDirectory() as out:
+            status, _, stderr = compare(out, "--peers", "--wires", "ws", "--scenarios", "article-4")
+            self.assertEqual(status, 0, stderr)
+            runs = {run["wire"]: run["result"] for run in load(out)["scenarios"][0]["runs"]}
+            self.assertEqual(set(runs), {"ws", "peer-flask", "peer-websockets"})
+            # The article's websockets server runs 4 clients' 50 ms requests one after another.
+            self.assertGreaterEqual(runs["peer-websockets"]["latency_us"]["p50"], 150_000)
+            self.assertLess(runs["ws"]["latency_us"]["p50"], runs["peer-websockets"]["latency_us"]["p50"])
+            self.assertGreaterEqual(runs["ws"]["latency_us"]["p50"], 50_000)
+
+    def test_bad_options(self):
+        with tempfile.TemporaryDirectory() as out:
+            status, _, stderr = compare(out, "--scenarios", "nothing-like-this")
+            self.assertNotEqual(status, 0)
+            self.assertIn("no scenario matches", stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
