@@ -61,6 +61,16 @@ struct Report {
   std::vector<std::string> notes;  // anything the reader must know (skipped parts, with why)
 };
 
+// The floor a run is measured against, in µs (0 when none was measured): a run that opens a
+// new connection per request (the rest wire) against the new-connection ping-pong, every other
+// run against the persistent one.
+inline double FloorFor(const Report& report, const Scenario& scenario, const Run& run) {
+  const auto it = report.floors.find(scenario.placement);
+  if (it == report.floors.end()) return 0;
+  return run.result.options.wire == WireKind::kRest ? it->second.new_connection_p50_us
+                                                    : it->second.persistent_p50_us;
+}
+
 }  // namespace predictwire::loadgen
 
 #endif  // PREDICTWIRE_LOADGEN_REPORT_H_

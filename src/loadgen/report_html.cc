@@ -79,7 +79,7 @@ std::string PercentileCell(const Histogram& histogram, double percentile) {
                      FormatMicros(Micros(histogram.ValueAtPercentile(percentile))));
 }
 
-const Floor* FloorFor(const Report& report, const std::string& placement) {
+const Floor* PlacementFloor(const Report& report, const std::string& placement) {
   auto it = report.floors.find(placement);
   return it == report.floors.end() ? nullptr : &it->second;
 }
@@ -102,7 +102,7 @@ std::string Header(const Report& report) {
     for (const auto& [placement, description] : placements) {
       out +=
           fmt::format("<tr><td>{}</td><td>{}</td>", EscapeHtml(placement), EscapeHtml(description));
-      if (const Floor* floor = FloorFor(report, placement)) {
+      if (const Floor* floor = PlacementFloor(report, placement)) {
         out += fmt::format(
             "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
             "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
@@ -131,7 +131,7 @@ std::string Header(const Report& report) {
   return out;
 }
 
-std::string RunsTable(const Scenario& scenario, const Floor* floor, const WireColors& colors) {
+std::string RunsTable(const Report& report, const Scenario& scenario, const WireColors& colors) {
   if (scenario.runs.empty()) return "<p>No runs.</p>\n";
   const bool resources = std::any_of(scenario.runs.begin(), scenario.runs.end(),
                                      [](const Run& run) { return run.server_connections > 0; });
@@ -152,9 +152,9 @@ std::string RunsTable(const Scenario& scenario, const Floor* floor, const WireCo
       errors += fmt::format(" <small>({})</small>", fmt::join(kinds, ", "));
     }
     std::string times_floor;
-    if (floor != nullptr && floor->persistent_p50_us > 0 && result.latency.count() > 0) {
-      times_floor = fmt::format(
-          "{:.2f}×", Micros(result.latency.ValueAtPercentile(50)) / floor->persistent_p50_us);
+    const double floor = FloorFor(report, scenario, run);
+    if (floor > 0 && result.latency.count() > 0) {
+      times_floor = fmt::format("{:.2f}×", Micros(result.latency.ValueAtPercentile(50)) / floor);
     }
     out += fmt::format(
         "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>"
@@ -350,7 +350,7 @@ std::string ScenarioSection(const Report& report, const Scenario& scenario,
   if (!scenario.recommendation.empty()) {
     out += fmt::format("<p class=\"recommendation\">{}</p>\n", EscapeHtml(scenario.recommendation));
   }
-  out += RunsTable(scenario, FloorFor(report, scenario.placement), colors);
+  out += RunsTable(report, scenario, colors);
   out += "<div class=\"plots\">\n" + PercentilePlot(scenario, colors) + CdfPlot(scenario, colors);
   if (scenario.sweep == "concurrency") {
     out += ThroughputLatencyPlot(scenario, colors);

@@ -24,11 +24,6 @@ std::string CsvField(std::string_view text) {
   return out + "\"";
 }
 
-double FloorOf(const Report& report, const Scenario& scenario) {
-  auto it = report.floors.find(scenario.placement);
-  return it == report.floors.end() ? 0 : it->second.persistent_p50_us;
-}
-
 }  // namespace
 
 std::string ReportToJson(const Report& report) {
@@ -64,9 +59,9 @@ std::string ReportToJson(const Report& report) {
         "\"recommendation\": {}, \"runs\": [",
         s ? "," : "", Quote(scenario.id), Quote(scenario.title), Quote(scenario.question),
         Quote(scenario.placement), Quote(scenario.sweep), Quote(scenario.recommendation));
-    const double floor = FloorOf(report, scenario);
     for (size_t r = 0; r < scenario.runs.size(); ++r) {
       const Run& run = scenario.runs[r];
+      const double floor = FloorFor(report, scenario, run);
       const double p50 = run.result.latency.ValueAtPercentile(50) / 1000.0;
       out += fmt::format(
           "{}\n      {{\"wire\": {}, \"label\": {}, \"sweep_value\": {}, \"times_floor\": "
@@ -89,8 +84,8 @@ std::string ReportToCsv(const Report& report) {
       "server_connections," +
       CsvHeader();
   for (const Scenario& scenario : report.scenarios) {
-    const double floor = FloorOf(report, scenario);
     for (const Run& run : scenario.runs) {
+      const double floor = FloorFor(report, scenario, run);
       const double p50 = run.result.latency.ValueAtPercentile(50) / 1000.0;
       out += fmt::format("{},{},{},{},{},{:.3f},{:.2f},{},", scenario.id, scenario.placement,
                          scenario.sweep, run.sweep_value, CsvField(run.label),
@@ -102,12 +97,12 @@ std::string ReportToCsv(const Report& report) {
 }
 
 std::string ScenarioTable(const Report& report, const Scenario& scenario) {
-  const double floor = FloorOf(report, scenario);
   std::string out =
       fmt::format("\n== {} [{}]\n   {}\n", scenario.title, scenario.placement, scenario.question);
   out += fmt::format("   {:<34}{:>10}{:>10}{:>9}{:>11}{:>8}\n", "", "p50", "p99", "× floor",
                      "req/s", "errors");
   for (const Run& run : scenario.runs) {
+    const double floor = FloorFor(report, scenario, run);
     const Histogram& latency = run.result.latency;
     const double p50 = latency.ValueAtPercentile(50) / 1000.0;
     std::string extra;
