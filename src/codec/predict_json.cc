@@ -2,111 +2,37 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/basic_parser_impl.hpp>
+
 #include "codec/json_reader.h"
 #include "codec/json_writer.h"
+#include "codec/predict_json_handler.h"
 
 namespace predictwire::codec {
 
 namespace json = boost::json;
 
-namespace {
-
-constexpr char kShapeHelp[] =
-    "expected {\"features\": [numbers]} or {\"instances\": [[numbers], ...]}";
-
-absl::Status ReadFeatures(const json::value& features, Tensor* input) {
-  if (!features.is_array()) {
-    return absl::InvalidArgumentError(
-        fmt::format("\"features\" must be an array of numbers, got {}", JsonKindName(features)));
-  }
-  const json::array& row = features.get_array();
-  if (row.empty()) return absl::InvalidArgumentError("\"features\" is empty");
-  input->values.reserve(row.size());
-  for (size_t i = 0; i < row.size(); ++i) {
-    if (row[i].is_array()) {
-      return absl::InvalidArgumentError(fmt::format(
-          "features[{}] is an array; send several rows as \"instances\": [[...], ...]", i));
-    }
-  }
-  std::string where = "features";
-  if (absl::Status status = AppendNestedNumbers(features, where, &input->values); !status.ok()) {
-    return status;
-  }
-  input->shape = {1, static_cast<int64_t>(row.size())};
-  return absl::OkStatus();
-}
-
-absl::Status ReadInstances(const json::value& instances, Tensor* input) {
-  if (!instances.is_array()) {
-    return absl::InvalidArgumentError(
-        fmt::format("\"instances\" must be an array of rows, got {}", JsonKindName(instances)));
-  }
-  const json::array& rows = instances.get_array();
-  if (rows.empty()) return absl::InvalidArgumentError("\"instances\" is empty");
-  size_t cols = 0;
-  std::string where;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    if (!rows[r].is_array()) {
-      return absl::InvalidArgumentError(fmt::format(
-          "instances[{}] must be an array of numbers, got {}", r, JsonKindName(rows[r])));
-    }
-    const json::array& row = rows[r].get_array();
-    if (r == 0) {
-      cols = row.size();
-      if (cols == 0) return absl::InvalidArgumentError("instances[0] is empty");
-      input->values.reserve(rows.size() * cols);
-    } else if (row.size() != cols) {
-      return absl::InvalidArgumentError(
-          fmt::format("instances[{}] has {} values but instances[0] has {}", r, row.size(), cols));
-    }
-    for (size_t c = 0; c < row.size(); ++c) {
-      if (row[c].is_array()) {
-        return absl::InvalidArgumentError(
-            fmt::format("instances[{}][{}] must be a number, got an array", r, c));
-      }
-    }
-    where = fmt::format("instances[{}]", r);
-    if (absl::Status status = AppendNestedNumbers(row, where, &input->values); !status.ok()) {
-      return status;
-    }
-  }
-  input->shape = {static_cast<int64_t>(rows.size()), static_cast<int64_t>(cols)};
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::StatusOr<PredictRequest> ParsePredictRequest(std::string_view text) {
-  unsigned char stack[kJsonStackBytes];
-  json::monotonic_resource resource(stack, sizeof(stack));
-  json::value document;
-  absl::StatusOr<json::object*> object = ParseJsonObject(text, &resource, &document);
-  if (!object.ok()) return object.status();
-
+  if (text.empty()) return absl::InvalidArgumentError("the body is empty; expected a JSON object");
   PredictRequest request;
-  if (const json::value* model = (*object)->if_contains("model")) {
-    if (!model->is_string()) {
-      return absl::InvalidArgumentError(
-          fmt::format("\"model\" must be a string, got {}", JsonKindName(*model)));
-    }
-    request.model = std::string(model->get_string());
-  }
-  if (const json::value* id = (*object)->if_contains("id")) {
-    absl::StatusOr<std::string> id_text = ScalarToJsonText(*id, "\"id\"");
-    if (!id_text.ok()) return id_text.status();
-    request.id = std::move(*id_text);
-  }
-  const json::value* features = (*object)->if_contains("features");
-  const json::value* instances = (*object)->if_contains("instances");
-  if (features != nullptr && instances != nullptr) {
+  json::parse_options options;
+  options.max_depth = 64;
+  // About one value per 8 bytes of text: enough room that a large request rarely regrows.
+  json::basic_parser<PredictJsonHandler> parser(options, &request, text.size() / 8);
+  json::error_code error;
+  const size_t consumed = parser.write_some(false, text.data(), text.size(), error);
+  PredictJsonHandler& handler = parser.handler();
+  if (!handler.error().empty()) return absl::InvalidArgumentError(handler.error());
+  if (error) {
     return absl::InvalidArgumentError(
-        fmt::format("give either \"features\" or \"instances\", not both; {}", kShapeHelp));
+        fmt::format("malformed JSON at byte {}: {}", consumed, error.message()));
   }
-  absl::Status status = features != nullptr ? ReadFeatures(*features, &request.input)
-                        : instances != nullptr
-                            ? ReadInstances(*instances, &request.input)
-                            : absl::InvalidArgumentError(fmt::format("no input: {}", kShapeHelp));
-  if (!status.ok()) return status;
+  const size_t trailing = text.find_first_not_of(" \t\r\n", consumed);
+  if (trailing != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        fmt::format("malformed JSON at byte {}: more data after the JSON value", trailing));
+  }
+  if (!handler.Finish()) return absl::InvalidArgumentError(handler.error());
   return request;
 }
 

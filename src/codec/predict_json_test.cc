@@ -57,6 +57,13 @@ TEST(PredictJsonTest, RejectsBadInputWithUsefulMessages) {
       {R"({"features": [1], "instances": [[1]]})", "not both"},
       {R"({"model": 3, "features": [1]})", "\"model\" must be a string"},
       {R"({"id": {"a": 1}, "features": [1]})", "\"id\" must be a string or a number"},
+      {R"({"id": [1], "features": [1]})", "\"id\" must be a string or a number, got an array"},
+      {R"({"instances": [[1, 2], [3, "x"]]})", "instances[1][1] must be a number, got a string"},
+      {R"({"instances": [[1], [[2]]]})", "instances[1][0] must be a number, got an array"},
+      {R"({"instances": [[1], {"a": 1}]})", "instances[1] must be an array of numbers, got an object"},
+      {R"({"features": [1, {"a": 2}]})", "features[1] must be a number, got an object"},
+      {R"({"features": [1]} trailing)", "malformed JSON"},
+      {R"("just a string")", "expected a JSON object, got a string"},
   };
   for (const Case& c : cases) {
     auto request = ParsePredictRequest(c.body);
@@ -64,6 +71,40 @@ TEST(PredictJsonTest, RejectsBadInputWithUsefulMessages) {
     EXPECT_EQ(request.status().code(), absl::StatusCode::kInvalidArgument) << c.body;
     EXPECT_THAT(request.status().message(), HasSubstr(c.message)) << c.body;
   }
+}
+
+TEST(PredictJsonTest, IgnoresOtherMembersWhateverTheyHold) {
+  auto request = ParsePredictRequest(
+      R"({"meta": {"a": [1, {"b": "features"}], "features": "not these"}, "tags": [[1], "x"],)"
+      R"( "features": [4, 5], "extra": null, "more": {"instances": [[1]]}})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->input.shape, ElementsAre(1, 2));
+  EXPECT_THAT(request->input.values, ElementsAre(4, 5));
+}
+
+TEST(PredictJsonTest, ScalarIdsAndRepeatedMembers) {
+  EXPECT_EQ(ParsePredictRequest(R"({"id": true, "features": [1]})")->id, "true");
+  EXPECT_EQ(ParsePredictRequest(R"({"id": null, "features": [1]})")->id, "null");
+  EXPECT_EQ(ParsePredictRequest(R"({"id": -1.5e3, "features": [1]})")->id, "-1.5e3");
+  EXPECT_EQ(ParsePredictRequest(R"({"id": "q\"1", "features": [1]})")->id, R"("q\"1")");
+  auto repeated = ParsePredictRequest(R"({"features": [1, 2, 3], "features": [7]})");
+  ASSERT_TRUE(repeated.ok());
+  EXPECT_THAT(repeated->input.values, ElementsAre(7));  // the last one counts
+  EXPECT_THAT(repeated->input.shape, ElementsAre(1, 1));
+}
+
+TEST(PredictJsonTest, LargeRequestsKeepEveryValueInOrder) {
+  std::string body = R"({"instances": [)";
+  for (int r = 0; r < 300; ++r) {
+    body += r ? ",[" : "[";
+    for (int c = 0; c < 30; ++c) body += (c ? "," : "") + std::to_string(r * 30 + c);
+    body += "]";
+  }
+  body += "]}";
+  auto request = ParsePredictRequest(body);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->input.shape, ElementsAre(300, 30));
+  for (int i = 0; i < 9000; ++i) ASSERT_EQ(request->input.values[i], i);
 }
 
 TEST(PredictJsonTest, ExtractsIdFromRequestsThatFailLater) {
