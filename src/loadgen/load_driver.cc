@@ -28,8 +28,8 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
                               .rows = options.rows});
   const int depth = PipelineDepth(options.wire, options.pipeline);
   for (int i = 0; i < share.connections; ++i) {
-    connections_.push_back(std::make_unique<ClientConnection>(context_, endpoint, options.wire,
-                                                              *encoder_, depth, *this));
+    connections_.push_back(
+        MakeWireConnection(context_, endpoint, options.wire, *encoder_, depth, *this));
   }
 }
 
@@ -81,7 +81,7 @@ void LoadDriver::Issue(Clock::time_point due) {
 
 void LoadDriver::Dispatch() {
   while (!backlog_.empty() && !ready_.empty()) {
-    ClientConnection* connection = ready_.front();
+    WireConnection* connection = ready_.front();
     if (!connection->CanSend()) {
       ready_.pop_front();
       connection->queued_as_ready = false;
@@ -138,7 +138,7 @@ void LoadDriver::ScheduleThinking() {
   });
 }
 
-void LoadDriver::OnReady(ClientConnection& connection) {
+void LoadDriver::OnReady(WireConnection& connection) {
   if (!connection.queued_as_ready) {
     connection.queued_as_ready = true;
     ready_.push_back(&connection);
@@ -146,12 +146,12 @@ void LoadDriver::OnReady(ClientConnection& connection) {
   Dispatch();
 }
 
-void LoadDriver::OnConnected(ClientConnection&, std::chrono::nanoseconds elapsed) {
+void LoadDriver::OnConnected(WireConnection&, std::chrono::nanoseconds elapsed) {
   // Persistent connections open during the warm-up: their set-up is recorded whenever it happens.
   result_.connect.Record(static_cast<uint64_t>(elapsed.count()));
 }
 
-void LoadDriver::OnReply(ClientConnection&, uint64_t tag, const ReplyInfo& reply) {
+void LoadDriver::OnReply(WireConnection&, uint64_t tag, const ReplyInfo& reply) {
   auto it = outstanding_.find(tag);
   if (it == outstanding_.end()) return;  // already timed out
   const Clock::time_point now = Clock::now();
@@ -178,7 +178,7 @@ void LoadDriver::OnReply(ClientConnection&, uint64_t tag, const ReplyInfo& reply
   Finish(tag, now);
 }
 
-void LoadDriver::OnFailed(ClientConnection& connection, std::string_view error,
+void LoadDriver::OnFailed(WireConnection& connection, std::string_view error,
                           const std::vector<uint64_t>& lost) {
   const Clock::time_point now = Clock::now();
   for (uint64_t tag : lost) {

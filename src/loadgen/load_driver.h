@@ -12,7 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "loadgen/arrival_schedule.h"
 #include "loadgen/bench.h"
-#include "loadgen/client_connection.h"
+#include "loadgen/wire_connection.h"
 
 namespace predictwire::loadgen {
 
@@ -49,13 +49,13 @@ class LoadDriver : public ConnectionListener {
   struct Outstanding {
     Clock::time_point due;
     bool measured;
-    ClientConnection* connection;  // null while waiting for one
+    WireConnection* connection;  // null while waiting for one
   };
 
-  void OnReady(ClientConnection& connection) override;
-  void OnConnected(ClientConnection& connection, std::chrono::nanoseconds elapsed) override;
-  void OnReply(ClientConnection& connection, uint64_t tag, const ReplyInfo& reply) override;
-  void OnFailed(ClientConnection& connection, std::string_view error,
+  void OnReady(WireConnection& connection) override;
+  void OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) override;
+  void OnReply(WireConnection& connection, uint64_t tag, const ReplyInfo& reply) override;
+  void OnFailed(WireConnection& connection, std::string_view error,
                 const std::vector<uint64_t>& lost) override;
 
   bool Issuing() const;
@@ -71,9 +71,9 @@ class LoadDriver : public ConnectionListener {
   const Share share_;
   transport::asio::io_context context_{1};
   std::unique_ptr<RequestEncoder> encoder_;
-  std::vector<std::unique_ptr<ClientConnection>> connections_;
-  std::deque<ClientConnection*> ready_;
-  absl::flat_hash_map<ClientConnection*, Clock::time_point> reconnect_after_;
+  std::vector<std::unique_ptr<WireConnection>> connections_;
+  std::deque<WireConnection*> ready_;
+  absl::flat_hash_map<WireConnection*, Clock::time_point> reconnect_after_;
 
   Clock::time_point start_, warmup_end_, issue_end_;
   std::optional<ArrivalSchedule> schedule_;

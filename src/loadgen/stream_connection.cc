@@ -1,4 +1,4 @@
-#include "loadgen/client_connection.h"
+#include "loadgen/stream_connection.h"
 
 #include <fmt/format.h>
 
@@ -28,7 +28,7 @@ std::string ErrorKind(const ErrorCode& error) {
 
 }  // namespace
 
-ClientConnection::ClientConnection(asio::io_context& context,
+StreamConnection::StreamConnection(asio::io_context& context,
                                    const asio::ip::tcp::endpoint& endpoint, WireKind wire,
                                    RequestEncoder& encoder, int depth, ConnectionListener& listener)
     : context_(context),
@@ -38,18 +38,18 @@ ClientConnection::ClientConnection(asio::io_context& context,
       depth_(static_cast<size_t>(std::max(1, depth))),
       listener_(listener) {}
 
-ClientConnection::~ClientConnection() = default;
+StreamConnection::~StreamConnection() = default;
 
-bool ClientConnection::CanSend() const {
+bool StreamConnection::CanSend() const {
   if (wire_ == WireKind::kRest) return state_ == State::kClosed && !has_pending_;
   return state_ == State::kReady && in_flight_.size() < depth_;
 }
 
-void ClientConnection::Connect() {
+void StreamConnection::Connect() {
   if (wire_ != WireKind::kRest && state_ == State::kClosed) StartConnect();
 }
 
-void ClientConnection::StartConnect() {
+void StreamConnection::StartConnect() {
   ++generation_;
   socket_ = std::make_unique<transport::TcpSocket>(context_.get_executor());
   state_ = State::kConnecting;
@@ -62,7 +62,7 @@ void ClientConnection::StartConnect() {
   });
 }
 
-void ClientConnection::OnConnect(const ErrorCode& error) {
+void StreamConnection::OnConnect(const ErrorCode& error) {
   if (error) return Fail(ErrorKind(error));
   ErrorCode ignored;
   socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -91,7 +91,7 @@ void ClientConnection::OnConnect(const ErrorCode& error) {
   listener_.OnReady(*this);
 }
 
-void ClientConnection::Send(uint64_t tag) {
+void StreamConnection::Send(uint64_t tag) {
   if (wire_ == WireKind::kRest) {
     pending_tag_ = tag;
     has_pending_ = true;
@@ -103,7 +103,7 @@ void ClientConnection::Send(uint64_t tag) {
   Flush();
 }
 
-void ClientConnection::Abandon(uint64_t tag) {
+void StreamConnection::Abandon(uint64_t tag) {
   if (wire_ == WireKind::kRest && has_pending_ && pending_tag_ == tag) {
     has_pending_ = false;
     Close();
@@ -125,7 +125,7 @@ void ClientConnection::Abandon(uint64_t tag) {
   }
 }
 
-void ClientConnection::Close() {
+void StreamConnection::Close() {
   ++generation_;
   if (socket_) {
     ErrorCode ignored;
@@ -138,7 +138,7 @@ void ClientConnection::Close() {
   output_.clear();
 }
 
-void ClientConnection::Fail(std::string_view error) {
+void StreamConnection::Fail(std::string_view error) {
   std::vector<uint64_t> lost(in_flight_.begin(), in_flight_.end());
   if (has_pending_) lost.push_back(pending_tag_);
   has_pending_ = false;
@@ -146,7 +146,7 @@ void ClientConnection::Fail(std::string_view error) {
   listener_.OnFailed(*this, error, lost);
 }
 
-void ClientConnection::Flush() {
+void StreamConnection::Flush() {
   if (writing_now_ || output_.empty() || !socket_) return;
   writing_.swap(output_);
   output_.clear();
@@ -161,7 +161,7 @@ void ClientConnection::Flush() {
                     });
 }
 
-void ClientConnection::StartRead() {
+void StreamConnection::StartRead() {
   if (reading_) return;
   if (input_.size() - input_end_ < kReadChunk) input_.resize(input_end_ + kReadChunk);
   reading_ = true;
@@ -173,14 +173,14 @@ void ClientConnection::StartRead() {
                            });
 }
 
-void ClientConnection::OnRead(const ErrorCode& error, size_t bytes) {
+void StreamConnection::OnRead(const ErrorCode& error, size_t bytes) {
   if (error) return Fail(ErrorKind(error));
   input_end_ += bytes;
   const bool alive = IsWebSocket(wire_) ? ParseWebSocket() : ParseHttp();
   if (alive && socket_ && state_ != State::kClosed) StartRead();
 }
 
-bool ClientConnection::ParseHttp() {
+bool StreamConnection::ParseHttp() {
   size_t consumed = 0;
   while (consumed < input_end_) {
     if (!http_reader_) http_reader_ = std::make_unique<HttpResponseReader>();
@@ -228,7 +228,7 @@ bool ClientConnection::ParseHttp() {
   return true;
 }
 
-bool ClientConnection::ParseWebSocket() {
+bool StreamConnection::ParseWebSocket() {
   size_t consumed = 0;
   if (state_ == State::kUpgrading) {
     boost::beast::error_code error;
@@ -292,7 +292,7 @@ bool ClientConnection::ParseWebSocket() {
   return true;
 }
 
-void ClientConnection::CompleteById(const ReplyInfo& reply) {
+void StreamConnection::CompleteById(const ReplyInfo& reply) {
   if (in_flight_.empty()) return;  // a late reply to an abandoned request
   uint64_t tag = in_flight_.front();
   if (depth_ > 1 && reply.has_id) {
@@ -306,10 +306,17 @@ void ClientConnection::CompleteById(const ReplyInfo& reply) {
   Complete(tag, reply);
 }
 
-void ClientConnection::Complete(uint64_t tag, const ReplyInfo& reply) {
+void StreamConnection::Complete(uint64_t tag, const ReplyInfo& reply) {
   const uint64_t generation = generation_;
   listener_.OnReply(*this, tag, reply);
   if (generation == generation_ && CanSend()) listener_.OnReady(*this);
+}
+
+std::unique_ptr<WireConnection> MakeWireConnection(asio::io_context& context,
+                                                   const asio::ip::tcp::endpoint& endpoint,
+                                                   WireKind wire, RequestEncoder& encoder,
+                                                   int depth, ConnectionListener& listener) {
+  return std::make_unique<StreamConnection>(context, endpoint, wire, encoder, depth, listener);
 }
 
 }  // namespace predictwire::loadgen

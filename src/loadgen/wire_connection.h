@@ -1,0 +1,62 @@
+#ifndef PREDICTWIRE_LOADGEN_WIRE_CONNECTION_H_
+#define PREDICTWIRE_LOADGEN_WIRE_CONNECTION_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "loadgen/payload.h"
+#include "loadgen/wire.h"
+#include "transport/common/asio_types.h"
+
+namespace predictwire::loadgen {
+
+class WireConnection;
+
+// What a connection reports to the load driver that owns it. All calls on the driver's thread.
+class ConnectionListener {
+ public:
+  virtual ~ConnectionListener() = default;
+  // The connection can take another request (it connected, or a reply freed a slot).
+  virtual void OnReady(WireConnection& connection) = 0;
+  // Connect (and any protocol handshake) took this long.
+  virtual void OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) = 0;
+  // Request `tag` was answered.
+  virtual void OnReply(WireConnection& connection, uint64_t tag, const ReplyInfo& reply) = 0;
+  // The connection failed or was closed by the server; `lost` were in flight on it. `error` is
+  // a short kind: refused, reset, closed, http_<code>, ws_close_<code>, bad_reply.
+  virtual void OnFailed(WireConnection& connection, std::string_view error,
+                        const std::vector<uint64_t>& lost) = 0;
+};
+
+// One client connection of one wire: the load driver's only view of a protocol, so that a new
+// wire (HTTP/2, gRPC) is a new implementation of this and nothing else changes. Used on one
+// io_context's thread.
+class WireConnection {
+ public:
+  virtual ~WireConnection() = default;
+
+  // Persistent wires: connects (and handshakes); reports OnConnected and OnReady, or OnFailed.
+  // Wires that connect per request do nothing here.
+  virtual void Connect() = 0;
+  virtual bool CanSend() const = 0;
+  // Sends request `tag`; CanSend() must be true.
+  virtual void Send(uint64_t tag) = 0;
+  // Gives up on request `tag` (timed out); a late reply to it is ignored.
+  virtual void Abandon(uint64_t tag) = 0;
+  virtual void Close() = 0;
+
+  // The driver's bookkeeping: whether it is in the driver's queue of ready connections.
+  bool queued_as_ready = false;
+};
+
+// The connection that speaks `wire`. `encoder` and `listener` must outlive it.
+std::unique_ptr<WireConnection> MakeWireConnection(
+    transport::asio::io_context& context, const transport::asio::ip::tcp::endpoint& endpoint,
+    WireKind wire, RequestEncoder& encoder, int depth, ConnectionListener& listener);
+
+}  // namespace predictwire::loadgen
+
+#endif  // PREDICTWIRE_LOADGEN_WIRE_CONNECTION_H_
