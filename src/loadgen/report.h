@@ -61,6 +61,13 @@ struct Report {
   std::vector<std::string> notes;  // anything the reader must know (skipped parts, with why)
 };
 
+// Server memory each open connection cost during the run, in KiB (0 when not recorded).
+inline double KibPerConnection(const Run& run) {
+  if (run.server_connections <= 0) return 0;
+  const double grown = run.server_rss_mib - run.server_rss_idle_mib;
+  return grown > 0 ? grown * 1024 / run.server_connections : 0;
+}
+
 // The floor a run is measured against, in µs (0 when none was measured): a run that opens a
 // new connection per request (the rest wire) against the new-connection ping-pong, every other
 // run against the persistent one.

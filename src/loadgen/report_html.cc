@@ -139,7 +139,11 @@ std::string RunsTable(const Report& report, const Scenario& scenario, const Wire
       "<table>\n<tr><th>run</th><th>requests</th><th>errors</th><th>throughput req/s</th>"
       "<th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>max µs</th>"
       "<th>server p50 µs</th><th>network p50 µs</th><th>× floor</th>";
-  if (resources) out += "<th>server RSS MiB</th><th>connections</th>";
+  if (resources) {
+    out +=
+        "<th>server RSS MiB</th><th>connections</th><th>KiB per connection</th>"
+        "<th>server CPU s</th>";
+  }
   out += "</tr>\n";
   for (const Run& run : scenario.runs) {
     const BenchResult& result = run.result;
@@ -167,9 +171,12 @@ std::string RunsTable(const Report& report, const Scenario& scenario, const Wire
     out += fmt::format("<td class=\"n\">{}</td>", times_floor);
     if (resources) {
       out += run.server_connections > 0
-                 ? fmt::format("<td class=\"n\">{:.1f}</td><td class=\"n\">{}</td>",
-                               run.server_rss_mib, run.server_connections)
-                 : "<td></td><td></td>";
+                 ? fmt::format(
+                       "<td class=\"n\">{:.1f}</td><td class=\"n\">{}</td>"
+                       "<td class=\"n\">{:.1f}</td><td class=\"n\">{:.2f}</td>",
+                       run.server_rss_mib, run.server_connections, KibPerConnection(run),
+                       run.server_cpu_seconds)
+                 : "<td></td><td></td><td></td><td></td>";
     }
     out += "</tr>\n";
   }

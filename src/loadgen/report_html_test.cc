@@ -106,6 +106,8 @@ Report SmallReport() {
   idle.label = "ws, no replies";
   idle.server_connections = 100;
   idle.server_rss_mib = 42.5;
+  idle.server_rss_idle_mib = 40.5;  // 2 MiB for 100 connections: 20.48 KiB each
+  idle.server_cpu_seconds = 0.25;
   many.runs = {idle};
 
   report.scenarios = {sporadic, compute, concurrency, many};
@@ -161,7 +163,8 @@ TEST(ReportHtmlTest, TablesHoldTheMeasuredValues) {
                               "<td class=\"n\">–</td><td class=\"n\"></td></tr>"));
   // Server resources only where recorded.
   EXPECT_EQ(CountOf(page, "<th>server RSS MiB</th>"), 1u);
-  EXPECT_THAT(page, HasSubstr("<td class=\"n\">42.5</td><td class=\"n\">100</td></tr>"));
+  EXPECT_THAT(page, HasSubstr("<td class=\"n\">42.5</td><td class=\"n\">100</td>"
+                              "<td class=\"n\">20.5</td><td class=\"n\">0.25</td></tr>"));
 }
 
 TEST(ReportHtmlTest, DrawsOnePlotPerExpectedView) {

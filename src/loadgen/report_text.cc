@@ -67,10 +67,12 @@ std::string ReportToJson(const Report& report) {
           "{}\n      {{\"wire\": {}, \"label\": {}, \"sweep_value\": {}, \"times_floor\": "
           "{:.3f}, "
           "\"server_rss_mib\": {:.2f}, \"server_rss_idle_mib\": {:.2f}, "
-          "\"server_cpu_seconds\": {:.3f}, \"server_connections\": {}, \"result\": {}}}",
+          "\"server_cpu_seconds\": {:.3f}, \"server_connections\": {}, "
+          "\"server_kib_per_connection\": {:.2f}, \"result\": {}}}",
           r ? "," : "", Quote(run.wire), Quote(run.label), run.sweep_value,
           floor > 0 ? p50 / floor : 0.0, run.server_rss_mib, run.server_rss_idle_mib,
-          run.server_cpu_seconds, run.server_connections, ToJson(run.result));
+          run.server_cpu_seconds, run.server_connections, KibPerConnection(run),
+          ToJson(run.result));
     }
     out += "]}";
   }
@@ -107,8 +109,9 @@ std::string ScenarioTable(const Report& report, const Scenario& scenario) {
     const double p50 = latency.ValueAtPercentile(50) / 1000.0;
     std::string extra;
     if (run.server_connections > 0) {
-      extra = fmt::format("  server {:.1f} MiB for {} connections", run.server_rss_mib,
-                          run.server_connections);
+      extra = fmt::format("  server {:.1f} MiB for {} connections ({:.1f} KiB each), {:.2f} s CPU",
+                          run.server_rss_mib, run.server_connections, KibPerConnection(run),
+                          run.server_cpu_seconds);
     }
     out += fmt::format(
         "   {:<34}{:>10}{:>10}{:>9}{:>11.0f}{:>8}{}\n", run.label,
