@@ -52,6 +52,7 @@ def wrk(url, connections, duration, script):
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     return {"throughput": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "p50": microseconds(re.search(r"50%\s+(\S+)", out).group(1)),
+            "mean": microseconds(re.search(r"Latency\s+(\S+)", out).group(1)),
             "cpu_per_request_us": cpu * 1e6 / requests}
 
 
@@ -69,7 +70,8 @@ def bench(binary, url, connections, duration):
             result = json.load(written)
     done = result["requests"] + result["errors"]
     return {"throughput": result["throughput_rps"], "p50": result["latency_us"]["p50"],
-            "cpu_per_request_us": cpu * 1e6 / done, "errors": result["errors"]}
+            "mean": result["latency_us"]["mean"], "cpu_per_request_us": cpu * 1e6 / done,
+            "errors": result["errors"]}
 
 
 def main():
@@ -104,16 +106,21 @@ def main():
 
     print(f"\nREST keep-alive, POST /predict (sleep:0 model), server on CPU 0, load generator on CPU 1; "
           f"median of {args.rounds} alternating {args.duration}s rounds.")
-    print(f"{'connections':>11} {'tool':6} {'req/s':>10} {'p50 µs':>8} {'CPU µs/req':>11}")
+    # Little's law: in a closed loop each connection always has one request in the system, so
+    # the mean time per request is connections / throughput. A tool whose mean latency is below
+    # that leaves out time requests spent waiting inside the tool before being sent.
+    print(f"{'connections':>11} {'tool':6} {'req/s':>10} {'p50 µs':>8} {'mean µs':>8} "
+          f"{'Little µs':>10} {'CPU µs/req':>11}")
     verdicts = []
     for connections in (1, 32):
         medians = {}
         for tool in ("wrk", "bench"):
             runs = results[(connections, tool)]
             medians[tool] = {key: statistics.median(r[key] for r in runs)
-                             for key in ("throughput", "p50", "cpu_per_request_us")}
+                             for key in ("throughput", "p50", "mean", "cpu_per_request_us")}
             m = medians[tool]
             print(f"{connections:>11} {tool:6} {m['throughput']:>10.0f} {m['p50']:>8.1f} "
+                  f"{m['mean']:>8.1f} {connections * 1e6 / m['throughput']:>10.1f} "
                   f"{m['cpu_per_request_us']:>11.2f}")
         for key in ("throughput", "p50"):
             ratio = medians["bench"][key] / medians["wrk"][key]

@@ -1,6 +1,7 @@
 #include "loadgen/load_driver.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace predictwire::loadgen {
 
@@ -38,6 +39,8 @@ LoadDriver::~LoadDriver() {
 }
 
 void LoadDriver::Run(Clock::time_point start) {
+  // Every thread's first request is due at `start`: none may go out before it.
+  std::this_thread::sleep_until(start);
   start_ = start;
   warmup_end_ = start + options_.warmup;
   issue_end_ = options_.requests > 0 ? Clock::time_point::max() : warmup_end_ + options_.duration;
@@ -159,7 +162,8 @@ void LoadDriver::OnReply(WireConnection&, uint64_t tag, const ReplyInfo& reply) 
   outstanding_.erase(it);
   if (request.measured) {
     if (reply.ok) {
-      const uint64_t latency = static_cast<uint64_t>((now - request.due).count());
+      const uint64_t latency =
+          now > request.due ? static_cast<uint64_t>((now - request.due).count()) : 0;
       ++result_.requests;
       result_.latency.Record(latency);
       if (reply.timing) {
