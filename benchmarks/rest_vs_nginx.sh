@@ -93,9 +93,12 @@ runs = {}
 for line in open(sys.argv[1]):
     placement, server, rps = line.split()
     runs.setdefault((placement, server), []).append(float(rps))
-print(f"{'placement':9} {'predictwire rps':>16} {'nginx rps':>12} {'ratio':>7}")
+print(f"{'placement':9} {'predictwire rps':>16} {'nginx rps':>12} {'ratio':>7} {'round ratios (min-max)':>24}")
 for placement in ("same", "split"):
-    ours = statistics.median(runs[(placement, "predictwire")])
-    theirs = statistics.median(runs[(placement, "nginx")])
-    print(f"{placement:9} {ours:16.0f} {theirs:12.0f} {ours / theirs:7.2f}")
+    ours_runs, their_runs = runs[(placement, "predictwire")], runs[(placement, "nginx")]
+    ours, theirs = statistics.median(ours_runs), statistics.median(their_runs)
+    # Each round measured both servers back to back: its ratio shows how far the noise reaches.
+    per_round = [a / b for a, b in zip(ours_runs, their_runs)]
+    spread = f"{min(per_round):.2f}-{max(per_round):.2f}"
+    print(f"{placement:9} {ours:16.0f} {theirs:12.0f} {ours / theirs:7.2f} {spread:>24}")
 PY

@@ -9,10 +9,13 @@ packages=(
   # libraries the server and the instrument link against
   libboost1.81-dev libboost-json1.81-dev libssl-dev libxgboost-dev libabsl-dev
   libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # HTTP/2 (nghttp2) and gRPC with its code generators
+  libnghttp2-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # the xgboost command-line tool (XGBoost's CMake config and the model recipe use it)
   xgboost
   # clients for end-to-end tests, the demo and the benchmark scripts
   curl python3 python3-websockets python3-requests wrk nginx-light
+  nghttp2-client python3-grpcio python3-grpc-tools openssl
   # the article's reference servers in peers/
   python3-flask
 )
