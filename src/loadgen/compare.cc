@@ -187,6 +187,23 @@ class Placement {
     return absl::OkStatus();
   }
 
+  // The raw TCP floor paced like `bench` (rate, arrival, duration; a new connection per
+  // exchange for the rest wire), with the sizes of this placement's floor.
+  absl::StatusOr<BenchResult> MeasurePacedFloor(const BenchOptions& bench, uint64_t seed) {
+    const Floor& floor = report_.floors[name_];
+    absl::StatusOr<BenchResult> result =
+        loadgen::MeasurePacedFloor({.request_bytes = floor.request_bytes,
+                                    .reply_bytes = floor.reply_bytes,
+                                    .server_cpus = {kServerCpu},
+                                    .rate = bench.rate,
+                                    .arrival = bench.arrival,
+                                    .duration = bench.duration,
+                                    .new_connection = bench.wire == WireKind::kRest,
+                                    .seed = seed});
+    if (result.ok()) result->options = bench;
+    return result;
+  }
+
   // The URL a planned run goes to, starting proxies and peers the first time they are needed.
   absl::StatusOr<std::string> UrlFor(const PlannedRun& run) {
     switch (run.target) {
@@ -225,6 +242,8 @@ class Placement {
         }
         return flask ? "http://" + peer->address() : "ws://" + peer->address() + "/";
       }
+      case RunTarget::kPacedFloor:
+        return absl::InternalError("a paced floor run has no URL");
     }
     return absl::InternalError("unknown target");
   }
@@ -299,10 +318,12 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
         for (size_t i = 0; i < planned.runs.size(); ++i) {
           const PlannedRun& planned_run = planned.runs[i];
           Run& run = scenario.runs[i];
-          absl::StatusOr<std::string> url = placement.UrlFor(planned_run);
-          if (!url.ok()) return url.status();
           BenchOptions bench = planned_run.bench;
-          bench.target_url = *url;
+          if (planned_run.target != RunTarget::kPacedFloor) {
+            absl::StatusOr<std::string> url = placement.UrlFor(planned_run);
+            if (!url.ok()) return url.status();
+            bench.target_url = *url;
+          }
           if (bench.model.empty()) bench.model = options.model;
           bench.duration = std::max<std::chrono::nanoseconds>(bench.duration / rounds,
                                                               std::chrono::milliseconds(300));
@@ -317,7 +338,10 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
             cpu_before = server->CpuSeconds();
             sampler = std::make_unique<MemorySampler>(*server);
           }
-          absl::StatusOr<BenchResult> result = RunBench(bench);
+          absl::StatusOr<BenchResult> result =
+              planned_run.target == RunTarget::kPacedFloor
+                  ? placement.MeasurePacedFloor(bench, static_cast<uint64_t>(round) + 1)
+                  : RunBench(bench);
           if (sampler) {
             run.server_rss_mib = std::max(run.server_rss_mib, sampler->Stop());
             run.server_cpu_seconds += server->CpuSeconds() - cpu_before;

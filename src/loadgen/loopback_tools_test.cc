@@ -27,6 +27,23 @@ TEST(TcpFloorTest, MeasuresBothKindsOfExchange) {
   EXPECT_EQ(floor->request_bytes, 400u);
 }
 
+TEST(TcpFloorTest, PacedFloorKeepsToTheScheduleOnBothKindsOfConnection) {
+  for (bool new_connection : {false, true}) {
+    auto result = MeasurePacedFloor({.request_bytes = 300,
+                                     .reply_bytes = 200,
+                                     .rate = 200,
+                                     .arrival = Arrival::kConstant,
+                                     .duration = std::chrono::milliseconds(200),
+                                     .new_connection = new_connection});
+    ASSERT_TRUE(result.ok()) << result.status();
+    // A constant 200/s for 200 ms: exchanges due at 0, 5, ... 195 ms.
+    EXPECT_EQ(result->requests, 40u) << "new_connection=" << new_connection;
+    EXPECT_EQ(result->errors, 0u);
+    EXPECT_GT(result->latency.ValueAtPercentile(50), 0u);
+    EXPECT_EQ(result->connect.count() > 0, !new_connection);
+  }
+}
+
 TEST(ChildProcessTest, ReadsTheReadyLineAndStops) {
   auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c",
                                              "echo starting; echo 'srv: up http=127.0.0.1:4242 x'; "

@@ -65,7 +65,12 @@ std::string FormatMicroseconds(double microseconds) {
 std::string Recommend(const Scenario& scenario) {
   std::vector<const Run*> healthy;
   std::vector<std::string> unhealthy;
+  std::vector<const Run*> floors;
   for (const Run& run : scenario.runs) {
+    if (run.wire == kPacedFloorWire) {  // a yardstick, not a candidate
+      if (run.result.requests > 0) floors.push_back(&run);
+      continue;
+    }
     if (Healthy(run)) {
       healthy.push_back(&run);
     } else {
@@ -115,6 +120,13 @@ std::string Recommend(const Scenario& scenario) {
         text += " — the wire no longer matters (spread under 5%)";
       }
     }
+  }
+  if (!floors.empty()) {
+    std::vector<std::string> parts;
+    for (const Run* floor : floors) {
+      parts.push_back(fmt::format("{} {}", floor->label, FormatMicroseconds(P50(*floor))));
+    }
+    text += fmt::format(" (the floor paced the same way, p50: {})", fmt::join(parts, ", "));
   }
   if (!unhealthy.empty()) {
     text += fmt::format(". Not ranked: {}", fmt::join(unhealthy, ", "));

@@ -28,6 +28,39 @@ TEST(RecommendTest, NamesTheWinnerAndEveryMargin) {
                                  "rest 140 µs (-73%)"));
 }
 
+TEST(RecommendTest, APacedFloorIsAYardstickNotACandidate) {
+  Scenario scenario;
+  loadgen::Run floor = MakeRun("tcp-floor", 300);
+  floor.label = "raw TCP, kept open";
+  scenario.runs = {floor, MakeRun("ws", 400), MakeRun("rest-keepalive", 500)};
+  const std::string verdict = Recommend(scenario);
+  EXPECT_THAT(verdict, ::testing::StartsWith("ws: p50 400 µs vs rest-keepalive 500 µs (-20%)"));
+  EXPECT_THAT(verdict, HasSubstr("(the floor paced the same way, p50: raw TCP, kept open 300 µs)"));
+}
+
+TEST(FloorForTest, PrefersTheScenariosPacedFloorOfTheSameConnectionKind) {
+  Report report;
+  report.floors["split"] = {.persistent_p50_us = 30, .new_connection_p50_us = 90};
+  Scenario scenario;
+  scenario.placement = "split";
+  loadgen::Run rest = MakeRun("rest", 1000);
+  rest.result.options.wire = WireKind::kRest;
+  loadgen::Run ws = MakeRun("ws", 800);
+  ws.result.options.wire = WireKind::kWebSocket;
+  scenario.runs = {rest, ws};
+  EXPECT_DOUBLE_EQ(FloorFor(report, scenario, scenario.runs[0]), 90);
+  EXPECT_DOUBLE_EQ(FloorFor(report, scenario, scenario.runs[1]), 30);
+
+  loadgen::Run paced_new = MakeRun("tcp-floor", 600);
+  paced_new.result.options.wire = WireKind::kRest;
+  loadgen::Run paced_open = MakeRun("tcp-floor", 400);
+  paced_open.result.options.wire = WireKind::kRestKeepAlive;
+  scenario.runs.push_back(paced_new);
+  scenario.runs.push_back(paced_open);
+  EXPECT_NEAR(FloorFor(report, scenario, scenario.runs[0]), 600, 6);
+  EXPECT_NEAR(FloorFor(report, scenario, scenario.runs[1]), 400, 4);
+}
+
 TEST(RecommendTest, SetsAsideRunsWithErrors) {
   Scenario scenario;
   scenario.runs = {MakeRun("ws", 40), MakeRun("rest", 10, 0, 50)};

@@ -24,6 +24,9 @@ struct Floor {
   size_t reply_bytes = 0;
 };
 
+// The wire name of a scenario's own paced floor run (scenarios.h, RunTarget::kPacedFloor).
+inline constexpr char kPacedFloorWire[] = "tcp-floor";
+
 // One wire (or one point of a sweep) within a scenario.
 struct Run {
   std::string wire;   // e.g. "ws-binary"; "peer-flask", "peer-websockets" for the article's
@@ -70,12 +73,20 @@ inline double KibPerConnection(const Run& run) {
 
 // The floor a run is measured against, in µs (0 when none was measured): a run that opens a
 // new connection per request (the rest wire) against the new-connection ping-pong, every other
-// run against the persistent one.
+// run against the persistent one. A scenario that measured its own paced floor (a tcp-floor run
+// of each kind, see scenarios.h) is measured against that, else against the placement's
+// back-to-back floor.
 inline double FloorFor(const Report& report, const Scenario& scenario, const Run& run) {
+  const bool new_connection = run.result.options.wire == WireKind::kRest;
+  for (const Run& floor : scenario.runs) {
+    if (floor.wire == kPacedFloorWire && floor.result.requests > 0 &&
+        (floor.result.options.wire == WireKind::kRest) == new_connection) {
+      return floor.result.latency.ValueAtPercentile(50) / 1000.0;
+    }
+  }
   const auto it = report.floors.find(scenario.placement);
   if (it == report.floors.end()) return 0;
-  return run.result.options.wire == WireKind::kRest ? it->second.new_connection_p50_us
-                                                    : it->second.persistent_p50_us;
+  return new_connection ? it->second.new_connection_p50_us : it->second.persistent_p50_us;
 }
 
 }  // namespace predictwire::loadgen

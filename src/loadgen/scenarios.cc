@@ -84,11 +84,22 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
                              "Predictions now and then: is a new connection per request (REST as "
                              "the article writes it) worse than keeping one open?",
                              ""};
+    const double rate = quick ? 10 : 5;
+    const auto duration = quick ? seconds(3) : seconds(30);
+    // The raw TCP floor paced the same way, taking turns with the wires: after an idle gap
+    // the machine itself needs time to wake up, and that is not any protocol's cost.
+    for (const char* kind : {"rest", "rest-keepalive"}) {
+      PlannedRun floor = ServerRun(kPacedFloorWire,
+                                   std::string_view(kind) == "rest" ? "raw TCP, new connection"
+                                                                    : "raw TCP, kept open",
+                                   Open(kind, rate, Arrival::kPoisson, 1, duration, warmup), "");
+      floor.target = RunTarget::kPacedFloor;
+      scenario.runs.push_back(std::move(floor));
+    }
     for (const std::string& wire : wires) {
       if (wire == "ws-pipelined") continue;  // one request at a time: the same as ws
       scenario.runs.push_back(ServerRun(wire, wire,
-                                        Open(wire, quick ? 10 : 5, Arrival::kPoisson, 1,
-                                             quick ? seconds(3) : seconds(30), warmup),
+                                        Open(wire, rate, Arrival::kPoisson, 1, duration, warmup),
                                         Model(options, "breast_cancer")));
     }
     plan.push_back(std::move(scenario));

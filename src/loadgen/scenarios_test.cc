@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 namespace predictwire::loadgen {
@@ -40,6 +41,26 @@ TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
   }
 }
 
+TEST(ScenariosTest, SporadicMeasuresItsOwnFloorPacedLikeTheWires) {
+  PlanOptions options;
+  options.quick = true;
+  options.wires = WireNames();
+  const auto plan = PlanScenarios(options);
+  const auto sporadic = std::find_if(plan.begin(), plan.end(),
+                                     [](const auto& scenario) { return scenario.id == "sporadic"; });
+  ASSERT_NE(sporadic, plan.end());
+  std::set<WireKind> floor_kinds;
+  for (const auto& run : sporadic->runs) {
+    EXPECT_EQ(run.bench.rate, sporadic->runs.back().bench.rate) << run.label;
+    EXPECT_EQ(run.bench.arrival, Arrival::kPoisson) << run.label;
+    if (run.target == RunTarget::kPacedFloor) {
+      EXPECT_EQ(run.wire, kPacedFloorWire);
+      floor_kinds.insert(run.bench.wire);
+    }
+  }
+  EXPECT_EQ(floor_kinds, (std::set<WireKind>{WireKind::kRest, WireKind::kRestKeepAlive}));
+}
+
 TEST(ScenariosTest, FullPlanAddsLargerSweepsWanAndPeers) {
   PlanOptions options;
   options.wires = WireNames();
@@ -64,7 +85,9 @@ TEST(ScenariosTest, WiresCanBeRestricted) {
   options.quick = true;
   options.wires = {"ws"};
   for (const auto& scenario : PlanScenarios(options)) {
-    for (const auto& run : scenario.runs) EXPECT_EQ(run.wire, "ws") << scenario.id;
+    for (const auto& run : scenario.runs) {
+      if (run.target != RunTarget::kPacedFloor) EXPECT_EQ(run.wire, "ws") << scenario.id;
+    }
   }
 }
 
@@ -78,7 +101,9 @@ TEST(ScenariosTest, AForeignTargetSkipsTheSweepsThatNeedOurModels) {
   EXPECT_FALSE(ids.count("compute"));
   EXPECT_FALSE(ids.count("payload"));
   for (const auto& scenario : PlanScenarios(options)) {
-    for (const auto& run : scenario.runs) EXPECT_EQ(run.bench.model, "their_model");
+    for (const auto& run : scenario.runs) {
+      if (run.target != RunTarget::kPacedFloor) EXPECT_EQ(run.bench.model, "their_model");
+    }
   }
 }
 

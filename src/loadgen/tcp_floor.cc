@@ -154,4 +154,53 @@ absl::StatusOr<Floor> MeasureFloor(const FloorOptions& options) {
   return floor;
 }
 
+absl::StatusOr<BenchResult> MeasurePacedFloor(const PacedFloorOptions& options) {
+  EchoServer echo(options.request_bytes, options.reply_bytes);
+  absl::StatusOr<sockaddr_in> address = echo.Start(options.server_cpus);
+  if (!address.ok()) return address.status();
+  const std::string request(options.request_bytes, 'q');
+  std::string reply(options.reply_bytes, '\0');
+  auto exchange = [&](int fd) {
+    return SendAll(fd, request.data(), request.size()) &&
+           ReceiveExactly(fd, reply.data(), reply.size());
+  };
+
+  BenchResult result;
+  result.connections = 1;
+  int kept_open = -1;
+  if (!options.new_connection) {
+    const Clock::time_point start = Clock::now();
+    kept_open = Connect(*address);
+    if (kept_open < 0) return absl::InternalError("cannot connect to the echo server");
+    result.connect.Record(static_cast<uint64_t>((Clock::now() - start).count()));
+  }
+  ArrivalSchedule schedule(options.arrival, options.rate, options.seed);
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point end = start + options.duration;
+  for (Clock::time_point due = start + schedule.Next(); due < end; due = start + schedule.Next()) {
+    std::this_thread::sleep_until(due);
+    bool ok;
+    if (options.new_connection) {
+      const int fd = Connect(*address);
+      ok = fd >= 0 && exchange(fd);
+      if (fd >= 0) close(fd);
+    } else {
+      ok = exchange(kept_open);
+    }
+    const Clock::time_point now = Clock::now();
+    if (!ok) {
+      ++result.errors;
+      ++result.errors_by_kind["echo_failed"];
+      if (!options.new_connection) break;
+      continue;
+    }
+    ++result.requests;
+    result.latency.Record(now > due ? static_cast<uint64_t>((now - due).count()) : 0);
+  }
+  if (kept_open >= 0) close(kept_open);
+  result.measured_seconds = std::chrono::duration<double>(options.duration).count();
+  result.throughput_rps = result.requests / result.measured_seconds;
+  return result;
+}
+
 }  // namespace predictwire::loadgen

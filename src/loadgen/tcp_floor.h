@@ -1,10 +1,14 @@
 #ifndef PREDICTWIRE_LOADGEN_TCP_FLOOR_H_
 #define PREDICTWIRE_LOADGEN_TCP_FLOOR_H_
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "loadgen/arrival_schedule.h"
+#include "loadgen/bench.h"
 #include "loadgen/report.h"
 
 namespace predictwire::loadgen {
@@ -22,6 +26,25 @@ struct FloorOptions {
 };
 
 absl::StatusOr<Floor> MeasureFloor(const FloorOptions& options);
+
+// The floor under an open-loop pacing: the same ping-pong, sent at the due times of an arrival
+// schedule (latency counted from the due time, as bench does), for the idle-gap scenarios. On a
+// VM an idle gap lets both vCPUs halt, and waking them costs far more than a back-to-back
+// exchange; only a floor paced like the load shows what any protocol must pay for that.
+struct PacedFloorOptions {
+  size_t request_bytes = 300;
+  size_t reply_bytes = 200;
+  std::vector<int> server_cpus;
+  double rate = 5;  // exchanges per second
+  Arrival arrival = Arrival::kPoisson;
+  std::chrono::nanoseconds duration = std::chrono::seconds(1);
+  bool new_connection = false;  // a new connection per exchange, else one kept open
+  uint64_t seed = 1;
+};
+
+// The result as a BenchResult (latency, requests, errors, throughput) so that reports show it
+// as a row beside the wires it is the floor of.
+absl::StatusOr<BenchResult> MeasurePacedFloor(const PacedFloorOptions& options);
 
 }  // namespace predictwire::loadgen
 
