@@ -52,10 +52,13 @@ class WireColors {
  public:
   explicit WireColors(const Report& report) {
     for (const Scenario& scenario : report.scenarios) {
-      for (const Run& run : scenario.runs) index_.emplace(run.wire, index_.size());
+      for (const Run& run : scenario.runs) {
+        if (run.wire != kPacedFloorWire) index_.emplace(run.wire, index_.size());
+      }
     }
   }
   std::string Of(const std::string& wire) const {
+    if (wire == kPacedFloorWire) return "#999";  // the yardstick is grey on every plot
     auto it = index_.find(wire);
     return std::string(kPalette[(it == index_.end() ? 0 : it->second) % kPalette.size()]);
   }
