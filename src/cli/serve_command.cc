@@ -62,6 +62,17 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
       ->add_option("--http", options.http_address,
                    "HOST:PORT for REST (HTTP/1.1) and WebSocket (/ws); port 0 picks a free one")
       ->capture_default_str();
+  serve
+      ->add_option("--https", options.https_address,
+                   "HOST:PORT for HTTPS and WSS when --tls-cert and --tls-key are given; port 0 "
+                   "picks a free one")
+      ->capture_default_str();
+  serve
+      ->add_option("--tls-cert", options.tls_certificate_file,
+                   "PEM certificate chain; with --tls-key turns on the --https listener")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--tls-key", options.tls_private_key_file, "PEM private key for --tls-cert")
+      ->check(CLI::ExistingFile);
   serve->add_option("--model", options.models,
                     std::string("NAME=SPEC, repeatable. ") + backends::kModelSpecHelp +
                         " Without --model: breast_cancer (XGBoost) and sleep50 (sleep:50ms).");

@@ -12,6 +12,7 @@
 #include "transport/common/io_pool.h"
 #include "transport/common/listener.h"
 #include "transport/common/rest_router.h"
+#include "transport/common/tls.h"
 #include "transport/http1/http1_protocol.h"
 #include "transport/websocket/websocket_protocol.h"
 
@@ -34,6 +35,8 @@ struct Server::Parts {
   transport::websocket::WebSocketProtocol::Options websocket_options;
   transport::http1::Http1Protocol::WebSocketFactory make_websocket;
   std::unique_ptr<transport::Listener> http_listener;
+  std::unique_ptr<transport::TlsContext> tls;
+  std::unique_ptr<transport::Listener> https_listener;  // null without a certificate
   bool started = false;
   bool stopped = false;
 };
@@ -162,13 +165,37 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     return std::make_unique<transport::websocket::WebSocketProtocol>(
         connection, *raw->registry, *raw->scheduler, raw->websocket_options);
   };
-  absl::StatusOr<std::unique_ptr<transport::Listener>> listener = transport::Listener::Create(
-      {.host = host, .port = port}, *parts->pool, [raw](transport::Connection& connection) {
-        return std::make_unique<transport::http1::Http1Protocol>(
-            connection, *raw->router, raw->make_websocket, raw->http1_options);
-      });
+  // Plain and TLS connections start alike: the protocol sees plaintext either way.
+  auto make_http1 = [raw](transport::Connection& connection) {
+    return std::make_unique<transport::http1::Http1Protocol>(connection, *raw->router,
+                                                             raw->make_websocket, raw->http1_options);
+  };
+  absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
+      transport::Listener::Create({.host = host, .port = port}, *parts->pool, make_http1);
   if (!listener.ok()) return listener.status();
   parts->http_listener = *std::move(listener);
+
+  if (options.tls_certificate_file.empty() != options.tls_private_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
+  }
+  if (!options.tls_certificate_file.empty()) {
+    std::string https_host;
+    uint16_t https_port = 0;
+    if (absl::Status status = ParseHostPort(options.https_address, &https_host, &https_port);
+        !status.ok()) {
+      return status;
+    }
+    absl::StatusOr<std::unique_ptr<transport::TlsContext>> tls =
+        transport::TlsContext::CreateServer({.certificate_file = options.tls_certificate_file,
+                                             .private_key_file = options.tls_private_key_file});
+    if (!tls.ok()) return tls.status();
+    parts->tls = *std::move(tls);
+    absl::StatusOr<std::unique_ptr<transport::Listener>> https = transport::Listener::Create(
+        {.host = https_host, .port = https_port, .tls = parts->tls.get()}, *parts->pool,
+        make_http1);
+    if (!https.ok()) return https.status();
+    parts->https_listener = *std::move(https);
+  }
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
 
@@ -180,14 +207,27 @@ void Server::Start() {
   parts_->started = true;
   parts_->pool->Start();
   parts_->http_listener->Start();
+  if (parts_->https_listener) parts_->https_listener->Start();
   parts_->ready = true;
 }
 
+namespace {
+
+// HOST:PORT as a listener is bound, with brackets around an IPv6 host.
+std::string BoundAddress(const transport::Listener& listener) {
+  const bool v6 = listener.host().find(':') != std::string::npos;
+  return fmt::format("{}{}{}:{}", v6 ? "[" : "", listener.host(), v6 ? "]" : "",
+                     listener.local_port());
+}
+
+}  // namespace
+
 std::string Server::ReadyLine() const {
-  const std::string& host = parts_->http_listener->host();
-  const bool v6 = host.find(':') != std::string::npos;
-  return fmt::format("predictwire: listening http={}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "",
-                     parts_->http_listener->local_port());
+  std::string line = fmt::format("predictwire: listening http={}", BoundAddress(*parts_->http_listener));
+  if (parts_->https_listener) {
+    line += fmt::format(" https={}", BoundAddress(*parts_->https_listener));
+  }
+  return line;
 }
 
 std::string Server::Describe() const {
@@ -209,6 +249,7 @@ void Server::Shutdown() {
   parts_->ready = false;
   if (!parts_->started) return;
   parts_->http_listener->Stop();
+  if (parts_->https_listener) parts_->https_listener->Stop();
   const int64_t left = parts_->pool->Drain(parts_->options.drain_timeout);
   if (left > 0) {
     std::fprintf(stderr, "predictwire: %lld connections still open after the drain timeout\n",

@@ -15,6 +15,10 @@ namespace predictwire::server {
 struct ServerOptions {
   // HOST:PORT for HTTP/1.1 and WebSocket; port 0 lets the kernel pick.
   std::string http_address = "127.0.0.1:8000";
+  // HOST:PORT for HTTPS and WSS, served when a certificate and key are given.
+  std::string https_address = "127.0.0.1:8443";
+  std::string tls_certificate_file;  // PEM certificate chain
+  std::string tls_private_key_file;  // PEM private key
   // NAME=SPEC flags (backends/backend_factory.h); empty loads the default models.
   std::vector<std::string> models;
   // The model /predict and WebSocket messages use when they name none; empty: the first.
@@ -41,7 +45,8 @@ class Server {
 
   // Starts the IO threads and accepting connections.
   void Start();
-  // The line tests and scripts wait for, e.g. "predictwire: listening http=127.0.0.1:8000".
+  // The line tests and scripts wait for, e.g. "predictwire: listening http=127.0.0.1:8000", with
+  // " https=HOST:PORT" added when TLS is on.
   std::string ReadyLine() const;
   // A human summary of the models served, for stderr.
   std::string Describe() const;

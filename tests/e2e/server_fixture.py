@@ -13,7 +13,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("PREDICTWIRE_BINARY", os.path.join(ROOT, "build", "release", "predictwire"))
-READY = re.compile(r"^predictwire: listening http=(\S+):(\d+)$")
+# "predictwire: listening http=HOST:PORT" and, when on, " https=HOST:PORT" and the like.
+READY = re.compile(r"^predictwire: listening http=(\S+):(\d+)((?: \w+=\S+)*)$")
 
 
 class Server:
@@ -42,6 +43,9 @@ class Server:
             _, err = self.process.communicate(timeout=10)
             raise RuntimeError(f"server did not start: stdout={line!r} stderr={err!r}")
         self.host, self.port = match.group(1), int(match.group(2))
+        # Every listener by name: {"http": "127.0.0.1:8000", "https": ...}.
+        self.addresses = dict(item.split("=", 1) for item in match.group(3).split())
+        self.addresses["http"] = self.address
         return self
 
     @property

@@ -1,5 +1,7 @@
 #include "transport/common/connection.h"
 
+#include <fmt/format.h>
+
 #include <boost/asio/write.hpp>
 #include <cstring>
 
@@ -13,8 +15,10 @@ constexpr size_t kKeepBufferBytes = 256 * 1024;
 
 }  // namespace
 
-Connection::Connection(TcpSocket socket, IoThread& thread)
-    : socket_(std::move(socket)), thread_(thread) {}
+Connection::Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls)
+    : socket_(std::move(socket)), thread_(thread) {
+  if (tls != nullptr) tls_ = TlsEngine::Create(*tls);
+}
 
 Connection::~Connection() = default;
 
@@ -64,12 +68,18 @@ void Connection::StartRead() {
   if (reading_ || closed_ || peer_closed_) return;
   const bool discarding = close_after_write_;
   if (!discarding && (input_paused_ || output_backlogged_)) return;
-  EnsureReadSpace();
   reading_ = true;
+  auto on_read = [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
+    self->OnRead(error, bytes);
+  };
+  if (tls_) {
+    if (ciphertext_input_.empty()) ciphertext_input_.resize(kTlsReadBytes);
+    socket_.async_read_some(asio::buffer(ciphertext_input_), std::move(on_read));
+    return;
+  }
+  EnsureReadSpace();
   socket_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
-                          [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
-                            self->OnRead(error, bytes);
-                          });
+                          std::move(on_read));
 }
 
 void Connection::OnRead(const ErrorCode& error, size_t bytes) {
@@ -91,9 +101,70 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
     StartRead();
     return;
   }
-  input_end_ += bytes;
+  if (tls_) {
+    if (!DecryptInput(bytes)) return;
+  } else {
+    input_end_ += bytes;
+  }
   DeliverInput();
   AfterEvent();
+}
+
+bool Connection::DecryptInput(size_t bytes) {
+  if (tls_first_read_) {
+    tls_first_read_ = false;
+    if (bytes > 0 && !LooksLikeTls(ciphertext_input_[0])) {
+      RefusePlaintext();
+      return false;
+    }
+  }
+  tls_->Feed(ciphertext_input_.data(), bytes);
+  while (true) {
+    EnsureReadSpace();
+    absl::StatusOr<size_t> plaintext =
+        tls_->Decrypt(input_.data() + input_end_, input_.size() - input_end_);
+    if (!plaintext.ok()) {
+      if (absl::IsOutOfRange(plaintext.status())) {
+        // close_notify, the peer's EOF: what came before it is still served (AfterEvent closes
+        // once nothing is in flight).
+        peer_closed_ = true;
+        return true;
+      }
+      // A broken record or handshake: send OpenSSL's alert, if any, and go.
+      CloseAfterWrite();
+      AfterEvent();
+      return false;
+    }
+    if (*plaintext == 0) return true;
+    input_end_ += *plaintext;
+  }
+}
+
+void Connection::RefusePlaintext() {
+  tls_.reset();
+  static constexpr std::string_view kBody = "{\"error\": \"this port speaks HTTPS (TLS)\"}";
+  output_next_ = fmt::format(
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: "
+      "{}\r\nConnection: close\r\n\r\n{}",
+      kBody.size(), kBody);
+  CloseAfterWrite();
+  AfterEvent();
+}
+
+void Connection::SealOutput() {
+  if (!output_next_.empty()) {
+    const absl::Status sealed = tls_->Encrypt(output_next_);
+    output_next_.clear();
+    if (!sealed.ok()) {
+      Close();
+      return;
+    }
+  }
+  if (close_after_write_ && !tls_shutdown_sent_) {
+    tls_shutdown_sent_ = true;
+    tls_->Shutdown();
+  }
+  tls_->TakeCiphertext(&output_next_);
 }
 
 void Connection::DeliverInput() {
@@ -128,6 +199,10 @@ void Connection::EnsureReadSpace() {
 
 void Connection::Flush() {
   if (writing_ || closed_) return;
+  if (tls_) {
+    SealOutput();
+    if (closed_) return;
+  }
   if (output_next_.empty()) {
     if (close_after_write_ && !send_shut_) ShutdownSend();
     return;

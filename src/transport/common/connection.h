@@ -10,6 +10,7 @@
 #include "transport/common/asio_types.h"
 #include "transport/common/io_pool.h"
 #include "transport/common/protocol.h"
+#include "transport/common/tls.h"
 
 namespace predictwire::transport {
 
@@ -21,7 +22,9 @@ namespace predictwire::transport {
 // event (a read, a posted completion, a sweep), so replies produced together leave in one send.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(TcpSocket socket, IoThread& thread);
+  // With `tls` (which must outlive the connection) the bytes on the socket are TLS records; the
+  // protocol sees and writes plaintext either way.
+  Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls = nullptr);
   ~Connection();
 
   Connection(const Connection&) = delete;
@@ -78,6 +81,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void EnsureReadSpace();
   void Flush();
   void OnWritten(const ErrorCode& error);
+  // TLS: decrypts what `bytes` of ciphertext yield into the input buffer; false if the
+  // connection failed or closed meanwhile.
+  bool DecryptInput(size_t bytes);
+  // TLS: turns the queued plaintext (and any handshake or close_notify) into ciphertext.
+  void SealOutput();
+  // A plain-text request on a TLS port gets a plain-text answer saying so, then the close.
+  void RefusePlaintext();
   void ShutdownSend();
   // Flushes and applies state changes after any event that may have produced output.
   void AfterEvent();
@@ -86,6 +96,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   IoThread& thread_;
   std::unique_ptr<Protocol> protocol_;
   std::vector<std::unique_ptr<Protocol>> retired_protocols_;
+
+  std::unique_ptr<TlsEngine> tls_;  // null for plain TCP
+  std::vector<char> ciphertext_input_;
+  bool tls_first_read_ = true;
+  bool tls_shutdown_sent_ = false;
 
   std::vector<char> input_;
   size_t input_begin_ = 0;      // first unconsumed byte

@@ -33,6 +33,8 @@ inline constexpr std::chrono::seconds kLingerTimeout{2};
 // Read buffer: starting size, and the smallest free space offered to each read.
 inline constexpr size_t kInitialReadBufferBytes = 8 * 1024;
 inline constexpr size_t kMinReadSpaceBytes = 4 * 1024;
+// TLS: ciphertext read per call; one maximal TLS record is 16 KiB plus its overhead.
+inline constexpr size_t kTlsReadBytes = 17 * 1024;
 
 }  // namespace predictwire::transport
 

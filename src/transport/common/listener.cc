@@ -34,17 +34,19 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const Options& option
   }
   const uint16_t port = acceptor.local_endpoint(error).port();
   return std::unique_ptr<Listener>(
-      new Listener(pool, std::move(make_protocol), std::move(acceptor), options.host, port));
+      new Listener(pool, std::move(make_protocol), std::move(acceptor), options.host, port,
+                   options.tls));
 }
 
 Listener::Listener(IoPool& pool, ProtocolFactory make_protocol, TcpAcceptor acceptor,
-                   std::string host, uint16_t port)
+                   std::string host, uint16_t port, const TlsContext* tls)
     : pool_(pool),
       make_protocol_(std::move(make_protocol)),
       acceptor_(std::move(acceptor)),
       retry_timer_(pool.thread(0).executor()),
       host_(std::move(host)),
-      port_(port) {}
+      port_(port),
+      tls_(tls) {}
 
 void Listener::Start() {
   asio::post(pool_.thread(0).executor(), [this] { Accept(); });
@@ -78,7 +80,7 @@ void Listener::Accept() {
           return;
         }
         asio::post(target.executor(), [this, &target, socket = std::move(socket)]() mutable {
-          auto connection = std::make_shared<Connection>(std::move(socket), target);
+          auto connection = std::make_shared<Connection>(std::move(socket), target, tls_);
           connection->Start(make_protocol_(*connection));
         });
         Accept();

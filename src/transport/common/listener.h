@@ -13,6 +13,7 @@
 namespace predictwire::transport {
 
 class Connection;
+class TlsContext;
 
 // Accepts TCP connections on one address and starts each on the next IO thread with a protocol
 // from `make_protocol`, which runs on that connection's thread.
@@ -24,6 +25,8 @@ class Listener {
     std::string host = "127.0.0.1";
     uint16_t port = 0;  // 0: the kernel picks one; see local_port()
     int backlog = 4096;
+    // Every connection speaks TLS with this context (which must outlive the listener).
+    const TlsContext* tls = nullptr;
   };
 
   // Binds and listens (errors name the address), but accepts nothing until Start.
@@ -39,7 +42,7 @@ class Listener {
 
  private:
   Listener(IoPool& pool, ProtocolFactory make_protocol, TcpAcceptor acceptor, std::string host,
-           uint16_t port);
+           uint16_t port, const TlsContext* tls);
   void Accept();
 
   IoPool& pool_;
@@ -48,6 +51,7 @@ class Listener {
   SteadyTimer retry_timer_;
   const std::string host_;
   const uint16_t port_;
+  const TlsContext* const tls_;
 };
 
 }  // namespace predictwire::transport

@@ -1,0 +1,153 @@
+"""TLS end to end: HTTPS and WSS on --https, driven by curl, openssl s_client and Python websockets,
+with a throwaway certificate made by openssl for this run only."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import unittest
+
+import websockets
+
+from server_fixture import Server, curl, run_cli
+
+BODY = json.dumps({"model": "sleep50", "features": [1, 2, 3.5]})
+
+
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 and localhost; returns (cert, key) paths."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True, timeout=30)
+    return cert, key
+
+
+class TlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory()
+        cls.cert, cls.key = make_certificate(cls.directory.name)
+        cls.server = Server("--https", "127.0.0.1:0", "--tls-cert", cls.cert, "--tls-key", cls.key,
+                            models=["sleep50=sleep:50ms", "instant=sleep:0"]).start()
+        cls.https = cls.server.addresses["https"]
+        cls.https_host, cls.https_port = cls.https.rsplit(":", 1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.directory.cleanup()
+
+    def https_post(self, path, body, *extra):
+        done = curl("-sS", "--cacert", self.cert, "-H", "Content-Type: application/json",
+                    "--data-binary", body, f"https://{self.https}{path}", "-w", "\n%{http_code}", *extra)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        payload, _, status = done.stdout.rpartition("\n")
+        return int(status), payload
+
+    def test_https_answers_like_http_and_the_certificate_verifies(self):
+        status, payload = self.https_post("/predict", BODY)
+        self.assertEqual(status, 200, payload)
+        plain = curl("-sS", "-H", "Content-Type: application/json", "--data-binary", BODY,
+                     self.server.url + "/predict")
+        self.assertEqual(json.loads(payload)["predictions"], json.loads(plain.stdout)["predictions"])
+        self.assertEqual(json.loads(payload)["predictions"], [6.5])
+
+    def test_every_route_and_errors_over_https(self):
+        status, payload = self.https_post("/v2/models/sleep50/infer", json.dumps(
+            {"id": "a", "inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP32", "data": [1, 2]}]}))
+        self.assertEqual(status, 200, payload)
+        self.assertEqual(json.loads(payload)["outputs"][0]["data"], [3])
+        status, payload = self.https_post("/predict", "{not json")
+        self.assertEqual(status, 400)
+        self.assertIn("error", json.loads(payload))
+        done = curl("-sS", "--cacert", self.cert, f"https://{self.https}/v2/health/ready", "-w", "%{http_code}")
+        self.assertEqual(done.stdout, "200")
+
+    def test_keep_alive_and_a_large_body(self):
+        body_file = os.path.join(self.directory.name, "large.json")
+        with open(body_file, "w") as out:  # ~1.5 MB, many TLS records each way
+            json.dump({"model": "instant", "instances": [[0.25] * 1000] * 300}, out)
+        args = ["-sS", "-v", "--cacert", self.cert, "-o", "/dev/null", "-H", "Content-Type: application/json",
+                "--data-binary", "@" + body_file, f"https://{self.https}/predict"]
+        done = curl(*args, "--next", *args)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("Re-using existing connection", done.stderr)
+        self.assertEqual(done.stderr.count("< HTTP/1.1 200 OK"), 2)
+
+    def test_wss_with_several_requests_in_flight(self):
+        async def run():
+            context = ssl.create_default_context(cafile=self.cert)
+            async with websockets.connect(f"wss://{self.https}/ws", ssl=context) as ws:
+                for i in range(4):
+                    await ws.send(json.dumps({"id": i, "model": "sleep50", "features": [i, 1]}))
+                replies = [json.loads(await ws.recv()) for _ in range(4)]
+                return {reply["id"]: reply["predictions"][0] for reply in replies}
+        self.assertEqual(asyncio.run(asyncio.wait_for(run(), 30)), {0: 1, 1: 2, 2: 3, 3: 4})
+
+    def test_sessions_resume(self):
+        session = os.path.join(self.directory.name, "session.pem")
+        request = b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        outputs = []
+        for flag in ("-sess_out", "-sess_in"):
+            done = subprocess.run(["openssl", "s_client", "-connect", self.https, "-ign_eof", flag, session],
+                                  input=request, capture_output=True, timeout=30)
+            outputs.append(done.stdout.decode(errors="replace"))
+        self.assertIn("HTTP/1.1 200 OK", outputs[0])
+        self.assertIn("New, TLS", outputs[0])
+        self.assertIn("Reused, TLS", outputs[1])
+        self.assertIn("HTTP/1.1 200 OK", outputs[1])
+
+    def test_plain_http_on_the_tls_port_gets_a_clear_error(self):
+        done = curl("-sS", f"http://{self.https}/predict", "--data-binary", BODY, "-w", "\n%{http_code}")
+        body, _, status = done.stdout.rpartition("\n")
+        self.assertEqual(status, "400")
+        self.assertIn("HTTPS", json.loads(body)["error"])
+        self.test_https_answers_like_http_and_the_certificate_verifies()
+
+    def test_a_broken_handshake_is_dropped_and_others_are_served(self):
+        with socket.create_connection((self.https_host, int(self.https_port)), timeout=10) as raw:
+            raw.sendall(b"\x16\x03\x01\x00\x05hello" + os.urandom(64))
+            received = b""
+            while True:
+                chunk = raw.recv(4096)
+                if not chunk:
+                    break
+                received += chunk
+        self.assertTrue(received == b"" or received[0] == 0x15, received)  # nothing, or an alert
+        self.test_https_answers_like_http_and_the_certificate_verifies()
+
+    def test_the_plain_port_is_unchanged(self):
+        done = curl("-sS", self.server.url + "/v2/health/live", "-w", "%{http_code}")
+        self.assertEqual(done.stdout, "200")
+
+
+class TlsOptionsTest(unittest.TestCase):
+    def test_a_certificate_needs_its_key(self):
+        with tempfile.TemporaryDirectory() as directory:
+            cert, key = make_certificate(directory)
+            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--https", "127.0.0.1:0",
+                                        "--tls-cert", cert, "--model", "m=sleep:0")
+            self.assertNotEqual(status, 0)
+            self.assertIn("--tls-key", stderr)
+            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--https", "127.0.0.1:0",
+                                        "--tls-cert", key, "--tls-key", key, "--model", "m=sleep:0")
+            self.assertNotEqual(status, 0)
+            self.assertIn("certificate", stderr)
+
+    def test_graceful_stop_with_tls(self):
+        with tempfile.TemporaryDirectory() as directory:
+            cert, key = make_certificate(directory)
+            server = Server("--https", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key,
+                            models=["m=sleep:0"]).start()
+            self.assertIn("https", server.addresses)
+            self.assertEqual(server.stop(signal.SIGTERM), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
