@@ -25,6 +25,7 @@ struct BenchFlags {
   std::string json_path;
   std::string csv_path;
   bool quiet = false;
+  std::string tls_resume = "on";
 };
 
 bool WriteFile(const std::string& path, const std::string& text) {
@@ -36,12 +37,14 @@ bool WriteFile(const std::string& path, const std::string& text) {
 int Bench(BenchFlags& flags) {
   RaiseOpenFileLimit();
   loadgen::BenchOptions& options = flags.options;
-  absl::StatusOr<loadgen::WireKind> wire = loadgen::ParseWireName(flags.wire);
+  absl::StatusOr<loadgen::WireSpec> wire = loadgen::ParseWire(flags.wire);
   if (!wire.ok()) {
     std::fprintf(stderr, "predictwire bench: %s\n", std::string(MessageOf(wire.status())).c_str());
     return 2;
   }
-  options.wire = *wire;
+  options.wire = wire->kind;
+  options.tls = wire->tls;
+  options.tls_resume = flags.tls_resume == "on";
   options.shape =
       flags.payload == "v2" ? loadgen::PayloadShape::kV2 : loadgen::PayloadShape::kPredict;
   options.arrival =
@@ -80,8 +83,17 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       "bench",
       "Measure one wire under one load: open loop (--rate; latency counted from each request's "
       "scheduled time, so a stalled server cannot hide) or closed loop (--concurrency).");
-  bench->add_option("--wire", flags->wire, "rest, rest-keepalive, ws, ws-pipelined or ws-binary")
-      ->check(CLI::IsMember(loadgen::WireNames()))
+  bench
+      ->add_option("--wire", flags->wire,
+                   "rest, rest-keepalive, ws, ws-pipelined or ws-binary; add +tls for the same "
+                   "over TLS (e.g. ws+tls), as does an https:// or wss:// --target")
+      ->check(CLI::IsMember(loadgen::AllWireNames()))
+      ->capture_default_str();
+  bench
+      ->add_option("--tls-resume", flags->tls_resume,
+                   "TLS: on resumes the previous connection's session (what browsers and most "
+                   "clients do), off makes every connection a full handshake")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   bench
       ->add_option("--target", options.target_url,

@@ -35,6 +35,7 @@ std::string Seconds(std::chrono::nanoseconds duration) {
 absl::Status ResolveOptions(BenchOptions* options) {
   absl::StatusOr<Target> target = ParseTarget(options->target_url);
   if (!target.ok()) return target.status();
+  if (target->tls) options->tls = true;
   if (options->rate < 0) return absl::InvalidArgumentError("--rate must be positive");
   if (options->concurrency < 1) return absl::InvalidArgumentError("--concurrency must be >= 1");
   if (options->threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
@@ -71,6 +72,15 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
   }
   const asio::ip::tcp::endpoint endpoint = endpoints.begin()->endpoint();
 
+  // One TLS context for every thread; each driver keeps its own session to resume.
+  std::unique_ptr<transport::TlsContext> tls;
+  if (options.tls) {
+    absl::StatusOr<std::unique_ptr<transport::TlsContext>> created =
+        transport::TlsContext::CreateClient({.session_cache = options.tls_resume});
+    if (!created.ok()) return created.status();
+    tls = *std::move(created);
+  }
+
   // Timers fire within a microsecond of their time instead of the default 50 µs slack.
   prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
 
@@ -84,7 +94,7 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
     share.requests =
         options.requests / threads + (t < static_cast<int>(options.requests % threads));
     share.seed = options.seed + t;
-    drivers.push_back(std::make_unique<LoadDriver>(options, share, endpoint));
+    drivers.push_back(std::make_unique<LoadDriver>(options, share, endpoint, tls.get()));
   }
 
   const double cpu_before = CpuSeconds();
@@ -112,7 +122,7 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
       const double elapsed = std::chrono::duration<double>(now - start).count();
       const double rate = (done - last_done) / std::chrono::duration<double>(now - last).count();
       std::fprintf(stderr, "bench %s: %5.1fs%s %llu answered, %llu failed, %.0f req/s\n",
-                   std::string(WireName(options.wire)).c_str(), elapsed,
+                   WireLabel(options.wire, options.tls).c_str(), elapsed,
                    now < start + options.warmup ? " (warm-up)" : "",
                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(failed),
                    rate);
@@ -153,6 +163,8 @@ void MergeResults(const BenchResult& part, BenchResult* total) {
   total->server.Merge(part.server);
   total->network.Merge(part.network);
   total->connect.Merge(part.connect);
+  total->tls_full_handshakes += part.tls_full_handshakes;
+  total->tls_resumed_handshakes += part.tls_resumed_handshakes;
   total->measured_seconds += part.measured_seconds;
   total->client_cpu_seconds += part.client_cpu_seconds;
   total->throughput_rps =
@@ -162,7 +174,8 @@ void MergeResults(const BenchResult& part, BenchResult* total) {
 std::string FormatTable(const BenchResult& result) {
   const BenchOptions& o = result.options;
   std::string out = fmt::format(
-      "wire {} → {}  ({}, {} connection{}{}, {} warm-up, {}{})\n", WireName(o.wire), o.target_url,
+      "wire {} → {}  ({}, {} connection{}{}, {} warm-up, {}{})\n", WireLabel(o.wire, o.tls),
+      o.target_url,
       o.rate > 0 ? fmt::format("open loop {:g} req/s {}", o.rate,
                                o.arrival == Arrival::kPoisson ? "poisson" : "constant")
                  : fmt::format("closed loop, {} outstanding", o.concurrency),
@@ -189,6 +202,11 @@ std::string FormatTable(const BenchResult& result) {
   out += row("  server", result.server);
   out += row("  network+proto", result.network);
   out += row("connect", result.connect);
+  if (o.tls) {
+    out += fmt::format("TLS handshakes: {} full, {} resumed (session resumption {})\n",
+                       result.tls_full_handshakes, result.tls_resumed_handshakes,
+                       o.tls_resume ? "on" : "off");
+  }
   for (const auto& [kind, count] : result.errors_by_kind) {
     out += fmt::format("error {:<20}{}\n", kind, count);
   }
@@ -242,15 +260,17 @@ std::string ToJson(const BenchResult& result) {
       R"("pipeline": {}, "requests": {}, "errors": {}, "errors_by_kind": {}, )"
       R"("connection_errors": {}, "measured_seconds": {:.3f}, "throughput_rps": {:.3f}, )"
       R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
+      R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
       R"("client_cpu_seconds": {:.3f}, "latency_histogram_us": {}}})",
-      WireName(o.wire), o.target_url, o.shape == PayloadShape::kV2 ? "v2" : "predict", o.model,
+      WireLabel(o.wire, o.tls), o.target_url, o.shape == PayloadShape::kV2 ? "v2" : "predict", o.model,
       o.features, o.rows, o.rate > 0 ? "open" : "closed", o.rate,
       o.arrival == Arrival::kPoisson ? "poisson" : "constant", o.concurrency, result.connections,
       PipelineDepth(o.wire, o.pipeline), result.requests, result.errors,
       CountsJson(result.errors_by_kind), CountsJson(result.connection_errors),
       result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),
       PercentilesJson(result.server, false), PercentilesJson(result.network, false),
-      PercentilesJson(result.connect, false), result.client_cpu_seconds, cdf);
+      PercentilesJson(result.connect, false), o.tls, o.tls_resume, result.tls_full_handshakes,
+      result.tls_resumed_handshakes, result.client_cpu_seconds, cdf);
 }
 
 std::string CsvHeader() {
@@ -266,7 +286,8 @@ std::string ToCsvRow(const BenchResult& result) {
   auto us = [](uint64_t ns) { return fmt::format("{:.3f}", ns / 1000.0); };
   return fmt::format(
       "{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\n",
-      WireName(o.wire), o.target_url, o.rate > 0 ? "open" : "closed", o.rate, o.concurrency,
+      WireLabel(o.wire, o.tls), o.target_url, o.rate > 0 ? "open" : "closed", o.rate,
+      o.concurrency,
       result.connections, result.requests, result.errors, result.throughput_rps, us(h.min()),
       us(h.ValueAtPercentile(50)), us(h.ValueAtPercentile(90)), us(h.ValueAtPercentile(99)),
       us(h.ValueAtPercentile(99.9)), us(h.ValueAtPercentile(99.99)), us(h.max()), h.mean() / 1000,

@@ -18,6 +18,10 @@ struct BenchOptions {
   WireKind wire = WireKind::kRestKeepAlive;
   PayloadShape shape = PayloadShape::kPredict;
   std::string target_url = "http://127.0.0.1:8000";
+  // Over TLS: a "+tls" wire, or an https:// or wss:// target.
+  bool tls = false;
+  // TLS: offer the previous connection's session (resumption) or do a full handshake each time.
+  bool tls_resume = true;
 
   // Open loop when rate > 0: requests are due at scheduled times whatever the replies do, and
   // latency counts from the time a request was due. Otherwise closed loop: `concurrency`
@@ -54,7 +58,9 @@ struct BenchResult {
   Histogram latency;  // nanoseconds, from the due (intended) time to the reply
   Histogram server;   // queue + compute reported by the server
   Histogram network;  // latency minus server time: network and protocol
-  Histogram connect;  // TCP connect (+ WebSocket handshake) of each connection
+  Histogram connect;  // TCP connect (+ TLS and WebSocket handshakes) of each connection
+  uint64_t tls_full_handshakes = 0;
+  uint64_t tls_resumed_handshakes = 0;
   double client_cpu_seconds = 0;
 };
 

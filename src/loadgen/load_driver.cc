@@ -17,8 +17,11 @@ constexpr std::chrono::milliseconds kReconnectBackoff{100};
 }  // namespace
 
 LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
-                       const asio::ip::tcp::endpoint& endpoint)
+                       const asio::ip::tcp::endpoint& endpoint,
+                       const transport::TlsContext* tls)
     : options_(options), share_(share) {
+  tls_client_.context = tls;
+  tls_client_.resume = options.tls_resume;
   absl::StatusOr<Target> target = ParseTarget(options.target_url);
   encoder_ = std::make_unique<RequestEncoder>(
       RequestEncoder::Options{.wire = options.wire,
@@ -30,7 +33,8 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
   const int depth = PipelineDepth(options.wire, options.pipeline);
   for (int i = 0; i < share.connections; ++i) {
     connections_.push_back(
-        MakeWireConnection(context_, endpoint, options.wire, *encoder_, depth, *this));
+        MakeWireConnection(context_, endpoint, options.wire, *encoder_, depth, *this,
+                           tls != nullptr ? &tls_client_ : nullptr));
   }
 }
 
@@ -63,6 +67,8 @@ void LoadDriver::Run(Clock::time_point start) {
   }
   Sweep();
   context_.run();
+  result_.tls_full_handshakes = tls_client_.full_handshakes;
+  result_.tls_resumed_handshakes = tls_client_.resumed_handshakes;
 }
 
 bool LoadDriver::Issuing() const { return !issuing_done_ && !stopped_; }

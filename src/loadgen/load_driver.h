@@ -31,8 +31,10 @@ class LoadDriver : public ConnectionListener {
     uint64_t seed = 1;
   };
 
+  // With `tls` (which must outlive the driver) every connection speaks TLS.
   LoadDriver(const BenchOptions& options, const Share& share,
-             const transport::asio::ip::tcp::endpoint& endpoint);
+             const transport::asio::ip::tcp::endpoint& endpoint,
+             const transport::TlsContext* tls = nullptr);
   ~LoadDriver() override;
 
   // Runs the load from `start`; measurement begins at start + warmup.
@@ -71,6 +73,7 @@ class LoadDriver : public ConnectionListener {
   const Share share_;
   transport::asio::io_context context_{1};
   std::unique_ptr<RequestEncoder> encoder_;
+  TlsClient tls_client_;  // used when tls_client_.context is set
   std::vector<std::unique_ptr<WireConnection>> connections_;
   std::deque<WireConnection*> ready_;
   absl::flat_hash_map<WireConnection*, Clock::time_point> reconnect_after_;

@@ -20,7 +20,9 @@ bool Wanted(const PlanOptions& options, std::string_view wire) {
 BenchOptions Closed(std::string_view wire, int concurrency, std::chrono::nanoseconds duration,
                     std::chrono::nanoseconds warmup) {
   BenchOptions bench;
-  bench.wire = *ParseWireName(wire);
+  const WireSpec spec = *ParseWire(wire);
+  bench.wire = spec.kind;
+  bench.tls = spec.tls;
   bench.concurrency = concurrency;
   bench.duration = duration;
   bench.warmup = warmup;

@@ -86,7 +86,9 @@ TEST(ScenariosTest, WiresCanBeRestricted) {
   options.wires = {"ws"};
   for (const auto& scenario : PlanScenarios(options)) {
     for (const auto& run : scenario.runs) {
-      if (run.target != RunTarget::kPacedFloor) EXPECT_EQ(run.wire, "ws") << scenario.id;
+      if (run.target != RunTarget::kPacedFloor) {
+        EXPECT_EQ(run.wire, "ws") << scenario.id;
+      }
     }
   }
 }
@@ -102,7 +104,9 @@ TEST(ScenariosTest, AForeignTargetSkipsTheSweepsThatNeedOurModels) {
   EXPECT_FALSE(ids.count("payload"));
   for (const auto& scenario : PlanScenarios(options)) {
     for (const auto& run : scenario.runs) {
-      if (run.target != RunTarget::kPacedFloor) EXPECT_EQ(run.bench.model, "their_model");
+      if (run.target != RunTarget::kPacedFloor) {
+        EXPECT_EQ(run.bench.model, "their_model");
+      }
     }
   }
 }

@@ -30,13 +30,15 @@ std::string ErrorKind(const ErrorCode& error) {
 
 StreamConnection::StreamConnection(asio::io_context& context,
                                    const asio::ip::tcp::endpoint& endpoint, WireKind wire,
-                                   RequestEncoder& encoder, int depth, ConnectionListener& listener)
+                                   RequestEncoder& encoder, int depth, ConnectionListener& listener,
+                                   TlsClient* tls)
     : context_(context),
       endpoint_(endpoint),
       wire_(wire),
       encoder_(encoder),
       depth_(static_cast<size_t>(std::max(1, depth))),
-      listener_(listener) {}
+      listener_(listener),
+      tls_client_(tls) {}
 
 StreamConnection::~StreamConnection() = default;
 
@@ -66,7 +68,22 @@ void StreamConnection::OnConnect(const ErrorCode& error) {
   if (error) return Fail(ErrorKind(error));
   ErrorCode ignored;
   socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (tls_client_ != nullptr) {
+    tls_ = transport::TlsEngine::Create(
+        *tls_client_->context,
+        tls_client_->resume ? tls_client_->session : transport::TlsSession());
+    tls_peer_closed_ = false;
+    state_ = State::kHandshaking;
+    StartRead();
+    if (!tls_ || !tls_->Handshake().ok()) return Fail("tls");
+    Flush();  // the ClientHello
+    return;
+  }
   StartRead();
+  OnTransportReady();
+}
+
+void StreamConnection::OnTransportReady() {
   if (IsWebSocket(wire_)) {
     state_ = State::kUpgrading;
     websocket_key_ = "cHJlZGljdHdpcmUtYmVuYw==";  // 16 bytes ("predictwire-benc") in base64
@@ -127,6 +144,14 @@ void StreamConnection::Abandon(uint64_t tag) {
 
 void StreamConnection::Close() {
   ++generation_;
+  if (tls_) {
+    // The next connection resumes with the newest ticket this one received.
+    if (tls_client_->resume && tls_->handshake_done()) {
+      transport::TlsSession session = tls_->session();
+      if (!session.empty()) tls_client_->session = std::move(session);
+    }
+    tls_.reset();
+  }
   if (socket_) {
     ErrorCode ignored;
     socket_->close(ignored);
@@ -136,6 +161,7 @@ void StreamConnection::Close() {
   writing_now_ = false;
   reading_ = false;
   output_.clear();
+  writing_.clear();
 }
 
 void StreamConnection::Fail(std::string_view error) {
@@ -147,9 +173,19 @@ void StreamConnection::Fail(std::string_view error) {
 }
 
 void StreamConnection::Flush() {
-  if (writing_now_ || output_.empty() || !socket_) return;
-  writing_.swap(output_);
-  output_.clear();
+  if (writing_now_ || !socket_) return;
+  if (tls_) {
+    if (!output_.empty()) {
+      if (!tls_->Encrypt(output_).ok()) return Fail("tls");
+      output_.clear();
+    }
+    writing_.clear();  // no write is in flight: whatever is left belongs to a closed socket
+    if (!tls_->TakeCiphertext(&writing_)) return;
+  } else {
+    if (output_.empty()) return;
+    writing_.swap(output_);
+    output_.clear();
+  }
   writing_now_ = true;
   asio::async_write(*socket_, asio::buffer(writing_),
                     [this, generation = generation_](const ErrorCode& error, size_t) {
@@ -163,21 +199,69 @@ void StreamConnection::Flush() {
 
 void StreamConnection::StartRead() {
   if (reading_) return;
-  if (input_.size() - input_end_ < kReadChunk) input_.resize(input_end_ + kReadChunk);
   reading_ = true;
+  auto on_read = [this, generation = generation_](const ErrorCode& error, size_t bytes) {
+    if (generation != generation_) return;
+    reading_ = false;
+    OnRead(error, bytes);
+  };
+  if (tls_) {
+    if (ciphertext_input_.empty()) ciphertext_input_.resize(kReadChunk + 1024);
+    socket_->async_read_some(asio::buffer(ciphertext_input_), std::move(on_read));
+    return;
+  }
+  if (input_.size() - input_end_ < kReadChunk) input_.resize(input_end_ + kReadChunk);
   socket_->async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
-                           [this, generation = generation_](const ErrorCode& error, size_t bytes) {
-                             if (generation != generation_) return;
-                             reading_ = false;
-                             OnRead(error, bytes);
-                           });
+                           std::move(on_read));
 }
 
 void StreamConnection::OnRead(const ErrorCode& error, size_t bytes) {
   if (error) return Fail(ErrorKind(error));
-  input_end_ += bytes;
+  if (tls_) {
+    if (!DecryptInput(bytes)) return;
+  } else {
+    input_end_ += bytes;
+  }
+  const uint64_t generation = generation_;
   const bool alive = IsWebSocket(wire_) ? ParseWebSocket() : ParseHttp();
-  if (alive && socket_ && state_ != State::kClosed) StartRead();
+  if (!alive || generation != generation_ || state_ == State::kClosed) return;
+  if (tls_peer_closed_) return Fail("closed");
+  if (socket_) StartRead();
+}
+
+bool StreamConnection::DecryptInput(size_t bytes) {
+  tls_->Feed(ciphertext_input_.data(), bytes);
+  if (state_ == State::kHandshaking) {
+    absl::StatusOr<bool> done = tls_->Handshake();
+    if (!done.ok()) {
+      Fail("tls_handshake");
+      return false;
+    }
+    Flush();  // the client's next flight
+    if (!*done) {
+      StartRead();
+      return false;
+    }
+    ++(tls_->resumed() ? tls_client_->resumed_handshakes : tls_client_->full_handshakes);
+    const uint64_t generation = generation_;
+    OnTransportReady();
+    if (generation != generation_ || !tls_) return false;
+  }
+  while (true) {
+    if (input_.size() - input_end_ < kReadChunk) input_.resize(input_end_ + kReadChunk);
+    absl::StatusOr<size_t> plaintext =
+        tls_->Decrypt(input_.data() + input_end_, input_.size() - input_end_);
+    if (!plaintext.ok()) {
+      if (absl::IsOutOfRange(plaintext.status())) {
+        tls_peer_closed_ = true;  // parse what came before the close
+        return true;
+      }
+      Fail("tls");
+      return false;
+    }
+    if (*plaintext == 0) return true;
+    input_end_ += *plaintext;
+  }
 }
 
 bool StreamConnection::ParseHttp() {
@@ -315,8 +399,10 @@ void StreamConnection::Complete(uint64_t tag, const ReplyInfo& reply) {
 std::unique_ptr<WireConnection> MakeWireConnection(asio::io_context& context,
                                                    const asio::ip::tcp::endpoint& endpoint,
                                                    WireKind wire, RequestEncoder& encoder,
-                                                   int depth, ConnectionListener& listener) {
-  return std::make_unique<StreamConnection>(context, endpoint, wire, encoder, depth, listener);
+                                                   int depth, ConnectionListener& listener,
+                                                   TlsClient* tls) {
+  return std::make_unique<StreamConnection>(context, endpoint, wire, encoder, depth, listener,
+                                            tls);
 }
 
 }  // namespace predictwire::loadgen

@@ -25,7 +25,8 @@ class StreamConnection : public WireConnection {
  public:
   StreamConnection(transport::asio::io_context& context,
                    const transport::asio::ip::tcp::endpoint& endpoint, WireKind wire,
-                   RequestEncoder& encoder, int depth, ConnectionListener& listener);
+                   RequestEncoder& encoder, int depth, ConnectionListener& listener,
+                   TlsClient* tls);
   ~StreamConnection() override;
 
   void Connect() override;
@@ -37,10 +38,14 @@ class StreamConnection : public WireConnection {
   void Close() override;
 
  private:
-  enum class State { kClosed, kConnecting, kUpgrading, kReady };
+  enum class State { kClosed, kConnecting, kHandshaking, kUpgrading, kReady };
 
   void StartConnect();
   void OnConnect(const transport::ErrorCode& error);
+  // TCP (and TLS) is up: upgrade to WebSocket, send rest's request, or report ready.
+  void OnTransportReady();
+  // TLS: the handshake and decryption of `bytes` of ciphertext; false if the connection failed.
+  bool DecryptInput(size_t bytes);
   void StartRead();
   void OnRead(const transport::ErrorCode& error, size_t bytes);
   void Flush();
@@ -57,6 +62,7 @@ class StreamConnection : public WireConnection {
   RequestEncoder& encoder_;
   const size_t depth_;
   ConnectionListener& listener_;
+  TlsClient* const tls_client_;  // null: plain TCP
 
   std::unique_ptr<transport::TcpSocket> socket_;
   State state_ = State::kClosed;
@@ -65,6 +71,10 @@ class StreamConnection : public WireConnection {
   std::deque<uint64_t> in_flight_;
   uint64_t pending_tag_ = 0;  // rest: the request waiting for its connection
   bool has_pending_ = false;
+
+  std::unique_ptr<transport::TlsEngine> tls_;
+  std::vector<char> ciphertext_input_;
+  bool tls_peer_closed_ = false;  // close_notify arrived
 
   std::vector<char> input_;
   size_t input_end_ = 0;

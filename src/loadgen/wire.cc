@@ -22,12 +22,23 @@ constexpr NamedWire kWires[] = {
 
 }  // namespace
 
-absl::StatusOr<WireKind> ParseWireName(std::string_view name) {
+constexpr std::string_view kTlsSuffix = "+tls";
+
+absl::StatusOr<WireSpec> ParseWire(std::string_view name) {
+  WireSpec spec;
+  std::string_view base = name;
+  if (base.ends_with(kTlsSuffix)) {
+    spec.tls = true;
+    base.remove_suffix(kTlsSuffix.size());
+  }
   for (const NamedWire& entry : kWires) {
-    if (entry.name == name) return entry.wire;
+    if (entry.name == base) {
+      spec.kind = entry.wire;
+      return spec;
+    }
   }
   return absl::InvalidArgumentError(
-      fmt::format("unknown wire '{}'; the wires are {}", name, fmt::join(WireNames(), ", ")));
+      fmt::format("unknown wire '{}'; the wires are {}", name, fmt::join(AllWireNames(), ", ")));
 }
 
 std::string_view WireName(WireKind wire) {
@@ -37,10 +48,23 @@ std::string_view WireName(WireKind wire) {
   return "?";
 }
 
+std::string WireLabel(WireKind wire, bool tls) {
+  return tls ? fmt::format("{}{}", WireName(wire), kTlsSuffix) : std::string(WireName(wire));
+}
+
 const std::vector<std::string>& WireNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> all;
     for (const NamedWire& entry : kWires) all.emplace_back(entry.name);
+    return all;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& AllWireNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = WireNames();
+    for (const NamedWire& entry : kWires) all.push_back(WireLabel(entry.wire, true));
     return all;
   }();
   return names;
@@ -62,10 +86,12 @@ absl::StatusOr<Target> ParseTarget(std::string_view url) {
         fmt::format("target '{}' is not a URL like http://127.0.0.1:8000", url));
   }
   const std::string_view scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "ws") {
-    return absl::InvalidArgumentError(
-        fmt::format("target '{}': scheme {} is not supported (use http:// or ws://)", url, scheme));
+  if (scheme != "http" && scheme != "ws" && scheme != "https" && scheme != "wss") {
+    return absl::InvalidArgumentError(fmt::format(
+        "target '{}': scheme {} is not supported (use http://, ws://, https:// or wss://)", url,
+        scheme));
   }
+  const bool tls = scheme == "https" || scheme == "wss";
   std::string_view rest = url.substr(scheme_end + 3);
   const size_t slash = rest.find('/');
   Target target;
@@ -79,7 +105,7 @@ absl::StatusOr<Target> ParseTarget(std::string_view url) {
     host = authority.substr(1, close - 1);
     colon = authority.find(':', close);
   }
-  unsigned port = 80;
+  unsigned port = tls ? 443 : 80;
   if (colon != std::string_view::npos) {
     const std::string_view digits = authority.substr(colon + 1);
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
@@ -90,6 +116,7 @@ absl::StatusOr<Target> ParseTarget(std::string_view url) {
   if (host.empty()) return absl::InvalidArgumentError(fmt::format("target '{}' has no host", url));
   target.host = std::string(host);
   target.port = static_cast<uint16_t>(port);
+  target.tls = tls;
   return target;
 }
 

@@ -25,20 +25,31 @@ enum class PayloadShape {
   kV2,       // the Open Inference Protocol v2 JSON (POST /v2/models/NAME/infer)
 };
 
-absl::StatusOr<WireKind> ParseWireName(std::string_view name);
+// A wire as named on the command line: its protocol, and whether it runs over TLS ("ws+tls").
+struct WireSpec {
+  WireKind kind = WireKind::kRestKeepAlive;
+  bool tls = false;
+};
+
+absl::StatusOr<WireSpec> ParseWire(std::string_view name);
 std::string_view WireName(WireKind wire);
-// Every wire's name, for --help and validation.
+// "ws" or "ws+tls".
+std::string WireLabel(WireKind wire, bool tls);
+// The plain wires' names (compare's default set).
 const std::vector<std::string>& WireNames();
+// Every name ParseWire accepts, the "+tls" variants included, for --help and validation.
+const std::vector<std::string>& AllWireNames();
 
 bool IsWebSocket(WireKind wire);
 // How many requests one connection of this wire may have in flight.
 int PipelineDepth(WireKind wire, int pipeline_option);
 
-// Where to send: "http://HOST:PORT[/PATH]" or "ws://HOST:PORT[/PATH]".
+// Where to send: "http://HOST:PORT[/PATH]", "ws://...", or over TLS "https://...", "wss://...".
 struct Target {
   std::string host;
   uint16_t port = 0;
   std::string path;  // as given, empty when the URL has none
+  bool tls = false;  // https or wss
 };
 
 absl::StatusOr<Target> ParseTarget(std::string_view url);

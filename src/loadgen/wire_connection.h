@@ -10,6 +10,7 @@
 #include "loadgen/payload.h"
 #include "loadgen/wire.h"
 #include "transport/common/asio_types.h"
+#include "transport/common/tls.h"
 
 namespace predictwire::loadgen {
 
@@ -52,10 +53,22 @@ class WireConnection {
   bool queued_as_ready = false;
 };
 
-// The connection that speaks `wire`. `encoder` and `listener` must outlive it.
+// TLS for one driver's connections: the context they share, the session the next connection
+// offers to resume, and how the handshakes went. Used on the driver's thread.
+struct TlsClient {
+  const transport::TlsContext* context = nullptr;
+  bool resume = true;  // offer the last session; false: a full handshake every time
+  transport::TlsSession session;
+  uint64_t full_handshakes = 0;
+  uint64_t resumed_handshakes = 0;
+};
+
+// The connection that speaks `wire`, over TLS when `tls` is given. `encoder`, `listener` and
+// `tls` must outlive it.
 std::unique_ptr<WireConnection> MakeWireConnection(
     transport::asio::io_context& context, const transport::asio::ip::tcp::endpoint& endpoint,
-    WireKind wire, RequestEncoder& encoder, int depth, ConnectionListener& listener);
+    WireKind wire, RequestEncoder& encoder, int depth, ConnectionListener& listener,
+    TlsClient* tls = nullptr);
 
 }  // namespace predictwire::loadgen
 

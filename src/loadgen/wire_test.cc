@@ -9,12 +9,15 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(WireTest, NamesRoundTrip) {
-  for (const std::string& name : WireNames()) {
-    auto wire = ParseWireName(name);
+  for (const std::string& name : AllWireNames()) {
+    auto wire = ParseWire(name);
     ASSERT_TRUE(wire.ok()) << name;
-    EXPECT_EQ(WireName(*wire), name);
+    EXPECT_EQ(WireLabel(wire->kind, wire->tls), name);
+    EXPECT_EQ(wire->tls, name.ends_with("+tls"));
   }
-  EXPECT_THAT(ParseWireName("carrier-pigeon").status().message(), HasSubstr("rest-keepalive"));
+  EXPECT_EQ(AllWireNames().size(), 2 * WireNames().size());
+  EXPECT_THAT(ParseWire("carrier-pigeon").status().message(), HasSubstr("rest-keepalive"));
+  EXPECT_FALSE(ParseWire("+tls").ok());
   EXPECT_EQ(PipelineDepth(WireKind::kWebSocketPipelined, 8), 8);
   EXPECT_EQ(PipelineDepth(WireKind::kWebSocket, 8), 1);
 }
@@ -33,6 +36,12 @@ TEST(WireTest, ParsesTargets) {
   EXPECT_EQ(v6->host, "::1");
   EXPECT_EQ(v6->port, 9000);
   EXPECT_EQ(v6->path, "/predict");
+  auto secure = ParseTarget("https://127.0.0.1");
+  ASSERT_TRUE(secure.ok());
+  EXPECT_TRUE(secure->tls);
+  EXPECT_EQ(secure->port, 443);
+  EXPECT_FALSE(plain->tls);
+  EXPECT_TRUE(ParseTarget("wss://127.0.0.1:8443/ws")->tls);
   for (const char* bad :
        {"127.0.0.1:8000", "ftp://x:1", "http://:80", "http://x:0", "http://x:y"}) {
     EXPECT_FALSE(ParseTarget(bad).ok()) << bad;

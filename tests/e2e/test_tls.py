@@ -14,6 +14,7 @@ import unittest
 import websockets
 
 from server_fixture import Server, curl, run_cli
+from test_bench import bench
 
 BODY = json.dumps({"model": "sleep50", "features": [1, 2, 3.5]})
 
@@ -125,6 +126,57 @@ class TlsTest(unittest.TestCase):
     def test_the_plain_port_is_unchanged(self):
         done = curl("-sS", self.server.url + "/v2/health/live", "-w", "%{http_code}")
         self.assertEqual(done.stdout, "200")
+
+
+class BenchOverTlsTest(unittest.TestCase):
+    """`predictwire bench` speaks every wire over TLS and tells full from resumed handshakes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory()
+        cert, key = make_certificate(cls.directory.name)
+        cls.server = Server("--https", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key,
+                            models=["instant=sleep:0"]).start()
+        cls.target = "https://" + cls.server.addresses["https"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.directory.cleanup()
+
+    def test_every_tls_wire_answers(self):
+        for wire in ["rest+tls", "rest-keepalive+tls", "ws+tls", "ws-pipelined+tls", "ws-binary+tls"]:
+            with self.subTest(wire=wire):
+                status, result, output = bench("--wire", wire, "--target", self.target, "--model", "instant",
+                                               "--requests", "200", "--warmup", "0.1s", "--concurrency", "2")
+                self.assertEqual(status, 0, output)
+                self.assertEqual(result["wire"], wire)
+                self.assertTrue(result["tls"])
+                self.assertEqual(result["requests"], 200)
+                self.assertEqual(result["errors"], 0, result["errors_by_kind"])
+                self.assertGreater(result["connect_us"]["p50"], 0)
+                self.assertGreater(result["tls_full_handshakes"], 0)
+
+    def test_resumption_on_and_off(self):
+        status, resumed, output = bench("--wire", "rest+tls", "--target", self.target, "--model", "instant",
+                                        "--requests", "100", "--warmup", "0")
+        self.assertEqual(status, 0, output)
+        self.assertEqual(resumed["tls_full_handshakes"], 1)  # the first connection only
+        self.assertGreaterEqual(resumed["tls_resumed_handshakes"], 99)
+        status, full, output = bench("--wire", "rest+tls", "--tls-resume", "off", "--target", self.target,
+                                     "--model", "instant", "--requests", "100", "--warmup", "0")
+        self.assertEqual(status, 0, output)
+        self.assertEqual(full["tls_resumed_handshakes"], 0)
+        self.assertGreaterEqual(full["tls_full_handshakes"], 100)
+        self.assertIn("TLS handshakes:", output)
+
+    def test_a_plain_wire_against_the_tls_port_counts_errors(self):
+        status, result, output = bench("--wire", "rest-keepalive", "--target",
+                                       "http://" + self.server.addresses["https"], "--requests", "20",
+                                       "--warmup", "0", "--timeout", "2s")
+        self.assertEqual(status, 0, output)
+        self.assertEqual(result["requests"], 0)
+        self.assertGreater(result["errors"], 0)
 
 
 class TlsOptionsTest(unittest.TestCase):
