@@ -19,6 +19,24 @@ extern char** environ;
 namespace predictwire::loadgen {
 namespace {
 
+// The word after `key` in a ready line ("... http=127.0.0.1:8000 https=..."), or "".
+std::string AddressIn(std::string_view line, std::string_view key) {
+  for (size_t at = line.find(key); at != std::string_view::npos; at = line.find(key, at + 1)) {
+    if (at > 0 && line[at - 1] != ' ') continue;  // "http=" inside "https="
+    const std::string_view rest = line.substr(at + key.size());
+    return std::string(rest.substr(0, rest.find(' ')));
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string ChildProcess::AddressFor(std::string_view key) const {
+  return AddressIn(ready_line_, key);
+}
+
+namespace {
+
 std::string Tail(const std::string& path, size_t bytes = 2000) {
   std::ifstream file(path);
   std::stringstream text;
@@ -90,11 +108,10 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const Options&
       const std::string line = buffer.substr(0, newline);
       buffer.erase(0, newline + 1);
       if (line.rfind(options.ready_prefix, 0) == 0) {
-        const size_t key = line.find(options.address_key);
-        if (key != std::string::npos) {
-          std::string address = line.substr(key + options.address_key.size());
-          address = address.substr(0, address.find(' '));
-          return std::unique_ptr<ChildProcess>(new ChildProcess(pid, stdout_fd, address));
+        std::string address = AddressIn(line, options.address_key);
+        if (!address.empty()) {
+          return std::unique_ptr<ChildProcess>(
+              new ChildProcess(pid, stdout_fd, std::move(address), line));
         }
       }
       continue;

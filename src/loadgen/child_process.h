@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,8 @@ class ChildProcess {
 
   // The address from the ready line, e.g. "127.0.0.1:41234".
   const std::string& address() const { return address_; }
+  // Another address the ready line names, e.g. AddressFor("https="); empty when absent.
+  std::string AddressFor(std::string_view key) const;
   pid_t pid() const { return pid_; }
 
   // Resident memory (VmRSS) in MiB and CPU time (user + system) in seconds, from /proc.
@@ -43,12 +46,16 @@ class ChildProcess {
   int Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));
 
  private:
-  ChildProcess(pid_t pid, int stdout_fd, std::string address)
-      : pid_(pid), stdout_fd_(stdout_fd), address_(std::move(address)) {}
+  ChildProcess(pid_t pid, int stdout_fd, std::string address, std::string ready_line)
+      : pid_(pid),
+        stdout_fd_(stdout_fd),
+        address_(std::move(address)),
+        ready_line_(std::move(ready_line)) {}
 
   pid_t pid_;
   int stdout_fd_;
   std::string address_;
+  std::string ready_line_;
   bool stopped_ = false;
   int status_ = 0;
 };

@@ -26,6 +26,7 @@
 #include "loadgen/report_text.h"
 #include "loadgen/scenarios.h"
 #include "loadgen/tcp_floor.h"
+#include "transport/common/tls.h"
 
 #ifndef PREDICTWIRE_VERSION
 #define PREDICTWIRE_VERSION "0.0.0"
@@ -136,6 +137,13 @@ class Placement {
  public:
   Placement(const CompareOptions& options, std::string name, Report& report)
       : options_(options), name_(std::move(name)), report_(report) {}
+  ~Placement() {
+    server_.reset();  // stopped before its certificate goes
+    if (!certificate_dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(certificate_dir_, ignored);
+    }
+  }
 
   absl::Status Start() {
     const std::vector<int> client_cpus = {name_ == "same" ? kServerCpu : kServerCpu + 1};
@@ -143,6 +151,22 @@ class Placement {
     if (options_.target.empty()) {
       ChildProcess::Options server;
       server.argv = {options_.binary, "serve", "--http", "127.0.0.1:0", "--io-threads", "1"};
+      // TLS wires: a throwaway certificate for this run, deleted afterwards.
+      char certificate_dir[] = "/tmp/predictwire-compare-XXXXXX";
+      if (mkdtemp(certificate_dir) == nullptr) {
+        return absl::InternalError("cannot create a directory for the TLS certificate");
+      }
+      certificate_dir_ = certificate_dir;
+      const std::string certificate = certificate_dir_ + "/cert.pem";
+      const std::string key = certificate_dir_ + "/key.pem";
+      if (absl::Status written = transport::WriteSelfSignedCertificate(certificate, key);
+          !written.ok()) {
+        return written;
+      }
+      for (const char* flag : {"--https", "127.0.0.1:0", "--tls-cert"}) server.argv.push_back(flag);
+      server.argv.push_back(certificate);
+      server.argv.push_back("--tls-key");
+      server.argv.push_back(key);
       for (const std::string& model : ServerModels(options_.models_dir)) {
         server.argv.push_back("--model");
         server.argv.push_back(model);
@@ -154,6 +178,7 @@ class Placement {
       if (!started.ok()) return started.status();
       server_ = *std::move(started);
       address_ = server_->address();
+      tls_address_ = server_->AddressFor("https=");
     } else {
       absl::StatusOr<Target> target = ParseTarget(options_.target);
       if (!target.ok()) return target.status();
@@ -206,20 +231,24 @@ class Placement {
 
   // The URL a planned run goes to, starting proxies and peers the first time they are needed.
   absl::StatusOr<std::string> UrlFor(const PlannedRun& run) {
+    const bool tls = run.bench.tls;
+    if (tls && tls_address_.empty()) {
+      return absl::FailedPreconditionError("the server has no TLS address for " + run.label);
+    }
     switch (run.target) {
       case RunTarget::kServer:
-        return "http://" + address_;
+        return tls ? "https://" + tls_address_ : "http://" + address_;
       case RunTarget::kServerViaProxy: {
-        std::unique_ptr<DelayProxy>& proxy = proxies_[run.sweep_value];
+        std::unique_ptr<DelayProxy>& proxy = proxies_[{run.sweep_value, tls}];
         if (!proxy) {
-          auto started = DelayProxy::Start({.upstream = address_,
+          auto started = DelayProxy::Start({.upstream = tls ? tls_address_ : address_,
                                             .round_trip = std::chrono::microseconds(
                                                 static_cast<int64_t>(run.sweep_value * 1000)),
                                             .cpus = {kServerCpu}});
           if (!started.ok()) return started.status();
           proxy = *std::move(started);
         }
-        return "http://" + proxy->address();
+        return (tls ? "https://" : "http://") + proxy->address();
       }
       case RunTarget::kPeerFlask:
       case RunTarget::kPeerWebSockets: {
@@ -256,7 +285,9 @@ class Placement {
   Report& report_;
   std::unique_ptr<ChildProcess> server_;
   std::string address_;
-  std::map<double, std::unique_ptr<DelayProxy>> proxies_;
+  std::string tls_address_;      // the server's https= address, when it has one
+  std::string certificate_dir_;  // the throwaway certificate for a server compare started
+  std::map<std::pair<double, bool>, std::unique_ptr<DelayProxy>> proxies_;  // by RTT, TLS
   std::map<std::pair<bool, int>, std::unique_ptr<ChildProcess>> peers_;
 };
 

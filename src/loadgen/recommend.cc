@@ -54,6 +54,38 @@ std::string SweepValue(const std::string& sweep, double value) {
   return fmt::format("{:g}", value);
 }
 
+// The TLS scenario: what TLS adds to each wire, against the same wire in the clear.
+std::string TlsVerdict(const std::vector<const Run*>& runs) {
+  std::vector<std::string> per_request, per_connection;
+  for (const Run* secure : runs) {
+    if (!secure->wire.ends_with("+tls")) continue;
+    const std::string plain_wire = secure->wire.substr(0, secure->wire.size() - 4);
+    const auto plain = std::find_if(runs.begin(), runs.end(),
+                                    [&](const Run* run) { return run->wire == plain_wire; });
+    if (plain == runs.end()) continue;
+    const double added = P50(*secure) - P50(**plain);
+    if (secure->result.options.wire == WireKind::kRest) {
+      per_connection.push_back(fmt::format("{} {} (+{} over {} {})", secure->label,
+                                           FormatMicroseconds(P50(*secure)),
+                                           FormatMicroseconds(added), (*plain)->label,
+                                           FormatMicroseconds(P50(**plain))));
+    } else {
+      per_request.push_back(fmt::format("{} {}{} ({})", plain_wire, added >= 0 ? "+" : "-",
+                                        FormatMicroseconds(std::abs(added)),
+                                        Percent(P50(*secure), P50(**plain))));
+    }
+  }
+  std::string text;
+  if (!per_request.empty()) {
+    text = fmt::format("TLS adds per request on an open connection: {}", fmt::join(per_request, ", "));
+  }
+  if (!per_connection.empty()) {
+    if (!text.empty()) text += "; ";
+    text += fmt::format("a new connection per request costs {}", fmt::join(per_connection, " and "));
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string FormatMicroseconds(double microseconds) {
@@ -103,6 +135,9 @@ std::string Recommend(const Scenario& scenario) {
       }
     } else {
       text = Verdict(healthy, "");
+      if (scenario.id == "tls") {
+        if (const std::string tls = TlsVerdict(healthy); !tls.empty()) text += ". " + tls;
+      }
     }
   } else {
     // One verdict per swept value, and whether the wire still matters at the end.

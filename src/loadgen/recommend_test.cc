@@ -61,6 +61,27 @@ TEST(FloorForTest, PrefersTheScenariosPacedFloorOfTheSameConnectionKind) {
   EXPECT_NEAR(FloorFor(report, scenario, scenario.runs[1]), 400, 4);
 }
 
+TEST(RecommendTest, TheTlsScenarioSaysWhatTlsAddsToEachWire) {
+  Scenario scenario;
+  scenario.id = "tls";
+  loadgen::Run plain_rest = MakeRun("rest", 90);
+  plain_rest.label = "rest, new TCP connection";
+  plain_rest.result.options.wire = WireKind::kRest;
+  loadgen::Run full = MakeRun("rest+tls", 1300);
+  full.label = "rest+tls, full handshake";
+  full.result.options.wire = WireKind::kRest;
+  loadgen::Run ws = MakeRun("ws", 40);
+  ws.result.options.wire = WireKind::kWebSocket;
+  loadgen::Run ws_tls = MakeRun("ws+tls", 50);
+  ws_tls.result.options.wire = WireKind::kWebSocket;
+  scenario.runs = {plain_rest, full, ws, ws_tls};
+  const std::string verdict = Recommend(scenario);
+  EXPECT_THAT(verdict, ::testing::StartsWith("ws: p50 40 µs"));
+  EXPECT_THAT(verdict, HasSubstr("TLS adds per request on an open connection: ws +10 µs (+25%)"));
+  EXPECT_THAT(verdict, HasSubstr("a new connection per request costs rest+tls, full handshake "
+                                 "1.30 ms (+1.21 ms over rest, new TCP connection 90 µs)"));
+}
+
 TEST(RecommendTest, SetsAsideRunsWithErrors) {
   Scenario scenario;
   scenario.runs = {MakeRun("ws", 40), MakeRun("rest", 10, 0, 50)};

@@ -113,6 +113,14 @@ std::string ScenarioTable(const Report& report, const Scenario& scenario) {
                           run.server_rss_mib, run.server_connections, KibPerConnection(run),
                           run.server_cpu_seconds);
     }
+    if (scenario.id == "tls" && run.result.connect.count() > 0) {
+      extra += fmt::format("  connect p50 {}",
+                           FormatMicroseconds(run.result.connect.ValueAtPercentile(50) / 1000.0));
+    }
+    if (run.result.options.tls) {
+      extra += fmt::format(" ({} full, {} resumed handshakes)", run.result.tls_full_handshakes,
+                           run.result.tls_resumed_handshakes);
+    }
     out += fmt::format(
         "   {:<34}{:>10}{:>10}{:>9}{:>11.0f}{:>8}{}\n", run.label,
         latency.count() ? FormatMicroseconds(p50) : "-",

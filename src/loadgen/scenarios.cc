@@ -127,6 +127,32 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
     }
     plan.push_back(std::move(scenario));
   }
+  if (options.server_has_test_models) {  // TLS: compare's own server has a certificate.
+    PlannedScenario scenario{
+        "tls", "TLS: encryption and handshakes, one client back to back",
+        "Behind HTTPS, what does TLS add: per request on an open connection, and per new "
+        "connection with a full handshake or a resumed session?",
+        ""};
+    const auto duration = quick ? milliseconds(1000) : seconds(5);
+    auto add = [&](const std::string& wire, std::string label, bool resume) {
+      PlannedRun run =
+          ServerRun(wire, std::move(label), Closed(wire, 1, duration, warmup),
+                    Model(options, "breast_cancer"));
+      run.bench.tls_resume = resume;
+      scenario.runs.push_back(std::move(run));
+    };
+    if (Wanted(options, "rest")) {
+      add("rest", "rest, new TCP connection", true);
+      add("rest+tls", "rest+tls, full handshake", false);
+      add("rest+tls", "rest+tls, resumed session", true);
+    }
+    for (const std::string base : {"rest-keepalive", "ws", "ws-binary"}) {
+      if (!Wanted(options, base)) continue;
+      add(base, base, true);
+      add(base + "+tls", base + "+tls", true);
+    }
+    if (!scenario.runs.empty()) plan.push_back(std::move(scenario));
+  }
   {  // Many clients: what does holding connections cost?
     for (int clients : quick ? std::vector<int>{100} : std::vector<int>{100, 1000}) {
       PlannedScenario scenario{
@@ -239,6 +265,22 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
         run.target = RunTarget::kServerViaProxy;
         run.sweep_value = ms;
         scenario.runs.push_back(std::move(run));
+      }
+      // TLS 1.3 adds one round trip to a new connection, resumed or not (no 0-RTT data).
+      if (Wanted(options, "rest") && options.server_has_test_models) {
+        for (bool resume : {false, true}) {
+          BenchOptions bench =
+              Closed("rest+tls", 1, quick ? seconds(2) : seconds(5), milliseconds(500));
+          bench.think = milliseconds(20);
+          bench.tls_resume = resume;
+          PlannedRun run = ServerRun(
+              "rest+tls",
+              fmt::format("rest+tls, {}, {:g} ms RTT", resume ? "resumed" : "full handshake", ms),
+              bench, Model(options, "breast_cancer"));
+          run.target = RunTarget::kServerViaProxy;
+          run.sweep_value = ms;
+          scenario.runs.push_back(std::move(run));
+        }
       }
     }
     plan.push_back(std::move(scenario));

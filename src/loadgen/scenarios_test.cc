@@ -30,8 +30,9 @@ TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
   options.quick = true;
   options.wires = WireNames();
   const auto plan = PlanScenarios(options);
-  EXPECT_EQ(Ids(plan), (std::set<std::string>{"sporadic", "high-frequency", "many-clients-100",
-                                              "compute", "payload", "real-model", "concurrency"}));
+  EXPECT_EQ(Ids(plan),
+            (std::set<std::string>{"sporadic", "high-frequency", "tls", "many-clients-100",
+                                   "compute", "payload", "real-model", "concurrency"}));
   // Load time only; set-up and the floor add a few seconds. compare --quick must stay < 2 min.
   EXPECT_LT(PlannedSeconds(plan), 100);
   for (const auto& scenario : plan) {
@@ -61,6 +62,31 @@ TEST(ScenariosTest, SporadicMeasuresItsOwnFloorPacedLikeTheWires) {
   EXPECT_EQ(floor_kinds, (std::set<WireKind>{WireKind::kRest, WireKind::kRestKeepAlive}));
 }
 
+TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {
+  PlanOptions options;
+  options.quick = true;
+  options.wires = WireNames();
+  const auto plan = PlanScenarios(options);
+  const auto tls = std::find_if(plan.begin(), plan.end(),
+                                [](const auto& scenario) { return scenario.id == "tls"; });
+  ASSERT_NE(tls, plan.end());
+  std::set<std::string> labels;
+  for (const auto& run : tls->runs) {
+    labels.insert(run.label);
+    EXPECT_EQ(run.bench.tls, run.wire.ends_with("+tls")) << run.label;
+    if (run.label.starts_with("rest+tls")) {
+      EXPECT_EQ(run.bench.tls_resume, run.label == "rest+tls, resumed session");
+    }
+  }
+  for (const char* label : {"rest, new TCP connection", "rest+tls, full handshake",
+                            "rest+tls, resumed session", "rest-keepalive", "rest-keepalive+tls",
+                            "ws", "ws+tls"}) {
+    EXPECT_TRUE(labels.count(label)) << label;
+  }
+  options.server_has_test_models = false;  // a --target server: no certificate of ours
+  EXPECT_FALSE(Ids(PlanScenarios(options)).count("tls"));
+}
+
 TEST(ScenariosTest, FullPlanAddsLargerSweepsWanAndPeers) {
   PlanOptions options;
   options.wires = WireNames();
@@ -87,7 +113,7 @@ TEST(ScenariosTest, WiresCanBeRestricted) {
   for (const auto& scenario : PlanScenarios(options)) {
     for (const auto& run : scenario.runs) {
       if (run.target != RunTarget::kPacedFloor) {
-        EXPECT_EQ(run.wire, "ws") << scenario.id;
+        EXPECT_TRUE(run.wire == "ws" || run.wire == "ws+tls") << scenario.id << " " << run.wire;
       }
     }
   }

@@ -70,6 +70,32 @@ class CompareTest(unittest.TestCase):
                 self.assertGreaterEqual(p50[("rest", rtt)], 2 * rtt * 1000)
             self.assertGreater(p50[("rest", 40)] - p50[("rest-keepalive", 40)],
                                p50[("rest", 10)] - p50[("rest-keepalive", 10)])
+            # TLS 1.3 adds a round trip to each new connection, full handshake or resumed.
+            tls = {(run["label"].split(",")[1].strip(), run["sweep_value"]): run["result"]
+                   for run in runs if run["wire"] == "rest+tls"}
+            for kind in ("full handshake", "resumed"):
+                for rtt in (10, 40):
+                    self.assertEqual(tls[(kind, rtt)]["errors"], 0)
+                    self.assertGreaterEqual(tls[(kind, rtt)]["latency_us"]["p50"], 3 * rtt * 1000)
+            self.assertGreater(tls[("resumed", 40)]["tls_resumed_handshakes"], 0)
+            self.assertEqual(tls[("full handshake", 40)]["tls_resumed_handshakes"], 0)
+
+    def test_tls_scenario_shows_handshakes_apart(self):
+        with tempfile.TemporaryDirectory() as out:
+            status, stdout, stderr = compare(out, "--wires", "rest,ws", "--scenarios", "tls")
+            self.assertEqual(status, 0, stderr)
+            scenario = load(out)["scenarios"][0]
+            runs = {run["label"]: run["result"] for run in scenario["runs"]}
+            self.assertEqual(set(runs), {"rest, new TCP connection", "rest+tls, full handshake",
+                                         "rest+tls, resumed session", "ws", "ws+tls"})
+            for label, result in runs.items():
+                self.assertEqual(result["errors"], 0, label)
+                self.assertEqual(result["tls"], "+tls" in label, label)
+            self.assertEqual(runs["rest+tls, full handshake"]["tls_resumed_handshakes"], 0)
+            self.assertGreater(runs["rest+tls, resumed session"]["tls_resumed_handshakes"],
+                               runs["rest+tls, resumed session"]["tls_full_handshakes"])
+            self.assertIn("TLS adds per request on an open connection: ws", scenario["recommendation"])
+            self.assertIn("full handshake", stdout)
 
     def test_the_articles_peers_side_by_side(self):
         with tempfile.TemporaryDirectory() as out:

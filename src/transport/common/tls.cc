@@ -2,7 +2,13 @@
 
 #include <fmt/format.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <cstdio>
 
 namespace predictwire::transport {
 namespace {
@@ -258,6 +264,58 @@ TlsSession TlsEngine::session() const {
   // A copy: OpenSSL marks the connection's own session unresumable when the connection is freed
   // without a TLS shutdown, which is how load generators often end connections.
   return TlsSession(SSL_SESSION_dup(current));
+}
+
+absl::Status WriteSelfSignedCertificate(const std::string& certificate_file,
+                                        const std::string& private_key_file) {
+  ERR_clear_error();
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> certificate(X509_new(), X509_free);
+  if (!key || !certificate) return absl::InternalError("TLS: " + OpenSslErrors());
+  X509* const x509 = certificate.get();
+  X509_set_version(x509, X509_VERSION_3);
+  ASN1_INTEGER_set(X509_get_serialNumber(x509), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x509), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x509), 24 * 3600);
+  X509_set_pubkey(x509, key.get());
+  X509_NAME* const name = X509_get_subject_name(x509);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(x509, name);
+  X509V3_CTX context;
+  X509V3_set_ctx_nodb(&context);
+  X509V3_set_ctx(&context, x509, x509, nullptr, nullptr, 0);
+  X509_EXTENSION* const names = X509V3_EXT_conf_nid(
+      nullptr, &context, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
+  if (names == nullptr || X509_add_ext(x509, names, -1) != 1) {
+    X509_EXTENSION_free(names);
+    return absl::InternalError("TLS: " + OpenSslErrors());
+  }
+  X509_EXTENSION_free(names);
+  if (X509_sign(x509, key.get(), EVP_sha256()) == 0) {
+    return absl::InternalError("TLS: " + OpenSslErrors());
+  }
+  auto write = [](const std::string& path, mode_t mode, auto&& writer) -> absl::Status {
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    if (file == nullptr) return absl::InternalError(fmt::format("cannot write {}", path));
+    chmod(path.c_str(), mode);
+    const bool ok = writer(file) == 1;
+    if (std::fclose(file) != 0 || !ok) {
+      return absl::InternalError(fmt::format("cannot write {}", path));
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status status =
+          write(private_key_file, 0600,
+                [&](std::FILE* file) {
+                  return PEM_write_PrivateKey(file, key.get(), nullptr, nullptr, 0, nullptr,
+                                              nullptr);
+                });
+      !status.ok()) {
+    return status;
+  }
+  return write(certificate_file, 0644,
+               [&](std::FILE* file) { return PEM_write_X509(file, x509); });
 }
 
 }  // namespace predictwire::transport

@@ -125,6 +125,12 @@ class TlsEngine {
   std::string pending_plaintext_;  // written before the handshake finished
 };
 
+// Writes a throwaway self-signed certificate (ECDSA P-256, for localhost, 127.0.0.1 and ::1,
+// valid for a day) and its private key as PEM files, the key readable by the owner only. For
+// tools and tests that need a TLS server for a moment, never for serving real clients.
+absl::Status WriteSelfSignedCertificate(const std::string& certificate_file,
+                                        const std::string& private_key_file);
+
 // Whether `first_byte` of a connection can begin a TLS record (a handshake record); a plain-text
 // HTTP request on a TLS port starts with a letter instead.
 inline bool LooksLikeTls(char first_byte) { return first_byte == 0x16; }

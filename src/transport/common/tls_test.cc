@@ -137,6 +137,25 @@ TEST_F(TlsEngineTest, CloseNotifyReadsAsTheEndOfInput) {
   EXPECT_EQ(n.status().code(), absl::StatusCode::kOutOfRange);
 }
 
+TEST_F(TlsEngineTest, WritesASelfSignedCertificateAServerCanUse) {
+  const std::string certificate = (*directory_ / "own_cert.pem").string();
+  const std::string key = (*directory_ / "own_key.pem").string();
+  ASSERT_TRUE(WriteSelfSignedCertificate(certificate, key).ok());
+  EXPECT_EQ(fs::status(key).permissions() & fs::perms::others_read, fs::perms::none);
+  auto server_context =
+      TlsContext::CreateServer({.certificate_file = certificate, .private_key_file = key});
+  ASSERT_TRUE(server_context.ok()) << server_context.status();
+  // A client that trusts it (as its own CA) completes a verified handshake.
+  auto client_context = TlsContext::CreateClient({.ca_file = certificate});
+  ASSERT_TRUE(client_context.ok()) << client_context.status();
+  auto server = TlsEngine::Create(**server_context);
+  auto client = TlsEngine::Create(**client_context);
+  ASSERT_TRUE(client->Handshake().ok());
+  std::string client_got, server_got;
+  Pump(*client, *server, &client_got, &server_got);
+  EXPECT_TRUE(client->handshake_done());
+}
+
 TEST_F(TlsEngineTest, BadFilesGiveClearErrors) {
   auto missing = TlsContext::CreateServer(
       {.certificate_file = "/nonexistent/cert.pem", .private_key_file = "/nonexistent/key.pem"});
