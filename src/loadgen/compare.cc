@@ -358,9 +358,11 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
           if (bench.model.empty()) bench.model = options.model;
           bench.duration = std::max<std::chrono::nanoseconds>(bench.duration / rounds,
                                                               std::chrono::milliseconds(300));
-          if (round > 0)
-            bench.warmup =
-                std::min<std::chrono::nanoseconds>(bench.warmup, std::chrono::milliseconds(200));
+          // Later rounds only need their connections open and warm again.
+          if (round > 0) {
+            bench.warmup = std::min<std::chrono::nanoseconds>(
+                bench.warmup, std::chrono::milliseconds(options.quick ? 100 : 200));
+          }
           ChildProcess* server = placement.server();
           std::unique_ptr<MemorySampler> sampler;
           double cpu_before = 0;

@@ -147,7 +147,7 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
       add("rest+tls", "rest+tls, resumed session", true);
     }
     for (const std::string base : {"rest-keepalive", "ws", "ws-binary"}) {
-      if (!Wanted(options, base)) continue;
+      if (!Wanted(options, base) || (quick && base == "ws-binary")) continue;
       add(base, base, true);
       add(base + "+tls", base + "+tls", true);
     }
