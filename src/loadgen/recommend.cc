@@ -161,7 +161,7 @@ std::string Recommend(const Scenario& scenario) {
     for (const Run* floor : floors) {
       parts.push_back(fmt::format("{} {}", floor->label, FormatMicroseconds(P50(*floor))));
     }
-    text += fmt::format(" (the floor paced the same way, p50: {})", fmt::join(parts, ", "));
+    text += fmt::format(" (raw TCP measured in turn with these runs, p50: {})", fmt::join(parts, ", "));
   }
   if (!unhealthy.empty()) {
     text += fmt::format(". Not ranked: {}", fmt::join(unhealthy, ", "));

@@ -35,7 +35,7 @@ TEST(RecommendTest, APacedFloorIsAYardstickNotACandidate) {
   scenario.runs = {floor, MakeRun("ws", 400), MakeRun("rest-keepalive", 500)};
   const std::string verdict = Recommend(scenario);
   EXPECT_THAT(verdict, ::testing::StartsWith("ws: p50 400 µs vs rest-keepalive 500 µs (-20%)"));
-  EXPECT_THAT(verdict, HasSubstr("(the floor paced the same way, p50: raw TCP, kept open 300 µs)"));
+  EXPECT_THAT(verdict, HasSubstr("(raw TCP measured in turn with these runs, p50: raw TCP, kept open 300 µs)"));
 }
 
 TEST(FloorForTest, PrefersTheScenariosPacedFloorOfTheSameConnectionKind) {

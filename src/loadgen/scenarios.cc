@@ -55,6 +55,27 @@ PlannedRun ServerRun(std::string_view wire, std::string label, BenchOptions benc
   return run;
 }
 
+// The raw TCP floor as rows of `scenario`, loaded like `bench` (paced, or back to back) and taking
+// turns with the wires, so each row's "× floor" compares numbers from the same moments: on a
+// shared VM the floor itself drifts by tens of percent from minute to minute. The kept-open
+// exchange, and the new-connection one when a wire connects per request.
+void AddFloorRuns(const BenchOptions& bench, bool new_connection, PlannedScenario* scenario) {
+  for (const char* kind : {"rest", "rest-keepalive"}) {
+    const bool fresh = std::string_view(kind) == "rest";
+    if (fresh && !new_connection) continue;
+    BenchOptions floor_bench = bench;
+    floor_bench.wire = fresh ? WireKind::kRest : WireKind::kRestKeepAlive;
+    floor_bench.tls = false;
+    floor_bench.warmup = std::chrono::nanoseconds(0);  // a raw socket has nothing to warm up
+    PlannedRun floor;
+    floor.wire = kPacedFloorWire;
+    floor.label = fresh ? "raw TCP, new connection" : "raw TCP, kept open";
+    floor.target = RunTarget::kPacedFloor;
+    floor.bench = floor_bench;
+    scenario->runs.push_back(std::move(floor));
+  }
+}
+
 std::string PayloadLabel(int features) {
   const int bytes = features * 4;
   return bytes >= 1 << 20 ? fmt::format("{:.0f} MiB", bytes / double(1 << 20))
@@ -87,17 +108,10 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
                              "the article writes it) worse than keeping one open?",
                              ""};
     const double rate = quick ? 10 : 5;
-    const auto duration = quick ? seconds(3) : seconds(30);
-    // The raw TCP floor paced the same way, taking turns with the wires: after an idle gap
-    // the machine itself needs time to wake up, and that is not any protocol's cost.
-    for (const char* kind : {"rest", "rest-keepalive"}) {
-      PlannedRun floor = ServerRun(kPacedFloorWire,
-                                   std::string_view(kind) == "rest" ? "raw TCP, new connection"
-                                                                    : "raw TCP, kept open",
-                                   Open(kind, rate, Arrival::kPoisson, 1, duration, warmup), "");
-      floor.target = RunTarget::kPacedFloor;
-      scenario.runs.push_back(std::move(floor));
-    }
+    const auto duration = quick ? milliseconds(2400) : seconds(30);
+    // The raw TCP floor paced the same way: after an idle gap the machine itself needs time
+    // to wake up, and that is not any protocol's cost.
+    AddFloorRuns(Open("rest", rate, Arrival::kPoisson, 1, duration, warmup), true, &scenario);
     for (const std::string& wire : wires) {
       if (wire == "ws-pipelined") continue;  // one request at a time: the same as ws
       scenario.runs.push_back(ServerRun(wire, wire,
@@ -111,6 +125,8 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
                              "Continuous predictions (a live dashboard): how fast is each wire "
                              "when it is never idle?",
                              ""};
+    AddFloorRuns(Closed("rest", 1, quick ? milliseconds(900) : seconds(3), warmup),
+                 Wanted(options, "rest"), &scenario);
     for (const std::string& wire : wires) {
       scenario.runs.push_back(
           ServerRun(wire, wire + ", back to back",
@@ -134,6 +150,8 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
         "connection with a full handshake or a resumed session?",
         ""};
     const auto duration = quick ? milliseconds(1000) : seconds(5);
+    AddFloorRuns(Closed("rest", 1, quick ? milliseconds(900) : seconds(3), warmup),
+                 Wanted(options, "rest"), &scenario);
     auto add = [&](const std::string& wire, std::string label, bool resume) {
       PlannedRun run =
           ServerRun(wire, std::move(label), Closed(wire, 1, duration, warmup),
@@ -223,6 +241,8 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
                              "With a real model computing in microseconds, which wire answers "
                              "fastest?",
                              ""};
+    AddFloorRuns(Closed("rest", 1, quick ? milliseconds(900) : seconds(3), warmup),
+                 Wanted(options, "rest"), &scenario);
     for (const std::string& wire : wires) {
       scenario.runs.push_back(
           ServerRun(wire, wire, Closed(wire, 1, quick ? milliseconds(1500) : seconds(5), warmup),

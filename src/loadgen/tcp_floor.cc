@@ -174,11 +174,13 @@ absl::StatusOr<BenchResult> MeasurePacedFloor(const PacedFloorOptions& options) 
     if (kept_open < 0) return absl::InternalError("cannot connect to the echo server");
     result.connect.Record(static_cast<uint64_t>((Clock::now() - start).count()));
   }
-  ArrivalSchedule schedule(options.arrival, options.rate, options.seed);
+  const bool paced = options.rate > 0;
+  ArrivalSchedule schedule(options.arrival, paced ? options.rate : 1, options.seed);
   const Clock::time_point start = Clock::now();
   const Clock::time_point end = start + options.duration;
-  for (Clock::time_point due = start + schedule.Next(); due < end; due = start + schedule.Next()) {
-    std::this_thread::sleep_until(due);
+  auto next_due = [&] { return paced ? start + schedule.Next() : Clock::now(); };
+  for (Clock::time_point due = next_due(); due < end; due = next_due()) {
+    if (paced) std::this_thread::sleep_until(due);
     bool ok;
     if (options.new_connection) {
       const int fd = Connect(*address);

@@ -27,15 +27,17 @@ struct FloorOptions {
 
 absl::StatusOr<Floor> MeasureFloor(const FloorOptions& options);
 
-// The floor under an open-loop pacing: the same ping-pong, sent at the due times of an arrival
-// schedule (latency counted from the due time, as bench does), for the idle-gap scenarios. On a
-// VM an idle gap lets both vCPUs halt, and waking them costs far more than a back-to-back
-// exchange; only a floor paced like the load shows what any protocol must pay for that.
+// The floor measured like a scenario's load, in turn with its runs: the same ping-pong, back to
+// back, or sent at the due times of an arrival schedule (latency counted from the due time, as
+// bench does). On a VM an idle gap lets both vCPUs halt, and waking them costs far more than a
+// back-to-back exchange; only a floor paced like the load shows what any protocol must pay for
+// that. And the floor drifts over minutes, so a floor measured beside the runs beats one
+// measured at the start.
 struct PacedFloorOptions {
   size_t request_bytes = 300;
   size_t reply_bytes = 200;
   std::vector<int> server_cpus;
-  double rate = 5;  // exchanges per second
+  double rate = 5;  // exchanges per second; 0: back to back
   Arrival arrival = Arrival::kPoisson;
   std::chrono::nanoseconds duration = std::chrono::seconds(1);
   bool new_connection = false;  // a new connection per exchange, else one kept open
