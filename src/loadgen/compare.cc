@@ -149,32 +149,18 @@ class Placement {
     const std::vector<int> client_cpus = {name_ == "same" ? kServerCpu : kServerCpu + 1};
     if (absl::Status pinned = PinThisThread(client_cpus); !pinned.ok()) return pinned;
     if (options_.target.empty()) {
-      ChildProcess::Options server;
-      server.argv = {options_.binary, "serve", "--http", "127.0.0.1:0", "--io-threads", "1"};
       // TLS wires: a throwaway certificate for this run, deleted afterwards.
       char certificate_dir[] = "/tmp/predictwire-compare-XXXXXX";
       if (mkdtemp(certificate_dir) == nullptr) {
         return absl::InternalError("cannot create a directory for the TLS certificate");
       }
       certificate_dir_ = certificate_dir;
-      const std::string certificate = certificate_dir_ + "/cert.pem";
-      const std::string key = certificate_dir_ + "/key.pem";
-      if (absl::Status written = transport::WriteSelfSignedCertificate(certificate, key);
+      if (absl::Status written = transport::WriteSelfSignedCertificate(
+              certificate_dir_ + "/cert.pem", certificate_dir_ + "/key.pem");
           !written.ok()) {
         return written;
       }
-      for (const char* flag : {"--https", "127.0.0.1:0", "--tls-cert"}) server.argv.push_back(flag);
-      server.argv.push_back(certificate);
-      server.argv.push_back("--tls-key");
-      server.argv.push_back(key);
-      for (const std::string& model : ServerModels(options_.models_dir)) {
-        server.argv.push_back("--model");
-        server.argv.push_back(model);
-      }
-      server.cpus = {kServerCpu};
-      server.stderr_path = (std::filesystem::path(options_.out_dir) / ("server-" + name_ + ".log"));
-      server.ready_prefix = "predictwire: listening";
-      absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(server);
+      absl::StatusOr<std::unique_ptr<ChildProcess>> started = StartServer("server-" + name_);
       if (!started.ok()) return started.status();
       server_ = *std::move(started);
       address_ = server_->address();
@@ -211,6 +197,27 @@ class Placement {
                  floor->new_connection_p50_us);
     return absl::OkStatus();
   }
+
+  // A `predictwire serve` of compare's own, pinned to the server CPU, logging to LOG_NAME.log.
+  absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& log_name) const {
+    ChildProcess::Options server;
+    server.argv = {options_.binary, "serve",       "--http",
+                   "127.0.0.1:0",   "--io-threads", "1",
+                   "--https",       "127.0.0.1:0",  "--tls-cert",
+                   certificate_dir_ + "/cert.pem",  "--tls-key",
+                   certificate_dir_ + "/key.pem"};
+    for (const std::string& model : ServerModels(options_.models_dir)) {
+      server.argv.push_back("--model");
+      server.argv.push_back(model);
+    }
+    server.cpus = {kServerCpu};
+    server.stderr_path = std::filesystem::path(options_.out_dir) / (log_name + ".log");
+    server.ready_prefix = "predictwire: listening";
+    return ChildProcess::Start(server);
+  }
+
+  // Whether compare started the server (and so can start fresh ones).
+  bool owns_server() const { return server_ != nullptr; }
 
   // The raw TCP floor paced like `bench` (rate, arrival, duration; a new connection per
   // exchange for the rest wire), with the sizes of this placement's floor.
@@ -364,10 +371,22 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
                 bench.warmup, std::chrono::milliseconds(options.quick ? 100 : 200));
           }
           ChildProcess* server = placement.server();
+          // What holding connections costs is measured on a server of its own: one that served
+          // other wires before keeps the memory they made it allocate, which would hide this
+          // wire's growth.
+          std::unique_ptr<ChildProcess> fresh_server;
+          if (planned_run.record_server_stats && placement.owns_server()) {
+            absl::StatusOr<std::unique_ptr<ChildProcess>> started =
+                placement.StartServer(fmt::format("server-{}-{}", name, planned.id));
+            if (!started.ok()) return started.status();
+            fresh_server = *std::move(started);
+            server = fresh_server.get();
+            bench.target_url = "http://" + server->address();
+          }
           std::unique_ptr<MemorySampler> sampler;
-          double cpu_before = 0;
+          double cpu_before = 0, idle_mib = 0;
           if (planned_run.record_server_stats && server != nullptr) {
-            if (round == 0) run.server_rss_idle_mib = server->ResidentMiB();
+            idle_mib = server->ResidentMiB();
             cpu_before = server->CpuSeconds();
             sampler = std::make_unique<MemorySampler>(*server);
           }
@@ -376,10 +395,15 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
                   ? placement.MeasurePacedFloor(bench, static_cast<uint64_t>(round) + 1)
                   : RunBench(bench);
           if (sampler) {
-            run.server_rss_mib = std::max(run.server_rss_mib, sampler->Stop());
+            const double peak_mib = sampler->Stop();
+            if (peak_mib - idle_mib > run.server_rss_mib - run.server_rss_idle_mib) {
+              run.server_rss_mib = peak_mib;  // the round that grew most
+              run.server_rss_idle_mib = idle_mib;
+            }
             run.server_cpu_seconds += server->CpuSeconds() - cpu_before;
             run.server_connections = bench.connections;
           }
+          if (fresh_server) fresh_server->Stop();
           if (!result.ok()) return result.status();
           if (round == 0) {
             run.result = *std::move(result);
