@@ -97,7 +97,10 @@ TEST(PredictJsonTest, LargeRequestsKeepEveryValueInOrder) {
   std::string body = R"({"instances": [)";
   for (int r = 0; r < 300; ++r) {
     body += r ? ",[" : "[";
-    for (int c = 0; c < 30; ++c) body += (c ? "," : "") + std::to_string(r * 30 + c);
+    for (int c = 0; c < 30; ++c) {
+      if (c) body += ",";
+      body += std::to_string(r * 30 + c);
+    }
     body += "]";
   }
   body += "]}";

@@ -4,6 +4,7 @@
 
 #include "codec/json_reader.h"
 #include "codec/json_writer.h"
+#include "codec/v2_raw.h"
 #include "core/status.h"
 
 namespace predictwire::codec {
@@ -102,7 +103,36 @@ absl::StatusOr<V2Input> ParseInput(const json::value& value, size_t index) {
         fmt::format("{}.shape: {}", where, MessageOf(expected.status())));
   }
 
+  if (const json::value* parameters = object.if_contains("parameters")) {
+    if (!parameters->is_object()) {
+      return absl::InvalidArgumentError(fmt::format("{}.parameters must be an object", where));
+    }
+    if (const json::value* size = parameters->get_object().if_contains("binary_data_size")) {
+      if (!size->is_uint64() && !(size->is_int64() && size->get_int64() >= 0)) {
+        return absl::InvalidArgumentError(fmt::format(
+            "{}.parameters.binary_data_size must be a non-negative integer", where));
+      }
+      input.binary = true;
+      input.binary_data_size =
+          size->is_uint64() ? size->get_uint64() : static_cast<uint64_t>(size->get_int64());
+    }
+  }
   const json::value* data = object.if_contains("data");
+  if (input.binary) {
+    if (data != nullptr) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{} ('{}') has both \"data\" and a binary_data_size; send one", where, input.name));
+    }
+    absl::StatusOr<size_t> element = RawElementSize(input.datatype);
+    if (!element.ok()) return element.status();
+    if (*expected > input.binary_data_size / *element ||
+        *expected * *element != input.binary_data_size) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{} ('{}'): binary_data_size {} does not fit shape {} of {}", where, input.name,
+          input.binary_data_size, fmt::join(input.tensor.shape, "x"), input.datatype));
+    }
+    return input;  // the values follow the JSON
+  }
   if (data == nullptr) {
     return absl::InvalidArgumentError(fmt::format("{} ('{}') has no \"data\"", where, input.name));
   }
@@ -144,7 +174,8 @@ absl::StatusOr<uint64_t> ElementCount(std::span<const int64_t> shape) {
   return count;
 }
 
-absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text) {
+absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text,
+                                                   std::string_view binary) {
   unsigned char stack[kJsonStackBytes];
   json::monotonic_resource resource(stack, sizeof(stack));
   json::value document;
@@ -180,18 +211,59 @@ absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text) {
       if (!output_array[i].is_object()) {
         return absl::InvalidArgumentError(fmt::format("outputs[{}] must be an object", i));
       }
+      const json::object& output = output_array[i].get_object();
       absl::StatusOr<std::string_view> name =
-          RequiredString(output_array[i].get_object(), "name", fmt::format("outputs[{}]", i));
+          RequiredString(output, "name", fmt::format("outputs[{}]", i));
       if (!name.ok()) return name.status();
       request.requested_outputs.emplace_back(*name);
+      if (const json::value* parameters = output.if_contains("parameters");
+          parameters != nullptr && parameters->is_object()) {
+        if (const json::value* flag = parameters->get_object().if_contains("binary_data");
+            flag != nullptr && flag->is_bool() && flag->get_bool()) {
+          request.binary_output = true;
+        }
+      }
     }
+  }
+  if (const json::value* parameters = (*object)->if_contains("parameters");
+      parameters != nullptr && parameters->is_object()) {
+    if (const json::value* flag = parameters->get_object().if_contains("binary_data_output");
+        flag != nullptr && flag->is_bool() && flag->get_bool()) {
+      request.binary_output = true;
+    }
+  }
+  // The binary section: each binary input's bytes, in input order, and nothing else.
+  size_t offset = 0;
+  for (V2Input& input : request.inputs) {
+    if (!input.binary) continue;
+    if (binary.size() - offset < input.binary_data_size) {
+      return absl::InvalidArgumentError(fmt::format(
+          "input '{}' needs {} bytes of binary data, {} are left after the JSON", input.name,
+          input.binary_data_size, binary.size() - offset));
+    }
+    const std::string what = fmt::format("input '{}'", input.name);
+    absl::StatusOr<uint64_t> count = ElementCount(input.tensor.shape);
+    if (absl::Status status =
+            AppendRawValues(input.datatype, binary.substr(offset, input.binary_data_size), *count,
+                            what, &input.tensor.values);
+        !status.ok()) {
+      return status;
+    }
+    offset += input.binary_data_size;
+  }
+  if (offset != binary.size()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} bytes after the JSON belong to no input (Inference-Header-Content-Length "
+                    "and the inputs' binary_data_size disagree)",
+                    binary.size() - offset));
   }
   return request;
 }
 
-void AppendV2InferResponse(std::string_view model_name, std::string_view model_version,
-                           const V2InferRequest& request, const TensorSpec& output,
-                           const InferResponse& response, std::string* out) {
+size_t AppendV2InferResponse(std::string_view model_name, std::string_view model_version,
+                             const V2InferRequest& request, const TensorSpec& output,
+                             const InferResponse& response, std::string* out) {
+  const size_t start = out->size();
   out->append("{\"model_name\":");
   AppendJsonString(model_name, out);
   out->append(",\"model_version\":");
@@ -208,9 +280,18 @@ void AppendV2InferResponse(std::string_view model_name, std::string_view model_v
   AppendJsonString(output.name, out);
   out->append(",\"datatype\":\"FP32\",\"shape\":");
   AppendJsonArray(response.output.shape, out);
+  if (request.binary_output) {
+    out->append(",\"parameters\":{\"binary_data_size\":");
+    AppendJsonNumber(response.output.values.size() * sizeof(float), out);
+    out->append("}}]}");
+    const size_t json_length = out->size() - start;
+    AppendRawFloats(response.output.values, out);
+    return json_length;
+  }
   out->append(",\"data\":");
   AppendJsonArray(response.output.values, out);
   out->append("}]}");
+  return out->size() - start;
 }
 
 void AppendV2ModelMetadata(std::string_view model_name, std::span<const std::string> versions,

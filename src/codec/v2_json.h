@@ -19,6 +19,9 @@ struct V2Input {
   std::string name;
   std::string datatype;  // as sent, e.g. "FP32"
   Tensor tensor;         // shape as sent, values converted to float32
+  // Binary tensor data extension: the values came as this many raw bytes after the JSON.
+  bool binary = false;
+  uint64_t binary_data_size = 0;
 };
 
 struct V2InferRequest {
@@ -26,18 +29,28 @@ struct V2InferRequest {
   std::string id;                              // the request's "id", unescaped
   std::vector<V2Input> inputs;                 // at least one
   std::vector<std::string> requested_outputs;  // names from "outputs"; empty means all
+  // Binary tensor data extension: answer with raw output bytes after the JSON
+  // ("binary_data_output": true, or "binary_data": true on a requested output).
+  bool binary_output = false;
 };
 
 // Decodes an inference request body. Errors are InvalidArgument naming the offending member.
-absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view json);
+// With the binary tensor data extension, `json` is the body's first Inference-Header-Content-
+// Length bytes and `binary` the rest: the raw values of every input whose parameters give a
+// binary_data_size, in input order, with nothing left over.
+absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view json,
+                                                   std::string_view binary = {});
 
 // Appends the inference response:
 //   {"model_name":..., "model_version":..., "id":...?, "parameters": {"queue_us":N,
 //   "compute_us":N},
 //    "outputs": [{"name":..., "datatype": "FP32", "shape": [...], "data": [...]}]}
-void AppendV2InferResponse(std::string_view model_name, std::string_view model_version,
-                           const V2InferRequest& request, const TensorSpec& output,
-                           const InferResponse& response, std::string* out);
+// With request.binary_output the output carries "parameters": {"binary_data_size": N} instead
+// of "data", and its N raw bytes follow the JSON. Returns the length of the JSON part (the
+// Inference-Header-Content-Length of a binary answer).
+size_t AppendV2InferResponse(std::string_view model_name, std::string_view model_version,
+                             const V2InferRequest& request, const TensorSpec& output,
+                             const InferResponse& response, std::string* out);
 
 // Appends {"name", "versions", "platform", "inputs": [...], "outputs": [...]}.
 void AppendV2ModelMetadata(std::string_view model_name, std::span<const std::string> versions,

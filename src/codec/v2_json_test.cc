@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace predictwire::codec {
 namespace {
 
@@ -90,6 +92,71 @@ TEST(V2JsonTest, WritesInferResponse) {
                  R"("parameters":{"queue_us":3,"compute_us":40},)"
                  R"("outputs":[{"name":"predictions","datatype":"FP32","shape":[2],)"
                  R"("data":[0.25,0.75]}]})");
+}
+
+TEST(V2JsonTest, BinaryTensorDataExtension) {
+  // Two inputs, the second as raw INT32 bytes after the JSON; binary output asked for.
+  const std::string json =
+      R"({"inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[9]},)"
+      R"({"name":"b","shape":[1,2],"datatype":"INT32","parameters":{"binary_data_size":8}}],)"
+      R"("outputs":[{"name":"predictions","parameters":{"binary_data":true}}]})";
+  const int32_t raw[] = {3, -4};
+  const std::string binary(reinterpret_cast<const char*>(raw), sizeof(raw));
+  absl::StatusOr<V2InferRequest> request = ParseV2InferRequest(json, binary);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_TRUE(request->binary_output);
+  EXPECT_FALSE(request->inputs[0].binary);
+  EXPECT_TRUE(request->inputs[1].binary);
+  EXPECT_THAT(request->inputs[1].tensor.values, ElementsAre(3.0f, -4.0f));
+
+  InferResponse response;
+  response.output = Tensor{{2}, {0.5f, 2.0f}};
+  std::string out = "x";  // appends after what is there
+  const size_t json_length = AppendV2InferResponse("m", "1", *request,
+                                                   TensorSpec{"predictions", "FP32", {-1}},
+                                                   response, &out);
+  const std::string header = out.substr(1, json_length);
+  EXPECT_THAT(header, HasSubstr(R"("shape":[2],"parameters":{"binary_data_size":8}}]})"));
+  EXPECT_EQ(header.find("\"data\""), std::string::npos);
+  ASSERT_EQ(out.size(), 1 + json_length + 8);
+  float values[2];
+  std::memcpy(values, out.data() + 1 + json_length, 8);
+  EXPECT_EQ(values[0], 0.5f);
+  EXPECT_EQ(values[1], 2.0f);
+
+  // Request-level switch.
+  request = ParseV2InferRequest(
+      R"({"parameters":{"binary_data_output":true},"inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]})");
+  ASSERT_TRUE(request.ok());
+  EXPECT_TRUE(request->binary_output);
+}
+
+TEST(V2JsonTest, BinaryTensorDataMustAddUp) {
+  const std::string json =
+      R"({"inputs":[{"name":"b","shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}}]})";
+  const std::string eight(8, '\0');
+  EXPECT_TRUE(ParseV2InferRequest(json, eight).ok());
+  EXPECT_THAT(ParseV2InferRequest(json, std::string(4, '\0')).status().message(),
+              HasSubstr("needs 8 bytes of binary data, 4 are left"));
+  EXPECT_THAT(ParseV2InferRequest(json, std::string(12, '\0')).status().message(),
+              HasSubstr("4 bytes after the JSON belong to no input"));
+  EXPECT_THAT(ParseV2InferRequest(R"({"inputs":[{"name":"b","shape":[3],"datatype":"FP32",)"
+                                  R"("parameters":{"binary_data_size":8}}]})",
+                                  eight)
+                  .status()
+                  .message(),
+              HasSubstr("binary_data_size 8 does not fit shape 3 of FP32"));
+  EXPECT_THAT(ParseV2InferRequest(R"({"inputs":[{"name":"b","shape":[2],"datatype":"FP32",)"
+                                  R"("data":[1,2],"parameters":{"binary_data_size":8}}]})",
+                                  eight)
+                  .status()
+                  .message(),
+              HasSubstr("both"));
+  EXPECT_THAT(ParseV2InferRequest(
+                  R"({"inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]})", "zz")
+                  .status()
+                  .message(),
+              HasSubstr("belong to no input"));
 }
 
 TEST(V2JsonTest, WritesMetadata) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <vector>
 
 #include "codec/predict_json.h"
@@ -174,7 +175,8 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
   if (segments.empty()) {
     if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
     RestReply metadata;
-    codec::AppendV2ServerMetadata(options_.server_name, options_.server_version, {},
+    static constexpr std::string_view kExtensions[] = {"binary_tensor_data"};
+    codec::AppendV2ServerMetadata(options_.server_name, options_.server_version, kExtensions,
                                   &metadata.body);
     return std::move(reply)(std::move(metadata));
   }
@@ -225,7 +227,23 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
 }
 
 void RestRouter::V2Infer(const Model& model, RestRequest request, RestReplyFunction reply) const {
-  absl::StatusOr<codec::V2InferRequest> parsed = codec::ParseV2InferRequest(request.body);
+  // The binary tensor data extension: the first Inference-Header-Content-Length bytes are JSON.
+  std::string_view json = request.body;
+  std::string_view binary;
+  if (!request.inference_header_length.empty()) {
+    size_t length = 0;
+    const std::string_view text = request.inference_header_length;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), length);
+    if (error != std::errc() || end != text.data() + text.size() || length > json.size()) {
+      return std::move(reply)(ErrorReply(
+          400, fmt::format("Inference-Header-Content-Length '{}' is not a length within the {}-byte "
+                           "body",
+                           text, json.size())));
+    }
+    binary = json.substr(length);
+    json = json.substr(0, length);
+  }
+  absl::StatusOr<codec::V2InferRequest> parsed = codec::ParseV2InferRequest(json, binary);
   if (!parsed.ok()) return std::move(reply)(ErrorReply(parsed.status()));
   const TensorSpec& input_spec = model.info().input;
   const TensorSpec& output_spec = model.info().output;
@@ -256,8 +274,13 @@ void RestRouter::V2Infer(const Model& model, RestRequest request, RestReplyFunct
                      reply = std::move(reply)](absl::StatusOr<InferResponse> result) mutable {
                       if (!result.ok()) return std::move(reply)(ErrorReply(result.status()));
                       RestReply answer;
-                      codec::AppendV2InferResponse(target->name(), kModelVersion, request,
-                                                   target->info().output, *result, &answer.body);
+                      const size_t json_length = codec::AppendV2InferResponse(
+                          target->name(), kModelVersion, request, target->info().output, *result,
+                          &answer.body);
+                      if (request.binary_output) {
+                        answer.content_type = "application/octet-stream";
+                        answer.inference_header_length = json_length;
+                      }
                       answer.timing = result->timing;
                       std::move(reply)(std::move(answer));
                     });

@@ -19,6 +19,9 @@ struct RestRequest {
   std::string_view method;  // "GET", "POST", ...
   std::string_view target;  // path, possibly with a query
   std::string body;
+  // The Inference-Header-Content-Length header as sent (v2 binary tensor data extension: the
+  // body's first N bytes are JSON, the rest raw tensors); empty when absent.
+  std::string_view inference_header_length;
 };
 
 // The answer, before an HTTP version frames it.
@@ -29,6 +32,8 @@ struct RestReply {
   std::optional<ServerTiming> timing;  // sent as a Server-Timing header
   std::string_view allow;              // for 405: the methods the path takes
   std::string_view upgrade;            // for 426: the protocol to upgrade to
+  // v2 binary tensor data: the body's JSON part is this long, raw output bytes follow.
+  std::optional<size_t> inference_header_length;
 };
 
 using RestReplyFunction = absl::AnyInvocable<void(RestReply) &&>;

@@ -86,7 +86,7 @@ TEST_F(RestRouterTest, V2HealthFollowsReadiness) {
 
 TEST_F(RestRouterTest, V2Metadata) {
   RestReply server = Call("GET", "/v2");
-  EXPECT_EQ(server.body, R"({"name":"predictwire","version":"9.9","extensions":[]})");
+  EXPECT_EQ(server.body, R"({"name":"predictwire","version":"9.9","extensions":["binary_tensor_data"]})");
   RestReply model = Call("GET", "/v2/models/sum3");
   EXPECT_EQ(model.status, 200);
   EXPECT_THAT(model.body, HasSubstr(R"("shape":[-1,3])"));

@@ -81,7 +81,8 @@ bool Http1Protocol::Dispatch() {
   http10_ = parser->version() == 10;
   head_ = parser->method() == "HEAD";
   in_flight_ = true;
-  RestRequest request{parser->method(), parser->target(), std::move(parser->body())};
+  RestRequest request{parser->method(), parser->target(), std::move(parser->body()),
+                      parser->inference_header_length()};
   router_.Handle(std::move(request), [this, connection = connection_.shared_from_this()](
                                          RestReply reply) mutable {
     if (connection->OnIoThread()) {

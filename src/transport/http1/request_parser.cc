@@ -21,7 +21,7 @@ void RequestParser::on_request_impl(http::verb, boost::beast::string_view method
   version_ = version;
 }
 
-void RequestParser::on_field_impl(http::field name, boost::beast::string_view,
+void RequestParser::on_field_impl(http::field name, boost::beast::string_view name_text,
                                   boost::beast::string_view value, boost::beast::error_code&) {
   switch (name) {
     case http::field::expect:
@@ -35,6 +35,11 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view,
       break;
     case http::field::sec_websocket_version:
       websocket_version_.assign(value.data(), value.size());
+      break;
+    case http::field::unknown:
+      if (boost::beast::iequals(name_text, "Inference-Header-Content-Length")) {
+        inference_header_length_.assign(value.data(), value.size());
+      }
       break;
     default:
       break;

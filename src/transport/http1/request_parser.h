@@ -23,6 +23,8 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   bool upgrade_websocket() const { return upgrade_websocket_; }
   const std::string& websocket_key() const { return websocket_key_; }
   const std::string& websocket_version() const { return websocket_version_; }
+  // Inference-Header-Content-Length (v2 binary tensor data), empty when absent.
+  const std::string& inference_header_length() const { return inference_header_length_; }
   std::string& body() { return body_; }
 
  private:
@@ -49,6 +51,7 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   bool upgrade_websocket_ = false;
   std::string websocket_key_;
   std::string websocket_version_;
+  std::string inference_header_length_;
   std::string body_;
 };
 

@@ -101,6 +101,10 @@ void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std:
     out->append("\r\nUpgrade: ");
     out->append(reply.upgrade);
   }
+  if (reply.inference_header_length) {
+    out->append("\r\nInference-Header-Content-Length: ");
+    AppendNumber(*reply.inference_header_length, out);
+  }
   if (framing.close) {
     out->append("\r\nConnection: close");
   } else if (framing.keep_alive_http10) {
