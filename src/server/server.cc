@@ -13,6 +13,8 @@
 #include "transport/common/listener.h"
 #include "transport/common/rest_router.h"
 #include "transport/http1/http1_protocol.h"
+#include "transport/http2/http2_protocol.h"
+#include "transport/http2/preface.h"
 #include "transport/websocket/websocket_protocol.h"
 
 #ifndef PREDICTWIRE_VERSION
@@ -32,7 +34,10 @@ struct Server::Parts {
   std::unique_ptr<transport::RestRouter> router;
   transport::http1::Http1Protocol::Options http1_options;
   transport::websocket::WebSocketProtocol::Options websocket_options;
+  transport::http2::Http2Protocol::Options http2_options;
   transport::http1::Http1Protocol::WebSocketFactory make_websocket;
+  transport::http2::PriorKnowledgeDetector::Factory make_http1;
+  transport::http2::PriorKnowledgeDetector::Factory make_http2;
   std::unique_ptr<transport::Listener> http_listener;
   bool started = false;
   bool stopped = false;
@@ -149,12 +154,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
       *parts->registry, *parts->scheduler, parts->ready);
   if (options.http_idle_timeout.count() > 0) {
     parts->http1_options.idle_timeout = options.http_idle_timeout;
+    parts->http2_options.idle_timeout = options.http_idle_timeout;
   }
   if (options.websocket_idle_timeout.count() > 0) {
     parts->websocket_options.idle_timeout = options.websocket_idle_timeout;
   }
   if (options.max_body_bytes > 0) {
     parts->http1_options.max_body_bytes = options.max_body_bytes;
+    parts->http2_options.max_body_bytes = options.max_body_bytes;
     parts->websocket_options.max_message_bytes = options.max_body_bytes;
   }
   Parts* raw = parts.get();
@@ -162,10 +169,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     return std::make_unique<transport::websocket::WebSocketProtocol>(
         connection, *raw->registry, *raw->scheduler, raw->websocket_options);
   };
+  parts->make_http1 = [raw](transport::Connection& connection) {
+    return std::make_unique<transport::http1::Http1Protocol>(connection, *raw->router,
+                                                             raw->make_websocket,
+                                                             raw->http1_options);
+  };
+  parts->make_http2 = [raw](transport::Connection& connection)
+      -> std::unique_ptr<transport::Protocol> {
+    auto protocol =
+        transport::http2::Http2Protocol::Create(connection, *raw->router, raw->http2_options);
+    if (!protocol.ok()) return nullptr;
+    return *std::move(protocol);
+  };
+  // HTTP/1.1 and h2c (prior knowledge) share the port: the first bytes decide.
   absl::StatusOr<std::unique_ptr<transport::Listener>> listener = transport::Listener::Create(
       {.host = host, .port = port}, *parts->pool, [raw](transport::Connection& connection) {
-        return std::make_unique<transport::http1::Http1Protocol>(
-            connection, *raw->router, raw->make_websocket, raw->http1_options);
+        return std::make_unique<transport::http2::PriorKnowledgeDetector>(
+            connection, raw->make_http1, raw->make_http2, raw->http1_options.idle_timeout);
       });
   if (!listener.ok()) return listener.status();
   parts->http_listener = *std::move(listener);
