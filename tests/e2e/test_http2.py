@@ -206,5 +206,23 @@ class Http2Test(unittest.TestCase):
         self.assert_still_serving()
 
 
+class Http2DrainTest(unittest.TestCase):
+    def test_stop_answers_streams_in_flight_then_exits(self):
+        server = Server(models=["slow=sleep:500ms"]).start()
+        try:
+            with tempfile.NamedTemporaryFile("w", suffix=".json") as body:
+                json.dump({"features": [1]}, body)
+                body.flush()
+                load = subprocess.Popen(["h2load", "-n", "4", "-c", "1", "-m", "4", "-d", body.name,
+                                         "-H", "content-type: application/json", server.url + "/predict"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                time.sleep(0.25)  # the four streams are open and their models running
+                self.assertEqual(server.stop(), 0, server.stderr)
+                out, _ = load.communicate(timeout=30)
+        finally:
+            server.stop()
+        self.assertIn("4 succeeded, 0 failed", out, out)
+
+
 if __name__ == "__main__":
     unittest.main()
