@@ -173,6 +173,21 @@ class Http2Test(unittest.TestCase):
         self.assertNotIn("Connected to 127.0.0.1 (127.0.0.1) port %d (#1)" % self.server.port, done.stderr)
         self.assertLess(elapsed, 2.0)
 
+    def test_preface_arriving_in_pieces(self):
+        fields = b"\x82\x86" + hpack_literal(":path", "/v2/health/live") + hpack_literal(":authority", "x")
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for piece in [PREFACE[:1], PREFACE[1:3], PREFACE[3:17], PREFACE[17:]]:
+                sock.sendall(piece)
+                time.sleep(0.02)
+            sock.sendall(frame(4, 0, 0, b"") + frame(1, 0x5, 1, fields))
+            answer = b""
+            while not any(t == 1 for t in frame_types(answer)):  # the response's HEADERS
+                chunk = sock.recv(65536)
+                self.assertTrue(chunk, answer)
+                answer += chunk
+        self.assertEqual(answer[3], 4)  # the server's SETTINGS come first
+
     def test_garbage_preface_then_still_serving(self):
         with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
             sock.sendall(PREFACE + b"this is no frame, just a line of text\r\n" * 4)
