@@ -14,6 +14,8 @@
 #include "transport/common/rest_router.h"
 #include "transport/common/tls.h"
 #include "transport/http1/http1_protocol.h"
+#include "transport/http2/http2_protocol.h"
+#include "transport/http2/preface.h"
 #include "transport/websocket/websocket_protocol.h"
 
 #ifndef PREDICTWIRE_VERSION
@@ -33,7 +35,10 @@ struct Server::Parts {
   std::unique_ptr<transport::RestRouter> router;
   transport::http1::Http1Protocol::Options http1_options;
   transport::websocket::WebSocketProtocol::Options websocket_options;
+  transport::http2::Http2Protocol::Options http2_options;
   transport::http1::Http1Protocol::WebSocketFactory make_websocket;
+  transport::http2::PriorKnowledgeDetector::Factory make_http1;
+  transport::http2::PriorKnowledgeDetector::Factory make_http2;
   std::unique_ptr<transport::Listener> http_listener;
   std::unique_ptr<transport::TlsContext> tls;
   std::unique_ptr<transport::Listener> https_listener;  // null without a certificate
@@ -152,12 +157,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
       *parts->registry, *parts->scheduler, parts->ready);
   if (options.http_idle_timeout.count() > 0) {
     parts->http1_options.idle_timeout = options.http_idle_timeout;
+    parts->http2_options.idle_timeout = options.http_idle_timeout;
   }
   if (options.websocket_idle_timeout.count() > 0) {
     parts->websocket_options.idle_timeout = options.websocket_idle_timeout;
   }
   if (options.max_body_bytes > 0) {
     parts->http1_options.max_body_bytes = options.max_body_bytes;
+    parts->http2_options.max_body_bytes = options.max_body_bytes;
     parts->websocket_options.max_message_bytes = options.max_body_bytes;
   }
   Parts* raw = parts.get();
@@ -165,13 +172,27 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     return std::make_unique<transport::websocket::WebSocketProtocol>(
         connection, *raw->registry, *raw->scheduler, raw->websocket_options);
   };
-  // Plain and TLS connections start alike: the protocol sees plaintext either way.
-  auto make_http1 = [raw](transport::Connection& connection) {
+  parts->make_http1 = [raw](transport::Connection& connection) {
     return std::make_unique<transport::http1::Http1Protocol>(connection, *raw->router,
-                                                             raw->make_websocket, raw->http1_options);
+                                                             raw->make_websocket,
+                                                             raw->http1_options);
+  };
+  parts->make_http2 = [raw](transport::Connection& connection)
+      -> std::unique_ptr<transport::Protocol> {
+    auto protocol =
+        transport::http2::Http2Protocol::Create(connection, *raw->router, raw->http2_options);
+    if (!protocol.ok()) return nullptr;
+    return *std::move(protocol);
+  };
+  // HTTP/1.1 and HTTP/2 share each port: the first bytes decide (h2c with prior knowledge in the
+  // clear; over TLS, a client that chose h2 by ALPN starts with the same preface). Plain and TLS
+  // connections start alike, as the protocol sees plaintext either way.
+  auto detect = [raw](transport::Connection& connection) {
+    return std::make_unique<transport::http2::PriorKnowledgeDetector>(
+        connection, raw->make_http1, raw->make_http2, raw->http1_options.idle_timeout);
   };
   absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
-      transport::Listener::Create({.host = host, .port = port}, *parts->pool, make_http1);
+      transport::Listener::Create({.host = host, .port = port}, *parts->pool, detect);
   if (!listener.ok()) return listener.status();
   parts->http_listener = *std::move(listener);
 
@@ -187,12 +208,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     }
     absl::StatusOr<std::unique_ptr<transport::TlsContext>> tls =
         transport::TlsContext::CreateServer({.certificate_file = options.tls_certificate_file,
-                                             .private_key_file = options.tls_private_key_file});
+                                             .private_key_file = options.tls_private_key_file,
+                                             .alpn = {"h2", "http/1.1"}});
     if (!tls.ok()) return tls.status();
     parts->tls = *std::move(tls);
     absl::StatusOr<std::unique_ptr<transport::Listener>> https = transport::Listener::Create(
-        {.host = https_host, .port = https_port, .tls = parts->tls.get()}, *parts->pool,
-        make_http1);
+        {.host = https_host, .port = https_port, .tls = parts->tls.get()}, *parts->pool, detect);
     if (!https.ok()) return https.status();
     parts->https_listener = *std::move(https);
   }

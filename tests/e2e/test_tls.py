@@ -74,12 +74,25 @@ class TlsTest(unittest.TestCase):
         body_file = os.path.join(self.directory.name, "large.json")
         with open(body_file, "w") as out:  # ~1.5 MB, many TLS records each way
             json.dump({"model": "instant", "instances": [[0.25] * 1000] * 300}, out)
-        args = ["-sS", "-v", "--cacert", self.cert, "-o", "/dev/null", "-H", "Content-Type: application/json",
-                "--data-binary", "@" + body_file, f"https://{self.https}/predict"]
-        done = curl(*args, "--next", *args)
+        for version, status_line in (("--http1.1", "< HTTP/1.1 200 OK"), ("--http2", "< HTTP/2 200")):
+            with self.subTest(version=version):
+                args = ["-sS", "-v", version, "--cacert", self.cert, "-o", "/dev/null", "-H",
+                        "Content-Type: application/json", "--data-binary", "@" + body_file,
+                        f"https://{self.https}/predict"]
+                done = curl(*args, "--next", *args)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertIn("Re-using existing connection", done.stderr)
+                self.assertEqual(done.stderr.count(status_line), 2, done.stderr[-2000:])
+
+    def test_http2_is_chosen_by_alpn(self):
+        done = curl("-sS", "-v", "--http2", "--cacert", self.cert, "-H", "Content-Type: application/json",
+                    "--data-binary", BODY, f"https://{self.https}/predict")
         self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertIn("Re-using existing connection", done.stderr)
-        self.assertEqual(done.stderr.count("< HTTP/1.1 200 OK"), 2)
+        self.assertIn("ALPN: server accepted h2", done.stderr)
+        self.assertEqual(json.loads(done.stdout)["predictions"], [6.5])
+        # A client that offers only HTTP/1.1 still gets it.
+        done = curl("-sS", "-v", "--http1.1", "--cacert", self.cert, f"https://{self.https}/v2/health/live")
+        self.assertIn("< HTTP/1.1 200 OK", done.stderr)
 
     def test_wss_with_several_requests_in_flight(self):
         async def run():

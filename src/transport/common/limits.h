@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace predictwire::transport {
 
@@ -17,6 +18,24 @@ inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
 inline constexpr size_t kDefaultMaxMessageBytes = kDefaultMaxBodyBytes;
 // Requests a WebSocket connection may have in flight before the server stops reading from it.
 inline constexpr size_t kMaxInFlightPerConnection = 1024;
+// HTTP/2 (h2c): streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS);
+// a client that opens more gets REFUSED_STREAM for the extra ones. Each open stream may hold a
+// request body of up to the body limit, so this also bounds a connection's memory.
+inline constexpr uint32_t kHttp2MaxConcurrentStreams = 128;
+// HTTP/2 flow-control windows the server advertises for request bodies. The server buffers each
+// body whole (the codecs need all of it) and hands credit back as bytes arrive, so the windows
+// bound throughput, not memory: a window smaller than a body costs the client one round trip per
+// window's worth. 4 MiB per stream lets a typical multi-MiB tensor upload go in one flight, and
+// 16 MiB for the connection (the default body limit) lets four such uploads proceed at once
+// instead of RFC 9113's 64 KiB default, which stalls a 1 MiB body for 16 round trips.
+inline constexpr int32_t kHttp2StreamWindowBytes = 4 * 1024 * 1024;
+inline constexpr int32_t kHttp2ConnectionWindowBytes = 16 * 1024 * 1024;
+// Request body bytes one HTTP/2 connection may buffer across all its open streams; a stream
+// whose data would cross it is reset with ENHANCE_YOUR_CALM (the per-stream limit answers 413).
+inline constexpr size_t kHttp2MaxBufferedBodyBytesPerConnection = 64 * 1024 * 1024;
+// The header list limit (SETTINGS_MAX_HEADER_LIST_SIZE, counted as RFC 9113 does: name + value
+// + 32 per field) is kMaxHeaderBytes, as for HTTP/1.1; a larger request is answered 431.
+
 // Unsent response bytes a connection may queue before the server stops reading from it.
 inline constexpr size_t kOutputHighWaterBytes = 4 * 1024 * 1024;
 

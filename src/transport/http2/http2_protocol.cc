@@ -1,0 +1,61 @@
+#include "transport/http2/http2_protocol.h"
+
+#include "transport/http2/server_session.h"
+
+namespace predictwire::transport::http2 {
+
+Http2Protocol::Http2Protocol(Connection& connection, const RestRouter& router,
+                             const Options& options)
+    : connection_(connection), router_(router), options_(options) {}
+
+Http2Protocol::~Http2Protocol() = default;
+
+absl::StatusOr<std::unique_ptr<Http2Protocol>> Http2Protocol::Create(Connection& connection,
+                                                                     const RestRouter& router,
+                                                                     const Options& options) {
+  std::unique_ptr<Http2Protocol> protocol(new Http2Protocol(connection, router, options));
+  Http2Protocol* raw = protocol.get();
+  absl::StatusOr<std::unique_ptr<ServerSession>> session = ServerSession::Create(
+      {.max_body_bytes = options.max_body_bytes},
+      [raw](int32_t stream_id, RestRequest request) { raw->Route(stream_id, std::move(request)); });
+  if (!session.ok()) return session.status();
+  protocol->session_ = *std::move(session);
+  return protocol;
+}
+
+size_t Http2Protocol::OnInput(char* data, size_t size) {
+  receiving_ = true;
+  const bool acceptable = session_->Receive(data, size);
+  receiving_ = false;
+  SendPending();
+  if (!acceptable) connection_.CloseAfterWrite();
+  return size;
+}
+
+void Http2Protocol::Route(int32_t stream_id, RestRequest request) {
+  router_.Handle(std::move(request), [this, stream_id, connection = connection_.shared_from_this()](
+                                         RestReply reply) mutable {
+    if (connection->OnIoThread() && receiving_) {
+      session_->Reply(stream_id, std::move(reply));  // sent when OnInput returns
+      return;
+    }
+    connection->Post([this, stream_id, reply = std::move(reply)]() mutable {
+      session_->Reply(stream_id, std::move(reply));
+      SendPending();
+    });
+  });
+}
+
+void Http2Protocol::SendPending() {
+  session_->Send(&connection_.output());
+  if (session_->Finished()) connection_.CloseAfterWrite();
+}
+
+void Http2Protocol::OnDrain() {
+  session_->Shutdown();
+  SendPending();
+}
+
+bool Http2Protocol::HasWorkInFlight() const { return session_->requests_in_flight() > 0; }
+
+}  // namespace predictwire::transport::http2

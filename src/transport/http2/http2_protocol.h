@@ -1,0 +1,53 @@
+#ifndef PREDICTWIRE_TRANSPORT_HTTP2_HTTP2_PROTOCOL_H_
+#define PREDICTWIRE_TRANSPORT_HTTP2_HTTP2_PROTOCOL_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "transport/common/connection.h"
+#include "transport/common/limits.h"
+#include "transport/common/protocol.h"
+#include "transport/common/rest_router.h"
+
+namespace predictwire::transport::http2 {
+
+class ServerSession;
+
+// HTTP/2 over cleartext with prior knowledge (h2c) on one connection: every REST route of
+// RestRouter, many streams at once, each answered as soon as its model completes. Completions
+// from worker threads come back through Connection::Post; a stream the client reset meanwhile is
+// skipped. Input is never paused: SETTINGS_MAX_CONCURRENT_STREAMS bounds the work in flight.
+class Http2Protocol : public Protocol {
+ public:
+  struct Options {
+    size_t max_body_bytes = kDefaultMaxBodyBytes;  // per stream
+    std::chrono::seconds idle_timeout = kHttpIdleTimeout;
+  };
+
+  // `router` must outlive the connection. The connection's input starts with the client preface.
+  static absl::StatusOr<std::unique_ptr<Http2Protocol>> Create(Connection& connection,
+                                                               const RestRouter& router,
+                                                               const Options& options);
+  ~Http2Protocol() override;
+
+  size_t OnInput(char* data, size_t size) override;
+  void OnDrain() override;
+  bool HasWorkInFlight() const override;
+  std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
+
+ private:
+  Http2Protocol(Connection& connection, const RestRouter& router, const Options& options);
+  void Route(int32_t stream_id, RestRequest request);
+  // Queues what the session may send, and closes the connection once the session is over.
+  void SendPending();
+
+  Connection& connection_;
+  const RestRouter& router_;
+  const Options options_;
+  std::unique_ptr<ServerSession> session_;
+  bool receiving_ = false;  // inside OnInput: replies made now are sent when it returns
+};
+
+}  // namespace predictwire::transport::http2
+
+#endif  // PREDICTWIRE_TRANSPORT_HTTP2_HTTP2_PROTOCOL_H_

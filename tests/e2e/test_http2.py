@@ -1,0 +1,243 @@
+"""HTTP/2 cleartext with prior knowledge (h2c) on the HTTP port, driven by clients nobody here
+wrote: curl --http2-prior-knowledge and h2load (nghttp2-client), plus raw bytes for bad input."""
+
+import json
+import os
+import re
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+from server_fixture import Server, breast_cancer_rows, curl
+
+MAX_BODY = 100000
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def frame(frame_type, flags, stream_id, payload):
+    return struct.pack(">I", len(payload))[1:] + bytes([frame_type, flags]) + struct.pack(">I", stream_id) + payload
+
+
+def hpack_integer(value, prefix_bits, first_byte_flags):
+    limit = (1 << prefix_bits) - 1
+    if value < limit:
+        return bytes([first_byte_flags | value])
+    out = [first_byte_flags | limit]
+    value -= limit
+    while value >= 128:
+        out.append(value % 128 + 128)
+        value //= 128
+    out.append(value)
+    return bytes(out)
+
+
+def hpack_literal(name, value):
+    """A literal header field without indexing, new name, no Huffman (RFC 7541 section 6.2.2)."""
+    name, value = name.encode(), value.encode()
+    return b"\x00" + hpack_integer(len(name), 7, 0) + name + hpack_integer(len(value), 7, 0) + value
+
+
+def read_until_closed(sock, timeout=10):
+    sock.settimeout(timeout)
+    chunks = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def frame_types(data):
+    types = []
+    while len(data) >= 9:
+        length = int.from_bytes(data[:3], "big")
+        types.append(data[3])
+        data = data[9 + length:]
+    return types
+
+
+class Http2Test(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--max-body", str(MAX_BODY)).start()  # breast_cancer and sleep50
+        cls.rows = breast_cancer_rows()
+        cls.tmp = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.tmp.cleanup()
+
+    def h2(self, method, path, body=None, *extra):
+        """One request over h2c; returns (status, headers text, body)."""
+        args = ["--http2-prior-knowledge", "-i", "-X", method, self.server.url + path,
+                "-H", "Content-Type: application/json", *extra]
+        if body is not None:
+            args += ["--data-binary", body]
+        done = curl(*args)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        head, _, payload = done.stdout.replace("\r\n", "\n").partition("\n\n")
+        self.assertTrue(head.startswith("HTTP/2 "), head)
+        return int(head.split()[1]), head, payload
+
+    def assert_still_serving(self):
+        status, _, payload = self.h2("POST", "/predict", json.dumps({"model": "sleep50", "features": [2]}))
+        self.assertEqual(status, 200, payload)
+        self.assertEqual(json.loads(payload)["predictions"], [2])
+
+    def test_predict_equals_the_http1_answer(self):
+        body = json.dumps({"instances": [row for row, _ in self.rows[:3]]})
+        status, head, payload = self.h2("POST", "/predict", body)
+        self.assertEqual(status, 200)
+        self.assertRegex(head, r"(?i)server-timing: queue;dur=[\d.]+, compute;dur=[\d.]+")
+        self.assertRegex(head, r"(?i)content-type: application/json")
+        http1 = curl("-X", "POST", self.server.url + "/predict", "-H", "Content-Type: application/json",
+                     "--data-binary", body)
+        h2_reply, http1_reply = json.loads(payload), json.loads(http1.stdout)
+        del h2_reply["timing"], http1_reply["timing"]
+        self.assertEqual(h2_reply, http1_reply)
+
+    def test_v2_routes(self):
+        for path in ["/v2/health/live", "/v2/health/ready", "/v2", "/v2/models/breast_cancer",
+                     "/v2/models/breast_cancer/ready"]:
+            self.assertEqual(self.h2("GET", path)[0], 200, path)
+        self.assertEqual(json.loads(self.h2("GET", "/v2")[2])["name"], "predictwire")
+        request = {"inputs": [{"name": "features", "shape": [1, 30], "datatype": "FP64",
+                               "data": [self.rows[0][0]]}]}
+        status, _, payload = self.h2("POST", "/v2/models/breast_cancer/infer", json.dumps(request))
+        self.assertEqual(status, 200, payload)
+        self.assertAlmostEqual(json.loads(payload)["outputs"][0]["data"][0], 0.0131836319, delta=1e-6)
+
+    def test_bad_inputs_get_clear_errors(self):
+        status, _, payload = self.h2("POST", "/predict", '{"features": [1, 2')
+        self.assertEqual(status, 400)
+        self.assertIn("malformed JSON", json.loads(payload)["error"])
+        status, _, payload = self.h2("GET", "/nowhere")
+        self.assertEqual(status, 404)
+        self.assertIn("error", json.loads(payload))
+        status, _, payload = self.h2("POST", "/predict", "1" * (MAX_BODY + 1))
+        self.assertEqual(status, 413)
+        self.assertIn(f"{MAX_BODY}-byte limit", json.loads(payload)["error"])
+        status, _, payload = self.h2("GET", "/v2", None, "-H", "X-Big: " + "a" * 20000)
+        self.assertEqual(status, 431)
+        self.assertIn("error", json.loads(payload))
+        self.assert_still_serving()
+
+    def test_h2load_without_failures(self):
+        body = os.path.join(self.tmp.name, "body.json")
+        with open(body, "w") as out:
+            json.dump({"features": self.rows[0][0]}, out)
+        done = subprocess.run(["h2load", "-n", "2000", "-c", "2", "-m", "16", "-d", body,
+                               "-H", "content-type: application/json", self.server.url + "/predict"],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("2000 succeeded, 0 failed, 0 errored", done.stdout, done.stdout)
+        self.assertIn("status codes: 2000 2xx", done.stdout, done.stdout)
+
+    def test_streams_on_one_connection_run_concurrently(self):
+        body = os.path.join(self.tmp.name, "slow.json")
+        with open(body, "w") as out:
+            json.dump({"model": "sleep50", "features": [1]}, out)
+        done = subprocess.run(["h2load", "-n", "8", "-c", "1", "-m", "8", "-d", body,
+                               "-H", "content-type: application/json", self.server.url + "/predict"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertIn("8 succeeded, 0 failed", done.stdout, done.stdout)
+        finished = re.search(r"finished in ([\d.]+)(ms|s)", done.stdout)
+        seconds = float(finished.group(1)) / (1000 if finished.group(2) == "ms" else 1)
+        # Eight 50 ms models one after another would take 400 ms; together they take ~50 ms.
+        self.assertLess(seconds, 0.300, done.stdout)
+
+    def test_curl_parallel_streams_share_one_connection(self):
+        urls = []
+        for index in range(4):
+            urls += ["--data-binary", json.dumps({"model": "sleep50", "features": [index]}),
+                     "-H", "Content-Type: application/json", self.server.url + "/predict", "--next"]
+        start = time.monotonic()
+        # Without --parallel-immediate curl waits for the first connection's SETTINGS, then
+        # multiplexes every transfer onto it.
+        done = subprocess.run(["curl", "-sS", "--max-time", "20", "--http2-prior-knowledge", "--parallel",
+                               "-v", *urls[:-1]],
+                              capture_output=True, text=True, timeout=30)
+        elapsed = time.monotonic() - start
+        self.assertEqual(done.returncode, 0, done.stderr)
+        replies = [json.loads(line) for line in re.findall(r"\{.*?\"model\".*?\}\}", done.stdout)]
+        self.assertEqual(sorted(r["predictions"][0] for r in replies), [0, 1, 2, 3], done.stdout)
+        self.assertIn("Multiplexed connection found", done.stderr)
+        self.assertNotIn("Connected to 127.0.0.1 (127.0.0.1) port %d (#1)" % self.server.port, done.stderr)
+        self.assertLess(elapsed, 2.0)
+
+    def test_preface_arriving_in_pieces(self):
+        fields = b"\x82\x86" + hpack_literal(":path", "/v2/health/live") + hpack_literal(":authority", "x")
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for piece in [PREFACE[:1], PREFACE[1:3], PREFACE[3:17], PREFACE[17:]]:
+                sock.sendall(piece)
+                time.sleep(0.02)
+            sock.sendall(frame(4, 0, 0, b"") + frame(1, 0x5, 1, fields))
+            answer = b""
+            while not any(t == 1 for t in frame_types(answer)):  # the response's HEADERS
+                chunk = sock.recv(65536)
+                self.assertTrue(chunk, answer)
+                answer += chunk
+        self.assertEqual(answer[3], 4)  # the server's SETTINGS come first
+
+    def test_garbage_preface_then_still_serving(self):
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
+            sock.sendall(PREFACE + b"this is no frame, just a line of text\r\n" * 4)
+            answer = read_until_closed(sock)
+        self.assertIn(7, frame_types(answer))  # GOAWAY
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
+            sock.sendall(b"PRI * HTTP/2.0\r\n\r\nXY\r\n\r\n" + b"\x00" * 32)
+            read_until_closed(sock)
+        self.assert_still_serving()
+
+    def test_oversized_header_block_then_still_serving(self):
+        fields = b"\x82\x86\x84" + hpack_literal(":authority", "x")
+        fields += b"".join(hpack_literal(f"x-filler-{i}", "v" * 4000) for i in range(10))
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
+            # SETTINGS, then one request whose header block (40 KB) is sent as HEADERS plus
+            # CONTINUATION frames, then a PING to know the server has read it all.
+            data = PREFACE + frame(4, 0, 0, b"")
+            data += frame(1, 0x1, 1, fields[:16000]) + frame(9, 0, 1, fields[16000:32000])
+            data += frame(9, 0x4, 1, fields[32000:]) + frame(6, 0, 0, b"pingpong")
+            sock.sendall(data)
+            sock.settimeout(10)
+            answer = b""
+            while 6 not in frame_types(answer):  # until the PING's ACK
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        types = frame_types(answer)
+        # The stream is answered (HEADERS: 431), reset or the connection ended; never a hang.
+        self.assertTrue(1 in types or 3 in types or 7 in types or not answer, types)
+        self.assert_still_serving()
+
+
+class Http2DrainTest(unittest.TestCase):
+    def test_stop_answers_streams_in_flight_then_exits(self):
+        server = Server(models=["slow=sleep:500ms"]).start()
+        try:
+            with tempfile.NamedTemporaryFile("w", suffix=".json") as body:
+                json.dump({"features": [1]}, body)
+                body.flush()
+                load = subprocess.Popen(["h2load", "-n", "4", "-c", "1", "-m", "4", "-d", body.name,
+                                         "-H", "content-type: application/json", server.url + "/predict"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                time.sleep(0.25)  # the four streams are open and their models running
+                self.assertEqual(server.stop(), 0, server.stderr)
+                out, _ = load.communicate(timeout=30)
+        finally:
+            server.stop()
+        self.assertIn("4 succeeded, 0 failed", out, out)
+
+
+if __name__ == "__main__":
+    unittest.main()
