@@ -80,7 +80,8 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       "bench",
       "Measure one wire under one load: open loop (--rate; latency counted from each request's "
       "scheduled time, so a stalled server cannot hide) or closed loop (--concurrency).");
-  bench->add_option("--wire", flags->wire, "rest, rest-keepalive, ws, ws-pipelined or ws-binary")
+  bench->add_option("--wire", flags->wire,
+                    "rest, rest-keepalive, ws, ws-pipelined, ws-binary, h2 or h2-multiplexed")
       ->check(CLI::IsMember(loadgen::WireNames()))
       ->capture_default_str();
   bench
@@ -105,7 +106,7 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       ->check(CLI::PositiveNumber);
   bench
       ->add_option("--pipeline", options.pipeline,
-                   "ws-pipelined: requests in flight per connection")
+                   "ws-pipelined, h2-multiplexed: requests in flight per connection")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   bench->add_option("--duration", flags->duration, "How long to measure, after the warm-up")

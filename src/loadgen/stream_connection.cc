@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "loadgen/h2_connection.h"
 #include "loadgen/http_response_reader.h"
 #include "transport/websocket/frame.h"
 
@@ -316,6 +317,9 @@ std::unique_ptr<WireConnection> MakeWireConnection(asio::io_context& context,
                                                    const asio::ip::tcp::endpoint& endpoint,
                                                    WireKind wire, RequestEncoder& encoder,
                                                    int depth, ConnectionListener& listener) {
+  if (IsHttp2(wire)) {
+    return std::make_unique<H2Connection>(context, endpoint, encoder, depth, listener);
+  }
   return std::make_unique<StreamConnection>(context, endpoint, wire, encoder, depth, listener);
 }
 

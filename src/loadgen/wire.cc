@@ -18,6 +18,8 @@ constexpr NamedWire kWires[] = {
     {WireKind::kWebSocket, "ws"},
     {WireKind::kWebSocketPipelined, "ws-pipelined"},
     {WireKind::kWebSocketBinary, "ws-binary"},
+    {WireKind::kHttp2, "h2"},
+    {WireKind::kHttp2Multiplexed, "h2-multiplexed"},
 };
 
 }  // namespace
@@ -46,13 +48,30 @@ const std::vector<std::string>& WireNames() {
   return names;
 }
 
+const std::vector<std::string>& DefaultCompareWireNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> some;
+    for (const NamedWire& entry : kWires) {
+      if (!IsHttp2(entry.wire)) some.emplace_back(entry.name);
+    }
+    return some;
+  }();
+  return names;
+}
+
+bool IsHttp2(WireKind wire) {
+  return wire == WireKind::kHttp2 || wire == WireKind::kHttp2Multiplexed;
+}
+
 bool IsWebSocket(WireKind wire) {
   return wire == WireKind::kWebSocket || wire == WireKind::kWebSocketPipelined ||
          wire == WireKind::kWebSocketBinary;
 }
 
 int PipelineDepth(WireKind wire, int pipeline_option) {
-  return wire == WireKind::kWebSocketPipelined ? std::max(1, pipeline_option) : 1;
+  return wire == WireKind::kWebSocketPipelined || wire == WireKind::kHttp2Multiplexed
+             ? std::max(1, pipeline_option)
+             : 1;
 }
 
 absl::StatusOr<Target> ParseTarget(std::string_view url) {

@@ -18,6 +18,8 @@ enum class WireKind {
   kWebSocket,           // JSON text messages, one at a time per connection
   kWebSocketPipelined,  // JSON text messages, up to --pipeline in flight, matched by id
   kWebSocketBinary,     // the compact binary format, one at a time
+  kHttp2,               // h2c with prior knowledge: one connection, one stream at a time
+  kHttp2Multiplexed,    // h2c, up to --pipeline streams in flight on each connection
 };
 
 enum class PayloadShape {
@@ -30,7 +32,13 @@ std::string_view WireName(WireKind wire);
 // Every wire's name, for --help and validation.
 const std::vector<std::string>& WireNames();
 
+// The wires `compare` measures when none are named. The HTTP/2 wires are left out until the
+// scenarios say how to weigh them (multiplexing is a different axis from one-at-a-time), and so
+// that compare --quick keeps its time budget.
+const std::vector<std::string>& DefaultCompareWireNames();
+
 bool IsWebSocket(WireKind wire);
+bool IsHttp2(WireKind wire);
 // How many requests one connection of this wire may have in flight.
 int PipelineDepth(WireKind wire, int pipeline_option);
 

@@ -17,6 +17,16 @@ TEST(WireTest, NamesRoundTrip) {
   EXPECT_THAT(ParseWireName("carrier-pigeon").status().message(), HasSubstr("rest-keepalive"));
   EXPECT_EQ(PipelineDepth(WireKind::kWebSocketPipelined, 8), 8);
   EXPECT_EQ(PipelineDepth(WireKind::kWebSocket, 8), 1);
+  EXPECT_EQ(PipelineDepth(WireKind::kHttp2Multiplexed, 8), 8);
+  EXPECT_EQ(PipelineDepth(WireKind::kHttp2, 8), 1);
+  EXPECT_EQ(*ParseWireName("h2-multiplexed"), WireKind::kHttp2Multiplexed);
+}
+
+TEST(WireTest, CompareLeavesTheHttp2WiresOutByDefault) {
+  for (const std::string& name : DefaultCompareWireNames()) {
+    EXPECT_EQ(name.find("h2"), std::string::npos) << name;
+  }
+  EXPECT_EQ(DefaultCompareWireNames().size() + 2, WireNames().size());
 }
 
 TEST(WireTest, ParsesTargets) {
