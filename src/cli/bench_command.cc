@@ -85,8 +85,10 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       "scheduled time, so a stalled server cannot hide) or closed loop (--concurrency).");
   bench
       ->add_option("--wire", flags->wire,
-                   "rest, rest-keepalive, ws, ws-pipelined or ws-binary; add +tls for the same "
-                   "over TLS (e.g. ws+tls), as does an https:// or wss:// --target")
+                   "rest, rest-keepalive, ws, ws-pipelined, ws-binary, h2 (one stream at a time) "
+                   "or h2-multiplexed (up to --pipeline streams on one connection); add +tls for "
+                   "the HTTP/1.1 and WebSocket wires over TLS (e.g. ws+tls), as does an https:// "
+                   "or wss:// --target")
       ->check(CLI::IsMember(loadgen::AllWireNames()))
       ->capture_default_str();
   bench
@@ -117,7 +119,7 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       ->check(CLI::PositiveNumber);
   bench
       ->add_option("--pipeline", options.pipeline,
-                   "ws-pipelined: requests in flight per connection")
+                   "ws-pipelined, h2-multiplexed: requests in flight per connection")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   bench->add_option("--duration", flags->duration, "How long to measure, after the warm-up")

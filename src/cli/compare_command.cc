@@ -83,7 +83,8 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
                    "same (server and load generator share CPU 0), split (CPU 0 and CPU 1) or "
                    "both (default: split with --quick, both otherwise)")
       ->check(CLI::IsMember({"same", "split", "both"}));
-  compare->add_option("--wires", options.wires, "Only these wires (default: all)")
+  compare->add_option("--wires", options.wires,
+                      "Only these wires (default: all but h2 and h2-multiplexed)")
       ->check(CLI::IsMember(loadgen::AllWireNames()))
       ->delimiter(',');
   compare

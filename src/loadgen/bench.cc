@@ -180,7 +180,7 @@ std::string FormatTable(const BenchResult& result) {
                                o.arrival == Arrival::kPoisson ? "poisson" : "constant")
                  : fmt::format("closed loop, {} outstanding", o.concurrency),
       result.connections, result.connections == 1 ? "" : "s",
-      o.wire == WireKind::kWebSocketPipelined ? fmt::format(", {} in flight each", o.pipeline) : "",
+      PipelineDepth(o.wire, o.pipeline) > 1 ? fmt::format(", {} in flight each", o.pipeline) : "",
       Seconds(o.warmup),
       o.requests > 0 ? fmt::format("{} requests", o.requests) : Seconds(o.duration),
       o.think.count() > 0 ? ", think " + Seconds(o.think) : "");

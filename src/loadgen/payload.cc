@@ -126,6 +126,10 @@ void RequestEncoder::Append(uint64_t id, std::string* out) {
       out->append("\r\n\r\n");
       out->append(body_prefix_);
       return;
+    case WireKind::kHttp2:
+    case WireKind::kHttp2Multiplexed:
+      out->append(body_prefix_);
+      return;
     case WireKind::kWebSocketBinary: {
       std::string message = body_prefix_;
       std::memcpy(message.data() + 12, &id, sizeof(id));

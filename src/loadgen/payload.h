@@ -26,12 +26,15 @@ class RequestEncoder {
 
   explicit RequestEncoder(const Options& options);
 
-  // Appends request `id`: an HTTP request, or a masked WebSocket frame.
+  // Appends request `id`: an HTTP/1.1 request, a masked WebSocket frame, or for the HTTP/2 wires
+  // the body only (HTTP/2 carries the rest in HEADERS).
   void Append(uint64_t id, std::string* out);
 
   // The path REST requests go to, and the path of the WebSocket upgrade.
   const std::string& http_path() const { return http_path_; }
   const std::string& websocket_path() const { return websocket_path_; }
+  // The body of every HTTP request (the same for each: HTTP wires carry no id).
+  std::string_view http_body() const { return body_prefix_; }
   // Bytes of the message body (JSON or binary) of one request.
   size_t body_bytes() const { return body_prefix_.size() + body_suffix_.size(); }
 

@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "loadgen/h2_connection.h"
 #include "loadgen/http_response_reader.h"
 #include "transport/websocket/frame.h"
 
@@ -401,6 +402,9 @@ std::unique_ptr<WireConnection> MakeWireConnection(asio::io_context& context,
                                                    WireKind wire, RequestEncoder& encoder,
                                                    int depth, ConnectionListener& listener,
                                                    TlsClient* tls) {
+  if (IsHttp2(wire)) {
+    return std::make_unique<H2Connection>(context, endpoint, encoder, depth, listener);
+  }
   return std::make_unique<StreamConnection>(context, endpoint, wire, encoder, depth, listener,
                                             tls);
 }

@@ -18,6 +18,8 @@ constexpr NamedWire kWires[] = {
     {WireKind::kWebSocket, "ws"},
     {WireKind::kWebSocketPipelined, "ws-pipelined"},
     {WireKind::kWebSocketBinary, "ws-binary"},
+    {WireKind::kHttp2, "h2"},
+    {WireKind::kHttp2Multiplexed, "h2-multiplexed"},
 };
 
 }  // namespace
@@ -34,6 +36,10 @@ absl::StatusOr<WireSpec> ParseWire(std::string_view name) {
   for (const NamedWire& entry : kWires) {
     if (entry.name == base) {
       spec.kind = entry.wire;
+      if (spec.tls && !SpeaksTls(spec.kind)) {
+        return absl::InvalidArgumentError(
+            fmt::format("the {} wire has no TLS variant yet", entry.name));
+      }
       return spec;
     }
   }
@@ -64,11 +70,30 @@ const std::vector<std::string>& WireNames() {
 const std::vector<std::string>& AllWireNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> all = WireNames();
-    for (const NamedWire& entry : kWires) all.push_back(WireLabel(entry.wire, true));
+    for (const NamedWire& entry : kWires) {
+      if (SpeaksTls(entry.wire)) all.push_back(WireLabel(entry.wire, true));
+    }
     return all;
   }();
   return names;
 }
+
+const std::vector<std::string>& DefaultCompareWireNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> some;
+    for (const NamedWire& entry : kWires) {
+      if (!IsHttp2(entry.wire)) some.emplace_back(entry.name);
+    }
+    return some;
+  }();
+  return names;
+}
+
+bool IsHttp2(WireKind wire) {
+  return wire == WireKind::kHttp2 || wire == WireKind::kHttp2Multiplexed;
+}
+
+bool SpeaksTls(WireKind wire) { return !IsHttp2(wire); }
 
 bool IsWebSocket(WireKind wire) {
   return wire == WireKind::kWebSocket || wire == WireKind::kWebSocketPipelined ||
@@ -76,7 +101,9 @@ bool IsWebSocket(WireKind wire) {
 }
 
 int PipelineDepth(WireKind wire, int pipeline_option) {
-  return wire == WireKind::kWebSocketPipelined ? std::max(1, pipeline_option) : 1;
+  return wire == WireKind::kWebSocketPipelined || wire == WireKind::kHttp2Multiplexed
+             ? std::max(1, pipeline_option)
+             : 1;
 }
 
 absl::StatusOr<Target> ParseTarget(std::string_view url) {

@@ -18,6 +18,8 @@ enum class WireKind {
   kWebSocket,           // JSON text messages, one at a time per connection
   kWebSocketPipelined,  // JSON text messages, up to --pipeline in flight, matched by id
   kWebSocketBinary,     // the compact binary format, one at a time
+  kHttp2,               // h2c with prior knowledge: one connection, one stream at a time
+  kHttp2Multiplexed,    // h2c, up to --pipeline streams in flight on each connection
 };
 
 enum class PayloadShape {
@@ -35,12 +37,20 @@ absl::StatusOr<WireSpec> ParseWire(std::string_view name);
 std::string_view WireName(WireKind wire);
 // "ws" or "ws+tls".
 std::string WireLabel(WireKind wire, bool tls);
-// The plain wires' names (compare's default set).
+// The plain wires' names.
 const std::vector<std::string>& WireNames();
 // Every name ParseWire accepts, the "+tls" variants included, for --help and validation.
 const std::vector<std::string>& AllWireNames();
 
+// The wires `compare` measures when none are named. The HTTP/2 wires are left out until the
+// scenarios say how to weigh them (multiplexing is a different axis from one-at-a-time), and so
+// that compare --quick keeps its time budget.
+const std::vector<std::string>& DefaultCompareWireNames();
+
 bool IsWebSocket(WireKind wire);
+bool IsHttp2(WireKind wire);
+// Whether the wire has a "+tls" variant.
+bool SpeaksTls(WireKind wire);
 // How many requests one connection of this wire may have in flight.
 int PipelineDepth(WireKind wire, int pipeline_option);
 

@@ -15,11 +15,24 @@ TEST(WireTest, NamesRoundTrip) {
     EXPECT_EQ(WireLabel(wire->kind, wire->tls), name);
     EXPECT_EQ(wire->tls, name.ends_with("+tls"));
   }
-  EXPECT_EQ(AllWireNames().size(), 2 * WireNames().size());
+  size_t tls_wires = 0;
+  for (const std::string& name : WireNames()) tls_wires += SpeaksTls(ParseWire(name)->kind);
+  EXPECT_EQ(AllWireNames().size(), WireNames().size() + tls_wires);
+  EXPECT_THAT(ParseWire("h2+tls").status().message(), HasSubstr("no TLS variant"));
   EXPECT_THAT(ParseWire("carrier-pigeon").status().message(), HasSubstr("rest-keepalive"));
   EXPECT_FALSE(ParseWire("+tls").ok());
   EXPECT_EQ(PipelineDepth(WireKind::kWebSocketPipelined, 8), 8);
   EXPECT_EQ(PipelineDepth(WireKind::kWebSocket, 8), 1);
+  EXPECT_EQ(PipelineDepth(WireKind::kHttp2Multiplexed, 8), 8);
+  EXPECT_EQ(PipelineDepth(WireKind::kHttp2, 8), 1);
+  EXPECT_EQ(ParseWire("h2-multiplexed")->kind, WireKind::kHttp2Multiplexed);
+}
+
+TEST(WireTest, CompareLeavesTheHttp2WiresOutByDefault) {
+  for (const std::string& name : DefaultCompareWireNames()) {
+    EXPECT_EQ(name.find("h2"), std::string::npos) << name;
+  }
+  EXPECT_EQ(DefaultCompareWireNames().size() + 2, WireNames().size());
 }
 
 TEST(WireTest, ParsesTargets) {

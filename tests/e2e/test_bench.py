@@ -13,7 +13,7 @@ import unittest
 
 from server_fixture import BINARY, ROOT, Server
 
-WIRES = ["rest", "rest-keepalive", "ws", "ws-pipelined", "ws-binary"]
+WIRES = ["rest", "rest-keepalive", "ws", "ws-pipelined", "ws-binary", "h2", "h2-multiplexed"]
 
 
 def bench(*args, timeout=120):
@@ -71,6 +71,23 @@ class BenchWiresTest(unittest.TestCase):
         # The 20 ms model shows up as server time; the rest is network and protocol.
         self.assertGreaterEqual(result["server_us"]["p50"], 20000)
         self.assertLess(result["network_us"]["p50"], result["latency_us"]["p50"])
+
+    def test_h2_multiplexed_streams_and_timeouts(self):
+        # 8 streams in flight on one connection against a 20 ms model: the server time is the
+        # model's, and the requests overlap (one at a time, 80 requests would take >= 1.6 s).
+        status, result, output = bench("--wire", "h2-multiplexed", "--pipeline", "8", "--target",
+                                       self.server.url, "--model", "slow", "--features", "4",
+                                       "--concurrency", "8", "--requests", "80", "--warmup", "0")
+        self.assertEqual(status, 0, output)
+        self.assertEqual(result["errors"], 0, result["errors_by_kind"])
+        self.assertGreaterEqual(result["server_us"]["p50"], 20000)
+        self.assertIn("8 in flight each", output)
+        # An unanswered stream is reset when it times out; the connection carries on.
+        status, result, output = bench("--wire", "h2-multiplexed", "--pipeline", "8", "--target",
+                                       self.server.url, "--model", "never", "--features", "1",
+                                       "--rate", "20", "--duration", "1s", "--warmup", "0",
+                                       "--timeout", "500ms")
+        self.assertEqual(result["errors_by_kind"], {"timeout": 20}, output)
 
     def test_v2_payload_and_csv(self):
         with tempfile.NamedTemporaryFile(suffix=".csv") as csv:

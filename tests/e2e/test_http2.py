@@ -239,5 +239,18 @@ class Http2DrainTest(unittest.TestCase):
         self.assertIn("4 succeeded, 0 failed", out, out)
 
 
+class Http2IdleTest(unittest.TestCase):
+    def test_idle_connection_is_closed_by_the_sweep(self):
+        with Server("--idle-timeout", "1s", models=["m=sleep:0"]) as server:
+            with socket.create_connection((server.host, server.port), timeout=10) as sock:
+                sock.sendall(PREFACE + frame(4, 0, 0, b""))
+                start = time.monotonic()
+                answer = read_until_closed(sock, timeout=10)
+                elapsed = time.monotonic() - start
+            self.assertEqual(answer[3], 4, answer)  # the server's SETTINGS, then nothing
+            self.assertGreater(elapsed, 0.9)
+            self.assertLess(elapsed, 8)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -95,7 +95,8 @@ class TestClient {
     nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
   }
 
-  // Moves bytes both ways (nghttp2's client starts with the preface itself) until neither side has more to say. Returns what Receive returned.
+  // Moves bytes both ways (nghttp2's client starts with the preface itself) until neither side
+  // has more to say. Returns what the server's last Receive returned.
   bool Exchange(ServerSession& server) {
     bool acceptable = true;
     for (int round = 0; round < 1000; ++round) {
