@@ -84,7 +84,7 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
                    "both (default: split with --quick, both otherwise)")
       ->check(CLI::IsMember({"same", "split", "both"}));
   compare->add_option("--wires", options.wires,
-                      "Only these wires (default: all but h2 and h2-multiplexed)")
+                      "Only these wires (default: every plain wire; the +tls ones run in the TLS scenario)")
       ->check(CLI::IsMember(loadgen::AllWireNames()))
       ->delimiter(',');
   compare

@@ -320,7 +320,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
   }
   PlanOptions plan_options;
   plan_options.quick = options.quick;
-  plan_options.wires = options.wires.empty() ? DefaultCompareWireNames() : options.wires;
+  plan_options.wires = options.wires.empty() ? WireNames() : options.wires;
   plan_options.server_has_test_models = options.target.empty();
   plan_options.model = options.model;
   plan_options.rtts = options.rtts;

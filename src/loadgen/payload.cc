@@ -150,6 +150,9 @@ void RequestEncoder::Append(uint64_t id, std::string* out) {
       ws::AppendClientFrame(ws::Opcode::kText, message, mask, true, out);
       return;
     }
+    case WireKind::kGrpc:
+    case WireKind::kGrpcStream:
+      return;  // protobuf messages: the gRPC connection builds its own from options()
   }
 }
 

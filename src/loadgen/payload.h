@@ -26,6 +26,8 @@ class RequestEncoder {
 
   explicit RequestEncoder(const Options& options);
 
+  const Options& options() const { return options_; }
+
   // Appends request `id`: an HTTP/1.1 request, a masked WebSocket frame, or for the HTTP/2 wires
   // the body only (HTTP/2 carries the rest in HEADERS).
   void Append(uint64_t id, std::string* out);

@@ -17,6 +17,18 @@ bool Wanted(const PlanOptions& options, std::string_view wire) {
   return std::find(options.wires.begin(), options.wires.end(), wire) != options.wires.end();
 }
 
+// Wires that carry many requests at once on one connection. With one request outstanding they
+// measure what their one-at-a-time twin measures, so only the concurrency sweep needs them.
+bool Multiplexes(std::string_view wire) {
+  return wire == "ws-pipelined" || wire == "h2-multiplexed" || wire == "grpc-stream";
+}
+
+// The wires --quick keeps where the others would repeat their figures: one of each protocol
+// family (HTTP/1.1 new and kept-alive connections, WebSocket text and binary).
+bool CoreWire(std::string_view wire) {
+  return wire == "rest" || wire == "rest-keepalive" || wire == "ws" || wire == "ws-binary";
+}
+
 BenchOptions Closed(std::string_view wire, int concurrency, std::chrono::nanoseconds duration,
                     std::chrono::nanoseconds warmup) {
   BenchOptions bench;
@@ -113,7 +125,7 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
     // to wake up, and that is not any protocol's cost.
     AddFloorRuns(Open("rest", rate, Arrival::kPoisson, 1, duration, warmup), true, &scenario);
     for (const std::string& wire : wires) {
-      if (wire == "ws-pipelined") continue;  // one request at a time: the same as ws
+      if (Multiplexes(wire)) continue;  // one request at a time: the same as its twin
       scenario.runs.push_back(ServerRun(wire, wire,
                                         Open(wire, rate, Arrival::kPoisson, 1, duration, warmup),
                                         Model(options, "breast_cancer")));
@@ -128,9 +140,10 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
     AddFloorRuns(Closed("rest", 1, quick ? milliseconds(900) : seconds(3), warmup),
                  Wanted(options, "rest"), &scenario);
     for (const std::string& wire : wires) {
+      if (quick && Multiplexes(wire)) continue;
       scenario.runs.push_back(
           ServerRun(wire, wire + ", back to back",
-                    Closed(wire, 1, quick ? milliseconds(1500) : seconds(5), warmup),
+                    Closed(wire, 1, quick ? milliseconds(900) : seconds(5), warmup),
                     Model(options, "breast_cancer")));
       if (!quick && wire != "rest") {
         for (double rate : {1000.0, 5000.0}) {
@@ -165,7 +178,7 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
       add("rest+tls", "rest+tls, resumed session", true);
     }
     for (const std::string base : {"rest-keepalive", "ws", "ws-binary"}) {
-      if (!Wanted(options, base) || (quick && base == "ws-binary")) continue;
+      if (!Wanted(options, base) || (quick && base != "ws")) continue;
       add(base, base, true);
       add(base + "+tls", base + "+tls", true);
     }
@@ -180,7 +193,7 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
           "suffer?",
           ""};
       for (const std::string& wire : wires) {
-        if (wire == "ws-pipelined") continue;
+        if (Multiplexes(wire) || (quick && !CoreWire(wire))) continue;
         BenchOptions bench = Open(wire, clients, Arrival::kPoisson, clients,
                                   quick ? seconds(3) : seconds(10), milliseconds(1000));
         PlannedRun run = ServerRun(wire, wire, bench, Model(options, "breast_cancer"));
@@ -244,8 +257,9 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
     AddFloorRuns(Closed("rest", 1, quick ? milliseconds(900) : seconds(3), warmup),
                  Wanted(options, "rest"), &scenario);
     for (const std::string& wire : wires) {
+      if (quick && Multiplexes(wire)) continue;
       scenario.runs.push_back(
-          ServerRun(wire, wire, Closed(wire, 1, quick ? milliseconds(1500) : seconds(5), warmup),
+          ServerRun(wire, wire, Closed(wire, 1, quick ? milliseconds(900) : seconds(5), warmup),
                     Model(options, "breast_cancer")));
     }
     plan.push_back(std::move(scenario));
@@ -255,9 +269,11 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
                              "Heavy traffic: how much can each wire carry, and at what latency?",
                              "concurrency"};
     const std::vector<int> levels =
-        quick ? std::vector<int>{1, 8, 32} : std::vector<int>{1, 4, 16, 64, 256};
+        quick ? std::vector<int>{1, 16} : std::vector<int>{1, 4, 16, 64, 256};
     for (const std::string& wire : wires) {
       if (wire == "rest") continue;  // a new connection per request: see sporadic
+      // --quick: the multiplexing wires against one-connection-per-request HTTP/1.1 and WebSocket.
+      if (quick && !Multiplexes(wire) && wire != "rest-keepalive" && wire != "ws") continue;
       for (int level : levels) {
         BenchOptions bench = Closed(wire, level, quick ? milliseconds(1000) : seconds(5), warmup);
         bench.pipeline = level;  // ws-pipelined: all on one connection

@@ -28,7 +28,7 @@ double PlannedSeconds(const std::vector<PlannedScenario>& plan) {
 TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
   PlanOptions options;
   options.quick = true;
-  options.wires = DefaultCompareWireNames();  // what compare --quick runs
+  options.wires = WireNames();  // what compare --quick runs
   const auto plan = PlanScenarios(options);
   EXPECT_EQ(Ids(plan),
             (std::set<std::string>{"sporadic", "high-frequency", "tls", "many-clients-100",
@@ -79,10 +79,19 @@ TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {
     }
   }
   for (const char* label : {"rest, new TCP connection", "rest+tls, full handshake",
-                            "rest+tls, resumed session", "rest-keepalive", "rest-keepalive+tls",
-                            "ws", "ws+tls"}) {
+                            "rest+tls, resumed session", "ws", "ws+tls"}) {
     EXPECT_TRUE(labels.count(label)) << label;
   }
+  options.quick = false;  // the full run pairs every kept-open wire with its +tls twin
+  for (const auto& scenario : PlanScenarios(options)) {
+    if (scenario.id != "tls") continue;
+    labels.clear();
+    for (const auto& run : scenario.runs) labels.insert(run.label);
+    for (const char* label : {"rest-keepalive+tls", "ws+tls", "ws-binary+tls"}) {
+      EXPECT_TRUE(labels.count(label)) << label;
+    }
+  }
+  options.quick = true;
   options.server_has_test_models = false;  // a --target server: no certificate of ours
   EXPECT_FALSE(Ids(PlanScenarios(options)).count("tls"));
 }

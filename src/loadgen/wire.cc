@@ -78,17 +78,6 @@ const std::vector<std::string>& AllWireNames() {
   return names;
 }
 
-const std::vector<std::string>& DefaultCompareWireNames() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> some;
-    for (const NamedWire& entry : kWires) {
-      if (!IsHttp2(entry.wire)) some.emplace_back(entry.name);
-    }
-    return some;
-  }();
-  return names;
-}
-
 bool IsHttp2(WireKind wire) {
   return wire == WireKind::kHttp2 || wire == WireKind::kHttp2Multiplexed;
 }

@@ -20,6 +20,8 @@ enum class WireKind {
   kWebSocketBinary,     // the compact binary format, one at a time
   kHttp2,               // h2c with prior knowledge: one connection, one stream at a time
   kHttp2Multiplexed,    // h2c, up to --pipeline streams in flight on each connection
+  kGrpc,                // gRPC ModelInfer (Open Inference Protocol), one call at a time
+  kGrpcStream,          // gRPC ModelStreamInfer: up to --pipeline in flight on one stream
 };
 
 enum class PayloadShape {
@@ -41,11 +43,6 @@ std::string WireLabel(WireKind wire, bool tls);
 const std::vector<std::string>& WireNames();
 // Every name ParseWire accepts, the "+tls" variants included, for --help and validation.
 const std::vector<std::string>& AllWireNames();
-
-// The wires `compare` measures when none are named. The HTTP/2 wires are left out until the
-// scenarios say how to weigh them (multiplexing is a different axis from one-at-a-time), and so
-// that compare --quick keeps its time budget.
-const std::vector<std::string>& DefaultCompareWireNames();
 
 bool IsWebSocket(WireKind wire);
 bool IsHttp2(WireKind wire);

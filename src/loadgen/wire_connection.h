@@ -61,6 +61,10 @@ struct TlsClient {
   transport::TlsSession session;
   uint64_t full_handshakes = 0;
   uint64_t resumed_handshakes = 0;
+  // gRPC verifies the server's certificate: the CA to trust (for compare's throwaway
+  // certificate, the certificate itself), and the name to expect in it.
+  std::string grpc_ca_pem;
+  std::string grpc_server_name = "localhost";
 };
 
 // The connection that speaks `wire`, over TLS when `tls` is given. `encoder`, `listener` and

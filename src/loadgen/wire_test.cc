@@ -28,13 +28,6 @@ TEST(WireTest, NamesRoundTrip) {
   EXPECT_EQ(ParseWire("h2-multiplexed")->kind, WireKind::kHttp2Multiplexed);
 }
 
-TEST(WireTest, CompareLeavesTheHttp2WiresOutByDefault) {
-  for (const std::string& name : DefaultCompareWireNames()) {
-    EXPECT_EQ(name.find("h2"), std::string::npos) << name;
-  }
-  EXPECT_EQ(DefaultCompareWireNames().size() + 2, WireNames().size());
-}
-
 TEST(WireTest, ParsesTargets) {
   auto plain = ParseTarget("http://127.0.0.1:8000");
   ASSERT_TRUE(plain.ok());
