@@ -111,18 +111,28 @@ int Connect(const sockaddr_in& address) {
   return fd;
 }
 
+// One ping-pong of fixed sizes on a connected socket.
+class Exchanger {
+ public:
+  Exchanger(size_t request_bytes, size_t reply_bytes)
+      : request_(request_bytes, 'q'), reply_(reply_bytes, '\0') {}
+  bool operator()(int fd) {
+    return SendAll(fd, request_.data(), request_.size()) &&
+           ReceiveExactly(fd, reply_.data(), reply_.size());
+  }
+
+ private:
+  const std::string request_;
+  std::string reply_;
+};
+
 }  // namespace
 
 absl::StatusOr<Floor> MeasureFloor(const FloorOptions& options) {
   EchoServer echo(options.request_bytes, options.reply_bytes);
   absl::StatusOr<sockaddr_in> address = echo.Start(options.server_cpus);
   if (!address.ok()) return address.status();
-  const std::string request(options.request_bytes, 'q');
-  std::string reply(options.reply_bytes, '\0');
-  auto exchange = [&](int fd) {
-    return SendAll(fd, request.data(), request.size()) &&
-           ReceiveExactly(fd, reply.data(), reply.size());
-  };
+  Exchanger exchange(options.request_bytes, options.reply_bytes);
 
   Histogram persistent;
   const int fd = Connect(*address);
@@ -158,12 +168,7 @@ absl::StatusOr<BenchResult> MeasurePacedFloor(const PacedFloorOptions& options) 
   EchoServer echo(options.request_bytes, options.reply_bytes);
   absl::StatusOr<sockaddr_in> address = echo.Start(options.server_cpus);
   if (!address.ok()) return address.status();
-  const std::string request(options.request_bytes, 'q');
-  std::string reply(options.reply_bytes, '\0');
-  auto exchange = [&](int fd) {
-    return SendAll(fd, request.data(), request.size()) &&
-           ReceiveExactly(fd, reply.data(), reply.size());
-  };
+  Exchanger exchange(options.request_bytes, options.reply_bytes);
 
   BenchResult result;
   result.connections = 1;
