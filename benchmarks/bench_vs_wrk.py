@@ -83,10 +83,10 @@ def main():
     binary = os.path.join(args.build, "predictwire")
 
     server = subprocess.Popen(["taskset", "-c", "0", binary, "serve", "--http", "127.0.0.1:0",
-                               "--io-threads", "1", "--model", "instant=sleep:0"],
+                               "--grpc", "", "--io-threads", "1", "--model", "instant=sleep:0"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        address = server.stdout.readline().strip().split("http=")[1]
+        address = server.stdout.readline().strip().split("http=")[1].split()[0]
         url = f"http://{address}/predict"
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(f'wrk.method = "POST"\nwrk.body = \'{BODY}\'\n'

@@ -32,7 +32,7 @@ trap cleanup EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # predictwire, one IO thread like nginx's one worker.
-taskset -c 0 "$build/predictwire" serve --http 127.0.0.1:0 --io-threads 1 --model instant=sleep:0 \
+taskset -c 0 "$build/predictwire" serve --http 127.0.0.1:0 --grpc "" --io-threads 1 --model instant=sleep:0 \
   >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
 for _ in $(seq 200); do grep -q listening "$work/server.out" && break; sleep 0.05; done

@@ -45,7 +45,7 @@ echo_address=$(wait_for_line "$work/echo.out" echo)
 
 results="$work/results.jsonl"
 for execution in auto worker; do
-  taskset -c 0 "$build/predictwire" serve --http 127.0.0.1:0 --io-threads 1 \
+  taskset -c 0 "$build/predictwire" serve --http 127.0.0.1:0 --grpc "" --io-threads 1 \
     --model instant=sleep:0 --execution "$execution" >"$work/server.out" 2>"$work/server.err" &
   server=$!
   pids+=($server)

@@ -6,7 +6,7 @@ binary=${1:-build/release/predictwire}
 cd "$(dirname "$0")/.."
 
 log=$(mktemp -d)
-"$binary" serve --http 127.0.0.1:0 >"$log/stdout" 2>"$log/stderr" &
+"$binary" serve --http 127.0.0.1:0 --grpc 127.0.0.1:0 >"$log/stdout" 2>"$log/stderr" &
 server=$!
 trap 'kill -INT $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$log"' EXIT
 

@@ -85,10 +85,13 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       "scheduled time, so a stalled server cannot hide) or closed loop (--concurrency).");
   bench
       ->add_option("--wire", flags->wire,
-                   "rest, rest-keepalive, ws, ws-pipelined, ws-binary, h2 (one stream at a time) "
-                   "or h2-multiplexed (up to --pipeline streams on one connection); add +tls for "
-                   "the HTTP/1.1 and WebSocket wires over TLS (e.g. ws+tls), as does an https:// "
-                   "or wss:// --target")
+                   "rest, rest-keepalive, ws, ws-pipelined, ws-binary, h2 (one stream at a time), "
+                   "h2-multiplexed (up to --pipeline streams on one connection), grpc (unary "
+                   "ModelInfer) or grpc-stream (up to --pipeline requests on one ModelStreamInfer "
+                   "stream; the gRPC wires need --model and the server's grpc= address as "
+                   "--target grpc://HOST:PORT); add +tls for the HTTP/1.1, WebSocket and gRPC "
+                   "wires over TLS (e.g. ws+tls), as does an https://, wss:// or grpcs:// "
+                   "--target")
       ->check(CLI::IsMember(loadgen::AllWireNames()))
       ->capture_default_str();
   bench
@@ -97,10 +100,13 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
                    "clients do), off makes every connection a full handshake")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
+  bench->add_option("--tls-ca", options.tls_ca_file,
+                    "gRPC over TLS: PEM file of the CA (or self-signed certificate) to trust "
+                    "instead of the system's");
   bench
       ->add_option("--target", options.target_url,
-                   "Server URL: http://HOST:PORT (paths /predict, /v2/..., /ws by default) or a "
-                   "URL with the exact path, e.g. ws://127.0.0.1:5001/")
+                   "Server URL: http://HOST:PORT (paths /predict, /v2/..., /ws by default), a "
+                   "URL with the exact path, e.g. ws://127.0.0.1:5001/, or grpc://HOST:PORT")
       ->capture_default_str();
   bench->add_option("--rate", options.rate, "Open loop: requests per second")
       ->check(CLI::PositiveNumber);

@@ -78,6 +78,9 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
   compare->add_option("--target", options.target,
                       "Measure this running server instead of starting one (http://HOST:PORT)");
   compare->add_option("--model", options.model, "With --target: the model to ask");
+  compare->add_option("--grpc-target", options.grpc_target,
+                      "With --target: the server's gRPC address HOST:PORT, to measure the gRPC "
+                      "wires too (needs --model)");
   compare
       ->add_option("--placement", flags->placement,
                    "same (server and load generator share CPU 0), split (CPU 0 and CPU 1) or "

@@ -68,8 +68,19 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                    "picks a free one")
       ->capture_default_str();
   serve
+      ->add_option("--grpc", options.grpc_address,
+                   "HOST:PORT for gRPC (inference.GRPCInferenceService, the Open Inference "
+                   "Protocol); port 0 picks a free one, an empty value turns gRPC off")
+      ->capture_default_str();
+  serve
+      ->add_option("--grpcs", options.grpcs_address,
+                   "HOST:PORT for gRPC over TLS when --tls-cert and --tls-key are given; port 0 "
+                   "picks a free one")
+      ->capture_default_str();
+  serve
       ->add_option("--tls-cert", options.tls_certificate_file,
-                   "PEM certificate chain; with --tls-key turns on the --https listener")
+                   "PEM certificate chain; with --tls-key turns on the --https and --grpcs "
+                   "listeners")
       ->check(CLI::ExistingFile);
   serve->add_option("--tls-key", options.tls_private_key_file, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);

@@ -326,4 +326,29 @@ void AppendV2ServerMetadata(std::string_view name, std::string_view version,
   out->append("]}");
 }
 
+absl::StatusOr<Tensor> TakeModelInput(std::string_view model_name, const BackendInfo& info,
+                                      V2InferRequest& request) {
+  if (request.inputs.size() != 1) {
+    return absl::InvalidArgumentError(
+        fmt::format("model '{}' takes one input ('{}'), the request has {}", model_name,
+                    info.input.name, request.inputs.size()));
+  }
+  for (const std::string& output : request.requested_outputs) {
+    if (output != info.output.name) {
+      return absl::InvalidArgumentError(
+          fmt::format("model '{}' has no output '{}'; its output is '{}'", model_name, output,
+                      info.output.name));
+    }
+  }
+  Tensor input = std::move(request.inputs[0].tensor);
+  if (input.shape.size() == 1) {
+    input.shape = {1, input.shape[0]};  // one row given as a vector
+  } else if (input.shape.size() != 2) {
+    return absl::InvalidArgumentError(
+        fmt::format("model '{}' takes input '{}' of shape [rows, features]; got {} dimensions",
+                    model_name, info.input.name, input.shape.size()));
+  }
+  return input;
+}
+
 }  // namespace predictwire::codec

@@ -15,6 +15,9 @@ namespace predictwire::codec {
 // The Open Inference Protocol ("KServe v2") REST payloads, as Triton, KServe and MLServer speak
 // them. Numeric tensors of every datatype are accepted and converted to float32; BYTES is not.
 
+// Every model is served at one version; v2 clients may name it or leave it empty.
+inline constexpr std::string_view kV2ModelVersion = "1";
+
 struct V2Input {
   std::string name;
   std::string datatype;  // as sent, e.g. "FP32"
@@ -40,6 +43,12 @@ struct V2InferRequest {
 // binary_data_size, in input order, with nothing left over.
 absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view json,
                                                    std::string_view binary = {});
+
+// The one input a model takes, moved out of `request` as [rows, features]: the request must
+// carry exactly one input (a vector is one row) and may ask only for the model's output. Errors
+// are InvalidArgument, naming the model. Shared by every transport that carries v2 requests.
+absl::StatusOr<Tensor> TakeModelInput(std::string_view model_name, const BackendInfo& info,
+                                      V2InferRequest& request);
 
 // Appends the inference response:
 //   {"model_name":..., "model_version":..., "id":...?, "parameters": {"queue_us":N,

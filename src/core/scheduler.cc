@@ -107,14 +107,14 @@ bool Scheduler::WouldRunInline(const Model& model) const {
   return ShouldRunInline(*lanes_.at(model.index()), 1);
 }
 
-void Scheduler::Submit(const Model& model, InferRequest request, Done done) {
+void Scheduler::Submit(const Model& model, InferRequest request, Done done, Placement placement) {
   const SteadyClock::time_point submitted = SteadyClock::now();
   if (absl::Status valid = model.ValidateInput(request.input); !valid.ok()) {
     std::move(done)(std::move(valid));
     return;
   }
   Lane& lane = *lanes_.at(model.index());
-  if (ShouldRunInline(lane, request.input.rows())) {
+  if (placement == Placement::kSchedulerChooses && ShouldRunInline(lane, request.input.rows())) {
     Run(lane, std::move(request), submitted, std::move(done));
     return;
   }

@@ -48,10 +48,17 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
+  // Who may run a request.
+  enum class Placement {
+    kSchedulerChooses,  // inline on the submitting thread when the mode and the model allow it
+    kWorkerOnly,        // always a worker: for threads that belong to a library (gRPC's)
+  };
+
   // Validates `request` against `model` (which must belong to the registry) and runs it.
   // `done` runs on the calling thread before Submit returns when the request is rejected or run
   // inline, and otherwise on one of the model's worker threads. Thread-safe.
-  void Submit(const Model& model, InferRequest request, Done done);
+  void Submit(const Model& model, InferRequest request, Done done,
+              Placement placement = Placement::kSchedulerChooses);
 
   // Stops accepting requests (later Submits fail with Unavailable), finishes every request
   // already queued, and joins the workers. Idempotent; call from any thread but a worker.

@@ -157,6 +157,18 @@ TEST(SchedulerTest, InlineModeRunsOnTheSubmittingThread) {
   EXPECT_EQ(completions.thread(0), std::this_thread::get_id());
 }
 
+TEST(SchedulerTest, WorkerOnlyPlacementNeverRunsOnTheSubmittingThread) {
+  auto registry = OneModel(FunctionBackend::RowSum());
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kInline);
+  Completions completions;
+  scheduler->Submit(registry->default_model(), RowRequest({1, 2}), completions.Callback(0),
+                    Scheduler::Placement::kWorkerOnly);
+  completions.WaitFor(1);
+  EXPECT_NE(completions.thread(0), std::this_thread::get_id());
+  ASSERT_TRUE(completions.result(0).ok());
+  EXPECT_FLOAT_EQ(completions.result(0)->output.values[0], 3.0f);
+}
+
 TEST(SchedulerTest, AutoModeMovesFastComputeModelsInlineAfterWarmUp) {
   auto registry = OneModel(FunctionBackend::RowSum());
   auto scheduler = MakeScheduler(*registry, ExecutionMode::kAuto);

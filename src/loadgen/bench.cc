@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <thread>
 
@@ -41,6 +42,15 @@ absl::Status ResolveOptions(BenchOptions* options) {
   if (options->threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
   if (options->features < 1 || options->rows < 1) {
     return absl::InvalidArgumentError("--features and --rows must be >= 1");
+  }
+  if (IsGrpc(options->wire) && options->model.empty()) {
+    return absl::InvalidArgumentError(
+        "the gRPC wires need --model: the Open Inference Protocol names the model in every "
+        "request");
+  }
+  if (!options->tls_ca_file.empty() && !std::filesystem::exists(options->tls_ca_file)) {
+    return absl::InvalidArgumentError(
+        fmt::format("--tls-ca: there is no file '{}'", options->tls_ca_file));
   }
   if (options->shape == PayloadShape::kV2 && IsWebSocket(options->wire)) {
     return absl::InvalidArgumentError(

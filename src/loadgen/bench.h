@@ -22,6 +22,11 @@ struct BenchOptions {
   bool tls = false;
   // TLS: offer the previous connection's session (resumption) or do a full handshake each time.
   bool tls_resume = true;
+  // gRPC over TLS verifies the server: the PEM file of the CA (or self-signed certificate) to
+  // trust, empty for the system's; and the name to expect in the certificate, empty for the
+  // target's host.
+  std::string tls_ca_file;
+  std::string tls_server_name;
 
   // Open loop when rate > 0: requests are due at scheduled times whatever the replies do, and
   // latency counts from the time a request was due. Otherwise closed loop: `concurrency`

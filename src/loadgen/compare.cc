@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/beast/http/error.hpp>
 #include <cstdio>
@@ -165,10 +166,13 @@ class Placement {
       server_ = *std::move(started);
       address_ = server_->address();
       tls_address_ = server_->AddressFor("https=");
+      grpc_address_ = server_->AddressFor("grpc=");
+      grpcs_address_ = server_->AddressFor("grpcs=");
     } else {
       absl::StatusOr<Target> target = ParseTarget(options_.target);
       if (!target.ok()) return target.status();
       address_ = fmt::format("{}:{}", target->host, target->port);
+      grpc_address_ = options_.grpc_target;
     }
     auto sizes =
         ExchangeSizes(address_, options_.target.empty() ? "breast_cancer" : options_.model);
@@ -203,6 +207,8 @@ class Placement {
     ChildProcess::Options server;
     server.argv = {options_.binary, "serve",       "--http",
                    "127.0.0.1:0",   "--io-threads", "1",
+                   "--grpc",        "127.0.0.1:0",  "--grpcs",
+                   "127.0.0.1:0",
                    "--https",       "127.0.0.1:0",  "--tls-cert",
                    certificate_dir_ + "/cert.pem",  "--tls-key",
                    certificate_dir_ + "/key.pem"};
@@ -214,6 +220,11 @@ class Placement {
     server.stderr_path = std::filesystem::path(options_.out_dir) / (log_name + ".log");
     server.ready_prefix = "predictwire: listening";
     return ChildProcess::Start(server);
+  }
+
+  // The certificate of the server compare started, for clients that verify it (gRPC).
+  std::string certificate_file() const {
+    return certificate_dir_.empty() ? std::string() : certificate_dir_ + "/cert.pem";
   }
 
   // Whether compare started the server (and so can start fresh ones).
@@ -241,6 +252,13 @@ class Placement {
     const bool tls = run.bench.tls;
     if (tls && tls_address_.empty()) {
       return absl::FailedPreconditionError("the server has no TLS address for " + run.label);
+    }
+    if (IsGrpc(run.bench.wire)) {
+      const std::string& address = tls ? grpcs_address_ : grpc_address_;
+      if (address.empty() || run.target != RunTarget::kServer) {
+        return absl::FailedPreconditionError("no gRPC address for " + run.label);
+      }
+      return (tls ? "grpcs://" : "grpc://") + address;
     }
     switch (run.target) {
       case RunTarget::kServer:
@@ -293,6 +311,8 @@ class Placement {
   std::unique_ptr<ChildProcess> server_;
   std::string address_;
   std::string tls_address_;      // the server's https= address, when it has one
+  std::string grpc_address_;     // the server's grpc= address, or --grpc-target
+  std::string grpcs_address_;    // the server's grpcs= address, when it has one
   std::string certificate_dir_;  // the throwaway certificate for a server compare started
   std::map<std::pair<double, bool>, std::unique_ptr<DelayProxy>> proxies_;  // by RTT, TLS
   std::map<std::pair<bool, int>, std::unique_ptr<ChildProcess>> peers_;
@@ -321,6 +341,16 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
   PlanOptions plan_options;
   plan_options.quick = options.quick;
   plan_options.wires = options.wires.empty() ? WireNames() : options.wires;
+  if (!options.target.empty() && (options.grpc_target.empty() || options.model.empty())) {
+    // The v2 gRPC service is on an address of its own and every request names its model.
+    auto grpc = [](const std::string& wire) { return IsGrpc(ParseWire(wire)->kind); };
+    if (!options.wires.empty() && std::any_of(options.wires.begin(), options.wires.end(), grpc)) {
+      return absl::InvalidArgumentError(
+          "with --target, the gRPC wires need --grpc-target HOST:PORT and --model");
+    }
+    std::erase_if(plan_options.wires, grpc);
+    report.notes.push_back("gRPC wires skipped: with --target they need --grpc-target and --model");
+  }
   plan_options.server_has_test_models = options.target.empty();
   plan_options.model = options.model;
   plan_options.rtts = options.rtts;
@@ -361,6 +391,10 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
             absl::StatusOr<std::string> url = placement.UrlFor(planned_run);
             if (!url.ok()) return url.status();
             bench.target_url = *url;
+          }
+          if (bench.tls && placement.owns_server()) {
+            bench.tls_ca_file = placement.certificate_file();
+            bench.tls_server_name = "localhost";  // the throwaway certificate's name
           }
           if (bench.model.empty()) bench.model = options.model;
           bench.duration = std::max<std::chrono::nanoseconds>(bench.duration / rounds,

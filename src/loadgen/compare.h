@@ -18,6 +18,7 @@ struct CompareOptions {
   // An already running server; empty: compare starts `predictwire serve` itself.
   std::string target;
   std::string model;  // with --target: the model to ask (default: the server's default)
+  std::string grpc_target;  // with --target: the server's gRPC HOST:PORT (needs --model)
   std::vector<std::string> placements = {"split"};  // "same", "split"
   std::vector<std::string> wires;                   // empty: all
   std::vector<std::chrono::nanoseconds> rtts;       // WAN view; empty: none

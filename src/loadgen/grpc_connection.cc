@@ -151,7 +151,9 @@ class GrpcConnection : public WireConnection {
       grpc::SslCredentialsOptions ssl;
       ssl.pem_root_certs = tls_->grpc_ca_pem;
       credentials = grpc::SslCredentials(ssl);
-      arguments.SetSslTargetNameOverride(tls_->grpc_server_name);
+      if (!tls_->grpc_server_name.empty()) {
+        arguments.SetSslTargetNameOverride(tls_->grpc_server_name);
+      }
     }
     channel_ = grpc::CreateCustomChannel(address_, credentials, arguments);
     stub_ = inference::GRPCInferenceService::NewStub(channel_);
@@ -170,7 +172,7 @@ class GrpcConnection : public WireConnection {
     stub_->async()->ServerLive(
         &call->context, &call->request, &call->response,
         [this, call, started, generation = generation_](grpc::Status status) {
-          asio::post(context_, [this, call, started, generation, status] {
+          PostIfAlive([this, call, started, generation, status] {
             if (generation != generation_) return;
             if (!status.ok()) {
               state_ = State::kClosed;
@@ -208,7 +210,7 @@ class GrpcConnection : public WireConnection {
     stub_->async()->ModelInfer(
         &call->context, &call->request, &call->response,
         [this, call, tag, generation = generation_](grpc::Status status) {
-          asio::post(context_, [this, call, tag, generation, status] {
+          PostIfAlive([this, call, tag, generation, status] {
             if (generation != generation_) return;
             const auto it = in_flight_.find(tag);
             if (it == in_flight_.end()) return;  // abandoned
@@ -247,7 +249,7 @@ class GrpcConnection : public WireConnection {
 
   // From StreamCall, on gRPC's threads.
   void PostStreamReply(uint64_t generation, inference::ModelStreamInferResponse response) {
-    asio::post(context_, [this, generation, response = std::move(response)] {
+    PostIfAlive([this, generation, response = std::move(response)] {
       if (generation != generation_) return;
       uint64_t tag = 0;
       const std::string& id = response.infer_response().id();
@@ -271,7 +273,7 @@ class GrpcConnection : public WireConnection {
     });
   }
   void PostStreamDone(uint64_t generation, grpc::Status status) {
-    asio::post(context_, [this, generation, status] {
+    PostIfAlive([this, generation, status] {
       if (generation != generation_) return;
       std::vector<uint64_t> lost;
       for (const auto& [tag, call] : in_flight_) lost.push_back(tag);
@@ -288,6 +290,15 @@ class GrpcConnection : public WireConnection {
     inference::ModelInferRequest request;
     inference::ModelInferResponse response;
   };
+
+  // Runs `work` on the driver's thread unless this connection is gone by then: gRPC's
+  // callbacks post work and may finish before it runs.
+  template <typename Work>
+  void PostIfAlive(Work work) {
+    asio::post(context_, [alive = std::weak_ptr<int>(alive_), work = std::move(work)]() mutable {
+      if (!alive.expired()) work();
+    });
+  }
 
   void Complete(uint64_t tag, const ReplyInfo& reply) {
     const uint64_t generation = generation_;
@@ -311,6 +322,8 @@ class GrpcConnection : public WireConnection {
   // Requests in flight by tag; unary calls keep their call for cancelling.
   std::map<uint64_t, std::shared_ptr<UnaryCall>> in_flight_;
   PendingCallbacks pending_;
+  // Expires with the connection; posted work checks it (both run on the driver's thread).
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 std::shared_ptr<StreamCall> StreamCall::Start(GrpcConnection& owner, uint64_t generation,

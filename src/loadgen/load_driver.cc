@@ -1,6 +1,8 @@
 #include "loadgen/load_driver.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 namespace predictwire::loadgen {
@@ -23,6 +25,15 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
   tls_client_.context = tls;
   tls_client_.resume = options.tls_resume;
   absl::StatusOr<Target> target = ParseTarget(options.target_url);
+  if (IsGrpc(options.wire) && tls != nullptr) {
+    if (!options.tls_ca_file.empty()) {
+      std::ifstream file(options.tls_ca_file, std::ios::binary);
+      tls_client_.grpc_ca_pem.assign(std::istreambuf_iterator<char>(file), {});
+    }
+    tls_client_.grpc_server_name = !options.tls_server_name.empty() ? options.tls_server_name
+                                   : target.ok()                    ? target->host
+                                                                    : std::string();
+  }
   encoder_ = std::make_unique<RequestEncoder>(
       RequestEncoder::Options{.wire = options.wire,
                               .shape = options.shape,

@@ -177,8 +177,8 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
       add("rest+tls", "rest+tls, full handshake", false);
       add("rest+tls", "rest+tls, resumed session", true);
     }
-    for (const std::string base : {"rest-keepalive", "ws", "ws-binary"}) {
-      if (!Wanted(options, base) || (quick && base != "ws")) continue;
+    for (const std::string base : {"rest-keepalive", "ws", "ws-binary", "grpc"}) {
+      if (!Wanted(options, base) || (quick && base != "ws" && base != "grpc")) continue;
       add(base, base, true);
       add(base + "+tls", base + "+tls", true);
     }

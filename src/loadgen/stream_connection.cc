@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "loadgen/grpc_connection.h"
 #include "loadgen/h2_connection.h"
 #include "loadgen/http_response_reader.h"
 #include "transport/websocket/frame.h"
@@ -404,6 +405,12 @@ std::unique_ptr<WireConnection> MakeWireConnection(asio::io_context& context,
                                                    TlsClient* tls) {
   if (IsHttp2(wire)) {
     return std::make_unique<H2Connection>(context, endpoint, encoder, depth, listener);
+  }
+  if (IsGrpc(wire)) {
+    const bool v6 = endpoint.address().is_v6();
+    const std::string address = fmt::format("{}{}{}:{}", v6 ? "[" : "", endpoint.address().to_string(),
+                                            v6 ? "]" : "", endpoint.port());
+    return MakeGrpcConnection(context, address, wire, encoder, depth, listener, tls);
   }
   return std::make_unique<StreamConnection>(context, endpoint, wire, encoder, depth, listener,
                                             tls);

@@ -20,6 +20,8 @@ constexpr NamedWire kWires[] = {
     {WireKind::kWebSocketBinary, "ws-binary"},
     {WireKind::kHttp2, "h2"},
     {WireKind::kHttp2Multiplexed, "h2-multiplexed"},
+    {WireKind::kGrpc, "grpc"},
+    {WireKind::kGrpcStream, "grpc-stream"},
 };
 
 }  // namespace
@@ -82,6 +84,8 @@ bool IsHttp2(WireKind wire) {
   return wire == WireKind::kHttp2 || wire == WireKind::kHttp2Multiplexed;
 }
 
+bool IsGrpc(WireKind wire) { return wire == WireKind::kGrpc || wire == WireKind::kGrpcStream; }
+
 bool SpeaksTls(WireKind wire) { return !IsHttp2(wire); }
 
 bool IsWebSocket(WireKind wire) {
@@ -90,7 +94,8 @@ bool IsWebSocket(WireKind wire) {
 }
 
 int PipelineDepth(WireKind wire, int pipeline_option) {
-  return wire == WireKind::kWebSocketPipelined || wire == WireKind::kHttp2Multiplexed
+  return wire == WireKind::kWebSocketPipelined || wire == WireKind::kHttp2Multiplexed ||
+                 wire == WireKind::kGrpcStream
              ? std::max(1, pipeline_option)
              : 1;
 }
@@ -102,12 +107,14 @@ absl::StatusOr<Target> ParseTarget(std::string_view url) {
         fmt::format("target '{}' is not a URL like http://127.0.0.1:8000", url));
   }
   const std::string_view scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "ws" && scheme != "https" && scheme != "wss") {
+  if (scheme != "http" && scheme != "ws" && scheme != "https" && scheme != "wss" &&
+      scheme != "grpc" && scheme != "grpcs") {
     return absl::InvalidArgumentError(fmt::format(
-        "target '{}': scheme {} is not supported (use http://, ws://, https:// or wss://)", url,
-        scheme));
+        "target '{}': scheme {} is not supported (use http://, ws://, https://, wss://, grpc:// "
+        "or grpcs://)",
+        url, scheme));
   }
-  const bool tls = scheme == "https" || scheme == "wss";
+  const bool tls = scheme == "https" || scheme == "wss" || scheme == "grpcs";
   std::string_view rest = url.substr(scheme_end + 3);
   const size_t slash = rest.find('/');
   Target target;

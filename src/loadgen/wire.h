@@ -46,17 +46,19 @@ const std::vector<std::string>& AllWireNames();
 
 bool IsWebSocket(WireKind wire);
 bool IsHttp2(WireKind wire);
+bool IsGrpc(WireKind wire);
 // Whether the wire has a "+tls" variant.
 bool SpeaksTls(WireKind wire);
 // How many requests one connection of this wire may have in flight.
 int PipelineDepth(WireKind wire, int pipeline_option);
 
-// Where to send: "http://HOST:PORT[/PATH]", "ws://...", or over TLS "https://...", "wss://...".
+// Where to send: "http://HOST:PORT[/PATH]", "ws://...", "grpc://HOST:PORT", or over TLS
+// "https://...", "wss://...", "grpcs://...".
 struct Target {
   std::string host;
   uint16_t port = 0;
   std::string path;  // as given, empty when the URL has none
-  bool tls = false;  // https or wss
+  bool tls = false;  // https, wss or grpcs
 };
 
 absl::StatusOr<Target> ParseTarget(std::string_view url);

@@ -62,9 +62,9 @@ struct TlsClient {
   uint64_t full_handshakes = 0;
   uint64_t resumed_handshakes = 0;
   // gRPC verifies the server's certificate: the CA to trust (for compare's throwaway
-  // certificate, the certificate itself), and the name to expect in it.
+  // certificate, the certificate itself; empty: the system's), and the name to expect in it.
   std::string grpc_ca_pem;
-  std::string grpc_server_name = "localhost";
+  std::string grpc_server_name;
 };
 
 // The connection that speaks `wire`, over TLS when `tls` is given. `encoder`, `listener` and

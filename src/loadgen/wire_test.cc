@@ -48,10 +48,22 @@ TEST(WireTest, ParsesTargets) {
   EXPECT_EQ(secure->port, 443);
   EXPECT_FALSE(plain->tls);
   EXPECT_TRUE(ParseTarget("wss://127.0.0.1:8443/ws")->tls);
+  EXPECT_TRUE(ParseTarget("grpcs://127.0.0.1:8444")->tls);
+  EXPECT_FALSE(ParseTarget("grpc://127.0.0.1:8001")->tls);
   for (const char* bad :
        {"127.0.0.1:8000", "ftp://x:1", "http://:80", "http://x:0", "http://x:y"}) {
     EXPECT_FALSE(ParseTarget(bad).ok()) << bad;
   }
+}
+
+TEST(WireTest, GrpcWires) {
+  EXPECT_EQ(ParseWire("grpc")->kind, WireKind::kGrpc);
+  EXPECT_EQ(ParseWire("grpc-stream")->kind, WireKind::kGrpcStream);
+  EXPECT_TRUE(ParseWire("grpc+tls")->tls);
+  EXPECT_TRUE(IsGrpc(WireKind::kGrpcStream));
+  EXPECT_FALSE(IsGrpc(WireKind::kHttp2));
+  EXPECT_EQ(PipelineDepth(WireKind::kGrpcStream, 8), 8);
+  EXPECT_EQ(PipelineDepth(WireKind::kGrpc, 8), 1);
 }
 
 }  // namespace

@@ -5,14 +5,18 @@
 
 #include <charconv>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "backends/backend_factory.h"
 #include "core/model_registry.h"
 #include "transport/common/io_pool.h"
+#include "transport/common/limits.h"
 #include "transport/common/listener.h"
 #include "transport/common/rest_router.h"
 #include "transport/common/tls.h"
+#include "transport/grpc/grpc_server.h"
 #include "transport/http1/http1_protocol.h"
 #include "transport/http2/http2_protocol.h"
 #include "transport/http2/preface.h"
@@ -42,6 +46,7 @@ struct Server::Parts {
   std::unique_ptr<transport::Listener> http_listener;
   std::unique_ptr<transport::TlsContext> tls;
   std::unique_ptr<transport::Listener> https_listener;  // null without a certificate
+  std::unique_ptr<transport::grpc_transport::GrpcServer> grpc;  // null with gRPC off
   bool started = false;
   bool stopped = false;
 };
@@ -95,6 +100,14 @@ absl::StatusOr<fs::path> FindModelsDir(const std::string& configured) {
       "cannot find the default model breast_cancer.json (looked in:{}); pass --models-dir or "
       "--model NAME=SPEC",
       tried));
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (!file) return absl::NotFoundError(fmt::format("cannot read '{}'", path));
+  return text.str();
 }
 
 absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions& options) {
@@ -217,6 +230,35 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     if (!https.ok()) return https.status();
     parts->https_listener = *std::move(https);
   }
+  if (!options.grpc_address.empty()) {
+    transport::grpc_transport::GrpcServer::Options grpc;
+    grpc.address = options.grpc_address;
+    grpc.server_version = PREDICTWIRE_VERSION;
+    grpc.max_message_bytes =
+        options.max_body_bytes > 0 ? options.max_body_bytes : transport::kDefaultMaxBodyBytes;
+    // ParseHostPort gives the same errors for gRPC's addresses as for HTTP's.
+    if (absl::Status status = ParseHostPort(options.grpc_address, &host, &port); !status.ok()) {
+      return status;
+    }
+    if (parts->tls) {
+      if (absl::Status status = ParseHostPort(options.grpcs_address, &host, &port);
+          !status.ok()) {
+        return status;
+      }
+      absl::StatusOr<std::string> certificate = ReadFile(options.tls_certificate_file);
+      if (!certificate.ok()) return certificate.status();
+      absl::StatusOr<std::string> key = ReadFile(options.tls_private_key_file);
+      if (!key.ok()) return key.status();
+      grpc.tls_address = options.grpcs_address;
+      grpc.tls_certificate_pem = *std::move(certificate);
+      grpc.tls_private_key_pem = *std::move(key);
+    }
+    absl::StatusOr<std::unique_ptr<transport::grpc_transport::GrpcServer>> grpc_server =
+        transport::grpc_transport::GrpcServer::Create(grpc, *parts->registry, *parts->scheduler,
+                                                      parts->ready);
+    if (!grpc_server.ok()) return grpc_server.status();
+    parts->grpc = *std::move(grpc_server);
+  }
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
 
@@ -245,8 +287,12 @@ std::string BoundAddress(const transport::Listener& listener) {
 
 std::string Server::ReadyLine() const {
   std::string line = fmt::format("predictwire: listening http={}", BoundAddress(*parts_->http_listener));
+  if (parts_->grpc) line += fmt::format(" grpc={}", parts_->grpc->address());
   if (parts_->https_listener) {
     line += fmt::format(" https={}", BoundAddress(*parts_->https_listener));
+  }
+  if (parts_->grpc && !parts_->grpc->tls_address().empty()) {
+    line += fmt::format(" grpcs={}", parts_->grpc->tls_address());
   }
   return line;
 }
@@ -271,7 +317,13 @@ void Server::Shutdown() {
   if (!parts_->started) return;
   parts_->http_listener->Stop();
   if (parts_->https_listener) parts_->https_listener->Stop();
+  // gRPC drains its calls while the IO pool drains its connections.
+  std::thread grpc_drain;
+  if (parts_->grpc) {
+    grpc_drain = std::thread([this] { parts_->grpc->Shutdown(parts_->options.drain_timeout); });
+  }
   const int64_t left = parts_->pool->Drain(parts_->options.drain_timeout);
+  if (grpc_drain.joinable()) grpc_drain.join();
   if (left > 0) {
     std::fprintf(stderr, "predictwire: %lld connections still open after the drain timeout\n",
                  static_cast<long long>(left));

@@ -17,6 +17,10 @@ struct ServerOptions {
   std::string http_address = "127.0.0.1:8000";
   // HOST:PORT for HTTPS and WSS, served when a certificate and key are given.
   std::string https_address = "127.0.0.1:8443";
+  // HOST:PORT for gRPC (inference.GRPCInferenceService); empty turns gRPC off.
+  std::string grpc_address = "127.0.0.1:8001";
+  // HOST:PORT for gRPC over TLS, served when a certificate and key are given.
+  std::string grpcs_address = "127.0.0.1:8444";
   std::string tls_certificate_file;  // PEM certificate chain
   std::string tls_private_key_file;  // PEM private key
   // NAME=SPEC flags (backends/backend_factory.h); empty loads the default models.
@@ -39,14 +43,16 @@ struct ServerOptions {
 // The assembled prediction server: models → scheduler → IO threads → listeners.
 class Server {
  public:
-  // Loads the models and binds the listening sockets; serves nothing until Start.
+  // Loads the models and binds the listening sockets. HTTP serves nothing until Start; gRPC
+  // binds and starts in one step, so it answers from here on, reporting not ready until Start.
   static absl::StatusOr<std::unique_ptr<Server>> Create(const ServerOptions& options);
   ~Server();
 
   // Starts the IO threads and accepting connections.
   void Start();
-  // The line tests and scripts wait for, e.g. "predictwire: listening http=127.0.0.1:8000", with
-  // " https=HOST:PORT" added when TLS is on.
+  // The line tests and scripts wait for, e.g.
+  // "predictwire: listening http=127.0.0.1:8000 grpc=127.0.0.1:8001", with
+  // " https=HOST:PORT grpcs=HOST:PORT" added when TLS is on.
   std::string ReadyLine() const;
   // A human summary of the models served, for stderr.
   std::string Describe() const;

@@ -26,14 +26,34 @@ TEST(ParseHostPortTest, AcceptsHostsAndPorts) {
 TEST(ServerTest, StartsOnPortZeroAndStops) {
   ServerOptions options;
   options.http_address = "127.0.0.1:0";
+  options.grpc_address = "127.0.0.1:0";
   options.models = {"instant=sleep:0"};
   auto server = Server::Create(options);
   ASSERT_TRUE(server.ok()) << server.status();
   (*server)->Start();
   EXPECT_THAT((*server)->ReadyLine(),
-              MatchesRegex("predictwire: listening http=127\\.0\\.0\\.1:[1-9][0-9]*"));
+              MatchesRegex("predictwire: listening http=127\\.0\\.0\\.1:[1-9][0-9]* "
+                           "grpc=127\\.0\\.0\\.1:[1-9][0-9]*"));
   EXPECT_THAT((*server)->Describe(), HasSubstr("instant (sleep, any features, default)"));
   (*server)->Shutdown();
+}
+
+TEST(ServerTest, GrpcCanBeTurnedOffAndABusyGrpcPortIsAnError) {
+  ServerOptions options;
+  options.http_address = "127.0.0.1:0";
+  options.grpc_address = "";
+  options.models = {"instant=sleep:0"};
+  auto plain = Server::Create(options);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_THAT((*plain)->ReadyLine(),
+              MatchesRegex("predictwire: listening http=127\\.0\\.0\\.1:[1-9][0-9]*"));
+
+  options.grpc_address = "127.0.0.1:0";
+  auto first = Server::Create(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string line = (*first)->ReadyLine();
+  options.grpc_address = line.substr(line.find("grpc=") + 5);
+  EXPECT_THAT(Server::Create(options).status().message(), HasSubstr("cannot listen for gRPC"));
 }
 
 TEST(ServerTest, ReportsBadConfiguration) {

@@ -13,7 +13,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("PREDICTWIRE_BINARY", os.path.join(ROOT, "build", "release", "predictwire"))
-# "predictwire: listening http=HOST:PORT" and, when on, " https=HOST:PORT" and the like.
+# "predictwire: listening http=HOST:PORT grpc=HOST:PORT" and, when on, " https=HOST:PORT" and the like.
 READY = re.compile(r"^predictwire: listening http=(\S+):(\d+)((?: \w+=\S+)*)$")
 
 
@@ -32,7 +32,8 @@ class Server:
 
     def start(self, timeout=20):
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--http", "127.0.0.1:0", *self.args],
+            [BINARY, "serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--grpcs", "127.0.0.1:0",
+             *self.args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         # The server prints exactly one line when ready; wait for it, bounded.
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)

@@ -43,7 +43,7 @@ class CommandLineTest(unittest.TestCase):
 
     def test_port_in_use(self):
         with Server(models=["m=sleep:0"]) as first:
-            status, _, err = run_cli("serve", "--http", first.address, "--model", "m=sleep:0")
+            status, _, err = run_cli("serve", "--http", first.address, "--grpc", "127.0.0.1:0", "--model", "m=sleep:0")
             self.assertNotEqual(status, 0)
             self.assertIn(f"cannot listen on {first.address}", err)
 
@@ -64,14 +64,14 @@ class CommandLineTest(unittest.TestCase):
             self.assertIn("model", err)
 
     def test_ready_line_and_ipv6(self):
-        process = subprocess.Popen([BINARY, "serve", "--http", "[::1]:0", "--model", "m=sleep:0"],
+        process = subprocess.Popen([BINARY, "serve", "--http", "[::1]:0", "--grpc", "[::1]:0", "--model", "m=sleep:0"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         try:
             line = process.stdout.readline().strip()
             if not line:  # no IPv6 on this machine
                 self.skipTest(process.stderr.read())
-            self.assertRegex(line, r"^predictwire: listening http=\[::1\]:\d+$")
-            port = int(line.rsplit(":", 1)[1])
+            self.assertRegex(line, r"^predictwire: listening http=\[::1\]:\d+ grpc=\[::1\]:\d+$")
+            port = int(line.split()[2].rsplit(":", 1)[1])
             done = curl("-g", "-d", '{"features": [4]}', f"http://[::1]:{port}/predict")
             self.assertEqual(json.loads(done.stdout)["predictions"], [4])
         finally:

@@ -196,11 +196,11 @@ class TlsOptionsTest(unittest.TestCase):
     def test_a_certificate_needs_its_key(self):
         with tempfile.TemporaryDirectory() as directory:
             cert, key = make_certificate(directory)
-            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--https", "127.0.0.1:0",
+            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--https", "127.0.0.1:0",
                                         "--tls-cert", cert, "--model", "m=sleep:0")
             self.assertNotEqual(status, 0)
             self.assertIn("--tls-key", stderr)
-            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--https", "127.0.0.1:0",
+            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--https", "127.0.0.1:0",
                                         "--tls-cert", key, "--tls-key", key, "--model", "m=sleep:0")
             self.assertNotEqual(status, 0)
             self.assertIn("certificate", stderr)

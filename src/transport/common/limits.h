@@ -16,7 +16,8 @@ inline constexpr size_t kDefaultMaxBodyBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
 // Largest WebSocket message, after reassembling fragments (follows --max-body).
 inline constexpr size_t kDefaultMaxMessageBytes = kDefaultMaxBodyBytes;
-// Requests a WebSocket connection may have in flight before the server stops reading from it.
+// Requests a WebSocket connection (or a gRPC ModelStreamInfer stream) may have in flight before
+// the server stops reading from it.
 inline constexpr size_t kMaxInFlightPerConnection = 1024;
 // HTTP/2 (h2c): streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS);
 // a client that opens more gets REFUSED_STREAM for the extra ones. Each open stream may hold a

@@ -12,8 +12,7 @@
 namespace predictwire::transport {
 namespace {
 
-// Every model is served at one version; v2 clients may name it in the path.
-constexpr std::string_view kModelVersion = "1";
+constexpr std::string_view kModelVersion = codec::kV2ModelVersion;
 const std::string kModelVersions[] = {std::string(kModelVersion)};
 
 constexpr std::string_view kIndexText =
@@ -245,31 +244,10 @@ void RestRouter::V2Infer(const Model& model, RestRequest request, RestReplyFunct
   }
   absl::StatusOr<codec::V2InferRequest> parsed = codec::ParseV2InferRequest(json, binary);
   if (!parsed.ok()) return std::move(reply)(ErrorReply(parsed.status()));
-  const TensorSpec& input_spec = model.info().input;
-  const TensorSpec& output_spec = model.info().output;
-  if (parsed->inputs.size() != 1) {
-    return std::move(reply)(
-        ErrorReply(400, fmt::format("model '{}' takes one input ('{}'), the request has {}",
-                                    model.name(), input_spec.name, parsed->inputs.size())));
-  }
-  for (const std::string& output : parsed->requested_outputs) {
-    if (output != output_spec.name) {
-      return std::move(reply)(
-          ErrorReply(400, fmt::format("model '{}' has no output '{}'; its output is '{}'",
-                                      model.name(), output, output_spec.name)));
-    }
-  }
-  Tensor input = std::move(parsed->inputs[0].tensor);
-  if (input.shape.size() == 1) {
-    input.shape = {1, input.shape[0]};  // one row given as a vector
-  } else if (input.shape.size() != 2) {
-    return std::move(reply)(
-        ErrorReply(400, fmt::format("model '{}' takes input '{}' of shape [rows, features]; got {} "
-                                    "dimensions",
-                                    model.name(), input_spec.name, input.shape.size())));
-  }
+  absl::StatusOr<Tensor> input = codec::TakeModelInput(model.name(), model.info(), *parsed);
+  if (!input.ok()) return std::move(reply)(ErrorReply(input.status()));
   const Model* target = &model;
-  scheduler_.Submit(model, InferRequest{std::move(input)},
+  scheduler_.Submit(model, InferRequest{*std::move(input)},
                     [target, request = *std::move(parsed),
                      reply = std::move(reply)](absl::StatusOr<InferResponse> result) mutable {
                       if (!result.ok()) return std::move(reply)(ErrorReply(result.status()));

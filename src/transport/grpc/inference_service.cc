@@ -1,0 +1,280 @@
+#include "transport/grpc/inference_service.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <memory>
+
+#include "codec/v2_proto.h"
+#include "core/status.h"
+#include "transport/grpc/grpc_status.h"
+
+namespace predictwire::transport::grpc_transport {
+
+using inference::ModelInferRequest;
+using inference::ModelInferResponse;
+using inference::ModelStreamInferResponse;
+
+// One ModelStreamInfer call. gRPC calls the On* reactions on its threads and the scheduler's
+// completions arrive on worker threads, so the state below is guarded by mutex_; gRPC's Start*
+// and Finish are called with mutex_ released. The stream deletes itself in OnDone, which gRPC
+// calls last, and which cannot come before Finish — and Finish waits for every request in flight.
+class InferenceService::Stream final
+    : public ::grpc::ServerBidiReactor<ModelInferRequest, ModelStreamInferResponse> {
+ public:
+  explicit Stream(InferenceService& service) : service_(service) {
+    if (!service_.Register(this)) {
+      registered_ = false;
+      finished_ = true;
+      Finish(::grpc::Status(::grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  // Ends the stream once what is in flight is answered; from StopStreams.
+  void Stop() {
+    std::unique_lock lock(mutex_);
+    stopping_ = true;
+    FinishIfDone(lock);
+  }
+
+  void OnReadDone(bool ok) override {
+    std::unique_lock lock(mutex_);
+    if (!ok) {
+      reading_ = false;
+      reads_ended_ = true;
+      FinishIfDone(lock);
+      return;
+    }
+    if (finished_ || stopping_) {  // arrived while ending: not answered
+      reading_ = false;
+      return;
+    }
+    ++in_flight_;
+    // reading_ stays set while request_ is decoded, so an answer arriving meanwhile does not
+    // start the next read into it.
+    lock.unlock();
+
+    auto answer = std::make_unique<ModelStreamInferResponse>();
+    ModelInferResponse* infer_response = answer->mutable_infer_response();
+    service_.Infer(request_, infer_response,
+                   [this, answer = std::move(answer), id = request_.id(),
+                    model = request_.model_name()](absl::Status status) mutable {
+                     if (!status.ok()) {
+                       // The error still names the request, so the client can match it.
+                       answer->set_error_message(std::string(status.message()));
+                       ModelInferResponse* named = answer->mutable_infer_response();
+                       named->Clear();
+                       named->set_id(id);
+                       named->set_model_name(model);
+                     }
+                     Answered(std::move(answer));
+                   });
+    request_.Clear();
+
+    lock.lock();
+    reading_ = false;
+    ReadMoreIfRoom(lock);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::unique_lock lock(mutex_);
+    writes_.pop_front();
+    writing_ = false;
+    if (!ok) {
+      // The client went away: what is still queued or in flight has nowhere to go.
+      write_failed_ = true;
+      writes_.clear();
+    }
+    WriteNext(lock);
+    FinishIfDone(lock);
+  }
+
+  void OnDone() override {
+    if (registered_) service_.Unregister(this);
+    delete this;
+  }
+
+ private:
+  // A request's answer (or error), from a worker thread or from Infer itself.
+  void Answered(std::unique_ptr<ModelStreamInferResponse> answer) {
+    std::unique_lock lock(mutex_);
+    --in_flight_;
+    if (!write_failed_) writes_.push_back(std::move(answer));
+    WriteNext(lock);
+    if (!reading_) ReadMoreIfRoom(lock);
+    FinishIfDone(lock);
+  }
+
+  // Starts the next read unless one is pending, the stream is ending, or too much is in flight.
+  void ReadMoreIfRoom(std::unique_lock<std::mutex>& lock) {
+    if (reading_ || reads_ended_ || finished_ || stopping_ ||
+        in_flight_ >= service_.options_.max_in_flight_per_stream) {
+      return;
+    }
+    reading_ = true;
+    lock.unlock();
+    StartRead(&request_);
+    lock.lock();
+  }
+
+  void WriteNext(std::unique_lock<std::mutex>& lock) {
+    if (writing_ || writes_.empty() || finished_) return;
+    writing_ = true;
+    ModelStreamInferResponse* next = writes_.front().get();
+    lock.unlock();
+    StartWrite(next);
+    lock.lock();
+  }
+
+  // Finishes once nothing is in flight or being written and the client is done sending (or the
+  // server is stopping, or the client is gone).
+  void FinishIfDone(std::unique_lock<std::mutex>& lock) {
+    if (finished_ || in_flight_ > 0 || writing_ || !writes_.empty()) return;
+    if (!reads_ended_ && !stopping_ && !write_failed_) return;
+    finished_ = true;
+    lock.unlock();
+    Finish(::grpc::Status::OK);
+    lock.lock();
+  }
+
+  InferenceService& service_;
+  bool registered_ = true;
+  ModelInferRequest request_;  // the read in progress; only the reading reaction touches it
+
+  std::mutex mutex_;
+  std::deque<std::unique_ptr<ModelStreamInferResponse>> writes_;  // front is being written
+  size_t in_flight_ = 0;     // submitted, not yet answered
+  bool reading_ = true;      // a read is pending (the constructor starts one)
+  bool writing_ = false;
+  bool reads_ended_ = false;   // the client half-closed, or the call was cancelled
+  bool write_failed_ = false;  // the client is gone
+  bool stopping_ = false;      // the server is stopping
+  bool finished_ = false;      // Finish has been called
+};
+
+InferenceService::InferenceService(Options options, const ModelRegistry& registry,
+                                   Scheduler& scheduler, const std::atomic<bool>& ready)
+    : options_(std::move(options)), registry_(registry), scheduler_(scheduler), ready_(ready) {}
+
+InferenceService::~InferenceService() = default;
+
+void InferenceService::StopStreams() {
+  std::lock_guard lock(streams_mutex_);
+  stopping_ = true;
+  for (Stream* stream : streams_) stream->Stop();
+}
+
+bool InferenceService::Register(Stream* stream) {
+  std::lock_guard lock(streams_mutex_);
+  if (stopping_) return false;
+  streams_.insert(stream);
+  return true;
+}
+
+void InferenceService::Unregister(Stream* stream) {
+  std::lock_guard lock(streams_mutex_);
+  streams_.erase(stream);
+}
+
+absl::StatusOr<const Model*> InferenceService::FindModel(const std::string& name,
+                                                         const std::string& version) const {
+  if (name.empty()) return absl::InvalidArgumentError("the request names no model");
+  const Model* model = registry_.Find(name);
+  if (model == nullptr) return registry_.Resolve(name).status();
+  if (!version.empty() && version != codec::kV2ModelVersion) {
+    return absl::NotFoundError(fmt::format("model '{}' has no version '{}'; it has version {}",
+                                           name, version, codec::kV2ModelVersion));
+  }
+  return model;
+}
+
+void InferenceService::Infer(const ModelInferRequest& request, ModelInferResponse* response,
+                             InferDone done) {
+  absl::StatusOr<const Model*> model = FindModel(request.model_name(), request.model_version());
+  if (!model.ok()) return std::move(done)(model.status());
+  absl::StatusOr<codec::V2InferRequest> decoded = codec::FromProto(request);
+  if (!decoded.ok()) return std::move(done)(decoded.status());
+  absl::StatusOr<Tensor> input = codec::TakeModelInput((*model)->name(), (*model)->info(), *decoded);
+  if (!input.ok()) return std::move(done)(input.status());
+  const Model* target = *model;
+  scheduler_.Submit(
+      *target, InferRequest{*std::move(input)},
+      [target, decoded = *std::move(decoded), response,
+       done = std::move(done)](absl::StatusOr<InferResponse> result) mutable {
+        if (!result.ok()) return std::move(done)(result.status());
+        codec::ToProto(target->name(), codec::kV2ModelVersion, decoded, target->info().output,
+                       *result, response);
+        std::move(done)(absl::OkStatus());
+      },
+      // gRPC's threads are gRPC's: a model never runs on them, however fast.
+      Scheduler::Placement::kWorkerOnly);
+}
+
+::grpc::ServerUnaryReactor* InferenceService::ServerLive(::grpc::CallbackServerContext* context,
+                                                         const inference::ServerLiveRequest*,
+                                                         inference::ServerLiveResponse* response) {
+  response->set_live(true);
+  ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(::grpc::Status::OK);
+  return reactor;
+}
+
+::grpc::ServerUnaryReactor* InferenceService::ServerReady(
+    ::grpc::CallbackServerContext* context, const inference::ServerReadyRequest*,
+    inference::ServerReadyResponse* response) {
+  response->set_ready(ready_.load(std::memory_order_relaxed));
+  ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(::grpc::Status::OK);
+  return reactor;
+}
+
+::grpc::ServerUnaryReactor* InferenceService::ModelReady(::grpc::CallbackServerContext* context,
+                                                         const inference::ModelReadyRequest* request,
+                                                         inference::ModelReadyResponse* response) {
+  ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<const Model*> model = FindModel(request->name(), request->version());
+  if (model.ok()) response->set_ready(ready_.load(std::memory_order_relaxed));
+  reactor->Finish(ToGrpcStatus(model.status()));
+  return reactor;
+}
+
+::grpc::ServerUnaryReactor* InferenceService::ServerMetadata(
+    ::grpc::CallbackServerContext* context, const inference::ServerMetadataRequest*,
+    inference::ServerMetadataResponse* response) {
+  response->set_name(options_.server_name);
+  response->set_version(options_.server_version);
+  // The binary tensor data extension is HTTP's; gRPC carries raw bytes natively.
+  ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(::grpc::Status::OK);
+  return reactor;
+}
+
+::grpc::ServerUnaryReactor* InferenceService::ModelMetadata(
+    ::grpc::CallbackServerContext* context, const inference::ModelMetadataRequest* request,
+    inference::ModelMetadataResponse* response) {
+  ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<const Model*> model = FindModel(request->name(), request->version());
+  if (model.ok()) {
+    codec::ToProto((*model)->name(), codec::kV2ModelVersion, (*model)->info(), response);
+  }
+  reactor->Finish(ToGrpcStatus(model.status()));
+  return reactor;
+}
+
+::grpc::ServerUnaryReactor* InferenceService::ModelInfer(::grpc::CallbackServerContext* context,
+                                                         const ModelInferRequest* request,
+                                                         ModelInferResponse* response) {
+  ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Infer(*request, response,
+        [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+  return reactor;
+}
+
+::grpc::ServerBidiReactor<ModelInferRequest, ModelStreamInferResponse>*
+InferenceService::ModelStreamInfer(::grpc::CallbackServerContext*) {
+  return new Stream(*this);
+}
+
+}  // namespace predictwire::transport::grpc_transport

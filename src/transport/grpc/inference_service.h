@@ -1,0 +1,92 @@
+#ifndef PREDICTWIRE_TRANSPORT_GRPC_INFERENCE_SERVICE_H_
+#define PREDICTWIRE_TRANSPORT_GRPC_INFERENCE_SERVICE_H_
+
+// inference.GRPCInferenceService (proto/grpc_service.proto) on gRPC's callback API. gRPC's
+// threads decode, validate and submit; models run on the scheduler's workers, which finish the
+// call (or queue the stream's answer) when the model is done. Only grpc_server.cc and tests
+// include this header.
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "core/model_registry.h"
+#include "core/scheduler.h"
+#include "grpc_service.grpc.pb.h"
+#include "transport/common/limits.h"
+
+namespace predictwire::transport::grpc_transport {
+
+class InferenceService final : public inference::GRPCInferenceService::CallbackService {
+ public:
+  struct Options {
+    std::string server_name = "predictwire";
+    std::string server_version;
+    // Requests one ModelStreamInfer stream may have in flight; beyond it the stream stops
+    // reading until answers go out, so a fast writer meets HTTP/2 flow control, not our memory.
+    size_t max_in_flight_per_stream = kMaxInFlightPerConnection;
+  };
+
+  // `registry`, `scheduler` and `ready` must outlive the service; `ready` answers ServerReady and
+  // ModelReady.
+  InferenceService(Options options, const ModelRegistry& registry, Scheduler& scheduler,
+                   const std::atomic<bool>& ready);
+  ~InferenceService() override;
+
+  // Ends every open stream as soon as the requests it has in flight are answered, and every
+  // later stream at once (UNAVAILABLE). For a graceful stop; thread-safe.
+  void StopStreams();
+
+  ::grpc::ServerUnaryReactor* ServerLive(::grpc::CallbackServerContext* context,
+                                         const inference::ServerLiveRequest* request,
+                                         inference::ServerLiveResponse* response) override;
+  ::grpc::ServerUnaryReactor* ServerReady(::grpc::CallbackServerContext* context,
+                                          const inference::ServerReadyRequest* request,
+                                          inference::ServerReadyResponse* response) override;
+  ::grpc::ServerUnaryReactor* ModelReady(::grpc::CallbackServerContext* context,
+                                         const inference::ModelReadyRequest* request,
+                                         inference::ModelReadyResponse* response) override;
+  ::grpc::ServerUnaryReactor* ServerMetadata(::grpc::CallbackServerContext* context,
+                                             const inference::ServerMetadataRequest* request,
+                                             inference::ServerMetadataResponse* response) override;
+  ::grpc::ServerUnaryReactor* ModelMetadata(::grpc::CallbackServerContext* context,
+                                            const inference::ModelMetadataRequest* request,
+                                            inference::ModelMetadataResponse* response) override;
+  ::grpc::ServerUnaryReactor* ModelInfer(::grpc::CallbackServerContext* context,
+                                         const inference::ModelInferRequest* request,
+                                         inference::ModelInferResponse* response) override;
+  ::grpc::ServerBidiReactor<inference::ModelInferRequest, inference::ModelStreamInferResponse>*
+  ModelStreamInfer(::grpc::CallbackServerContext* context) override;
+
+ private:
+  class Stream;
+  using InferDone = absl::AnyInvocable<void(absl::Status) &&>;
+
+  // The model a request names at `version` (empty or "1"): NOT_FOUND when there is none.
+  absl::StatusOr<const Model*> FindModel(const std::string& name,
+                                         const std::string& version) const;
+  // Decodes `request`, runs it on a worker and fills `response`, which must stay valid until
+  // `done` has run. `done` runs exactly once: before Infer returns when the request is rejected,
+  // else on a worker thread. `request` is not used after Infer returns.
+  void Infer(const inference::ModelInferRequest& request,
+             inference::ModelInferResponse* response, InferDone done);
+  // Adds a stream to the open set, or returns false when the service is stopping.
+  bool Register(Stream* stream);
+  void Unregister(Stream* stream);
+
+  const Options options_;
+  const ModelRegistry& registry_;
+  Scheduler& scheduler_;
+  const std::atomic<bool>& ready_;
+
+  std::mutex streams_mutex_;
+  std::set<Stream*> streams_;  // guarded by streams_mutex_
+  bool stopping_ = false;      // guarded by streams_mutex_
+};
+
+}  // namespace predictwire::transport::grpc_transport
+
+#endif  // PREDICTWIRE_TRANSPORT_GRPC_INFERENCE_SERVICE_H_

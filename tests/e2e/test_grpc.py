@@ -1,0 +1,228 @@
+"""gRPC end to end: Debian's python3-grpcio calling every RPC of inference.GRPCInferenceService,
+with stubs generated for this run by python3-grpc-tools from the project's proto/grpc_service.proto,
+in the clear and over TLS; bad input answered with proper status codes; bench on both gRPC wires."""
+
+import importlib
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+import grpc
+
+from server_fixture import ROOT, Server, curl
+from test_bench import bench
+from test_tls import make_certificate
+
+STUBS = tempfile.TemporaryDirectory()
+
+
+def load_stubs():
+    """Generates grpc_service_pb2 and grpc_service_pb2_grpc from the project's .proto."""
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", os.path.join(ROOT, "proto"),
+                    f"--python_out={STUBS.name}", f"--grpc_python_out={STUBS.name}",
+                    "grpc_service.proto"], check=True, capture_output=True, timeout=60)
+    sys.path.insert(0, STUBS.name)
+    return importlib.import_module("grpc_service_pb2"), importlib.import_module("grpc_service_pb2_grpc")
+
+
+pb, pb_grpc = load_stubs()
+FEATURES = [1.0, 2.0, 3.5]
+
+
+def infer_request(model="instant", features=FEATURES, request_id="r1", raw=False, shape=None):
+    request = pb.ModelInferRequest(model_name=model, id=request_id)
+    tensor = request.inputs.add(name="features", datatype="FP32",
+                                shape=shape if shape is not None else [1, len(features)])
+    if raw:
+        request.raw_input_contents.append(struct.pack(f"<{len(features)}f", *features))
+    else:
+        tensor.contents.fp32_contents.extend(features)
+    return request
+
+
+def float32(value):
+    return struct.unpack("<f", struct.pack("<f", value))[0]
+
+
+class GrpcTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory()
+        cls.cert, cls.key = make_certificate(cls.directory.name)
+        cls.server = Server("--https", "127.0.0.1:0", "--tls-cert", cls.cert, "--tls-key", cls.key,
+                            models=["instant=sleep:0", "slow=sleep:2s",
+                                    "breast_cancer=xgboost:models/breast_cancer.json"]).start()
+        cls.address = cls.server.addresses["grpc"]
+        cls.channel = grpc.insecure_channel(cls.address)
+        cls.stub = pb_grpc.GRPCInferenceServiceStub(cls.channel)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        cls.server.stop()
+        cls.directory.cleanup()
+
+    def test_health_and_metadata(self):
+        self.assertTrue(self.stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live)
+        self.assertTrue(self.stub.ServerReady(pb.ServerReadyRequest(), timeout=10).ready)
+        self.assertTrue(self.stub.ModelReady(pb.ModelReadyRequest(name="instant"), timeout=10).ready)
+        server = self.stub.ServerMetadata(pb.ServerMetadataRequest(), timeout=10)
+        self.assertEqual(server.name, "predictwire")
+        model = self.stub.ModelMetadata(pb.ModelMetadataRequest(name="breast_cancer"), timeout=10)
+        self.assertEqual(model.platform, "xgboost")
+        self.assertEqual(list(model.versions), ["1"])
+        self.assertEqual(list(model.inputs[0].shape), [-1, 30])
+        # The same metadata as the REST v2 route.
+        rest = json.loads(curl(f"{self.server.url}/v2/models/breast_cancer").stdout)
+        self.assertEqual(rest["inputs"][0]["shape"], list(model.inputs[0].shape))
+
+    def test_model_infer_matches_rest(self):
+        reply = self.stub.ModelInfer(infer_request(), timeout=10)
+        self.assertEqual(reply.id, "r1")
+        self.assertEqual(reply.model_name, "instant")
+        self.assertEqual(list(reply.outputs[0].contents.fp32_contents), [6.5])
+        self.assertIn("queue_us", reply.parameters)
+        self.assertIn("compute_us", reply.parameters)
+
+        rows = [[float(i % 7) / 3 for i in range(30)], [float(i % 5) for i in range(30)]]
+        flat = [v for row in rows for v in row]
+        body = json.dumps({"inputs": [{"name": "features", "datatype": "FP32", "shape": [2, 30],
+                                       "data": flat}]})
+        rest = json.loads(curl("-H", "Content-Type: application/json",
+                               f"{self.server.url}/v2/models/breast_cancer/infer", data=body).stdout)
+        typed = self.stub.ModelInfer(infer_request("breast_cancer", flat, shape=[2, 30]), timeout=10)
+        self.assertEqual(list(typed.outputs[0].shape), [2])
+        # JSON prints each float32 in its shortest form; compare as float32.
+        expected = [float32(v) for v in rest["outputs"][0]["data"]]
+        self.assertEqual(list(typed.outputs[0].contents.fp32_contents), expected)
+        # Raw bytes in, raw bytes out: the same numbers.
+        raw = self.stub.ModelInfer(infer_request("breast_cancer", flat, raw=True, shape=[2, 30]),
+                                   timeout=10)
+        self.assertEqual(len(raw.outputs[0].contents.fp32_contents), 0)
+        decoded = list(struct.unpack("<2f", raw.raw_output_contents[0]))
+        self.assertEqual(decoded, expected)
+
+    def test_stream_answers_every_request(self):
+        requests = [infer_request(request_id=str(i), features=[float(i), 1.0]) for i in range(20)]
+        requests.insert(5, infer_request(model="no-such-model", request_id="bad"))
+        answers = {}
+        for answer in self.stub.ModelStreamInfer(iter(requests), timeout=20):
+            answers[answer.infer_response.id] = answer
+        self.assertEqual(len(answers), 21)
+        for i in range(20):
+            self.assertEqual(answers[str(i)].error_message, "")
+            self.assertEqual(list(answers[str(i)].infer_response.outputs[0].contents.fp32_contents),
+                             [i + 1.0])
+        self.assertIn("no-such-model", answers["bad"].error_message)
+
+    def test_slow_call_does_not_hold_up_others(self):
+        slow = self.stub.ModelInfer.future(infer_request("slow"), timeout=10)
+        for i in range(20):
+            self.stub.ModelInfer(infer_request(request_id=str(i)), timeout=10)
+        self.assertFalse(slow.done(), "twenty fast calls waited for the 2 s one")
+        self.assertEqual(list(slow.result().outputs[0].contents.fp32_contents), [6.5])
+
+    def test_bad_input_gets_proper_codes_and_the_server_keeps_serving(self):
+        cases = [
+            (infer_request(model="no-such-model"), grpc.StatusCode.NOT_FOUND),
+            (infer_request(model="breast_cancer"), grpc.StatusCode.INVALID_ARGUMENT),  # 3 of 30
+            (infer_request(shape=[1, 4]), grpc.StatusCode.INVALID_ARGUMENT),  # shape vs values
+            (pb.ModelInferRequest(model_name="instant"), grpc.StatusCode.INVALID_ARGUMENT),
+        ]
+        version = infer_request()
+        version.model_version = "9"
+        cases.append((version, grpc.StatusCode.NOT_FOUND))
+        for request, code in cases:
+            with self.assertRaises(grpc.RpcError) as caught:
+                self.stub.ModelInfer(request, timeout=10)
+            self.assertEqual(caught.exception.code(), code, caught.exception.details())
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.stub.ModelReady(pb.ModelReadyRequest(name="no-such-model"), timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.NOT_FOUND)
+        # Not gRPC at all: garbage, then an HTTP/1.1 request, on the gRPC port.
+        host, port = self.address.rsplit(":", 1)
+        for junk in (b"\x00" * 64 + os.urandom(512), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"):
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                sock.sendall(junk)
+                sock.settimeout(5)
+                try:
+                    while sock.recv(4096):
+                        pass
+                except (ConnectionResetError, socket.timeout):
+                    pass
+        self.assertEqual(list(self.stub.ModelInfer(infer_request(), timeout=10)
+                              .outputs[0].contents.fp32_contents), [6.5])
+
+    def test_tls(self):
+        with open(self.cert, "rb") as f:
+            credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+        secure = self.server.addresses["grpcs"]
+        with grpc.secure_channel(secure, credentials,
+                                 options=[("grpc.ssl_target_name_override", "localhost")]) as channel:
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            self.assertTrue(stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live)
+            reply = stub.ModelInfer(infer_request(), timeout=10)
+            self.assertEqual(list(reply.outputs[0].contents.fp32_contents), [6.5])
+            answers = list(stub.ModelStreamInfer(iter([infer_request(request_id="s")]), timeout=10))
+            self.assertEqual(answers[0].infer_response.id, "s")
+        # A client speaking plain gRPC to the TLS port fails; the server keeps serving.
+        with grpc.insecure_channel(secure) as channel:
+            with self.assertRaises(grpc.RpcError) as caught:
+                pb_grpc.GRPCInferenceServiceStub(channel).ServerLive(pb.ServerLiveRequest(), timeout=3)
+            self.assertIn(caught.exception.code(),
+                          (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED))
+        self.assertTrue(self.stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live)
+
+    def test_bench_drives_both_grpc_wires(self):
+        for wire, target in (("grpc", f"grpc://{self.address}"),
+                             ("grpc-stream", f"grpc://{self.address}"),
+                             ("grpc+tls", f"grpc://{self.server.addresses['grpcs']}")):
+            status, result, output = bench("--wire", wire, "--target", target, "--model", "instant",
+                                           "--concurrency", "4", "--pipeline", "4",
+                                           "--requests", "400", "--warmup", "0.2s",
+                                           "--tls-ca", self.cert, "--quiet")
+            self.assertEqual(status, 0, output)
+            self.assertEqual(result["errors"], 0, output)
+            self.assertGreaterEqual(result["requests"], 400, output)
+            self.assertIn("p50", result["server_us"], output)
+
+
+class GrpcLifecycleTest(unittest.TestCase):
+    def test_stop_finishes_calls_in_flight_and_ends_open_streams(self):
+        server = Server(models=["slow=sleep:300ms", "instant=sleep:0"]).start()
+        try:
+            channel = grpc.insecure_channel(server.addresses["grpc"])
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            self.assertTrue(stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live)
+            # An open stream that never half-closes, and a slow call in flight.
+            never_ending = threading.Event()
+
+            def requests():
+                yield infer_request(request_id="first")
+                never_ending.wait(30)
+
+            stream = stub.ModelStreamInfer(requests(), timeout=30)
+            self.assertEqual(next(stream).infer_response.id, "first")
+            slow = stub.ModelInfer.future(infer_request("slow"), timeout=10)
+            time.sleep(0.05)
+            started = time.monotonic()
+            self.assertEqual(server.stop(signal.SIGTERM), 0, server.stderr)
+            self.assertLess(time.monotonic() - started, 8, "the open stream held up the stop")
+            self.assertEqual(list(slow.result().outputs[0].contents.fp32_contents), [6.5])
+            self.assertEqual(list(stream), [])  # ended by the server, cleanly
+            never_ending.set()
+            channel.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
