@@ -89,9 +89,8 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
                    "h2-multiplexed (up to --pipeline streams on one connection), grpc (unary "
                    "ModelInfer) or grpc-stream (up to --pipeline requests on one ModelStreamInfer "
                    "stream; the gRPC wires need --model and the server's grpc= address as "
-                   "--target grpc://HOST:PORT); add +tls for the HTTP/1.1, WebSocket and gRPC "
-                   "wires over TLS (e.g. ws+tls), as does an https://, wss:// or grpcs:// "
-                   "--target")
+                   "--target grpc://HOST:PORT); add +tls for any wire over TLS (e.g. ws+tls, "
+                   "h2+tls with ALPN h2), as does an https://, wss:// or grpcs:// --target")
       ->check(CLI::IsMember(loadgen::AllWireNames()))
       ->capture_default_str();
   bench

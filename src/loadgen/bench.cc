@@ -86,7 +86,9 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
   std::unique_ptr<transport::TlsContext> tls;
   if (options.tls) {
     absl::StatusOr<std::unique_ptr<transport::TlsContext>> created =
-        transport::TlsContext::CreateClient({.session_cache = options.tls_resume});
+        transport::TlsContext::CreateClient(
+            {.alpn = {IsHttp2(options.wire) ? "h2" : "http/1.1"},
+             .session_cache = options.tls_resume});
     if (!created.ok()) return created.status();
     tls = *std::move(created);
   }

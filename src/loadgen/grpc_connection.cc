@@ -111,7 +111,7 @@ class GrpcConnection : public WireConnection {
  public:
   GrpcConnection(asio::io_context& context, std::string address, WireKind wire,
                  const RequestEncoder& encoder, int depth, ConnectionListener& listener,
-                 const TlsClient* tls)
+                 TlsClient* tls)
       : context_(context),
         address_(std::move(address)),
         wire_(wire),
@@ -182,6 +182,7 @@ class GrpcConnection : public WireConnection {
                                  {});
               return;
             }
+            if (tls_ != nullptr) ++tls_->full_handshakes;  // no session cache: always full
             listener_.OnConnected(*this, Clock::now() - started);
             if (wire_ == WireKind::kGrpcStream) {
               stream_ = StreamCall::Start(*this, generation_, *stub_);
@@ -311,7 +312,7 @@ class GrpcConnection : public WireConnection {
   const WireKind wire_;
   const size_t depth_;
   ConnectionListener& listener_;
-  const TlsClient* const tls_;
+  TlsClient* const tls_;
   inference::ModelInferRequest request_template_;
 
   std::shared_ptr<grpc::Channel> channel_;
@@ -381,7 +382,7 @@ std::unique_ptr<WireConnection> MakeGrpcConnection(asio::io_context& context,
                                                    const std::string& address, WireKind wire,
                                                    const RequestEncoder& encoder, int depth,
                                                    ConnectionListener& listener,
-                                                   const TlsClient* tls) {
+                                                   TlsClient* tls) {
   return std::make_unique<GrpcConnection>(context, address, wire, encoder, depth, listener, tls);
 }
 

@@ -6,6 +6,8 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 
+#include "loadgen/client_tls.h"
+
 namespace predictwire::loadgen {
 
 namespace asio = transport::asio;
@@ -120,13 +122,15 @@ class H2Connection::Callbacks {
 };
 
 H2Connection::H2Connection(asio::io_context& context, const asio::ip::tcp::endpoint& endpoint,
-                           RequestEncoder& encoder, int depth, ConnectionListener& listener)
+                           RequestEncoder& encoder, int depth, ConnectionListener& listener,
+                           TlsClient* tls)
     : context_(context),
       endpoint_(endpoint),
       encoder_(encoder),
       depth_(static_cast<size_t>(std::max(1, depth))),
       listener_(listener),
-      authority_(fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port())) {}
+      authority_(fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port())),
+      tls_client_(tls) {}
 
 H2Connection::~H2Connection() { Close(); }
 
@@ -149,9 +153,25 @@ void H2Connection::OnConnect(const ErrorCode& error) {
   if (error) return Fail(ErrorKind(error));
   ErrorCode ignored;
   socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
+  input_.resize(kReadChunk);
+  if (tls_client_ != nullptr) {
+    tls_ = StartClientHandshake(*tls_client_);
+    if (!tls_) return Fail("tls");
+    state_ = State::kTlsHandshaking;
+    StartRead();
+    Flush();  // the ClientHello
+    return;
+  }
+  if (!StartSession()) return;
+  StartRead();
+  Pump();
+}
+
+bool H2Connection::StartSession() {
   nghttp2_session_callbacks* callbacks = Callbacks::Get();
   if (callbacks == nullptr || nghttp2_session_client_new(&session_, callbacks, this) != 0) {
-    return Fail("nghttp2");
+    Fail("nghttp2");
+    return false;
   }
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
@@ -161,9 +181,7 @@ void H2Connection::OnConnect(const ErrorCode& error) {
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kWindowBytes);
   state_ = State::kHandshaking;
   settings_received_ = false;
-  input_.resize(kReadChunk);
-  StartRead();
-  Pump();
+  return true;
 }
 
 void H2Connection::Send(uint64_t tag) {
@@ -172,7 +190,8 @@ void H2Connection::Send(uint64_t tag) {
   const std::string_view body = encoder_.http_body();
   const std::string& path = encoder_.http_path();
   const nghttp2_nv fields[] = {
-      Field(":method", "POST"), Field(":scheme", "http"), Field(":authority", authority_),
+      Field(":method", "POST"),  Field(":scheme", tls_ ? "https" : "http"),
+      Field(":authority", authority_),
       Field(":path", path),     Field("content-type", "application/json"),
   };
   nghttp2_data_provider provider{};
@@ -207,6 +226,10 @@ void H2Connection::Abandon(uint64_t tag) {
 
 void H2Connection::Close() {
   ++generation_;
+  if (tls_) {
+    KeepSessionForResumption(*tls_, *tls_client_);
+    tls_.reset();
+  }
   if (socket_) {
     ErrorCode ignored;
     socket_->close(ignored);
@@ -240,9 +263,28 @@ void H2Connection::StartRead() {
 
 void H2Connection::OnRead(const ErrorCode& error, size_t bytes) {
   if (error) return Fail(ErrorKind(error));
-  const ssize_t result =
-      nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(input_.data()), bytes);
-  if (result < 0) return Fail("bad_reply");
+  if (!tls_) {
+    if (!Receive(input_.data(), bytes)) return;
+  } else {
+    tls_->Feed(input_.data(), bytes);
+    if (state_ == State::kTlsHandshaking) {
+      absl::StatusOr<bool> done = ContinueClientHandshake(*tls_, *tls_client_);
+      if (!done.ok()) return Fail("tls_handshake");
+      Flush();  // the client's next flight
+      if (!*done) return StartRead();
+      if (tls_->alpn() != "h2") return Fail("tls_no_h2");  // the server did not pick HTTP/2
+      if (!StartSession()) return;
+    }
+    if (plaintext_.empty()) plaintext_.resize(kReadChunk);
+    for (;;) {
+      absl::StatusOr<size_t> decrypted = tls_->Decrypt(plaintext_.data(), plaintext_.size());
+      if (!decrypted.ok()) {
+        return Fail(absl::IsOutOfRange(decrypted.status()) ? "closed" : "tls");
+      }
+      if (*decrypted == 0) break;
+      if (!Receive(plaintext_.data(), *decrypted)) return;
+    }
+  }
   const uint64_t generation = generation_;
   Deliver();
   if (generation != generation_) return;
@@ -251,6 +293,16 @@ void H2Connection::OnRead(const ErrorCode& error, size_t bytes) {
   }
   Pump();
   if (generation == generation_) StartRead();
+}
+
+bool H2Connection::Receive(const char* data, size_t size) {
+  const ssize_t result =
+      nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), size);
+  if (result < 0) {
+    Fail("bad_reply");
+    return false;
+  }
+  return true;
 }
 
 void H2Connection::Deliver() {
@@ -285,9 +337,19 @@ void H2Connection::Pump() {
 }
 
 void H2Connection::Flush() {
-  if (writing_now_ || output_.empty() || !socket_) return;
-  writing_.swap(output_);
-  output_.clear();
+  if (writing_now_ || !socket_) return;
+  if (tls_) {
+    if (!output_.empty()) {
+      if (!tls_->Encrypt(output_).ok()) return Fail("tls");
+      output_.clear();
+    }
+    writing_.clear();
+    if (!tls_->TakeCiphertext(&writing_)) return;
+  } else {
+    if (output_.empty()) return;
+    writing_.swap(output_);
+    output_.clear();
+  }
   writing_now_ = true;
   asio::async_write(*socket_, asio::buffer(writing_),
                     [this, generation = generation_](const ErrorCode& error, size_t) {

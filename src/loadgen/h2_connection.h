@@ -12,6 +12,7 @@
 #include "loadgen/wire.h"
 #include "loadgen/wire_connection.h"
 #include "transport/common/asio_types.h"
+#include "transport/common/tls.h"
 
 struct nghttp2_session;  // nghttp2 stays out of this header
 
@@ -23,9 +24,10 @@ namespace predictwire::loadgen {
 // (CANCEL); the connection carries on.
 class H2Connection : public WireConnection {
  public:
+  // Over TLS when `tls` is given (its context must offer ALPN "h2"); `tls` must outlive it.
   H2Connection(transport::asio::io_context& context,
                const transport::asio::ip::tcp::endpoint& endpoint, RequestEncoder& encoder,
-               int depth, ConnectionListener& listener);
+               int depth, ConnectionListener& listener, TlsClient* tls);
   ~H2Connection() override;
 
   void Connect() override;
@@ -39,6 +41,10 @@ class H2Connection : public WireConnection {
   class Callbacks;
 
   void OnConnect(const transport::ErrorCode& error);
+  // Opens the HTTP/2 session once the transport (TCP, or TLS after its handshake) is ready.
+  bool StartSession();
+  // Hands received HTTP/2 bytes to nghttp2; false when the connection failed.
+  bool Receive(const char* data, size_t size);
   void StartRead();
   void OnRead(const transport::ErrorCode& error, size_t bytes);
   // Serializes what nghttp2 may send and writes it.
@@ -55,10 +61,18 @@ class H2Connection : public WireConnection {
   const size_t depth_;
   ConnectionListener& listener_;
   const std::string authority_;
+  TlsClient* const tls_client_;  // null: h2c in the clear
 
   std::unique_ptr<transport::TcpSocket> socket_;
   nghttp2_session* session_ = nullptr;  // owned
-  enum class State { kClosed, kConnecting, kHandshaking, kReady } state_ = State::kClosed;
+  // kTlsHandshaking: TLS first; kHandshaking: waiting for the server's HTTP/2 SETTINGS.
+  enum class State {
+    kClosed,
+    kConnecting,
+    kTlsHandshaking,
+    kHandshaking,
+    kReady
+  } state_ = State::kClosed;
   bool settings_received_ = false;  // set in a callback, reported by Deliver
   uint64_t generation_ = 0;         // bumped on close: completions of an old socket are ignored
   std::chrono::steady_clock::time_point connect_started_;
@@ -66,6 +80,8 @@ class H2Connection : public WireConnection {
   std::vector<std::pair<uint64_t, ReplyInfo>> completed_;
   bool failed_in_callback_ = false;
 
+  std::unique_ptr<transport::TlsEngine> tls_;
+  std::vector<char> plaintext_;  // decrypted input, handed to nghttp2 chunk by chunk
   std::vector<char> input_;
   std::string output_;
   std::string writing_;

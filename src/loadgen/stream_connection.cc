@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "loadgen/client_tls.h"
 #include "loadgen/grpc_connection.h"
 #include "loadgen/h2_connection.h"
 #include "loadgen/http_response_reader.h"
@@ -71,13 +72,11 @@ void StreamConnection::OnConnect(const ErrorCode& error) {
   ErrorCode ignored;
   socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
   if (tls_client_ != nullptr) {
-    tls_ = transport::TlsEngine::Create(
-        *tls_client_->context,
-        tls_client_->resume ? tls_client_->session : transport::TlsSession());
+    tls_ = StartClientHandshake(*tls_client_);
     tls_peer_closed_ = false;
     state_ = State::kHandshaking;
+    if (!tls_) return Fail("tls");
     StartRead();
-    if (!tls_ || !tls_->Handshake().ok()) return Fail("tls");
     Flush();  // the ClientHello
     return;
   }
@@ -148,10 +147,7 @@ void StreamConnection::Close() {
   ++generation_;
   if (tls_) {
     // The next connection resumes with the newest ticket this one received.
-    if (tls_client_->resume && tls_->handshake_done()) {
-      transport::TlsSession session = tls_->session();
-      if (!session.empty()) tls_client_->session = std::move(session);
-    }
+    KeepSessionForResumption(*tls_, *tls_client_);
     tls_.reset();
   }
   if (socket_) {
@@ -234,7 +230,7 @@ void StreamConnection::OnRead(const ErrorCode& error, size_t bytes) {
 bool StreamConnection::DecryptInput(size_t bytes) {
   tls_->Feed(ciphertext_input_.data(), bytes);
   if (state_ == State::kHandshaking) {
-    absl::StatusOr<bool> done = tls_->Handshake();
+    absl::StatusOr<bool> done = ContinueClientHandshake(*tls_, *tls_client_);
     if (!done.ok()) {
       Fail("tls_handshake");
       return false;
@@ -244,7 +240,6 @@ bool StreamConnection::DecryptInput(size_t bytes) {
       StartRead();
       return false;
     }
-    ++(tls_->resumed() ? tls_client_->resumed_handshakes : tls_client_->full_handshakes);
     const uint64_t generation = generation_;
     OnTransportReady();
     if (generation != generation_ || !tls_) return false;
@@ -404,7 +399,7 @@ std::unique_ptr<WireConnection> MakeWireConnection(asio::io_context& context,
                                                    int depth, ConnectionListener& listener,
                                                    TlsClient* tls) {
   if (IsHttp2(wire)) {
-    return std::make_unique<H2Connection>(context, endpoint, encoder, depth, listener);
+    return std::make_unique<H2Connection>(context, endpoint, encoder, depth, listener, tls);
   }
   if (IsGrpc(wire)) {
     const bool v6 = endpoint.address().is_v6();

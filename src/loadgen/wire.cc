@@ -38,10 +38,6 @@ absl::StatusOr<WireSpec> ParseWire(std::string_view name) {
   for (const NamedWire& entry : kWires) {
     if (entry.name == base) {
       spec.kind = entry.wire;
-      if (spec.tls && !SpeaksTls(spec.kind)) {
-        return absl::InvalidArgumentError(
-            fmt::format("the {} wire has no TLS variant yet", entry.name));
-      }
       return spec;
     }
   }
@@ -72,9 +68,7 @@ const std::vector<std::string>& WireNames() {
 const std::vector<std::string>& AllWireNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> all = WireNames();
-    for (const NamedWire& entry : kWires) {
-      if (SpeaksTls(entry.wire)) all.push_back(WireLabel(entry.wire, true));
-    }
+    for (const NamedWire& entry : kWires) all.push_back(WireLabel(entry.wire, true));
     return all;
   }();
   return names;
@@ -85,8 +79,6 @@ bool IsHttp2(WireKind wire) {
 }
 
 bool IsGrpc(WireKind wire) { return wire == WireKind::kGrpc || wire == WireKind::kGrpcStream; }
-
-bool SpeaksTls(WireKind wire) { return !IsHttp2(wire); }
 
 bool IsWebSocket(WireKind wire) {
   return wire == WireKind::kWebSocket || wire == WireKind::kWebSocketPipelined ||

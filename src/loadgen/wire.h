@@ -41,14 +41,12 @@ std::string_view WireName(WireKind wire);
 std::string WireLabel(WireKind wire, bool tls);
 // The plain wires' names.
 const std::vector<std::string>& WireNames();
-// Every name ParseWire accepts, the "+tls" variants included, for --help and validation.
+// Every name ParseWire accepts: each wire, then each wire's "+tls" variant.
 const std::vector<std::string>& AllWireNames();
 
 bool IsWebSocket(WireKind wire);
 bool IsHttp2(WireKind wire);
 bool IsGrpc(WireKind wire);
-// Whether the wire has a "+tls" variant.
-bool SpeaksTls(WireKind wire);
 // How many requests one connection of this wire may have in flight.
 int PipelineDepth(WireKind wire, int pipeline_option);
 

@@ -32,8 +32,8 @@ class Server:
 
     def start(self, timeout=20):
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--grpcs", "127.0.0.1:0",
-             *self.args],
+            [BINARY, "serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0",
+             "--grpcs", "127.0.0.1:0", *self.args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         # The server prints exactly one line when ready; wait for it, bounded.
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)

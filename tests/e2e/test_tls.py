@@ -158,7 +158,8 @@ class BenchOverTlsTest(unittest.TestCase):
         cls.directory.cleanup()
 
     def test_every_tls_wire_answers(self):
-        for wire in ["rest+tls", "rest-keepalive+tls", "ws+tls", "ws-pipelined+tls", "ws-binary+tls"]:
+        for wire in ["rest+tls", "rest-keepalive+tls", "ws+tls", "ws-pipelined+tls", "ws-binary+tls",
+                     "h2+tls", "h2-multiplexed+tls"]:
             with self.subTest(wire=wire):
                 status, result, output = bench("--wire", wire, "--target", self.target, "--model", "instant",
                                                "--requests", "200", "--warmup", "0.1s", "--concurrency", "2")
@@ -196,12 +197,13 @@ class TlsOptionsTest(unittest.TestCase):
     def test_a_certificate_needs_its_key(self):
         with tempfile.TemporaryDirectory() as directory:
             cert, key = make_certificate(directory)
-            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--https", "127.0.0.1:0",
-                                        "--tls-cert", cert, "--model", "m=sleep:0")
+            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0",
+                                        "--https", "127.0.0.1:0", "--tls-cert", cert, "--model", "m=sleep:0")
             self.assertNotEqual(status, 0)
             self.assertIn("--tls-key", stderr)
-            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--https", "127.0.0.1:0",
-                                        "--tls-cert", key, "--tls-key", key, "--model", "m=sleep:0")
+            status, _, stderr = run_cli("serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0",
+                                        "--https", "127.0.0.1:0", "--tls-cert", key, "--tls-key", key,
+                                        "--model", "m=sleep:0")
             self.assertNotEqual(status, 0)
             self.assertIn("certificate", stderr)
 
