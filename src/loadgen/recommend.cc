@@ -10,6 +10,10 @@
 namespace predictwire::loadgen {
 namespace {
 
+// Below this many answered requests a wire's p50 moves with a handful of slow ones (on a
+// shared VM an idle vCPU can take milliseconds to wake), so a verdict says it is indicative.
+constexpr uint64_t kFewRequests = 100;
+
 double P50(const Run& run) { return run.result.latency.ValueAtPercentile(50) / 1000.0; }
 double P99(const Run& run) { return run.result.latency.ValueAtPercentile(99) / 1000.0; }
 
@@ -154,6 +158,17 @@ std::string Recommend(const Scenario& scenario) {
       if (runs.size() > 1 && highest / lowest < 1.05) {
         text += " — the wire no longer matters (spread under 5%)";
       }
+    }
+  }
+  if (!healthy.empty()) {
+    const Run* fewest = *std::min_element(
+        healthy.begin(), healthy.end(),
+        [](const Run* a, const Run* b) { return a->result.requests < b->result.requests; });
+    if (fewest->result.requests < kFewRequests) {
+      text += fmt::format(
+          " [indicative only: {} requests for {}; a few slow wake-ups move a p50 this small, so "
+          "rerun without --quick before choosing on it]",
+          fewest->result.requests, fewest->label);
     }
   }
   if (!floors.empty()) {

@@ -28,6 +28,14 @@ TEST(RecommendTest, NamesTheWinnerAndEveryMargin) {
                                  "rest 140 µs (-73%)"));
 }
 
+TEST(RecommendTest, SaysWhenTooFewRequestsWereMeasured) {
+  Scenario scenario;
+  scenario.runs = {MakeRun("ws", 40), MakeRun("rest", 100)};
+  EXPECT_THAT(Recommend(scenario), ::testing::Not(HasSubstr("indicative")));
+  scenario.runs[1].result.requests = 24;
+  EXPECT_THAT(Recommend(scenario), HasSubstr("indicative only: 24 requests for rest"));
+}
+
 TEST(RecommendTest, APacedFloorIsAYardstickNotACandidate) {
   Scenario scenario;
   loadgen::Run floor = MakeRun("tcp-floor", 300);

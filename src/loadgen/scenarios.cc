@@ -177,8 +177,11 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
       add("rest+tls", "rest+tls, full handshake", false);
       add("rest+tls", "rest+tls, resumed session", true);
     }
-    for (const std::string base : {"rest-keepalive", "ws", "ws-binary", "grpc"}) {
-      if (!Wanted(options, base) || (quick && base != "ws" && base != "grpc")) continue;
+    for (const std::string base : {"rest-keepalive", "ws", "ws-binary", "h2", "grpc"}) {
+      if (!Wanted(options, base) || (quick && base == "rest-keepalive") ||
+          (quick && base == "ws-binary")) {
+        continue;
+      }
       add(base, base, true);
       add(base + "+tls", base + "+tls", true);
     }
@@ -195,7 +198,8 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
       for (const std::string& wire : wires) {
         if (Multiplexes(wire) || (quick && !CoreWire(wire))) continue;
         BenchOptions bench = Open(wire, clients, Arrival::kPoisson, clients,
-                                  quick ? seconds(3) : seconds(10), milliseconds(1000));
+                                  quick ? seconds(2) : seconds(10),
+                                  quick ? milliseconds(500) : milliseconds(1000));
         PlannedRun run = ServerRun(wire, wire, bench, Model(options, "breast_cancer"));
         run.record_server_stats = true;
         scenario.runs.push_back(std::move(run));
