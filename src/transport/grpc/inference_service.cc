@@ -18,7 +18,8 @@ using inference::ModelStreamInferResponse;
 // One ModelStreamInfer call. gRPC calls the On* reactions on its threads and the scheduler's
 // completions arrive on worker threads, so the state below is guarded by mutex_; gRPC's Start*
 // and Finish are called with mutex_ released. The stream deletes itself in OnDone, which gRPC
-// calls last, and which cannot come before Finish — and Finish waits for every request in flight.
+// calls after Finish, on any thread; so Finish waits until no request is in flight and no thread
+// is inside a method with mutex_ released (busy_), and nothing touches the stream after it.
 class InferenceService::Stream final
     : public ::grpc::ServerBidiReactor<ModelInferRequest, ModelStreamInferResponse> {
  public:
@@ -30,6 +31,9 @@ class InferenceService::Stream final
       return;
     }
     StartRead(&request_);
+    std::unique_lock lock(mutex_);
+    --busy_;  // the read above
+    FinishIfDone(lock);
   }
 
   // Ends the stream once what is in flight is answered; from StopStreams.
@@ -52,6 +56,7 @@ class InferenceService::Stream final
       return;
     }
     ++in_flight_;
+    ++busy_;
     // reading_ stays set while request_ is decoded, so an answer arriving meanwhile does not
     // start the next read into it.
     lock.unlock();
@@ -74,8 +79,10 @@ class InferenceService::Stream final
     request_.Clear();
 
     lock.lock();
+    --busy_;
     reading_ = false;
     ReadMoreIfRoom(lock);
+    FinishIfDone(lock);
   }
 
   void OnWriteDone(bool ok) override {
@@ -101,9 +108,11 @@ class InferenceService::Stream final
   void Answered(std::unique_ptr<ModelStreamInferResponse> answer) {
     std::unique_lock lock(mutex_);
     --in_flight_;
+    ++busy_;  // a worker thread, which gRPC does not wait for before OnDone
     if (!write_failed_) writes_.push_back(std::move(answer));
     WriteNext(lock);
     if (!reading_) ReadMoreIfRoom(lock);
+    --busy_;
     FinishIfDone(lock);
   }
 
@@ -114,29 +123,34 @@ class InferenceService::Stream final
       return;
     }
     reading_ = true;
+    ++busy_;
     lock.unlock();
     StartRead(&request_);
     lock.lock();
+    --busy_;
   }
 
   void WriteNext(std::unique_lock<std::mutex>& lock) {
     if (writing_ || writes_.empty() || finished_) return;
     writing_ = true;
     ModelStreamInferResponse* next = writes_.front().get();
+    ++busy_;
     lock.unlock();
     StartWrite(next);
     lock.lock();
+    --busy_;
   }
 
-  // Finishes once nothing is in flight or being written and the client is done sending (or the
-  // server is stopping, or the client is gone).
+  // Finishes once nothing is in flight or being written, no other thread is busy with the
+  // stream, and the client is done sending (or the server is stopping, or the client is gone).
+  // When it finishes it releases `lock` and the stream may be gone at once: every caller calls
+  // it last.
   void FinishIfDone(std::unique_lock<std::mutex>& lock) {
-    if (finished_ || in_flight_ > 0 || writing_ || !writes_.empty()) return;
+    if (finished_ || in_flight_ > 0 || busy_ > 0 || writing_ || !writes_.empty()) return;
     if (!reads_ended_ && !stopping_ && !write_failed_) return;
     finished_ = true;
     lock.unlock();
     Finish(::grpc::Status::OK);
-    lock.lock();
   }
 
   InferenceService& service_;
@@ -146,6 +160,7 @@ class InferenceService::Stream final
   std::mutex mutex_;
   std::deque<std::unique_ptr<ModelStreamInferResponse>> writes_;  // front is being written
   size_t in_flight_ = 0;     // submitted, not yet answered
+  int busy_ = 1;             // threads using the stream with mutex_ released (first: the constructor)
   bool reading_ = true;      // a read is pending (the constructor starts one)
   bool writing_ = false;
   bool reads_ended_ = false;   // the client half-closed, or the call was cancelled
