@@ -1,5 +1,7 @@
 #include "cli/bench_command.h"
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
@@ -25,8 +27,57 @@ struct BenchFlags {
   std::string json_path;
   std::string csv_path;
   bool quiet = false;
+  bool list_wires = false;
   std::string tls_resume = "on";
+  // Options with no default: set only when given.
+  int connections = 1;
+  CLI::Option* connections_option = nullptr;
+  uint64_t requests = 1;
+  CLI::Option* requests_option = nullptr;
 };
+
+// The wire table as `bench --list-wires` prints it.
+std::string WireTableText() {
+  constexpr std::string_view kRow = "{:<16} {:<10} {:<12} {:<11} {:<12} {:<9} {}\n";
+  std::string text =
+      fmt::format(kRow, "wire", "family", "connections", "port", "schemes", "TLS ALPN", "");
+  for (const loadgen::Wire& wire : loadgen::Wires()) {
+    const loadgen::WireRoute& route = wire.route;
+    text +=
+        fmt::format(kRow, wire.name, loadgen::FamilyName(wire.family),
+                    wire.new_connection_per_request ? "per request"
+                    : wire.multiplexes              ? "shared"
+                                                    : "kept",
+                    fmt::format("{}/{}", route.port_key, route.tls_port_key),
+                    fmt::format("{}/{}", route.scheme, route.tls_scheme), route.alpn, wire.help);
+  }
+  text +=
+      "\nport: the server's port, plain/TLS, as its ready line names them. Append +tls to a "
+      "wire to run it over TLS.\nkept: one connection, one request at a time; shared: up to "
+      "--pipeline requests in flight on each connection; per request: a new connection each.\n";
+  return text;
+}
+
+// The wires that carry several requests at once on one connection.
+std::string MultiplexingWires() {
+  std::vector<std::string_view> names;
+  for (const loadgen::Wire& wire : loadgen::Wires()) {
+    if (wire.multiplexes) names.push_back(wire.name);
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// --wire's help: each wire of the table and what it does.
+std::string WireHelp() {
+  std::string help = "The wire to measure:";
+  for (const loadgen::Wire& wire : loadgen::Wires()) {
+    help += fmt::format("\n  {:<15} {}", wire.name, wire.help);
+  }
+  help +=
+      "\nAdd +tls for any wire over TLS (e.g. ws+tls), as does an https://, wss:// or grpcs:// "
+      "--target. --list-wires shows each wire's port and schemes.";
+  return help;
+}
 
 bool WriteFile(const std::string& path, const std::string& text) {
   std::ofstream file(path);
@@ -35,6 +86,10 @@ bool WriteFile(const std::string& path, const std::string& text) {
 }
 
 int Bench(BenchFlags& flags) {
+  if (flags.list_wires) {
+    std::printf("%s", WireTableText().c_str());
+    return 0;
+  }
   RaiseOpenFileLimit();
   loadgen::BenchOptions& options = flags.options;
   absl::StatusOr<loadgen::WireSpec> wire = loadgen::ParseWire(flags.wire);
@@ -42,8 +97,9 @@ int Bench(BenchFlags& flags) {
     std::fprintf(stderr, "predictwire bench: %s\n", std::string(MessageOf(wire.status())).c_str());
     return 2;
   }
-  options.wire = wire->kind;
-  options.tls = wire->tls;
+  options.wire = *wire;
+  if (flags.connections_option->count() > 0) options.connections = flags.connections;
+  if (flags.requests_option->count() > 0) options.requests = flags.requests;
   options.tls_resume = flags.tls_resume == "on";
   options.shape =
       flags.payload == "v2" ? loadgen::PayloadShape::kV2 : loadgen::PayloadShape::kPredict;
@@ -83,16 +139,11 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       "bench",
       "Measure one wire under one load: open loop (--rate; latency counted from each request's "
       "scheduled time, so a stalled server cannot hide) or closed loop (--concurrency).");
-  bench
-      ->add_option("--wire", flags->wire,
-                   "rest, rest-keepalive, ws, ws-pipelined, ws-binary, h2 (one stream at a time), "
-                   "h2-multiplexed (up to --pipeline streams on one connection), grpc (unary "
-                   "ModelInfer) or grpc-stream (up to --pipeline requests on one ModelStreamInfer "
-                   "stream; the gRPC wires need --model and the server's grpc= address as "
-                   "--target grpc://HOST:PORT); add +tls for any wire over TLS (e.g. ws+tls, "
-                   "h2+tls with ALPN h2), as does an https://, wss:// or grpcs:// --target")
+  bench->add_option("--wire", flags->wire, WireHelp())
       ->check(CLI::IsMember(loadgen::AllWireNames()))
       ->capture_default_str();
+  bench->add_flag("--list-wires", flags->list_wires,
+                  "Print the table of wires (family, connections, port, schemes) and exit");
   bench
       ->add_option("--tls-resume", flags->tls_resume,
                    "TLS: on resumes the previous connection's session (what browsers and most "
@@ -100,13 +151,13 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   bench->add_option("--tls-ca", options.tls_ca_file,
-                    "gRPC over TLS: PEM file of the CA (or self-signed certificate) to trust "
-                    "instead of the system's");
-  bench
-      ->add_option("--target", options.target_url,
-                   "Server URL: http://HOST:PORT (paths /predict, /v2/..., /ws by default), a "
-                   "URL with the exact path, e.g. ws://127.0.0.1:5001/, or grpc://HOST:PORT")
-      ->capture_default_str();
+                    "Over TLS, for clients that verify the server (the gRPC wires): PEM file of "
+                    "the CA (or self-signed certificate) to trust instead of the system's");
+  bench->add_option(
+      "--target", options.target_url,
+      "Server URL: http://HOST:PORT (paths /predict, /v2/..., /ws by default), a URL with the "
+      "exact path, e.g. ws://127.0.0.1:5001/, or grpc://HOST:PORT for the gRPC wires (default: "
+      "the wire's port on a local `predictwire serve` with its default addresses)");
   bench->add_option("--rate", options.rate, "Open loop: requests per second")
       ->check(CLI::PositiveNumber);
   bench->add_option("--arrival", flags->arrival, "Open loop: constant or poisson arrivals")
@@ -117,23 +168,25 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
                    "Closed loop: requests outstanding at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  bench
-      ->add_option("--connections", options.connections,
-                   "Connections (default: open loop 1; closed loop enough for --concurrency). "
-                   "For rest, the most new connections open at once")
-      ->check(CLI::PositiveNumber);
+  flags->connections_option =
+      bench
+          ->add_option("--connections", flags->connections,
+                       "Connections (default: open loop 1; closed loop enough for --concurrency). "
+                       "For rest, the most new connections open at once")
+          ->check(CLI::PositiveNumber);
   bench
       ->add_option("--pipeline", options.pipeline,
-                   "ws-pipelined, h2-multiplexed: requests in flight per connection")
+                   fmt::format("Wires that multiplex ({}): requests in flight per connection",
+                               MultiplexingWires()))
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   bench->add_option("--duration", flags->duration, "How long to measure, after the warm-up")
       ->check(CheckDuration)
       ->capture_default_str();
-  bench
-      ->add_option("--requests", options.requests,
-                   "Measure this many requests instead of a duration")
-      ->check(CLI::PositiveNumber);
+  flags->requests_option = bench
+                               ->add_option("--requests", flags->requests,
+                                            "Measure this many requests instead of a duration")
+                               ->check(CLI::PositiveNumber);
   bench->add_option("--warmup", flags->warmup, "Load sent but not measured, first")
       ->check(CheckDuration)
       ->capture_default_str();

@@ -11,6 +11,8 @@
 #include "cli/process_limits.h"
 #include "core/status.h"
 #include "loadgen/compare.h"
+#include "loadgen/scenarios.h"
+#include "loadgen/wire.h"
 
 namespace predictwire::cli {
 namespace {
@@ -86,8 +88,10 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
                    "same (server and load generator share CPU 0), split (CPU 0 and CPU 1) or "
                    "both (default: split with --quick, both otherwise)")
       ->check(CLI::IsMember({"same", "split", "both"}));
-  compare->add_option("--wires", options.wires,
-                      "Only these wires (default: every plain wire; the +tls ones run in the TLS scenario)")
+  compare
+      ->add_option(
+          "--wires", options.wires,
+          "Only these wires (default: every plain wire; the +tls ones run in the TLS scenario)")
       ->check(CLI::IsMember(loadgen::AllWireNames()))
       ->delimiter(',');
   compare
@@ -98,8 +102,8 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
       ->delimiter(',');
   compare
       ->add_option("--scenarios", options.scenarios,
-                   "Only these scenarios: sporadic, high-frequency, many-clients, compute, "
-                   "payload, real-model, concurrency, wan, article (default: all)")
+                   fmt::format("Only these scenarios: {} (default: all)",
+                               fmt::join(loadgen::ScenarioIds(), ", ")))
       ->delimiter(',');
   compare->add_flag("--peers", options.peers,
                     "Also measure the article's Flask and websockets servers (peers/)");

@@ -5,8 +5,10 @@
 #include <sys/resource.h>
 
 #include <cmath>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "loadgen/load_driver.h"
@@ -34,43 +36,56 @@ std::string Seconds(std::chrono::nanoseconds duration) {
 }  // namespace
 
 absl::Status ResolveOptions(BenchOptions* options) {
+  if (options->target_url.empty()) {
+    absl::StatusOr<std::string> url = WireUrl(options->wire, DefaultServerAddresses());
+    if (!url.ok()) return url.status();
+    options->target_url = *url;
+  }
   absl::StatusOr<Target> target = ParseTarget(options->target_url);
   if (!target.ok()) return target.status();
-  if (target->tls) options->tls = true;
+  if (target->tls) options->wire.tls = true;
+  if (absl::Status fits = CheckTargetFits(options->wire, *target); !fits.ok()) return fits;
   if (options->rate < 0) return absl::InvalidArgumentError("--rate must be positive");
   if (options->concurrency < 1) return absl::InvalidArgumentError("--concurrency must be >= 1");
   if (options->threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
-  if (options->features < 1 || options->rows < 1) {
-    return absl::InvalidArgumentError("--features and --rows must be >= 1");
-  }
-  if (IsGrpc(options->wire) && options->model.empty()) {
-    return absl::InvalidArgumentError(
-        "the gRPC wires need --model: the Open Inference Protocol names the model in every "
-        "request");
+  if (absl::StatusOr<RequestBody> body =
+          options->wire.wire->encode_body(PayloadOf(*options, *target));
+      !body.ok()) {
+    return body.status();
   }
   if (!options->tls_ca_file.empty() && !std::filesystem::exists(options->tls_ca_file)) {
     return absl::InvalidArgumentError(
         fmt::format("--tls-ca: there is no file '{}'", options->tls_ca_file));
   }
-  if (options->shape == PayloadShape::kV2 && IsWebSocket(options->wire)) {
-    return absl::InvalidArgumentError(
-        "--payload v2 is for the rest wires; WebSocket messages use the predict shape");
-  }
-  if (options->duration.count() <= 0 && options->requests == 0) {
+  if (options->duration.count() <= 0 && !options->requests) {
     return absl::InvalidArgumentError("give a --duration or a number of --requests");
   }
+  if (options->requests && *options->requests == 0) {
+    return absl::InvalidArgumentError("--requests must be >= 1");
+  }
   if (options->timeout.count() <= 0) return absl::InvalidArgumentError("--timeout must be > 0");
-  const int depth = PipelineDepth(options->wire, options->pipeline);
-  if (options->connections <= 0) {
+  const int depth = options->wire.wire->Depth(options->pipeline);
+  if (!options->connections) {
     options->connections = options->rate > 0 ? 1 : (options->concurrency + depth - 1) / depth;
   }
-  options->threads = std::min(options->threads, options->connections);
+  if (*options->connections < 1) return absl::InvalidArgumentError("--connections must be >= 1");
+  options->threads = std::min(options->threads, *options->connections);
   return absl::OkStatus();
+}
+
+PayloadOptions PayloadOf(const BenchOptions& options, const Target& target) {
+  return PayloadOptions{.shape = options.shape,
+                        .model = options.model,
+                        .features = options.features,
+                        .rows = options.rows,
+                        .path = target.path};
 }
 
 absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
   if (absl::Status status = ResolveOptions(&options); !status.ok()) return status;
   const Target target = *ParseTarget(options.target_url);
+  const Wire& wire = *options.wire.wire;
+  const RequestBody body = *wire.encode_body(PayloadOf(options, target));
 
   asio::io_context resolver_context;
   asio::ip::tcp::resolver resolver(resolver_context);
@@ -84,29 +99,43 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
 
   // One TLS context for every thread; each driver keeps its own session to resume.
   std::unique_ptr<transport::TlsContext> tls;
-  if (options.tls) {
+  if (options.wire.tls) {
     absl::StatusOr<std::unique_ptr<transport::TlsContext>> created =
         transport::TlsContext::CreateClient(
-            {.alpn = {IsHttp2(options.wire) ? "h2" : "http/1.1"},
-             .session_cache = options.tls_resume});
+            {.alpn = {std::string(wire.route.alpn)}, .session_cache = options.tls_resume});
     if (!created.ok()) return created.status();
     tls = *std::move(created);
   }
+  std::string ca_pem;
+  if (!options.tls_ca_file.empty()) {
+    std::ifstream file(options.tls_ca_file, std::ios::binary);
+    ca_pem.assign(std::istreambuf_iterator<char>(file), {});
+  }
+  const LoadDriver::Destination destination{
+      .endpoint = endpoint,
+      .target = target,
+      .body = body,
+      .tls = tls.get(),
+      .ca_pem = ca_pem,
+      .server_name = options.tls_server_name.empty() ? target.host : options.tls_server_name};
 
   // Timers fire within a microsecond of their time instead of the default 50 µs slack.
   prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
 
   const int threads = options.threads;
+  const int connections = *options.connections;
+  const uint64_t requests = options.requests.value_or(0);
   std::vector<std::unique_ptr<LoadDriver>> drivers;
   for (int t = 0; t < threads; ++t) {
     LoadDriver::Share share;
-    share.connections = options.connections / threads + (t < options.connections % threads);
+    share.connections = connections / threads + (t < connections % threads);
     share.rate = options.rate / threads;
     share.users = options.concurrency / threads + (t < options.concurrency % threads);
-    share.requests =
-        options.requests / threads + (t < static_cast<int>(options.requests % threads));
+    if (options.requests) {
+      share.requests = requests / threads + (t < static_cast<int>(requests % threads));
+    }
     share.seed = options.seed + t;
-    drivers.push_back(std::make_unique<LoadDriver>(options, share, endpoint, tls.get()));
+    drivers.push_back(std::make_unique<LoadDriver>(options, share, destination));
   }
 
   const double cpu_before = CpuSeconds();
@@ -134,7 +163,7 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
       const double elapsed = std::chrono::duration<double>(now - start).count();
       const double rate = (done - last_done) / std::chrono::duration<double>(now - last).count();
       std::fprintf(stderr, "bench %s: %5.1fs%s %llu answered, %llu failed, %.0f req/s\n",
-                   WireLabel(options.wire, options.tls).c_str(), elapsed,
+                   WireLabel(options.wire).c_str(), elapsed,
                    now < start + options.warmup ? " (warm-up)" : "",
                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(failed),
                    rate);
@@ -146,7 +175,7 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
 
   BenchResult result;
   result.options = options;
-  result.connections = options.connections;
+  result.connections = connections;
   result.client_cpu_seconds = CpuSeconds() - cpu_before;
   Clock::time_point last_completion = start + options.warmup;
   for (auto& driver : drivers) {
@@ -154,11 +183,11 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
     last_completion = std::max(last_completion, driver->last_completion());
   }
   const Clock::time_point window_end =
-      options.requests > 0 ? last_completion
-                           : std::max(last_completion, start + options.warmup + options.duration);
+      options.requests ? last_completion
+                       : std::max(last_completion, start + options.warmup + options.duration);
   result.measured_seconds =
       std::chrono::duration<double>(window_end - (start + options.warmup)).count();
-  if (options.rate > 0 && options.requests == 0) {
+  if (options.rate > 0 && !options.requests) {
     result.measured_seconds = std::chrono::duration<double>(options.duration).count();
   }
   result.throughput_rps =
@@ -186,15 +215,13 @@ void MergeResults(const BenchResult& part, BenchResult* total) {
 std::string FormatTable(const BenchResult& result) {
   const BenchOptions& o = result.options;
   std::string out = fmt::format(
-      "wire {} → {}  ({}, {} connection{}{}, {} warm-up, {}{})\n", WireLabel(o.wire, o.tls),
-      o.target_url,
+      "wire {} → {}  ({}, {} connection{}{}, {} warm-up, {}{})\n", WireLabel(o.wire), o.target_url,
       o.rate > 0 ? fmt::format("open loop {:g} req/s {}", o.rate,
                                o.arrival == Arrival::kPoisson ? "poisson" : "constant")
                  : fmt::format("closed loop, {} outstanding", o.concurrency),
       result.connections, result.connections == 1 ? "" : "s",
-      PipelineDepth(o.wire, o.pipeline) > 1 ? fmt::format(", {} in flight each", o.pipeline) : "",
-      Seconds(o.warmup),
-      o.requests > 0 ? fmt::format("{} requests", o.requests) : Seconds(o.duration),
+      o.wire.wire->Depth(o.pipeline) > 1 ? fmt::format(", {} in flight each", o.pipeline) : "",
+      Seconds(o.warmup), o.requests ? fmt::format("{} requests", *o.requests) : Seconds(o.duration),
       o.think.count() > 0 ? ", think " + Seconds(o.think) : "");
   out +=
       fmt::format("requests {}  errors {}  throughput {:.1f} req/s over {:.2f}s\n", result.requests,
@@ -214,7 +241,7 @@ std::string FormatTable(const BenchResult& result) {
   out += row("  server", result.server);
   out += row("  network+proto", result.network);
   out += row("connect", result.connect);
-  if (o.tls) {
+  if (o.wire.tls) {
     out += fmt::format("TLS handshakes: {} full, {} resumed (session resumption {})\n",
                        result.tls_full_handshakes, result.tls_resumed_handshakes,
                        o.tls_resume ? "on" : "off");
@@ -274,14 +301,14 @@ std::string ToJson(const BenchResult& result) {
       R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
       R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
       R"("client_cpu_seconds": {:.3f}, "latency_histogram_us": {}}})",
-      WireLabel(o.wire, o.tls), o.target_url, o.shape == PayloadShape::kV2 ? "v2" : "predict", o.model,
+      WireLabel(o.wire), o.target_url, o.shape == PayloadShape::kV2 ? "v2" : "predict", o.model,
       o.features, o.rows, o.rate > 0 ? "open" : "closed", o.rate,
       o.arrival == Arrival::kPoisson ? "poisson" : "constant", o.concurrency, result.connections,
-      PipelineDepth(o.wire, o.pipeline), result.requests, result.errors,
+      o.wire.wire->Depth(o.pipeline), result.requests, result.errors,
       CountsJson(result.errors_by_kind), CountsJson(result.connection_errors),
       result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),
       PercentilesJson(result.server, false), PercentilesJson(result.network, false),
-      PercentilesJson(result.connect, false), o.tls, o.tls_resume, result.tls_full_handshakes,
+      PercentilesJson(result.connect, false), o.wire.tls, o.tls_resume, result.tls_full_handshakes,
       result.tls_resumed_handshakes, result.client_cpu_seconds, cdf);
 }
 
@@ -298,8 +325,7 @@ std::string ToCsvRow(const BenchResult& result) {
   auto us = [](uint64_t ns) { return fmt::format("{:.3f}", ns / 1000.0); };
   return fmt::format(
       "{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\n",
-      WireLabel(o.wire, o.tls), o.target_url, o.rate > 0 ? "open" : "closed", o.rate,
-      o.concurrency,
+      WireLabel(o.wire), o.target_url, o.rate > 0 ? "open" : "closed", o.rate, o.concurrency,
       result.connections, result.requests, result.errors, result.throughput_rps, us(h.min()),
       us(h.ValueAtPercentile(50)), us(h.ValueAtPercentile(90)), us(h.ValueAtPercentile(99)),
       us(h.ValueAtPercentile(99.9)), us(h.ValueAtPercentile(99.99)), us(h.max()), h.mean() / 1000,

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -15,16 +16,17 @@ namespace predictwire::loadgen {
 
 // One load on one wire: `predictwire bench`.
 struct BenchOptions {
-  WireKind wire = WireKind::kRestKeepAlive;
+  // The wire, over TLS for a "+tls" name or an https://, wss:// or grpcs:// target.
+  WireSpec wire;
   PayloadShape shape = PayloadShape::kPredict;
-  std::string target_url = "http://127.0.0.1:8000";
-  // Over TLS: a "+tls" wire, or an https:// or wss:// target.
-  bool tls = false;
+  // Empty: the wire's port on a `predictwire serve` on this machine with its default addresses
+  // (ResolveOptions fills it in).
+  std::string target_url;
   // TLS: offer the previous connection's session (resumption) or do a full handshake each time.
   bool tls_resume = true;
-  // gRPC over TLS verifies the server: the PEM file of the CA (or self-signed certificate) to
-  // trust, empty for the system's; and the name to expect in the certificate, empty for the
-  // target's host.
+  // Clients that verify the server over TLS (gRPC's): the PEM file of the CA (or self-signed
+  // certificate) to trust, empty for the system's; and the name to expect in the certificate,
+  // empty for the target's host.
   std::string tls_ca_file;
   std::string tls_server_name;
 
@@ -34,12 +36,13 @@ struct BenchOptions {
   double rate = 0;
   Arrival arrival = Arrival::kConstant;
   int concurrency = 1;
-  int connections = 0;  // 0: open loop 1; closed loop enough for `concurrency`
-  int pipeline = 16;    // ws-pipelined: requests in flight per connection
+  // Unset: open loop 1; closed loop enough for `concurrency` (ResolveOptions fills it in).
+  std::optional<int> connections;
+  int pipeline = 16;  // multiplexing wires: requests in flight per connection
   std::chrono::nanoseconds think{0};
 
   std::chrono::nanoseconds duration = std::chrono::seconds(10);
-  uint64_t requests = 0;  // > 0: stop after this many measured requests instead
+  std::optional<uint64_t> requests;  // set: stop after this many measured requests instead
   std::chrono::nanoseconds warmup = std::chrono::seconds(1);
   std::chrono::nanoseconds timeout = std::chrono::seconds(5);
 
@@ -69,8 +72,12 @@ struct BenchResult {
   double client_cpu_seconds = 0;
 };
 
-// Validates `options` (clear messages for bad combinations) and fills in defaults.
+// Validates `options` (clear messages for bad combinations) and fills in what depends on other
+// options: the target URL, TLS from its scheme, the number of connections.
 absl::Status ResolveOptions(BenchOptions* options);
+
+// What every request of `options` carries.
+PayloadOptions PayloadOf(const BenchOptions& options, const Target& target);
 
 // Runs the load and returns the merged result. Fails only when the load cannot start (a bad
 // target); errors during the run are counted in the result.

@@ -31,10 +31,6 @@ std::string AddressIn(std::string_view line, std::string_view key) {
 
 }  // namespace
 
-std::string ChildProcess::AddressFor(std::string_view key) const {
-  return AddressIn(ready_line_, key);
-}
-
 namespace {
 
 std::string Tail(const std::string& path, size_t bytes = 2000) {

@@ -34,8 +34,8 @@ class ChildProcess {
 
   // The address from the ready line, e.g. "127.0.0.1:41234".
   const std::string& address() const { return address_; }
-  // Another address the ready line names, e.g. AddressFor("https="); empty when absent.
-  std::string AddressFor(std::string_view key) const;
+  // The whole ready line, e.g. for ParseReadyLine (wire.h).
+  const std::string& ready_line() const { return ready_line_; }
   pid_t pid() const { return pid_; }
 
   // Resident memory (VmRSS) in MiB and CPU time (user + system) in seconds, from /proc.

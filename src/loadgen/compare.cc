@@ -18,8 +18,10 @@
 #include <memory>
 #include <thread>
 
+#include "core/status.h"
 #include "loadgen/child_process.h"
 #include "loadgen/delay_proxy.h"
+#include "loadgen/http1_connection.h"
 #include "loadgen/http_response_reader.h"
 #include "loadgen/payload.h"
 #include "loadgen/recommend.h"
@@ -68,10 +70,10 @@ absl::StatusOr<std::pair<size_t, size_t>> ExchangeSizes(const std::string& addre
                                                         const std::string& model) {
   absl::StatusOr<Target> target = ParseTarget("http://" + address);
   if (!target.ok()) return target.status();
-  RequestEncoder encoder(
-      {.wire = WireKind::kRestKeepAlive, .target = *target, .model = model, .features = 30});
+  absl::StatusOr<RequestBody> body = RestJsonBody({.model = model, .features = 30});
+  if (!body.ok()) return body.status();
   std::string request;
-  encoder.Append(1, &request);
+  Http1RequestWriter(*target, *body, /*close=*/false).Append(1, &request);
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in socket_address{};
   socket_address.sin_family = AF_INET;
@@ -107,6 +109,18 @@ absl::StatusOr<std::pair<size_t, size_t>> ExchangeSizes(const std::string& addre
     return absl::UnavailableError("no 200 reply to the sizing request");
   }
   return std::make_pair(request.size(), received);
+}
+
+// With --target: the server's addresses as the options give them.
+absl::StatusOr<ServerAddresses> TargetAddresses(const CompareOptions& options) {
+  absl::StatusOr<Target> target = ParseTarget(options.target);
+  if (!target.ok()) return target.status();
+  const bool v6 = target->host.find(':') != std::string::npos;
+  ServerAddresses addresses;
+  addresses.by_key[target->port_key] =
+      fmt::format("{}{}{}:{}", v6 ? "[" : "", target->host, v6 ? "]" : "", target->port);
+  if (!options.grpc_target.empty()) addresses.by_key["grpc"] = options.grpc_target;
+  return addresses;
 }
 
 // Samples a process's resident memory while a run goes on, keeping the largest.
@@ -164,18 +178,18 @@ class Placement {
       absl::StatusOr<std::unique_ptr<ChildProcess>> started = StartServer("server-" + name_);
       if (!started.ok()) return started.status();
       server_ = *std::move(started);
-      address_ = server_->address();
-      tls_address_ = server_->AddressFor("https=");
-      grpc_address_ = server_->AddressFor("grpc=");
-      grpcs_address_ = server_->AddressFor("grpcs=");
+      addresses_ = ParseReadyLine(server_->ready_line());
     } else {
-      absl::StatusOr<Target> target = ParseTarget(options_.target);
-      if (!target.ok()) return target.status();
-      address_ = fmt::format("{}:{}", target->host, target->port);
-      grpc_address_ = options_.grpc_target;
+      absl::StatusOr<ServerAddresses> addresses = TargetAddresses(options_);
+      if (!addresses.ok()) return addresses.status();
+      addresses_ = *std::move(addresses);
     }
-    auto sizes =
-        ExchangeSizes(address_, options_.target.empty() ? "breast_cancer" : options_.model);
+    const auto http = addresses_.by_key.find("http");
+    auto sizes = http == addresses_.by_key.end()
+                     ? absl::StatusOr<std::pair<size_t, size_t>>(
+                           absl::FailedPreconditionError("the server has no plain HTTP port"))
+                     : ExchangeSizes(http->second,
+                                     options_.target.empty() ? "breast_cancer" : options_.model);
     FloorOptions floor_options;
     if (sizes.ok()) {
       floor_options.request_bytes = sizes->first;
@@ -205,13 +219,14 @@ class Placement {
   // A `predictwire serve` of compare's own, pinned to the server CPU, logging to LOG_NAME.log.
   absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& log_name) const {
     ChildProcess::Options server;
-    server.argv = {options_.binary, "serve",       "--http",
-                   "127.0.0.1:0",   "--io-threads", "1",
-                   "--grpc",        "127.0.0.1:0",  "--grpcs",
-                   "127.0.0.1:0",
-                   "--https",       "127.0.0.1:0",  "--tls-cert",
-                   certificate_dir_ + "/cert.pem",  "--tls-key",
-                   certificate_dir_ + "/key.pem"};
+    server.argv = {options_.binary, "serve",
+                   "--http",        "127.0.0.1:0",
+                   "--io-threads",  "1",
+                   "--grpc",        "127.0.0.1:0",
+                   "--grpcs",       "127.0.0.1:0",
+                   "--https",       "127.0.0.1:0",
+                   "--tls-cert",    certificate_dir_ + "/cert.pem",
+                   "--tls-key",     certificate_dir_ + "/key.pem"};
     for (const std::string& model : ServerModels(options_.models_dir)) {
       server.argv.push_back("--model");
       server.argv.push_back(model);
@@ -241,7 +256,7 @@ class Placement {
                                     .rate = bench.rate,
                                     .arrival = bench.arrival,
                                     .duration = bench.duration,
-                                    .new_connection = bench.wire == WireKind::kRest,
+                                    .new_connection = bench.wire.wire->new_connection_per_request,
                                     .seed = seed});
     if (result.ok()) result->options = bench;
     return result;
@@ -249,31 +264,23 @@ class Placement {
 
   // The URL a planned run goes to, starting proxies and peers the first time they are needed.
   absl::StatusOr<std::string> UrlFor(const PlannedRun& run) {
-    const bool tls = run.bench.tls;
-    if (tls && tls_address_.empty()) {
-      return absl::FailedPreconditionError("the server has no TLS address for " + run.label);
-    }
-    if (IsGrpc(run.bench.wire)) {
-      const std::string& address = tls ? grpcs_address_ : grpc_address_;
-      if (address.empty() || run.target != RunTarget::kServer) {
-        return absl::FailedPreconditionError("no gRPC address for " + run.label);
-      }
-      return (tls ? "grpcs://" : "grpc://") + address;
-    }
     switch (run.target) {
       case RunTarget::kServer:
-        return tls ? "https://" + tls_address_ : "http://" + address_;
+        return WireUrl(run.bench.wire, addresses_);
       case RunTarget::kServerViaProxy: {
-        std::unique_ptr<DelayProxy>& proxy = proxies_[{run.sweep_value, tls}];
+        const std::string key(run.bench.wire.port_key());
+        const auto upstream = addresses_.by_key.find(key);
+        if (upstream == addresses_.by_key.end()) return WireUrl(run.bench.wire, addresses_);
+        std::unique_ptr<DelayProxy>& proxy = proxies_[{run.sweep_value, key}];
         if (!proxy) {
-          auto started = DelayProxy::Start({.upstream = tls ? tls_address_ : address_,
+          auto started = DelayProxy::Start({.upstream = upstream->second,
                                             .round_trip = std::chrono::microseconds(
                                                 static_cast<int64_t>(run.sweep_value * 1000)),
                                             .cpus = {kServerCpu}});
           if (!started.ok()) return started.status();
           proxy = *std::move(started);
         }
-        return (tls ? "https://" : "http://") + proxy->address();
+        return WireUrl(run.bench.wire, ServerAddresses{.by_key = {{key, proxy->address()}}});
       }
       case RunTarget::kPeerFlask:
       case RunTarget::kPeerWebSockets: {
@@ -294,12 +301,25 @@ class Placement {
           if (!started.ok()) return started.status();
           peer = *std::move(started);
         }
-        return flask ? "http://" + peer->address() : "ws://" + peer->address() + "/";
+        // The article's servers: Flask routes /predict like ours, websockets serves on "/".
+        return WireUrl(run.bench.wire, ServerAddresses{.by_key = {{"http", peer->address()}},
+                                                       .path = flask ? "" : "/"});
       }
       case RunTarget::kPacedFloor:
         return absl::InternalError("a paced floor run has no URL");
     }
     return absl::InternalError("unknown target");
+  }
+
+  // A fresh `predictwire serve` for one run, and the URL the run sends to on it.
+  absl::StatusOr<std::pair<std::unique_ptr<ChildProcess>, std::string>> StartFreshServer(
+      const PlannedRun& run, const std::string& log_name) const {
+    absl::StatusOr<std::unique_ptr<ChildProcess>> started = StartServer(log_name);
+    if (!started.ok()) return started.status();
+    absl::StatusOr<std::string> url =
+        WireUrl(run.bench.wire, ParseReadyLine((*started)->ready_line()));
+    if (!url.ok()) return url.status();
+    return std::make_pair(*std::move(started), *std::move(url));
   }
 
   ChildProcess* server() { return server_.get(); }
@@ -309,12 +329,9 @@ class Placement {
   const std::string name_;
   Report& report_;
   std::unique_ptr<ChildProcess> server_;
-  std::string address_;
-  std::string tls_address_;      // the server's https= address, when it has one
-  std::string grpc_address_;     // the server's grpc= address, or --grpc-target
-  std::string grpcs_address_;    // the server's grpcs= address, when it has one
+  ServerAddresses addresses_;    // compare's server's, or --target's (and --grpc-target's)
   std::string certificate_dir_;  // the throwaway certificate for a server compare started
-  std::map<std::pair<double, bool>, std::unique_ptr<DelayProxy>> proxies_;  // by RTT, TLS
+  std::map<std::pair<double, std::string>, std::unique_ptr<DelayProxy>> proxies_;  // RTT, port
   std::map<std::pair<bool, int>, std::unique_ptr<ChildProcess>> peers_;
 };
 
@@ -340,16 +357,38 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
   }
   PlanOptions plan_options;
   plan_options.quick = options.quick;
-  plan_options.wires = options.wires.empty() ? WireNames() : options.wires;
-  if (!options.target.empty() && (options.grpc_target.empty() || options.model.empty())) {
-    // The v2 gRPC service is on an address of its own and every request names its model.
-    auto grpc = [](const std::string& wire) { return IsGrpc(ParseWire(wire)->kind); };
-    if (!options.wires.empty() && std::any_of(options.wires.begin(), options.wires.end(), grpc)) {
-      return absl::InvalidArgumentError(
-          "with --target, the gRPC wires need --grpc-target HOST:PORT and --model");
+  plan_options.wires_chosen = !options.wires.empty();
+  for (const std::string& name : options.wires.empty() ? WireNames() : options.wires) {
+    absl::StatusOr<WireSpec> wire = ParseWire(name);
+    if (!wire.ok()) return wire.status();
+    plan_options.wires.push_back(*wire);
+  }
+  if (!options.target.empty()) {
+    // A server started elsewhere: only the wires whose port it named, and whose requests the
+    // given --model can fill.
+    absl::StatusOr<ServerAddresses> addresses = TargetAddresses(options);
+    if (!addresses.ok()) return addresses.status();
+    std::vector<std::string> skipped;
+    absl::Status refused;
+    std::erase_if(plan_options.wires, [&](const WireSpec& wire) {
+      absl::Status fits = WireUrl(wire, *addresses).status();
+      if (fits.ok()) fits = wire.wire->encode_body({.model = options.model}).status();
+      if (fits.ok()) return false;
+      const std::string why = fmt::format("{}: {}", WireLabel(wire), MessageOf(fits));
+      if (!options.wires.empty() && refused.ok()) {
+        refused = absl::InvalidArgumentError(fmt::format(
+            "{} (with --target, give --grpc-target HOST:PORT for the gRPC wires, and --model)",
+            why));
+      }
+      skipped.push_back(why);
+      return true;
+    });
+    if (!refused.ok()) return refused;
+    if (!skipped.empty()) {
+      report.notes.push_back(fmt::format(
+          "wires skipped (with --target, the gRPC wires need --grpc-target and --model): {}",
+          fmt::join(skipped, "; ")));
     }
-    std::erase_if(plan_options.wires, grpc);
-    report.notes.push_back("gRPC wires skipped: with --target they need --grpc-target and --model");
   }
   plan_options.server_has_test_models = options.target.empty();
   plan_options.model = options.model;
@@ -392,7 +431,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
             if (!url.ok()) return url.status();
             bench.target_url = *url;
           }
-          if (bench.tls && placement.owns_server()) {
+          if (bench.wire.tls && placement.owns_server()) {
             bench.tls_ca_file = placement.certificate_file();
             bench.tls_server_name = "localhost";  // the throwaway certificate's name
           }
@@ -410,12 +449,12 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
           // wire's growth.
           std::unique_ptr<ChildProcess> fresh_server;
           if (planned_run.record_server_stats && placement.owns_server()) {
-            absl::StatusOr<std::unique_ptr<ChildProcess>> started =
-                placement.StartServer(fmt::format("server-{}-{}", name, planned.id));
+            auto started = placement.StartFreshServer(
+                planned_run, fmt::format("server-{}-{}", name, planned.id));
             if (!started.ok()) return started.status();
-            fresh_server = *std::move(started);
+            fresh_server = std::move(started->first);
             server = fresh_server.get();
-            bench.target_url = "http://" + server->address();
+            bench.target_url = std::move(started->second);
           }
           std::unique_ptr<MemorySampler> sampler;
           double cpu_before = 0, idle_mib = 0;
@@ -435,7 +474,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
               run.server_rss_idle_mib = idle_mib;
             }
             run.server_cpu_seconds += server->CpuSeconds() - cpu_before;
-            run.server_connections = bench.connections;
+            run.server_connections = bench.connections.value_or(0);
           }
           if (fresh_server) fresh_server->Stop();
           if (!result.ok()) return result.status();

@@ -1,16 +1,17 @@
 #include "loadgen/grpc_connection.h"
 
+#include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <charconv>
 #include <cstring>
-#include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "grpc_service.grpc.pb.h"
 
 namespace predictwire::loadgen {
@@ -22,25 +23,15 @@ using Clock = std::chrono::steady_clock;
 // How long the first call, which opens the channel, may take.
 constexpr std::chrono::seconds kConnectTimeout{10};
 
+// "HOST:PORT", with brackets around an IPv6 host, as gRPC names a target.
+std::string AddressOf(const asio::ip::tcp::endpoint& endpoint) {
+  const bool v6 = endpoint.address().is_v6();
+  return fmt::format("{}{}{}:{}", v6 ? "[" : "", endpoint.address().to_string(), v6 ? "]" : "",
+                     endpoint.port());
+}
+
 std::string ErrorKind(const grpc::Status& status) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::CANCELLED:
-      return "grpc_cancelled";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "grpc_invalid_argument";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "grpc_deadline_exceeded";
-    case grpc::StatusCode::NOT_FOUND:
-      return "grpc_not_found";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "grpc_resource_exhausted";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "grpc_unavailable";
-    case grpc::StatusCode::INTERNAL:
-      return "grpc_internal";
-    default:
-      return "grpc_" + std::to_string(static_cast<int>(status.error_code()));
-  }
+  return StatusErrorKind("grpc", static_cast<int>(status.error_code()));
 }
 
 // The server timing a v2 response carries in its parameters.
@@ -59,22 +50,22 @@ std::optional<ServerTiming> TimingOf(const inference::ModelInferResponse& respon
 class PendingCallbacks {
  public:
   void Add() {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     ++count_;
   }
   void Done() {
-    std::lock_guard lock(mutex_);
-    if (--count_ == 0) zero_.notify_all();
+    absl::MutexLock lock(&mutex_);
+    --count_;
   }
   void WaitForNone() {
-    std::unique_lock lock(mutex_);
-    zero_.wait(lock, [this] { return count_ == 0; });
+    absl::MutexLock lock(&mutex_);
+    mutex_.Await(absl::Condition(
+        +[](int* count) { return *count == 0; }, &count_));
   }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable zero_;
-  int count_ = 0;  // guarded by mutex_
+  absl::Mutex mutex_;
+  int count_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 class GrpcConnection;
@@ -100,37 +91,26 @@ class StreamCall : public grpc::ClientBidiReactor<inference::ModelInferRequest,
   const uint64_t generation_;
   grpc::ClientContext context_;
   inference::ModelStreamInferResponse response_;
-  std::mutex mutex_;
-  std::deque<inference::ModelInferRequest> writes_;  // guarded; the front is being written
-  bool writing_ = false;                             // guarded
-  bool done_ = false;                                // guarded
-  std::shared_ptr<StreamCall> self_;                 // set by Start, dropped by OnDone
+  absl::Mutex mutex_;
+  // The front is being written.
+  std::deque<inference::ModelInferRequest> writes_ ABSL_GUARDED_BY(mutex_);
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool done_ ABSL_GUARDED_BY(mutex_) = false;
+  std::shared_ptr<StreamCall> self_ ABSL_GUARDED_BY(mutex_);  // set by Start, dropped by OnDone
 };
 
 class GrpcConnection : public WireConnection {
  public:
-  GrpcConnection(asio::io_context& context, std::string address, WireKind wire,
-                 const RequestEncoder& encoder, int depth, ConnectionListener& listener,
-                 TlsClient* tls)
-      : context_(context),
-        address_(std::move(address)),
-        wire_(wire),
-        depth_(static_cast<size_t>(std::max(1, depth))),
-        listener_(listener),
-        tls_(tls) {
-    const RequestEncoder::Options& load = encoder.options();
-    request_template_.set_model_name(load.model);
-    auto* input = request_template_.add_inputs();
-    input->set_name("features");
-    input->set_datatype("FP32");
-    input->add_shape(load.rows);
-    input->add_shape(load.features);
-    std::string raw(static_cast<size_t>(load.rows) * load.features * sizeof(float), '\0');
-    for (int i = 0; i < load.rows * load.features; ++i) {
-      const float value = FeatureValue(i % load.features);
-      std::memcpy(raw.data() + i * sizeof(float), &value, sizeof(float));
-    }
-    request_template_.add_raw_input_contents(std::move(raw));
+  GrpcConnection(const ConnectionSetup& setup)
+      : context_(setup.context),
+        address_(AddressOf(setup.endpoint)),
+        stream_wire_(setup.wire.multiplexes),
+        depth_(static_cast<size_t>(std::max(1, setup.depth))),
+        listener_(setup.listener),
+        tls_(setup.tls) {
+    std::string bytes;
+    setup.body.Append(0, &bytes);
+    request_template_.ParseFromString(bytes);  // made by GrpcRequestBody
   }
 
   ~GrpcConnection() override {
@@ -149,11 +129,9 @@ class GrpcConnection : public WireConnection {
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
     if (tls_ != nullptr) {
       grpc::SslCredentialsOptions ssl;
-      ssl.pem_root_certs = tls_->grpc_ca_pem;
+      ssl.pem_root_certs = tls_->ca_pem;
       credentials = grpc::SslCredentials(ssl);
-      if (!tls_->grpc_server_name.empty()) {
-        arguments.SetSslTargetNameOverride(tls_->grpc_server_name);
-      }
+      if (!tls_->server_name.empty()) arguments.SetSslTargetNameOverride(tls_->server_name);
     }
     channel_ = grpc::CreateCustomChannel(address_, credentials, arguments);
     stub_ = inference::GRPCInferenceService::NewStub(channel_);
@@ -176,15 +154,16 @@ class GrpcConnection : public WireConnection {
             if (generation != generation_) return;
             if (!status.ok()) {
               state_ = State::kClosed;
-              listener_.OnFailed(*this, status.error_code() == grpc::StatusCode::UNAVAILABLE
-                                            ? std::string("refused")
-                                            : ErrorKind(status),
+              listener_.OnFailed(*this,
+                                 status.error_code() == grpc::StatusCode::UNAVAILABLE
+                                     ? std::string("refused")
+                                     : ErrorKind(status),
                                  {});
               return;
             }
             if (tls_ != nullptr) ++tls_->full_handshakes;  // no session cache: always full
             listener_.OnConnected(*this, Clock::now() - started);
-            if (wire_ == WireKind::kGrpcStream) {
+            if (stream_wire_) {
               stream_ = StreamCall::Start(*this, generation_, *stub_);
             }
             state_ = State::kReady;
@@ -199,7 +178,7 @@ class GrpcConnection : public WireConnection {
   void Send(uint64_t tag) override {
     inference::ModelInferRequest request = request_template_;
     request.set_id(std::to_string(tag));
-    if (wire_ == WireKind::kGrpcStream) {
+    if (stream_wire_) {
       in_flight_.emplace(tag, nullptr);
       stream_->Write(std::move(request));
       return;
@@ -208,25 +187,24 @@ class GrpcConnection : public WireConnection {
     call->request = std::move(request);
     in_flight_.emplace(tag, call);
     pending_.Add();
-    stub_->async()->ModelInfer(
-        &call->context, &call->request, &call->response,
-        [this, call, tag, generation = generation_](grpc::Status status) {
-          PostIfAlive([this, call, tag, generation, status] {
-            if (generation != generation_) return;
-            const auto it = in_flight_.find(tag);
-            if (it == in_flight_.end()) return;  // abandoned
-            in_flight_.erase(it);
-            ReplyInfo reply;
-            if (status.ok()) {
-              reply.timing = TimingOf(call->response);
-            } else {
-              reply.ok = false;
-              reply.error = ErrorKind(status);
-            }
-            Complete(tag, reply);
-          });
-          pending_.Done();
-        });
+    stub_->async()->ModelInfer(&call->context, &call->request, &call->response,
+                               [this, call, tag, generation = generation_](grpc::Status status) {
+                                 PostIfAlive([this, call, tag, generation, status] {
+                                   if (generation != generation_) return;
+                                   const auto it = in_flight_.find(tag);
+                                   if (it == in_flight_.end()) return;  // abandoned
+                                   in_flight_.erase(it);
+                                   ReplyInfo reply;
+                                   if (status.ok()) {
+                                     reply.timing = TimingOf(call->response);
+                                   } else {
+                                     reply.ok = false;
+                                     reply.error = ErrorKind(status);
+                                   }
+                                   Complete(tag, reply);
+                                 });
+                                 pending_.Done();
+                               });
   }
 
   void Abandon(uint64_t tag) override {
@@ -266,7 +244,7 @@ class GrpcConnection : public WireConnection {
       ReplyInfo reply;
       if (!response.error_message().empty()) {
         reply.ok = false;
-        reply.error = "grpc_stream_error";
+        reply.error = "grpc_stream_error";  // ModelStreamInfer carries a message, no code
       } else {
         reply.timing = TimingOf(response.infer_response());
       }
@@ -309,7 +287,7 @@ class GrpcConnection : public WireConnection {
 
   asio::io_context& context_;
   const std::string address_;
-  const WireKind wire_;
+  const bool stream_wire_;  // grpc-stream: every request on one ModelStreamInfer stream
   const size_t depth_;
   ConnectionListener& listener_;
   TlsClient* const tls_;
@@ -330,7 +308,10 @@ class GrpcConnection : public WireConnection {
 std::shared_ptr<StreamCall> StreamCall::Start(GrpcConnection& owner, uint64_t generation,
                                               inference::GRPCInferenceService::Stub& stub) {
   auto call = std::make_shared<StreamCall>(owner, generation);
-  call->self_ = call;
+  {
+    absl::MutexLock lock(&call->mutex_);
+    call->self_ = call;
+  }
   owner.pending().Add();  // until OnDone
   stub.async()->ModelStreamInfer(&call->context_, call.get());
   call->StartRead(&call->response_);
@@ -339,7 +320,7 @@ std::shared_ptr<StreamCall> StreamCall::Start(GrpcConnection& owner, uint64_t ge
 }
 
 void StreamCall::Write(inference::ModelInferRequest request) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   if (done_) return;
   writes_.push_back(std::move(request));
   if (!writing_) {
@@ -349,7 +330,7 @@ void StreamCall::Write(inference::ModelInferRequest request) {
 }
 
 void StreamCall::OnWriteDone(bool ok) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   writes_.pop_front();
   if (!ok || writes_.empty()) {
     writing_ = false;
@@ -368,7 +349,7 @@ void StreamCall::OnReadDone(bool ok) {
 void StreamCall::OnDone(const grpc::Status& status) {
   std::shared_ptr<StreamCall> keep;
   {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     done_ = true;
     keep = std::move(self_);
   }
@@ -378,12 +359,38 @@ void StreamCall::OnDone(const grpc::Status& status) {
 
 }  // namespace
 
-std::unique_ptr<WireConnection> MakeGrpcConnection(asio::io_context& context,
-                                                   const std::string& address, WireKind wire,
-                                                   const RequestEncoder& encoder, int depth,
-                                                   ConnectionListener& listener,
-                                                   TlsClient* tls) {
-  return std::make_unique<GrpcConnection>(context, address, wire, encoder, depth, listener, tls);
+absl::StatusOr<RequestBody> GrpcRequestBody(const PayloadOptions& options) {
+  if (options.model.empty()) {
+    return absl::InvalidArgumentError(
+        "the gRPC wires need --model: the Open Inference Protocol names the model in every "
+        "request");
+  }
+  if (options.shape != PayloadShape::kPredict) {
+    return absl::InvalidArgumentError("--payload is for the rest wires; gRPC sends protobuf");
+  }
+  if (options.features < 1 || options.rows < 1) {
+    return absl::InvalidArgumentError("--features and --rows must be >= 1");
+  }
+  inference::ModelInferRequest request;
+  request.set_model_name(options.model);
+  auto* input = request.add_inputs();
+  input->set_name("features");
+  input->set_datatype("FP32");
+  input->add_shape(options.rows);
+  input->add_shape(options.features);
+  std::string raw(static_cast<size_t>(options.rows) * options.features * sizeof(float), '\0');
+  for (int i = 0; i < options.rows * options.features; ++i) {
+    const float value = FeatureValue(i % options.features);
+    std::memcpy(raw.data() + i * sizeof(float), &value, sizeof(float));
+  }
+  request.add_raw_input_contents(std::move(raw));
+  // Each call sets its own id on a copy of this message.
+  return RequestBody("", request.SerializeAsString(), "", RequestBody::IdSlot::kNone, 0,
+                     /*binary=*/true);
+}
+
+std::unique_ptr<WireConnection> MakeGrpcConnection(const ConnectionSetup& setup) {
+  return std::make_unique<GrpcConnection>(setup);
 }
 
 }  // namespace predictwire::loadgen

@@ -1,8 +1,6 @@
 #include "loadgen/load_driver.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 namespace predictwire::loadgen {
@@ -19,34 +17,22 @@ constexpr std::chrono::milliseconds kReconnectBackoff{100};
 }  // namespace
 
 LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
-                       const asio::ip::tcp::endpoint& endpoint,
-                       const transport::TlsContext* tls)
+                       const Destination& destination)
     : options_(options), share_(share) {
-  tls_client_.context = tls;
+  tls_client_.context = destination.tls;
   tls_client_.resume = options.tls_resume;
-  absl::StatusOr<Target> target = ParseTarget(options.target_url);
-  if (IsGrpc(options.wire) && tls != nullptr) {
-    if (!options.tls_ca_file.empty()) {
-      std::ifstream file(options.tls_ca_file, std::ios::binary);
-      tls_client_.grpc_ca_pem.assign(std::istreambuf_iterator<char>(file), {});
-    }
-    tls_client_.grpc_server_name = !options.tls_server_name.empty() ? options.tls_server_name
-                                   : target.ok()                    ? target->host
-                                                                    : std::string();
-  }
-  encoder_ = std::make_unique<RequestEncoder>(
-      RequestEncoder::Options{.wire = options.wire,
-                              .shape = options.shape,
-                              .target = target.ok() ? *target : Target{},
-                              .model = options.model,
-                              .features = options.features,
-                              .rows = options.rows});
-  const int depth = PipelineDepth(options.wire, options.pipeline);
-  for (int i = 0; i < share.connections; ++i) {
-    connections_.push_back(
-        MakeWireConnection(context_, endpoint, options.wire, *encoder_, depth, *this,
-                           tls != nullptr ? &tls_client_ : nullptr));
-  }
+  tls_client_.ca_pem = destination.ca_pem;
+  tls_client_.server_name = destination.server_name;
+  const Wire& wire = *options.wire.wire;
+  const ConnectionSetup setup{.context = context_,
+                              .endpoint = destination.endpoint,
+                              .wire = wire,
+                              .target = destination.target,
+                              .body = destination.body,
+                              .depth = wire.Depth(options.pipeline),
+                              .listener = *this,
+                              .tls = destination.tls != nullptr ? &tls_client_ : nullptr};
+  for (int i = 0; i < share.connections; ++i) connections_.push_back(wire.make_connection(setup));
 }
 
 LoadDriver::~LoadDriver() {
@@ -58,11 +44,11 @@ void LoadDriver::Run(Clock::time_point start) {
   std::this_thread::sleep_until(start);
   start_ = start;
   warmup_end_ = start + options_.warmup;
-  issue_end_ = options_.requests > 0 ? Clock::time_point::max() : warmup_end_ + options_.duration;
+  issue_end_ = options_.requests ? Clock::time_point::max() : warmup_end_ + options_.duration;
   result_.options = options_;
 
   for (auto& connection : connections_) {
-    if (options_.wire == WireKind::kRest) {
+    if (options_.wire.wire->new_connection_per_request) {
       OnReady(*connection);
     } else {
       connection->Connect();
@@ -86,8 +72,7 @@ bool LoadDriver::Issuing() const { return !issuing_done_ && !stopped_; }
 
 void LoadDriver::Issue(Clock::time_point due) {
   const bool measured = due >= warmup_end_;
-  if (due >= issue_end_ ||
-      (share_.requests > 0 && measured && measured_issued_ >= share_.requests)) {
+  if (due >= issue_end_ || (share_.requests && measured && measured_issued_ >= *share_.requests)) {
     issuing_done_ = true;
     arrival_timer_.cancel();
     return;
@@ -215,7 +200,7 @@ void LoadDriver::OnFailed(WireConnection& connection, std::string_view error,
     Finish(tag, now);
   }
   if (lost.empty()) ++result_.connection_errors[std::string(error)];
-  if (options_.wire == WireKind::kRest) {
+  if (options_.wire.wire->new_connection_per_request) {
     OnReady(connection);  // its next request opens a new connection anyway
   } else if (!stopped_) {
     reconnect_after_[&connection] = now + kReconnectBackoff;

@@ -25,16 +25,24 @@ class LoadDriver : public ConnectionListener {
 
   struct Share {
     int connections = 1;
-    double rate = 0;        // open loop
-    int users = 0;          // closed loop
-    uint64_t requests = 0;  // > 0: measured requests to issue
+    double rate = 0;                   // open loop
+    int users = 0;                     // closed loop
+    std::optional<uint64_t> requests;  // set: measured requests to issue, else for the duration
     uint64_t seed = 1;
   };
 
-  // With `tls` (which must outlive the driver) every connection speaks TLS.
-  LoadDriver(const BenchOptions& options, const Share& share,
-             const transport::asio::ip::tcp::endpoint& endpoint,
-             const transport::TlsContext* tls = nullptr);
+  // Where the load goes, and what it sends: shared by every driver of a run, and outliving them.
+  struct Destination {
+    transport::asio::ip::tcp::endpoint endpoint;
+    const Target& target;
+    const RequestBody& body;
+    const transport::TlsContext* tls = nullptr;  // set: every connection speaks TLS
+    std::string ca_pem;                          // for clients that verify the server
+    std::string server_name;
+  };
+
+  // `options` must be resolved (ResolveOptions).
+  LoadDriver(const BenchOptions& options, const Share& share, const Destination& destination);
   ~LoadDriver() override;
 
   // Runs the load from `start`; measurement begins at start + warmup.
@@ -72,7 +80,6 @@ class LoadDriver : public ConnectionListener {
   const BenchOptions options_;
   const Share share_;
   transport::asio::io_context context_{1};
-  std::unique_ptr<RequestEncoder> encoder_;
   TlsClient tls_client_;  // used when tls_client_.context is set
   std::vector<std::unique_ptr<WireConnection>> connections_;
   std::deque<WireConnection*> ready_;

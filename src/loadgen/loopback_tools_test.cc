@@ -87,7 +87,7 @@ TEST(DelayProxyTest, EveryExchangeTakesAtLeastTheRoundTrip) {
       {.upstream = (*server)->address(), .round_trip = std::chrono::milliseconds(40)});
   ASSERT_TRUE(proxy.ok()) << proxy.status();
   BenchOptions options;
-  options.wire = WireKind::kRestKeepAlive;
+  options.wire = *ParseWire("rest-keepalive");
   options.target_url = "http://" + (*proxy)->address();
   options.requests = 5;
   options.warmup = std::chrono::nanoseconds(0);

@@ -2,25 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <cstring>
 
 #include "codec/binary_predict.h"
 #include "codec/json_writer.h"
-#include "transport/websocket/frame.h"
 
 namespace predictwire::loadgen {
 namespace {
-
-namespace ws = transport::websocket;
-
-// xorshift64: a cheap, fresh masking key per WebSocket frame.
-uint64_t NextRandom(uint64_t& state) {
-  state ^= state << 13;
-  state ^= state >> 7;
-  state ^= state << 17;
-  return state;
-}
 
 void AppendDecimal(uint64_t value, std::string* out) {
   char digits[24];
@@ -57,6 +47,35 @@ std::optional<uint64_t> FindNumber(std::string_view json, std::string_view key) 
   return value;
 }
 
+// The seed's /predict body: {"model":M,"features":[...]} or, for several rows, "instances".
+std::string PredictMembers(const PayloadOptions& options) {
+  std::string members;
+  if (!options.model.empty()) {
+    members = "\"model\":";
+    codec::AppendJsonString(options.model, &members);
+    members += ",";
+  }
+  members += options.rows == 1
+                 ? fmt::format("\"features\":{}", JsonRows(1, options.features, false))
+                 : fmt::format("\"instances\":{}", JsonRows(options.rows, options.features, true));
+  return members;
+}
+
+absl::Status CheckShape(const PayloadOptions& options) {
+  if (options.features < 1 || options.rows < 1) {
+    return absl::InvalidArgumentError("--features and --rows must be >= 1");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PredictShapeOnly(const PayloadOptions& options, std::string_view wire) {
+  if (options.shape != PayloadShape::kPredict) {
+    return absl::InvalidArgumentError(
+        fmt::format("--payload v2 is for the rest wires; {} messages use the predict shape", wire));
+  }
+  return CheckShape(options);
+}
+
 }  // namespace
 
 float FeatureValue(int index) {
@@ -64,96 +83,106 @@ float FeatureValue(int index) {
   return static_cast<float>((index % 17) * 1.37 + (index % 5) * 21.5 + 0.25);
 }
 
-RequestEncoder::RequestEncoder(const Options& options)
-    : options_(options), mask_state_(0x9E3779B97F4A7C15ull) {
-  const Target& target = options.target;
-  const bool v2 = options.shape == PayloadShape::kV2;
-  const std::string model = options.model.empty() && v2 ? "breast_cancer" : options.model;
-  http_path_ = !target.path.empty() && target.path != "/" ? target.path
-               : v2 ? fmt::format("/v2/models/{}/infer", model)
-                    : std::string("/predict");
-  websocket_path_ = !target.path.empty() ? target.path : std::string("/ws");
+RequestBody::RequestBody(std::string path, std::string prefix, std::string suffix, IdSlot slot,
+                         size_t id_offset, bool binary)
+    : path_(std::move(path)),
+      prefix_(std::move(prefix)),
+      suffix_(std::move(suffix)),
+      slot_(slot),
+      id_offset_(id_offset),
+      binary_(binary) {}
 
-  if (options.wire == WireKind::kWebSocketBinary) {
-    Tensor input;
-    input.shape = {options.rows, options.features};
-    for (int i = 0; i < options.rows * options.features; ++i)
-      input.values.push_back(FeatureValue(i));
-    codec::AppendBinaryPredictRequest(0, model, input, &body_prefix_);  // id patched per request
-    return;
-  }
-  std::string body;
-  const bool with_id = IsWebSocket(options.wire);
-  std::string model_member;
-  if (!model.empty()) {
-    model_member = "\"model\":";
-    codec::AppendJsonString(model, &model_member);
-    model_member += ",";
-  }
-  if (v2) {
-    body_prefix_ = with_id ? "{\"id\":\"" : "{";
-    body_suffix_ = fmt::format(
-        "{}\"inputs\":[{{\"name\":\"features\",\"shape\":[{},{}],\"datatype\":\"FP32\","
-        "\"data\":{}}}]}}",
-        with_id ? "\"," : "", options.rows, options.features,
-        JsonRows(options.rows, options.features, true));
-  } else {
-    body_prefix_ = with_id ? "{\"id\":" : "{";
-    body_suffix_ = fmt::format("{}{}\"{}\":{}}}", with_id ? "," : "", model_member,
-                               options.rows == 1 ? "features" : "instances",
-                               options.rows == 1 ? JsonRows(1, options.features, false)
-                                                 : JsonRows(options.rows, options.features, true));
-  }
-  if (!with_id) {
-    body_prefix_ += body_suffix_;
-    body_suffix_.clear();
-  }
-  if (!IsWebSocket(options.wire)) {
-    http_head_ = fmt::format(
-        "POST {} HTTP/1.1\r\nHost: {}:{}\r\nContent-Type: application/json\r\n{}"
-        "Content-Length: ",
-        http_path_, target.host, target.port,
-        options.wire == WireKind::kRest ? "Connection: close\r\n" : "");
+void RequestBody::Append(uint64_t id, std::string* out) const {
+  switch (slot_) {
+    case IdSlot::kNone:
+      out->append(prefix_);
+      return;
+    case IdSlot::kJsonNumber:
+      out->append(prefix_);
+      AppendDecimal(id, out);
+      out->append(suffix_);
+      return;
+    case IdSlot::kLittleEndian64: {
+      const size_t start = out->size();
+      out->append(prefix_);
+      std::memcpy(out->data() + start + id_offset_, &id, sizeof(id));
+      return;
+    }
   }
 }
 
-void RequestEncoder::Append(uint64_t id, std::string* out) {
-  switch (options_.wire) {
-    case WireKind::kRest:
-    case WireKind::kRestKeepAlive:
-      out->append(http_head_);
-      AppendDecimal(body_prefix_.size(), out);
-      out->append("\r\n\r\n");
-      out->append(body_prefix_);
-      return;
-    case WireKind::kHttp2:
-    case WireKind::kHttp2Multiplexed:
-      out->append(body_prefix_);
-      return;
-    case WireKind::kWebSocketBinary: {
-      std::string message = body_prefix_;
-      std::memcpy(message.data() + 12, &id, sizeof(id));
-      const uint64_t random = NextRandom(mask_state_);
-      std::array<uint8_t, 4> mask;
-      std::memcpy(mask.data(), &random, 4);
-      ws::AppendClientFrame(ws::Opcode::kBinary, message, mask, true, out);
-      return;
-    }
-    case WireKind::kWebSocket:
-    case WireKind::kWebSocketPipelined: {
-      std::string message = body_prefix_;
-      AppendDecimal(id, &message);
-      message += body_suffix_;
-      const uint64_t random = NextRandom(mask_state_);
-      std::array<uint8_t, 4> mask;
-      std::memcpy(mask.data(), &random, 4);
-      ws::AppendClientFrame(ws::Opcode::kText, message, mask, true, out);
-      return;
-    }
-    case WireKind::kGrpc:
-    case WireKind::kGrpcStream:
-      return;  // protobuf messages: the gRPC connection builds its own from options()
+size_t RequestBody::SizeOf(uint64_t id) const {
+  size_t digits = 0;
+  if (slot_ == IdSlot::kJsonNumber) {
+    do {
+      ++digits;
+      id /= 10;
+    } while (id != 0);
   }
+  return prefix_.size() + suffix_.size() + digits;
+}
+
+absl::StatusOr<RequestBody> RestJsonBody(const PayloadOptions& options) {
+  if (absl::Status shape = CheckShape(options); !shape.ok()) return shape;
+  const bool v2 = options.shape == PayloadShape::kV2;
+  const std::string model =
+      v2 && options.model.empty() ? std::string(kDefaultV2Model) : options.model;
+  std::string path = !options.path.empty() && options.path != "/" ? options.path
+                     : v2 ? fmt::format("/v2/models/{}/infer", model)
+                          : std::string("/predict");
+  std::string body =
+      v2 ? fmt::format(
+               "{{\"inputs\":[{{\"name\":\"features\",\"shape\":[{},{}],\"datatype\":\"FP32\","
+               "\"data\":{}}}]}}",
+               options.rows, options.features, JsonRows(options.rows, options.features, true))
+         : fmt::format("{{{}}}", PredictMembers(options));
+  return RequestBody(std::move(path), std::move(body), "", RequestBody::IdSlot::kNone);
+}
+
+absl::StatusOr<RequestBody> WebSocketJsonBody(const PayloadOptions& options) {
+  if (absl::Status shape = PredictShapeOnly(options, "WebSocket"); !shape.ok()) return shape;
+  return RequestBody(options.path.empty() ? "/ws" : options.path,
+                     "{\"id\":", "," + PredictMembers(options) + "}",
+                     RequestBody::IdSlot::kJsonNumber);
+}
+
+absl::StatusOr<RequestBody> WebSocketBinaryBody(const PayloadOptions& options) {
+  if (absl::Status shape = PredictShapeOnly(options, "WebSocket"); !shape.ok()) return shape;
+  Tensor input;
+  input.shape = {options.rows, options.features};
+  for (int i = 0; i < options.rows * options.features; ++i) {
+    input.values.push_back(FeatureValue(i));
+  }
+  std::string message;
+  codec::AppendBinaryPredictRequest(0, options.model, input, &message);
+  // The request header: version, flags, name length, rows, cols, then the u64 id at byte 12.
+  constexpr size_t kIdOffset = 12;
+  return RequestBody(options.path.empty() ? "/ws" : options.path, std::move(message), "",
+                     RequestBody::IdSlot::kLittleEndian64, kIdOffset, /*binary=*/true);
+}
+
+std::string StatusErrorKind(std::string_view protocol, int code) {
+  static constexpr std::array<std::string_view, 17> kNames = {"ok",
+                                                              "cancelled",
+                                                              "unknown",
+                                                              "invalid_argument",
+                                                              "deadline_exceeded",
+                                                              "not_found",
+                                                              "already_exists",
+                                                              "permission_denied",
+                                                              "resource_exhausted",
+                                                              "failed_precondition",
+                                                              "aborted",
+                                                              "out_of_range",
+                                                              "unimplemented",
+                                                              "internal",
+                                                              "unavailable",
+                                                              "data_loss",
+                                                              "unauthenticated"};
+  if (code >= 0 && code < static_cast<int>(kNames.size())) {
+    return fmt::format("{}_{}", protocol, kNames[code]);
+  }
+  return fmt::format("{}_{}", protocol, code);
 }
 
 std::optional<ServerTiming> ParseServerTiming(std::string_view value) {
@@ -174,11 +203,13 @@ std::optional<ServerTiming> ParseServerTiming(std::string_view value) {
   return timing;
 }
 
-ReplyInfo ScanJsonReply(std::string_view json) {
+ReplyInfo ScanJsonReply(std::string_view json, std::string_view protocol) {
   ReplyInfo info;
   if (json.find("\"error\"") != std::string_view::npos) {
     info.ok = false;
-    info.error = "app_error";
+    const std::optional<uint64_t> code = FindNumber(json, "\"code\":");
+    info.error = code ? StatusErrorKind(protocol, static_cast<int>(*code))
+                      : fmt::format("{}_error", protocol);
   }
   if (std::optional<uint64_t> id = FindNumber(json, "\"id\":")) {
     info.has_id = true;
@@ -213,7 +244,7 @@ ReplyInfo ScanBinaryReply(std::string_view message) {
   info.id = response->id;
   if (!response->ok) {
     info.ok = false;
-    info.error = "app_error";
+    info.error = "ws_error";
     return info;
   }
   info.timing = response->timing;

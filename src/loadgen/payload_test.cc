@@ -6,99 +6,92 @@
 #include "codec/binary_predict.h"
 #include "codec/predict_json.h"
 #include "codec/v2_json.h"
-#include "transport/websocket/frame.h"
+#include "loadgen/http1_connection.h"
 
 namespace predictwire::loadgen {
 namespace {
 
 using ::testing::HasSubstr;
-namespace ws = transport::websocket;
 
 Target Local() { return *ParseTarget("http://127.0.0.1:8000"); }
 
-// The payload of the single masked frame in `frame`.
-std::string Unframe(std::string frame, ws::Opcode* opcode) {
-  ws::FrameHeader header;
-  std::string error;
-  EXPECT_EQ(ws::ParseFrameHeader(frame.data(), frame.size(), &header, &error),
-            ws::ParseStatus::kOk);
-  EXPECT_TRUE(header.masked);
-  EXPECT_EQ(frame.size(), header.header_length + header.payload_length);
-  ws::Unmask(frame.data() + header.header_length, header.payload_length, header.mask);
-  *opcode = header.opcode;
-  return frame.substr(header.header_length);
+std::string BodyOf(const RequestBody& body, uint64_t id) {
+  std::string out;
+  body.Append(id, &out);
+  EXPECT_EQ(out.size(), body.SizeOf(id));
+  return out;
 }
 
-TEST(RequestEncoderTest, RestRequestsAreWhatTheServerParses) {
-  RequestEncoder encoder(
-      {.wire = WireKind::kRestKeepAlive, .target = Local(), .model = "m", .features = 4});
+TEST(RequestBodyTest, RestRequestsAreWhatTheServerParses) {
+  const RequestBody body = *RestJsonBody({.model = "m", .features = 4});
+  EXPECT_EQ(body.path(), "/predict");
   std::string request;
-  encoder.Append(1, &request);
+  Http1RequestWriter(Local(), body, /*close=*/false).Append(1, &request);
   EXPECT_THAT(request, ::testing::StartsWith("POST /predict HTTP/1.1\r\n"));
   EXPECT_THAT(request, ::testing::Not(HasSubstr("Connection: close")));
-  const std::string body = request.substr(request.find("\r\n\r\n") + 4);
-  EXPECT_THAT(request, HasSubstr("Content-Length: " + std::to_string(body.size()) + "\r\n"));
-  auto parsed = codec::ParsePredictRequest(body);
+  const std::string sent = request.substr(request.find("\r\n\r\n") + 4);
+  EXPECT_THAT(request, HasSubstr("Content-Length: " + std::to_string(sent.size()) + "\r\n"));
+  auto parsed = codec::ParsePredictRequest(sent);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->model, "m");
   EXPECT_EQ(parsed->input.values.size(), 4u);
   EXPECT_EQ(parsed->input.values[3], FeatureValue(3));
 
-  RequestEncoder fresh({.wire = WireKind::kRest, .target = Local()});
   request.clear();
-  fresh.Append(1, &request);
+  Http1RequestWriter(Local(), body, /*close=*/true).Append(1, &request);
   EXPECT_THAT(request, HasSubstr("Connection: close\r\n"));
 }
 
-TEST(RequestEncoderTest, V2Requests) {
-  RequestEncoder encoder({.wire = WireKind::kRestKeepAlive,
-                          .shape = PayloadShape::kV2,
-                          .target = Local(),
-                          .model = "bc",
-                          .features = 3,
-                          .rows = 2});
-  EXPECT_EQ(encoder.http_path(), "/v2/models/bc/infer");
-  std::string request;
-  encoder.Append(1, &request);
-  auto parsed = codec::ParseV2InferRequest(request.substr(request.find("\r\n\r\n") + 4));
+TEST(RequestBodyTest, V2Requests) {
+  const RequestBody body =
+      *RestJsonBody({.shape = PayloadShape::kV2, .model = "bc", .features = 3, .rows = 2});
+  EXPECT_EQ(body.path(), "/v2/models/bc/infer");
+  auto parsed = codec::ParseV2InferRequest(BodyOf(body, 1));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_THAT(parsed->inputs[0].tensor.shape, ::testing::ElementsAre(2, 3));
+  EXPECT_EQ(RestJsonBody({.shape = PayloadShape::kV2})->path(), "/v2/models/breast_cancer/infer");
 }
 
-TEST(RequestEncoderTest, WebSocketTextCarriesTheId) {
-  RequestEncoder encoder(
-      {.wire = WireKind::kWebSocketPipelined, .target = Local(), .features = 2, .rows = 3});
-  EXPECT_EQ(encoder.websocket_path(), "/ws");
-  std::string frame;
-  encoder.Append(12345, &frame);
-  ws::Opcode opcode;
-  const std::string message = Unframe(frame, &opcode);
-  EXPECT_EQ(opcode, ws::Opcode::kText);
-  auto parsed = codec::ParsePredictRequest(message);
-  ASSERT_TRUE(parsed.ok()) << parsed.status() << " " << message;
-  EXPECT_EQ(parsed->id, "12345");
-  EXPECT_THAT(parsed->input.shape, ::testing::ElementsAre(3, 2));
+TEST(RequestBodyTest, WebSocketTextCarriesTheId) {
+  const RequestBody body = *WebSocketJsonBody({.features = 2, .rows = 3});
+  EXPECT_EQ(body.path(), "/ws");
+  EXPECT_FALSE(body.binary());
+  for (uint64_t id : {0ull, 7ull, 12345ull, 18446744073709551615ull}) {
+    const std::string message = BodyOf(body, id);
+    auto parsed = codec::ParsePredictRequest(message);
+    ASSERT_TRUE(parsed.ok()) << parsed.status() << " " << message;
+    EXPECT_EQ(parsed->id, std::to_string(id));
+    EXPECT_THAT(parsed->input.shape, ::testing::ElementsAre(3, 2));
+  }
+  EXPECT_THAT(WebSocketJsonBody({.shape = PayloadShape::kV2}).status().message(),
+              HasSubstr("rest wires"));
 }
 
-TEST(RequestEncoderTest, WebSocketBinaryCarriesTheId) {
-  RequestEncoder encoder({.wire = WireKind::kWebSocketBinary, .target = Local(), .features = 30});
-  std::string frame;
-  encoder.Append(77, &frame);
-  ws::Opcode opcode;
-  const std::string message = Unframe(frame, &opcode);
-  EXPECT_EQ(opcode, ws::Opcode::kBinary);
-  auto parsed = codec::ParseBinaryPredictRequest(message);
+TEST(RequestBodyTest, WebSocketBinaryCarriesTheId) {
+  const RequestBody body = *WebSocketBinaryBody({.features = 30});
+  EXPECT_TRUE(body.binary());
+  auto parsed = codec::ParseBinaryPredictRequest(BodyOf(body, 77));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->id, 77u);
   EXPECT_EQ(parsed->input.values.size(), 30u);
 }
 
-TEST(RequestEncoderTest, TargetPathsOverrideDefaults) {
-  RequestEncoder peer(
-      {.wire = WireKind::kWebSocket, .target = *ParseTarget("ws://127.0.0.1:5001/")});
-  EXPECT_EQ(peer.websocket_path(), "/");
-  RequestEncoder flask({.wire = WireKind::kRest, .target = *ParseTarget("http://127.0.0.1:5000")});
-  EXPECT_EQ(flask.http_path(), "/predict");
+TEST(RequestBodyTest, TargetPathsOverrideDefaults) {
+  EXPECT_EQ(WebSocketJsonBody({.path = "/"})->path(), "/");
+  EXPECT_EQ(RestJsonBody({.path = "/"})->path(), "/predict");
+  EXPECT_EQ(RestJsonBody({.path = "/score"})->path(), "/score");
+}
+
+TEST(RequestBodyTest, BadShapesAreRefused) {
+  EXPECT_FALSE(RestJsonBody({.features = 0}).ok());
+  EXPECT_FALSE(WebSocketBinaryBody({.rows = 0}).ok());
+}
+
+TEST(ReplyScanTest, StatusCodesNameTheErrorKind) {
+  EXPECT_EQ(StatusErrorKind("grpc", 5), "grpc_not_found");
+  EXPECT_EQ(StatusErrorKind("ws", 8), "ws_resource_exhausted");
+  EXPECT_EQ(StatusErrorKind("ws", 16), "ws_unauthenticated");
+  EXPECT_EQ(StatusErrorKind("ws", 99), "ws_99");
 }
 
 TEST(ReplyScanTest, ServerTimingHeader) {
@@ -117,10 +110,12 @@ TEST(ReplyScanTest, JsonReplies) {
   EXPECT_EQ(ok.id, 42u);
   ASSERT_TRUE(ok.timing.has_value());
   EXPECT_EQ(ok.timing->compute_us, 45u);
-  ReplyInfo error = ScanJsonReply(R"({"id":7,"error":"unknown model"})");
+  ReplyInfo error = ScanJsonReply(R"({"id":7,"error":"unknown model","code":5})");
   EXPECT_FALSE(error.ok);
-  EXPECT_EQ(error.error, "app_error");
+  EXPECT_EQ(error.error, "ws_not_found");
   EXPECT_EQ(error.id, 7u);
+  EXPECT_EQ(ScanJsonReply(R"({"error":"queue full","code":8})").error, "ws_resource_exhausted");
+  EXPECT_EQ(ScanJsonReply(R"({"error":"no code"})").error, "ws_error");
   ReplyInfo peer = ScanJsonReply(R"({"result": "prediction", "input": {"features": [1]}})");
   EXPECT_TRUE(peer.ok);
   EXPECT_FALSE(peer.has_id);

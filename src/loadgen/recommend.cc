@@ -46,18 +46,6 @@ std::string Verdict(std::vector<const Run*> runs, std::string_view what) {
   return text;
 }
 
-std::string SweepValue(const std::string& sweep, double value) {
-  if (sweep == "compute_ms") return fmt::format("{:g} ms compute", value);
-  if (sweep == "payload_bytes") {
-    return value >= 1 << 20 ? fmt::format("{:.1f} MiB", value / (1 << 20))
-           : value >= 1024  ? fmt::format("{:.0f} KiB", value / 1024)
-                            : fmt::format("{:g} B", value);
-  }
-  if (sweep == "concurrency") return fmt::format("{:g} outstanding", value);
-  if (sweep == "rtt_ms") return fmt::format("{:g} ms RTT", value);
-  return fmt::format("{:g}", value);
-}
-
 // The TLS scenario: what TLS adds to each wire, against the same wire in the clear.
 std::string TlsVerdict(const std::vector<const Run*>& runs) {
   std::vector<std::string> per_request, per_connection;
@@ -68,7 +56,7 @@ std::string TlsVerdict(const std::vector<const Run*>& runs) {
                                     [&](const Run* run) { return run->wire == plain_wire; });
     if (plain == runs.end()) continue;
     const double added = P50(*secure) - P50(**plain);
-    if (secure->result.options.wire == WireKind::kRest) {
+    if (secure->result.options.wire.wire->new_connection_per_request) {
       per_connection.push_back(fmt::format("{} {} (+{} over {} {})", secure->label,
                                            FormatMicroseconds(P50(*secure)),
                                            FormatMicroseconds(added), (*plain)->label,
@@ -117,8 +105,8 @@ std::string Recommend(const Scenario& scenario) {
   std::string text;
   if (healthy.empty()) {
     text = "no wire completed its load without errors";
-  } else if (scenario.sweep.empty() || scenario.sweep == "concurrency") {
-    if (scenario.sweep == "concurrency") {
+  } else if (scenario.sweep == Sweep::kNone || scenario.sweep == Sweep::kConcurrency) {
+    if (scenario.sweep == Sweep::kConcurrency) {
       // The most throughput each wire reached, and at what latency.
       std::map<std::string, const Run*> best_by_wire;
       for (const Run* run : healthy) {
@@ -149,7 +137,7 @@ std::string Recommend(const Scenario& scenario) {
     for (const Run* run : healthy) by_value[run->sweep_value].push_back(run);
     for (const auto& [value, runs] : by_value) {
       if (!text.empty()) text += ". ";
-      text += Verdict(runs, fmt::format("at {}, ", SweepValue(scenario.sweep, value)));
+      text += Verdict(runs, fmt::format("at {}, ", FormatSweepValue(scenario.sweep, value)));
       double lowest = P50(*runs.front()), highest = lowest;
       for (const Run* run : runs) {
         lowest = std::min(lowest, P50(*run));

@@ -52,17 +52,17 @@ TEST(FloorForTest, PrefersTheScenariosPacedFloorOfTheSameConnectionKind) {
   Scenario scenario;
   scenario.placement = "split";
   loadgen::Run rest = MakeRun("rest", 1000);
-  rest.result.options.wire = WireKind::kRest;
+  rest.result.options.wire = *ParseWire("rest");
   loadgen::Run ws = MakeRun("ws", 800);
-  ws.result.options.wire = WireKind::kWebSocket;
+  ws.result.options.wire = *ParseWire("ws");
   scenario.runs = {rest, ws};
   EXPECT_DOUBLE_EQ(FloorFor(report, scenario, scenario.runs[0]), 90);
   EXPECT_DOUBLE_EQ(FloorFor(report, scenario, scenario.runs[1]), 30);
 
   loadgen::Run paced_new = MakeRun("tcp-floor", 600);
-  paced_new.result.options.wire = WireKind::kRest;
+  paced_new.result.options.wire = *ParseWire("rest");
   loadgen::Run paced_open = MakeRun("tcp-floor", 400);
-  paced_open.result.options.wire = WireKind::kRestKeepAlive;
+  paced_open.result.options.wire = *ParseWire("rest-keepalive");
   scenario.runs.push_back(paced_new);
   scenario.runs.push_back(paced_open);
   EXPECT_NEAR(FloorFor(report, scenario, scenario.runs[0]), 600, 6);
@@ -74,14 +74,14 @@ TEST(RecommendTest, TheTlsScenarioSaysWhatTlsAddsToEachWire) {
   scenario.id = "tls";
   loadgen::Run plain_rest = MakeRun("rest", 90);
   plain_rest.label = "rest, new TCP connection";
-  plain_rest.result.options.wire = WireKind::kRest;
+  plain_rest.result.options.wire = *ParseWire("rest");
   loadgen::Run full = MakeRun("rest+tls", 1300);
   full.label = "rest+tls, full handshake";
-  full.result.options.wire = WireKind::kRest;
+  full.result.options.wire = *ParseWire("rest");
   loadgen::Run ws = MakeRun("ws", 40);
-  ws.result.options.wire = WireKind::kWebSocket;
+  ws.result.options.wire = *ParseWire("ws");
   loadgen::Run ws_tls = MakeRun("ws+tls", 50);
-  ws_tls.result.options.wire = WireKind::kWebSocket;
+  ws_tls.result.options.wire = *ParseWire("ws");
   scenario.runs = {plain_rest, full, ws, ws_tls};
   const std::string verdict = Recommend(scenario);
   EXPECT_THAT(verdict, ::testing::StartsWith("ws: p50 40 µs"));
@@ -100,7 +100,7 @@ TEST(RecommendTest, SetsAsideRunsWithErrors) {
 
 TEST(RecommendTest, SweepsGetAVerdictPerValueAndNoticeWhenTheWireStopsMattering) {
   Scenario scenario;
-  scenario.sweep = "compute_ms";
+  scenario.sweep = Sweep::kComputeMs;
   scenario.runs = {MakeRun("ws", 40, 0), MakeRun("rest", 100, 0), MakeRun("ws", 50100, 50),
                    MakeRun("rest", 50300, 50)};
   const std::string verdict = Recommend(scenario);
@@ -111,7 +111,7 @@ TEST(RecommendTest, SweepsGetAVerdictPerValueAndNoticeWhenTheWireStopsMattering)
 
 TEST(RecommendTest, ConcurrencySweepReportsTheMostThroughput) {
   Scenario scenario;
-  scenario.sweep = "concurrency";
+  scenario.sweep = Sweep::kConcurrency;
   scenario.runs = {MakeRun("ws", 40, 1), MakeRun("ws", 20, 8), MakeRun("rest-keepalive", 50, 8)};
   EXPECT_THAT(Recommend(scenario), HasSubstr("most throughput: ws 50000 req/s"));
 }

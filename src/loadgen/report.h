@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "loadgen/bench.h"
+#include "loadgen/sweep.h"
 
 namespace predictwire::loadgen {
 
@@ -47,7 +48,7 @@ struct Scenario {
   std::string title;      // "Sporadic: one client, 5 requests/s with idle gaps"
   std::string question;   // the article's decision criterion this answers
   std::string placement;  // "same" or "split"
-  std::string sweep;      // "", "compute_ms", "payload_bytes", "concurrency", "rtt_ms"
+  Sweep sweep = Sweep::kNone;
   std::vector<Run> runs;
   std::string recommendation;  // the winner and the measured margins, one sentence
 };
@@ -77,10 +78,10 @@ inline double KibPerConnection(const Run& run) {
 // of each kind, see scenarios.h) is measured against that, else against the placement's
 // back-to-back floor.
 inline double FloorFor(const Report& report, const Scenario& scenario, const Run& run) {
-  const bool new_connection = run.result.options.wire == WireKind::kRest;
+  const bool new_connection = run.result.options.wire.wire->new_connection_per_request;
   for (const Run& floor : scenario.runs) {
     if (floor.wire == kPacedFloorWire && floor.result.requests > 0 &&
-        (floor.result.options.wire == WireKind::kRest) == new_connection) {
+        floor.result.options.wire.wire->new_connection_per_request == new_connection) {
       return floor.result.latency.ValueAtPercentile(50) / 1000.0;
     }
   }

@@ -272,13 +272,6 @@ std::vector<std::vector<const Run*>> RunsByWire(const Scenario& scenario) {
   return groups;
 }
 
-std::string SweepTitle(const std::string& sweep) {
-  if (sweep == "compute_ms") return "model compute time (ms)";
-  if (sweep == "payload_bytes") return "payload (bytes)";
-  if (sweep == "rtt_ms") return "added round-trip time (ms)";
-  return sweep;
-}
-
 // Latency p50 (solid) and p99 (dashed) against the swept value. The x axis is logarithmic when
 // the positive values span more than 20×; a value of 0 then sits a decade below the smallest,
 // at a tick labelled "0".
@@ -296,7 +289,7 @@ std::string SweepPlot(const Scenario& scenario, const WireColors& colors) {
       }
     }
   }
-  AxisOptions x{.title = SweepTitle(scenario.sweep)};
+  AxisOptions x{.title = std::string(SweepAxisTitle(scenario.sweep))};
   double zero_at = 0;
   if (largest > 0 && largest / smallest > 20) {
     x.scale = AxisScale::kLog10;
@@ -311,7 +304,7 @@ std::string SweepPlot(const Scenario& scenario, const WireColors& colors) {
       }
     }
   }
-  LinePlot plot(fmt::format("Latency vs {}: p50 solid, p99 dashed", SweepTitle(scenario.sweep)),
+  LinePlot plot(fmt::format("Latency vs {}: p50 solid, p99 dashed", std::string(SweepAxisTitle(scenario.sweep))),
                 std::move(x), {.title = "latency (µs)", .scale = AxisScale::kLog10});
   for (const auto& group : groups) {
     const std::string& wire = group.front()->wire;
@@ -362,9 +355,9 @@ std::string ScenarioSection(const Report& report, const Scenario& scenario,
   }
   out += RunsTable(report, scenario, colors);
   out += "<div class=\"plots\">\n" + PercentilePlot(scenario, colors) + CdfPlot(scenario, colors);
-  if (scenario.sweep == "concurrency") {
+  if (scenario.sweep == Sweep::kConcurrency) {
     out += ThroughputLatencyPlot(scenario, colors);
-  } else if (!scenario.sweep.empty()) {
+  } else if (scenario.sweep != Sweep::kNone) {
     out += SweepPlot(scenario, colors);
   }
   return out + "</div>\n</section>\n";

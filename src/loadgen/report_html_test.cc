@@ -78,7 +78,7 @@ Report SmallReport() {
                    .title = "Compute sweep",
                    .question = "Does the wire matter for slow models?",
                    .placement = "split",
-                   .sweep = "compute_ms",
+                   .sweep = Sweep::kComputeMs,
                    .recommendation = "Beyond 1 ms of compute the wires are within 5%."};
   for (double ms : {0.0, 1.0, 50.0}) {
     compute.runs.push_back(MakeRun("ws", "ws, " + std::to_string(ms), 40 + ms * 1000, ms));
@@ -89,7 +89,7 @@ Report SmallReport() {
                        .title = "Throughput vs latency",
                        .question = "How much can each wire carry?",
                        .placement = "same",
-                       .sweep = "concurrency",
+                       .sweep = Sweep::kConcurrency,
                        .recommendation = "ws-pipelined carries 3× more."};
   for (int level : {1, 8, 32}) {
     concurrency.runs.push_back(MakeRun("ws", "ws, " + std::to_string(level) + " outstanding",
@@ -259,13 +259,13 @@ TEST(ReportHtmlTest, WritesASamplePage) {
                    .title = "Compute sweep: 0, 1 and 50 ms",
                    .question = "A model that takes milliseconds: does the wire still matter?",
                    .placement = "same",
-                   .sweep = "compute_ms",
+                   .sweep = Sweep::kComputeMs,
                    .recommendation = "At 50 ms every wire is within 1%."};
   Scenario concurrency{.id = "concurrency",
                        .title = "Throughput vs latency: closed loop",
                        .question = "How much can each wire carry, and at what latency?",
                        .placement = "same",
-                       .sweep = "concurrency",
+                       .sweep = Sweep::kConcurrency,
                        .recommendation = "ws-pipelined carries 2.1× what rest-keepalive does."};
   for (const auto& [wire, base] : wires) {
     for (double ms : {0.0, 1.0, 50.0}) {

@@ -58,7 +58,7 @@ std::string ReportToJson(const Report& report) {
         "{}\n    {{\"id\": {}, \"title\": {}, \"question\": {}, \"placement\": {}, \"sweep\": {}, "
         "\"recommendation\": {}, \"runs\": [",
         s ? "," : "", Quote(scenario.id), Quote(scenario.title), Quote(scenario.question),
-        Quote(scenario.placement), Quote(scenario.sweep), Quote(scenario.recommendation));
+        Quote(scenario.placement), Quote(SweepName(scenario.sweep)), Quote(scenario.recommendation));
     for (size_t r = 0; r < scenario.runs.size(); ++r) {
       const Run& run = scenario.runs[r];
       const double floor = FloorFor(report, scenario, run);
@@ -90,7 +90,7 @@ std::string ReportToCsv(const Report& report) {
       const double floor = FloorFor(report, scenario, run);
       const double p50 = run.result.latency.ValueAtPercentile(50) / 1000.0;
       out += fmt::format("{},{},{},{},{},{:.3f},{:.2f},{},", scenario.id, scenario.placement,
-                         scenario.sweep, run.sweep_value, CsvField(run.label),
+                         SweepName(scenario.sweep), run.sweep_value, CsvField(run.label),
                          floor > 0 ? p50 / floor : 0.0, run.server_rss_mib, run.server_connections);
       out += ToCsvRow(run.result);
     }
@@ -117,7 +117,7 @@ std::string ScenarioTable(const Report& report, const Scenario& scenario) {
       extra += fmt::format("  connect p50 {}",
                            FormatMicroseconds(run.result.connect.ValueAtPercentile(50) / 1000.0));
     }
-    if (run.result.options.tls) {
+    if (run.result.options.wire.tls) {
       extra += fmt::format(" ({} full, {} resumed handshakes)", run.result.tls_full_handshakes,
                            run.result.tls_resumed_handshakes);
     }

@@ -7,6 +7,8 @@
 
 #include "loadgen/bench.h"
 #include "loadgen/report.h"
+#include "loadgen/sweep.h"
+#include "loadgen/wire.h"
 
 namespace predictwire::loadgen {
 
@@ -35,13 +37,16 @@ struct PlannedScenario {
   std::string id;
   std::string title;
   std::string question;
-  std::string sweep;
+  Sweep sweep = Sweep::kNone;
   std::vector<PlannedRun> runs;
 };
 
 struct PlanOptions {
   bool quick = false;
-  std::vector<std::string> wires;  // subset of WireNames() to measure
+  std::vector<WireSpec> wires;  // the wires to measure (ParseWire of compare's --wires)
+  // The user named the wires: --quick then measures each wherever it fits, rather than
+  // trimming to the article's wires where every wire would repeat the same figures.
+  bool wires_chosen = false;
   // Models the server offers (compare starts it with all of these; a --target server must
   // have them for the scenarios that use them).
   bool server_has_test_models = true;
@@ -53,8 +58,13 @@ struct PlanOptions {
 };
 
 // The scenario matrix, each named after the article's decision criteria. --quick keeps every
-// scenario but shortens runs and sweeps, to finish in about a minute and a half.
+// scenario but shortens runs and sweeps, to finish in about a minute and a half. Which wires a
+// scenario measures follows from their rows in the wire table (wire.h), never from names.
 std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options);
+
+// The scenarios' ids (or id prefixes, for families like many-clients-100 and -1000), for
+// --scenarios and its help.
+const std::vector<std::string>& ScenarioIds();
 
 // The models compare starts its server with: NAME=SPEC flags.
 std::vector<std::string> ServerModels(const std::string& models_dir);

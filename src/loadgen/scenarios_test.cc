@@ -9,6 +9,12 @@
 namespace predictwire::loadgen {
 namespace {
 
+std::vector<WireSpec> Every() {
+  std::vector<WireSpec> wires;
+  for (const std::string& name : WireNames()) wires.push_back(*ParseWire(name));
+  return wires;
+}
+
 std::set<std::string> Ids(const std::vector<PlannedScenario>& plan) {
   std::set<std::string> ids;
   for (const auto& scenario : plan) ids.insert(scenario.id);
@@ -28,11 +34,11 @@ double PlannedSeconds(const std::vector<PlannedScenario>& plan) {
 TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
   PlanOptions options;
   options.quick = true;
-  options.wires = WireNames();  // what compare --quick runs
+  options.wires = Every();  // what compare --quick runs
   const auto plan = PlanScenarios(options);
   EXPECT_EQ(Ids(plan),
             (std::set<std::string>{"sporadic", "high-frequency", "tls", "many-clients-100",
-                                   "compute", "payload", "real-model", "concurrency"}));
+                                   "compute", "payload", "concurrency"}));
   // Load time only; set-up and the floor add a few seconds. compare --quick must stay < 2 min.
   EXPECT_LT(PlannedSeconds(plan), 100);
   for (const auto& scenario : plan) {
@@ -45,27 +51,27 @@ TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
 TEST(ScenariosTest, SporadicMeasuresItsOwnFloorPacedLikeTheWires) {
   PlanOptions options;
   options.quick = true;
-  options.wires = WireNames();
+  options.wires = Every();
   const auto plan = PlanScenarios(options);
-  const auto sporadic = std::find_if(plan.begin(), plan.end(),
-                                     [](const auto& scenario) { return scenario.id == "sporadic"; });
+  const auto sporadic = std::find_if(
+      plan.begin(), plan.end(), [](const auto& scenario) { return scenario.id == "sporadic"; });
   ASSERT_NE(sporadic, plan.end());
-  std::set<WireKind> floor_kinds;
+  std::set<std::string> floor_kinds;
   for (const auto& run : sporadic->runs) {
     EXPECT_EQ(run.bench.rate, sporadic->runs.back().bench.rate) << run.label;
     EXPECT_EQ(run.bench.arrival, Arrival::kPoisson) << run.label;
     if (run.target == RunTarget::kPacedFloor) {
       EXPECT_EQ(run.wire, kPacedFloorWire);
-      floor_kinds.insert(run.bench.wire);
+      floor_kinds.insert(WireLabel(run.bench.wire));
     }
   }
-  EXPECT_EQ(floor_kinds, (std::set<WireKind>{WireKind::kRest, WireKind::kRestKeepAlive}));
+  EXPECT_EQ(floor_kinds, (std::set<std::string>{"rest", "rest-keepalive"}));
 }
 
 TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {
   PlanOptions options;
   options.quick = true;
-  options.wires = WireNames();
+  options.wires = Every();
   const auto plan = PlanScenarios(options);
   const auto tls = std::find_if(plan.begin(), plan.end(),
                                 [](const auto& scenario) { return scenario.id == "tls"; });
@@ -73,7 +79,7 @@ TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {
   std::set<std::string> labels;
   for (const auto& run : tls->runs) {
     labels.insert(run.label);
-    EXPECT_EQ(run.bench.tls, run.wire.ends_with("+tls")) << run.label;
+    EXPECT_EQ(run.bench.wire.tls, run.wire.ends_with("+tls")) << run.label;
     if (run.label.starts_with("rest+tls")) {
       EXPECT_EQ(run.bench.tls_resume, run.label == "rest+tls, resumed session");
     }
@@ -82,6 +88,11 @@ TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {
                             "rest+tls, resumed session", "ws", "ws+tls"}) {
     EXPECT_TRUE(labels.count(label)) << label;
   }
+  // --quick pairs one kept-open wire of each family with its +tls twin.
+  for (const char* label : {"rest-keepalive+tls", "h2+tls", "grpc+tls"}) {
+    EXPECT_TRUE(labels.count(label)) << label;
+  }
+  EXPECT_FALSE(labels.count("ws-binary+tls"));
   options.quick = false;  // the full run pairs every kept-open wire with its +tls twin
   for (const auto& scenario : PlanScenarios(options)) {
     if (scenario.id != "tls") continue;
@@ -98,7 +109,7 @@ TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {
 
 TEST(ScenariosTest, FullPlanAddsLargerSweepsWanAndPeers) {
   PlanOptions options;
-  options.wires = WireNames();
+  options.wires = Every();
   options.rtts = {std::chrono::milliseconds(20)};
   options.peers = true;
   const auto plan = PlanScenarios(options);
@@ -118,7 +129,7 @@ TEST(ScenariosTest, FullPlanAddsLargerSweepsWanAndPeers) {
 TEST(ScenariosTest, WiresCanBeRestricted) {
   PlanOptions options;
   options.quick = true;
-  options.wires = {"ws"};
+  options.wires = {*ParseWire("ws")};
   for (const auto& scenario : PlanScenarios(options)) {
     for (const auto& run : scenario.runs) {
       if (run.target != RunTarget::kPacedFloor) {
@@ -131,7 +142,7 @@ TEST(ScenariosTest, WiresCanBeRestricted) {
 TEST(ScenariosTest, AForeignTargetSkipsTheSweepsThatNeedOurModels) {
   PlanOptions options;
   options.quick = true;
-  options.wires = WireNames();
+  options.wires = Every();
   options.server_has_test_models = false;
   options.model = "their_model";
   const auto ids = Ids(PlanScenarios(options));

@@ -4,29 +4,59 @@
 
 #include <charconv>
 
+#include "transport/common/default_addresses.h"
+
 namespace predictwire::loadgen {
 namespace {
 
-struct NamedWire {
-  WireKind wire;
-  std::string_view name;
-};
+constexpr std::string_view kTlsSuffix = "+tls";
 
-constexpr NamedWire kWires[] = {
-    {WireKind::kRest, "rest"},
-    {WireKind::kRestKeepAlive, "rest-keepalive"},
-    {WireKind::kWebSocket, "ws"},
-    {WireKind::kWebSocketPipelined, "ws-pipelined"},
-    {WireKind::kWebSocketBinary, "ws-binary"},
-    {WireKind::kHttp2, "h2"},
-    {WireKind::kHttp2Multiplexed, "h2-multiplexed"},
-    {WireKind::kGrpc, "grpc"},
-    {WireKind::kGrpcStream, "grpc-stream"},
-};
+// The port a URL scheme names, as the wire table's rows pair them: "ws" → "http", "grpcs" →
+// "grpcs". False when no wire uses the scheme.
+bool PortKeyOfScheme(std::string_view scheme, std::string* port_key, bool* tls) {
+  for (const Wire& wire : Wires()) {
+    if (scheme == wire.route.scheme) {
+      *port_key = std::string(wire.route.port_key);
+      *tls = false;
+      return true;
+    }
+    if (!wire.route.tls_scheme.empty() && scheme == wire.route.tls_scheme) {
+      *port_key = std::string(wire.route.tls_port_key);
+      *tls = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> SchemeNames() {
+  std::vector<std::string> schemes;
+  auto add = [&](std::string_view scheme) {
+    const std::string text = fmt::format("{}://", scheme);
+    if (!scheme.empty() && std::find(schemes.begin(), schemes.end(), text) == schemes.end()) {
+      schemes.push_back(text);
+    }
+  };
+  for (const Wire& wire : Wires()) add(wire.route.scheme);
+  for (const Wire& wire : Wires()) add(wire.route.tls_scheme);
+  return schemes;
+}
 
 }  // namespace
 
-constexpr std::string_view kTlsSuffix = "+tls";
+std::string_view FamilyName(WireFamily family) {
+  switch (family) {
+    case WireFamily::kHttp1:
+      return "HTTP/1.1";
+    case WireFamily::kWebSocket:
+      return "WebSocket";
+    case WireFamily::kHttp2:
+      return "HTTP/2";
+    case WireFamily::kGrpc:
+      return "gRPC";
+  }
+  return "?";
+}
 
 absl::StatusOr<WireSpec> ParseWire(std::string_view name) {
   WireSpec spec;
@@ -35,9 +65,9 @@ absl::StatusOr<WireSpec> ParseWire(std::string_view name) {
     spec.tls = true;
     base.remove_suffix(kTlsSuffix.size());
   }
-  for (const NamedWire& entry : kWires) {
-    if (entry.name == base) {
-      spec.kind = entry.wire;
+  for (const Wire& wire : Wires()) {
+    if (wire.name == base && (!spec.tls || !wire.route.tls_port_key.empty())) {
+      spec.wire = &wire;
       return spec;
     }
   }
@@ -45,51 +75,22 @@ absl::StatusOr<WireSpec> ParseWire(std::string_view name) {
       fmt::format("unknown wire '{}'; the wires are {}", name, fmt::join(AllWireNames(), ", ")));
 }
 
-std::string_view WireName(WireKind wire) {
-  for (const NamedWire& entry : kWires) {
-    if (entry.wire == wire) return entry.name;
+std::string WireLabel(const WireSpec& spec) {
+  return spec.tls ? fmt::format("{}{}", spec.wire->name, kTlsSuffix) : std::string(spec.wire->name);
+}
+
+std::vector<std::string> WireNames() {
+  std::vector<std::string> names;
+  for (const Wire& wire : Wires()) names.emplace_back(wire.name);
+  return names;
+}
+
+std::vector<std::string> AllWireNames() {
+  std::vector<std::string> names = WireNames();
+  for (const Wire& wire : Wires()) {
+    if (!wire.route.tls_port_key.empty()) names.push_back(WireLabel({&wire, true}));
   }
-  return "?";
-}
-
-std::string WireLabel(WireKind wire, bool tls) {
-  return tls ? fmt::format("{}{}", WireName(wire), kTlsSuffix) : std::string(WireName(wire));
-}
-
-const std::vector<std::string>& WireNames() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all;
-    for (const NamedWire& entry : kWires) all.emplace_back(entry.name);
-    return all;
-  }();
   return names;
-}
-
-const std::vector<std::string>& AllWireNames() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all = WireNames();
-    for (const NamedWire& entry : kWires) all.push_back(WireLabel(entry.wire, true));
-    return all;
-  }();
-  return names;
-}
-
-bool IsHttp2(WireKind wire) {
-  return wire == WireKind::kHttp2 || wire == WireKind::kHttp2Multiplexed;
-}
-
-bool IsGrpc(WireKind wire) { return wire == WireKind::kGrpc || wire == WireKind::kGrpcStream; }
-
-bool IsWebSocket(WireKind wire) {
-  return wire == WireKind::kWebSocket || wire == WireKind::kWebSocketPipelined ||
-         wire == WireKind::kWebSocketBinary;
-}
-
-int PipelineDepth(WireKind wire, int pipeline_option) {
-  return wire == WireKind::kWebSocketPipelined || wire == WireKind::kHttp2Multiplexed ||
-                 wire == WireKind::kGrpcStream
-             ? std::max(1, pipeline_option)
-             : 1;
 }
 
 absl::StatusOr<Target> ParseTarget(std::string_view url) {
@@ -99,17 +100,14 @@ absl::StatusOr<Target> ParseTarget(std::string_view url) {
         fmt::format("target '{}' is not a URL like http://127.0.0.1:8000", url));
   }
   const std::string_view scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "ws" && scheme != "https" && scheme != "wss" &&
-      scheme != "grpc" && scheme != "grpcs") {
-    return absl::InvalidArgumentError(fmt::format(
-        "target '{}': scheme {} is not supported (use http://, ws://, https://, wss://, grpc:// "
-        "or grpcs://)",
-        url, scheme));
+  Target target;
+  if (!PortKeyOfScheme(scheme, &target.port_key, &target.tls)) {
+    return absl::InvalidArgumentError(
+        fmt::format("target '{}': scheme {} is not supported (use {})", url, scheme,
+                    fmt::join(SchemeNames(), ", ")));
   }
-  const bool tls = scheme == "https" || scheme == "wss" || scheme == "grpcs";
   std::string_view rest = url.substr(scheme_end + 3);
   const size_t slash = rest.find('/');
-  Target target;
   if (slash != std::string_view::npos) target.path = std::string(rest.substr(slash));
   const std::string_view authority = rest.substr(0, slash);
   size_t colon = authority.rfind(':');
@@ -120,7 +118,7 @@ absl::StatusOr<Target> ParseTarget(std::string_view url) {
     host = authority.substr(1, close - 1);
     colon = authority.find(':', close);
   }
-  unsigned port = tls ? 443 : 80;
+  unsigned port = target.tls ? 443 : 80;
   if (colon != std::string_view::npos) {
     const std::string_view digits = authority.substr(colon + 1);
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
@@ -131,8 +129,53 @@ absl::StatusOr<Target> ParseTarget(std::string_view url) {
   if (host.empty()) return absl::InvalidArgumentError(fmt::format("target '{}' has no host", url));
   target.host = std::string(host);
   target.port = static_cast<uint16_t>(port);
-  target.tls = tls;
   return target;
+}
+
+ServerAddresses ParseReadyLine(std::string_view line) {
+  ServerAddresses server;
+  while (!line.empty()) {
+    const size_t space = line.find(' ');
+    const std::string_view word = line.substr(0, space);
+    const size_t equals = word.find('=');
+    if (equals != std::string_view::npos && equals > 0 && equals + 1 < word.size()) {
+      server.by_key.emplace(std::string(word.substr(0, equals)),
+                            std::string(word.substr(equals + 1)));
+    }
+    if (space == std::string_view::npos) break;
+    line.remove_prefix(space + 1);
+  }
+  return server;
+}
+
+ServerAddresses DefaultServerAddresses() {
+  return ServerAddresses{.by_key = {{"http", std::string(transport::kDefaultHttpAddress)},
+                                    {"grpc", std::string(transport::kDefaultGrpcAddress)},
+                                    {"https", std::string(transport::kDefaultHttpsAddress)},
+                                    {"grpcs", std::string(transport::kDefaultGrpcsAddress)}}};
+}
+
+absl::StatusOr<std::string> WireUrl(const WireSpec& spec, const ServerAddresses& server) {
+  const std::string_view key = spec.port_key();
+  const auto address = server.by_key.find(key);
+  if (key.empty() || address == server.by_key.end()) {
+    return absl::FailedPreconditionError(
+        fmt::format("{} goes to the server's {} port, and this server has none", WireLabel(spec),
+                    key.empty() ? std::string_view("TLS") : key));
+  }
+  return fmt::format("{}://{}{}", spec.scheme(), address->second, server.path);
+}
+
+absl::Status CheckTargetFits(const WireSpec& spec, const Target& target) {
+  // The scheme names the port; whether to speak TLS there may also come from "+tls".
+  const WireRoute& route = spec.wire->route;
+  if (target.port_key == route.port_key || target.port_key == route.tls_port_key) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      fmt::format("{} goes to the server's {} port: give a {}:// target (or leave --target out "
+                  "for a local server's default)",
+                  WireLabel(spec), spec.port_key(), spec.scheme()));
 }
 
 }  // namespace predictwire::loadgen

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,9 +33,8 @@ class ConnectionListener {
                         const std::vector<uint64_t>& lost) = 0;
 };
 
-// One client connection of one wire: the load driver's only view of a protocol, so that a new
-// wire (HTTP/2, gRPC) is a new implementation of this and nothing else changes. Used on one
-// io_context's thread.
+// One client connection of one wire: the load driver's only view of a protocol. Each wire's row
+// in the wire table (wire.h) names the factory of its class. Used on one io_context's thread.
 class WireConnection {
  public:
   virtual ~WireConnection() = default;
@@ -61,18 +61,24 @@ struct TlsClient {
   transport::TlsSession session;
   uint64_t full_handshakes = 0;
   uint64_t resumed_handshakes = 0;
-  // gRPC verifies the server's certificate: the CA to trust (for compare's throwaway
-  // certificate, the certificate itself; empty: the system's), and the name to expect in it.
-  std::string grpc_ca_pem;
-  std::string grpc_server_name;
+  // For clients that verify the server's certificate (gRPC's library does): the CA to trust
+  // (for compare's throwaway certificate, the certificate itself; empty: the system's), and the
+  // name to expect in it.
+  std::string ca_pem;
+  std::string server_name;
 };
 
-// The connection that speaks `wire`, over TLS when `tls` is given. `encoder`, `listener` and
-// `tls` must outlive it.
-std::unique_ptr<WireConnection> MakeWireConnection(
-    transport::asio::io_context& context, const transport::asio::ip::tcp::endpoint& endpoint,
-    WireKind wire, RequestEncoder& encoder, int depth, ConnectionListener& listener,
-    TlsClient* tls = nullptr);
+// Everything a wire's connection factory gets. All references outlive the connection.
+struct ConnectionSetup {
+  transport::asio::io_context& context;
+  transport::asio::ip::tcp::endpoint endpoint;
+  const Wire& wire;
+  const Target& target;
+  const RequestBody& body;
+  int depth;  // requests one connection may have in flight (Wire::Depth)
+  ConnectionListener& listener;
+  TlsClient* tls;  // null: in the clear
+};
 
 }  // namespace predictwire::loadgen
 

@@ -109,7 +109,8 @@ class BenchWiresTest(unittest.TestCase):
         self.assertEqual(result["errors_by_kind"], {"http_404": 50})
         status, result, _ = bench("--wire", "ws", "--target", self.server.url, "--model", "no_such_model",
                                   "--requests", "20", "--warmup", "0")
-        self.assertEqual(result["errors_by_kind"], {"app_error": 20})
+        # A WebSocket error reply is counted as a WebSocket error.
+        self.assertEqual(result["errors_by_kind"], {"ws_error": 20})
 
     def test_unanswered_requests_count_as_timeouts(self):
         status, result, output = bench("--wire", "ws-pipelined", "--target", self.server.url, "--model",
@@ -124,6 +125,27 @@ class BenchWiresTest(unittest.TestCase):
                                        "--rate", "50", "--duration", "1s", "--warmup", "0")
         self.assertEqual(status, 0, output)
         self.assertEqual(result["errors_by_kind"], {"refused": 50})
+
+    def test_the_wire_table_is_what_help_and_compare_accept(self):
+        done = subprocess.run([BINARY, "bench", "--list-wires"], capture_output=True, text=True,
+                              timeout=30, cwd=ROOT)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        table = [line.split()[0] for line in done.stdout.split("\n\n")[0].splitlines()[1:]]
+        self.assertEqual(table[:2], ["rest", "rest-keepalive"])
+        self.assertIn("grpc-stream", table)
+        every = table + [wire + "+tls" for wire in table]
+        bench_help = subprocess.run([BINARY, "bench", "--help"], capture_output=True, text=True,
+                                    timeout=30, cwd=ROOT).stdout
+        compare_help = subprocess.run([BINARY, "compare", "--help"], capture_output=True,
+                                      text=True, timeout=30, cwd=ROOT).stdout
+        for help_text, flag in ((bench_help, "--wire TEXT:{"), (compare_help, "--wires TEXT:{")):
+            accepted = help_text[help_text.index(flag) + len(flag):]
+            self.assertEqual(accepted[:accepted.index("}")].split(","), every, flag)
+        for wire in table:  # and each is explained
+            self.assertRegex(bench_help, rf"\n\s+{wire}\s+\S")
+        status, _, output = bench("--wire", "grpc", "--target", self.server.url, "--model", "instant")
+        self.assertNotEqual(status, 0)
+        self.assertIn("grpc://", output)
 
     def test_bad_options_fail_clearly(self):
         status, _, output = bench("--wire", "ws", "--payload", "v2", "--target", self.server.url)

@@ -26,7 +26,7 @@ class CompareTest(unittest.TestCase):
     def test_report_files_floor_and_verdicts(self):
         with tempfile.TemporaryDirectory() as out:
             status, stdout, stderr = compare(out, "--wires", "rest,rest-keepalive,ws-binary",
-                                             "--scenarios", "real-model,payload")
+                                             "--scenarios", "high-frequency,payload")
             self.assertEqual(status, 0, stderr)
             report = load(out)
             floor = report["floors"]["split"]
@@ -34,8 +34,8 @@ class CompareTest(unittest.TestCase):
             self.assertGreater(floor["new_connection_p50_us"], 0)
             self.assertGreater(floor["request_bytes"], 100)
             self.assertIn("CPU 1", report["placements"]["split"])
-            self.assertEqual([s["id"] for s in report["scenarios"]], ["payload", "real-model"])
-            real = report["scenarios"][1]
+            self.assertEqual([s["id"] for s in report["scenarios"]], ["high-frequency", "payload"])
+            real = report["scenarios"][0]
             # The wires, and the raw TCP floor measured in turn with them.
             self.assertEqual({run["wire"] for run in real["runs"]},
                              {"rest", "rest-keepalive", "ws-binary", "tcp-floor"})
@@ -51,9 +51,10 @@ class CompareTest(unittest.TestCase):
                     self.assertAlmostEqual(run["times_floor"], run["result"]["latency_us"]["p50"] / floor_p50,
                                            delta=0.01)
             # The verdict names a wire and the measured margins.
-            self.assertRegex(real["recommendation"], r"^(rest|rest-keepalive|ws-binary): p50 .* vs ")
+            self.assertRegex(real["recommendation"],
+                             r"^(rest|rest-keepalive|ws-binary), back to back: p50 .* vs ")
             self.assertIn(real["recommendation"], stdout)
-            payload = report["scenarios"][0]
+            payload = report["scenarios"][1]
             self.assertEqual(payload["sweep"], "payload_bytes")
             self.assertEqual(sorted({run["sweep_value"] for run in payload["runs"]}),
                              [120, 16384, 1048576])
@@ -65,6 +66,26 @@ class CompareTest(unittest.TestCase):
             self.assertIn("<svg", html)
             self.assertIn(real["title"], html)
             self.assertNotIn("<script src=", html)
+
+    def test_fresh_servers_get_each_wires_own_port(self):
+        # Many clients measures each wire on a server of its own: a gRPC wire must reach that
+        # server's gRPC port and a +tls wire its TLS port, not the plain HTTP one.
+        with tempfile.TemporaryDirectory() as out:
+            status, stdout, stderr = compare(out, "--wires", "grpc,rest-keepalive+tls",
+                                             "--scenarios", "many-clients")
+            self.assertEqual(status, 0, stderr)
+            scenario = load(out)["scenarios"][0]
+            self.assertEqual(scenario["id"], "many-clients-100")
+            runs = {run["wire"]: run for run in scenario["runs"]}
+            self.assertEqual(set(runs), {"grpc", "rest-keepalive+tls"})
+            for wire, run in runs.items():
+                result = run["result"]
+                self.assertEqual(result["errors"], 0, (wire, result["errors_by_kind"]))
+                self.assertGreater(result["requests"], 100, wire)
+                self.assertEqual(run["server_connections"], 100, wire)
+            self.assertTrue(runs["grpc"]["result"]["target"].startswith("grpc://"))
+            self.assertTrue(runs["rest-keepalive+tls"]["result"]["target"].startswith("https://"))
+            self.assertEqual(runs["rest-keepalive+tls"]["result"]["tls"], True)
 
     def test_wan_view_shows_connection_setup_growing_with_rtt(self):
         with tempfile.TemporaryDirectory() as out:
