@@ -210,6 +210,16 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
                    "REST payload: predict (POST /predict) or v2 (Open Inference Protocol)")
       ->check(CLI::IsMember({"predict", "v2"}))
       ->capture_default_str();
+  bench
+      ->add_option("--echo-request-bytes", options.echo_request_bytes,
+                   "The tcp wires: bytes of each raw request (default about a REST request's)")
+      ->check(CLI::Range(size_t{8}, size_t{64} << 20))
+      ->capture_default_str();
+  bench
+      ->add_option("--echo-reply-bytes", options.echo_reply_bytes,
+                   "The tcp wires: bytes of each raw reply")
+      ->check(CLI::Range(size_t{1}, size_t{64} << 20))
+      ->capture_default_str();
   bench->add_option("--threads", options.threads, "Load generator threads")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

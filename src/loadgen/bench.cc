@@ -78,7 +78,9 @@ PayloadOptions PayloadOf(const BenchOptions& options, const Target& target) {
                         .model = options.model,
                         .features = options.features,
                         .rows = options.rows,
-                        .path = target.path};
+                        .path = target.path,
+                        .echo_request_bytes = options.echo_request_bytes,
+                        .echo_reply_bytes = options.echo_reply_bytes};
 }
 
 absl::StatusOr<BenchResult> RunBench(BenchOptions options) {

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "loadgen/arrival_schedule.h"
 #include "loadgen/histogram.h"
+#include "loadgen/payload.h"
 #include "loadgen/wire.h"
 
 namespace predictwire::loadgen {
@@ -49,6 +50,9 @@ struct BenchOptions {
   std::string model;  // empty: the server's default
   int features = 30;
   int rows = 1;
+  // The tcp wires: bytes each way of the raw exchange (PayloadOptions has the defaults).
+  size_t echo_request_bytes = PayloadOptions().echo_request_bytes;
+  size_t echo_reply_bytes = PayloadOptions().echo_reply_bytes;
   int threads = 1;
   uint64_t seed = 1;
   bool progress = true;  // a line a second on stderr

@@ -358,7 +358,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
   PlanOptions plan_options;
   plan_options.quick = options.quick;
   plan_options.wires_chosen = !options.wires.empty();
-  for (const std::string& name : options.wires.empty() ? WireNames() : options.wires) {
+  for (const std::string& name : options.wires.empty() ? CandidateWireNames() : options.wires) {
     absl::StatusOr<WireSpec> wire = ParseWire(name);
     if (!wire.ok()) return wire.status();
     plan_options.wires.push_back(*wire);

@@ -10,6 +10,7 @@
 #include "loadgen/child_process.h"
 #include "loadgen/delay_proxy.h"
 #include "loadgen/tcp_floor.h"
+#include "transport/common/tcp_echo.h"
 
 namespace predictwire::loadgen {
 namespace {
@@ -41,6 +42,27 @@ TEST(TcpFloorTest, PacedFloorKeepsToTheScheduleOnBothKindsOfConnection) {
     EXPECT_EQ(result->errors, 0u);
     EXPECT_GT(result->latency.ValueAtPercentile(50), 0u);
     EXPECT_EQ(result->connect.count() > 0, !new_connection);
+  }
+}
+
+TEST(TcpWireTest, BenchMeasuresTheRawExchangeThroughItsOwnDriver) {
+  auto echo = transport::TcpEchoServer::Start("127.0.0.1", 0);
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  for (const char* wire : {"tcp", "tcp-new"}) {
+    BenchOptions options;
+    options.wire = *ParseWire(wire);
+    options.target_url = "tcp://127.0.0.1:" + std::to_string((*echo)->port());
+    options.requests = 200;
+    options.warmup = std::chrono::nanoseconds(0);
+    options.progress = false;
+    options.echo_request_bytes = 700;
+    options.echo_reply_bytes = 3000;
+    auto result = RunBench(options);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->requests, 200u) << wire;
+    EXPECT_EQ(result->errors, 0u) << wire;
+    // One connection for tcp, one per exchange for tcp-new.
+    EXPECT_EQ(result->connect.count(), std::string_view(wire) == "tcp" ? 1u : 200u) << wire;
   }
 }
 

@@ -27,6 +27,10 @@ struct PayloadOptions {
   int features = 30;  // values per row
   int rows = 1;
   std::string path;  // the target URL's path; empty (or "/" for REST): the wire's default route
+  // The tcp wires (the raw floor): bytes of each request and of its reply. Compare sets them to
+  // a REST exchange's; these defaults are about that of 30 features.
+  size_t echo_request_bytes = 640;
+  size_t echo_reply_bytes = 200;
 };
 
 // The model the v2 payloads name when the options name none.

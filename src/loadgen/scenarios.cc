@@ -24,6 +24,7 @@ using WireFilter = bool (*)(const Wire& wire, bool trim);
 std::vector<WireSpec> Select(const PlanOptions& options, WireFilter filter) {
   std::vector<WireSpec> selected;
   for (const WireSpec& spec : options.wires) {
+    if (spec.wire->floor) continue;  // measured beside the wires, as a yardstick
     if (filter(*spec.wire, options.quick && !options.wires_chosen)) selected.push_back(spec);
   }
   return selected;

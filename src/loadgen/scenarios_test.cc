@@ -11,7 +11,7 @@ namespace {
 
 std::vector<WireSpec> Every() {
   std::vector<WireSpec> wires;
-  for (const std::string& name : WireNames()) wires.push_back(*ParseWire(name));
+  for (const std::string& name : CandidateWireNames()) wires.push_back(*ParseWire(name));
   return wires;
 }
 

@@ -54,6 +54,8 @@ std::string_view FamilyName(WireFamily family) {
       return "HTTP/2";
     case WireFamily::kGrpc:
       return "gRPC";
+    case WireFamily::kTcp:
+      return "TCP";
   }
   return "?";
 }
@@ -82,6 +84,14 @@ std::string WireLabel(const WireSpec& spec) {
 std::vector<std::string> WireNames() {
   std::vector<std::string> names;
   for (const Wire& wire : Wires()) names.emplace_back(wire.name);
+  return names;
+}
+
+std::vector<std::string> CandidateWireNames() {
+  std::vector<std::string> names;
+  for (const Wire& wire : Wires()) {
+    if (!wire.floor) names.emplace_back(wire.name);
+  }
   return names;
 }
 

@@ -22,7 +22,7 @@ namespace predictwire::loadgen {
 class WireConnection;
 struct ConnectionSetup;
 
-enum class WireFamily { kHttp1, kWebSocket, kHttp2, kGrpc };
+enum class WireFamily { kHttp1, kWebSocket, kHttp2, kGrpc, kTcp };
 std::string_view FamilyName(WireFamily family);
 
 // Where a wire's requests go: URL schemes, the key of the server's port in its ready line
@@ -52,6 +52,9 @@ struct Wire {
   // One of the article's own wires (REST, WebSocket): compare --quick measures only these in
   // the scenarios where every wire would repeat the same figures.
   bool article = false;
+  // A yardstick, not a candidate: the raw TCP exchange every other wire is a multiple of.
+  // compare measures it beside the wires of the same connection pattern, never ranks it.
+  bool floor = false;
   WireRoute route;
   BodyEncoder encode_body;
   ConnectionFactory make_connection;
@@ -82,6 +85,8 @@ absl::StatusOr<WireSpec> ParseWire(std::string_view name);
 std::string WireLabel(const WireSpec& spec);
 // The plain wires' names.
 std::vector<std::string> WireNames();
+// The plain names of the wires compare ranks (all but the floors).
+std::vector<std::string> CandidateWireNames();
 // Every name ParseWire accepts: each wire, then each wire's "+tls" variant.
 std::vector<std::string> AllWireNames();
 

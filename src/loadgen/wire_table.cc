@@ -8,6 +8,7 @@
 #include "loadgen/grpc_connection.h"
 #include "loadgen/h2_connection.h"
 #include "loadgen/http1_connection.h"
+#include "loadgen/tcp_connection.h"
 #include "loadgen/websocket_connection.h"
 #include "loadgen/wire.h"
 
@@ -35,6 +36,9 @@ constexpr WireRoute kGrpc = {.scheme = "grpc",
                              .port_key = "grpc",
                              .tls_port_key = "grpcs",
                              .alpn = "h2"};
+
+// The server's raw TCP echo (serve --tcp-echo), in the clear only.
+constexpr WireRoute kTcpEcho = {.scheme = "tcp", .port_key = "tcp-echo"};
 
 constexpr Wire kWires[] = {
     {.name = "rest",
@@ -101,6 +105,22 @@ constexpr Wire kWires[] = {
      .route = kGrpc,
      .encode_body = GrpcRequestBody,
      .make_connection = MakeGrpcConnection},
+    {.name = "tcp",
+     .family = WireFamily::kTcp,
+     .help = "the floor: a raw TCP exchange of --echo-request-bytes and --echo-reply-bytes with "
+             "the server's echo port (serve --tcp-echo), on one kept connection",
+     .floor = true,
+     .route = kTcpEcho,
+     .encode_body = TcpEchoBody,
+     .make_connection = MakeTcpConnection},
+    {.name = "tcp-new",
+     .family = WireFamily::kTcp,
+     .help = "the floor of rest: the same raw exchange on a new connection each time",
+     .new_connection_per_request = true,
+     .floor = true,
+     .route = kTcpEcho,
+     .encode_body = TcpEchoBody,
+     .make_connection = MakeTcpConnection},
 };
 
 }  // namespace

@@ -17,7 +17,13 @@ TEST(WireTest, NamesRoundTrip) {
     EXPECT_EQ(WireLabel(*wire), name);
     EXPECT_EQ(wire->tls, name.ends_with("+tls"));
   }
-  EXPECT_EQ(AllWireNames().size(), 2 * WireNames().size());  // every wire runs over TLS too
+  // Every wire but the raw floors runs over TLS too.
+  size_t floors = 0;
+  for (const Wire& wire : Wires()) floors += wire.floor;
+  EXPECT_EQ(floors, 2u);
+  EXPECT_EQ(AllWireNames().size(), 2 * WireNames().size() - floors);
+  EXPECT_FALSE(ParseWire("tcp+tls").ok());
+  EXPECT_EQ(CandidateWireNames().size(), WireNames().size() - floors);
   EXPECT_TRUE(ParseWire("h2+tls")->tls);
   EXPECT_THAT(ParseWire("carrier-pigeon").status().message(), HasSubstr("rest-keepalive"));
   EXPECT_FALSE(ParseWire("+tls").ok());
@@ -32,7 +38,7 @@ TEST(WireTest, EveryRowIsComplete) {
     EXPECT_FALSE(wire.help.empty()) << wire.name;
     EXPECT_FALSE(wire.route.scheme.empty()) << wire.name;
     EXPECT_FALSE(wire.route.port_key.empty()) << wire.name;
-    EXPECT_FALSE(wire.route.alpn.empty()) << wire.name;
+    EXPECT_EQ(wire.route.alpn.empty(), wire.route.tls_port_key.empty()) << wire.name;
     EXPECT_NE(wire.encode_body, nullptr) << wire.name;
     EXPECT_NE(wire.make_connection, nullptr) << wire.name;
     EXPECT_FALSE(wire.new_connection_per_request && wire.multiplexes) << wire.name;
@@ -88,7 +94,7 @@ TEST(WireTest, ReadsTheServersReadyLine) {
 TEST(WireTest, EveryWireGetsAUrlToItsOwnPort) {
   const ServerAddresses server = ParseReadyLine(
       "predictwire: listening http=127.0.0.1:1 grpc=127.0.0.1:2 "
-      "https=127.0.0.1:3 grpcs=127.0.0.1:4");
+      "https=127.0.0.1:3 grpcs=127.0.0.1:4 tcp-echo=127.0.0.1:5");
   for (const std::string& name : AllWireNames()) {
     const WireSpec spec = *ParseWire(name);
     absl::StatusOr<std::string> url = WireUrl(spec, server);
