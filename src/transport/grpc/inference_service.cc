@@ -31,35 +31,36 @@ class InferenceService::Stream final
       return;
     }
     StartRead(&request_);
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     --busy_;  // the read above
-    FinishIfDone(lock);
+    FinishIfDone();
   }
 
   // Ends the stream once what is in flight is answered; from StopStreams.
   void Stop() {
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     stopping_ = true;
-    FinishIfDone(lock);
+    FinishIfDone();
   }
 
   void OnReadDone(bool ok) override {
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     if (!ok) {
       reading_ = false;
       reads_ended_ = true;
-      FinishIfDone(lock);
+      FinishIfDone();
       return;
     }
     if (finished_ || stopping_) {  // arrived while ending: not answered
       reading_ = false;
+      mutex_.Unlock();
       return;
     }
     ++in_flight_;
     ++busy_;
     // reading_ stays set while request_ is decoded, so an answer arriving meanwhile does not
     // start the next read into it.
-    lock.unlock();
+    mutex_.Unlock();
 
     auto answer = std::make_unique<ModelStreamInferResponse>();
     ModelInferResponse* infer_response = answer->mutable_infer_response();
@@ -78,15 +79,15 @@ class InferenceService::Stream final
                    });
     request_.Clear();
 
-    lock.lock();
+    mutex_.Lock();
     --busy_;
     reading_ = false;
-    ReadMoreIfRoom(lock);
-    FinishIfDone(lock);
+    ReadMoreIfRoom();
+    FinishIfDone();
   }
 
   void OnWriteDone(bool ok) override {
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     writes_.pop_front();
     writing_ = false;
     if (!ok) {
@@ -94,8 +95,8 @@ class InferenceService::Stream final
       write_failed_ = true;
       writes_.clear();
     }
-    WriteNext(lock);
-    FinishIfDone(lock);
+    WriteNext();
+    FinishIfDone();
   }
 
   void OnDone() override {
@@ -106,50 +107,55 @@ class InferenceService::Stream final
  private:
   // A request's answer (or error), from a worker thread or from Infer itself.
   void Answered(std::unique_ptr<ModelStreamInferResponse> answer) {
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     --in_flight_;
     ++busy_;  // a worker thread, which gRPC does not wait for before OnDone
     if (!write_failed_) writes_.push_back(std::move(answer));
-    WriteNext(lock);
-    if (!reading_) ReadMoreIfRoom(lock);
+    WriteNext();
+    if (!reading_) ReadMoreIfRoom();
     --busy_;
-    FinishIfDone(lock);
+    FinishIfDone();
   }
 
   // Starts the next read unless one is pending, the stream is ending, or too much is in flight.
-  void ReadMoreIfRoom(std::unique_lock<std::mutex>& lock) {
+  // Releases mutex_ around StartRead.
+  void ReadMoreIfRoom() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (reading_ || reads_ended_ || finished_ || stopping_ ||
         in_flight_ >= service_.options_.max_in_flight_per_stream) {
       return;
     }
     reading_ = true;
     ++busy_;
-    lock.unlock();
+    mutex_.Unlock();
     StartRead(&request_);
-    lock.lock();
+    mutex_.Lock();
     --busy_;
   }
 
-  void WriteNext(std::unique_lock<std::mutex>& lock) {
+  // Starts writing the front of writes_; releases mutex_ around StartWrite.
+  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (writing_ || writes_.empty() || finished_) return;
     writing_ = true;
     ModelStreamInferResponse* next = writes_.front().get();
     ++busy_;
-    lock.unlock();
+    mutex_.Unlock();
     StartWrite(next);
-    lock.lock();
+    mutex_.Lock();
     --busy_;
   }
 
-  // Finishes once nothing is in flight or being written, no other thread is busy with the
-  // stream, and the client is done sending (or the server is stopping, or the client is gone).
-  // When it finishes it releases `lock` and the stream may be gone at once: every caller calls
+  // Releases mutex_, and finishes the call if nothing is in flight or being written, no other
+  // thread is busy with the stream, and the client is done sending (or the server is stopping,
+  // or the client is gone). Once it finishes the stream may be gone at once: every caller calls
   // it last.
-  void FinishIfDone(std::unique_lock<std::mutex>& lock) {
-    if (finished_ || in_flight_ > 0 || busy_ > 0 || writing_ || !writes_.empty()) return;
-    if (!reads_ended_ && !stopping_ && !write_failed_) return;
+  void FinishIfDone() ABSL_UNLOCK_FUNCTION(mutex_) {
+    if (finished_ || in_flight_ > 0 || busy_ > 0 || writing_ || !writes_.empty() ||
+        (!reads_ended_ && !stopping_ && !write_failed_)) {
+      mutex_.Unlock();
+      return;
+    }
     finished_ = true;
-    lock.unlock();
+    mutex_.Unlock();
     Finish(::grpc::Status::OK);
   }
 
@@ -157,16 +163,18 @@ class InferenceService::Stream final
   bool registered_ = true;
   ModelInferRequest request_;  // the read in progress; only the reading reaction touches it
 
-  std::mutex mutex_;
-  std::deque<std::unique_ptr<ModelStreamInferResponse>> writes_;  // front is being written
-  size_t in_flight_ = 0;     // submitted, not yet answered
-  int busy_ = 1;             // threads using the stream with mutex_ released (first: the constructor)
-  bool reading_ = true;      // a read is pending (the constructor starts one)
-  bool writing_ = false;
-  bool reads_ended_ = false;   // the client half-closed, or the call was cancelled
-  bool write_failed_ = false;  // the client is gone
-  bool stopping_ = false;      // the server is stopping
-  bool finished_ = false;      // Finish has been called
+  absl::Mutex mutex_;
+  // The front is being written.
+  std::deque<std::unique_ptr<ModelStreamInferResponse>> writes_ ABSL_GUARDED_BY(mutex_);
+  size_t in_flight_ ABSL_GUARDED_BY(mutex_) = 0;  // submitted, not yet answered
+  // Threads using the stream with mutex_ released (first: the constructor).
+  int busy_ ABSL_GUARDED_BY(mutex_) = 1;
+  bool reading_ ABSL_GUARDED_BY(mutex_) = true;  // a read is pending (the constructor starts one)
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool reads_ended_ ABSL_GUARDED_BY(mutex_) = false;   // the client half-closed, or cancelled
+  bool write_failed_ ABSL_GUARDED_BY(mutex_) = false;  // the client is gone
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;      // the server is stopping
+  bool finished_ ABSL_GUARDED_BY(mutex_) = false;      // Finish has been called
 };
 
 InferenceService::InferenceService(Options options, const ModelRegistry& registry,
@@ -176,20 +184,20 @@ InferenceService::InferenceService(Options options, const ModelRegistry& registr
 InferenceService::~InferenceService() = default;
 
 void InferenceService::StopStreams() {
-  std::lock_guard lock(streams_mutex_);
+  absl::MutexLock lock(&streams_mutex_);
   stopping_ = true;
   for (Stream* stream : streams_) stream->Stop();
 }
 
 bool InferenceService::Register(Stream* stream) {
-  std::lock_guard lock(streams_mutex_);
+  absl::MutexLock lock(&streams_mutex_);
   if (stopping_) return false;
   streams_.insert(stream);
   return true;
 }
 
 void InferenceService::Unregister(Stream* stream) {
-  std::lock_guard lock(streams_mutex_);
+  absl::MutexLock lock(&streams_mutex_);
   streams_.erase(stream);
 }
 

@@ -7,12 +7,13 @@
 // include this header.
 
 #include <atomic>
-#include <mutex>
 #include <set>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
 #include "grpc_service.grpc.pb.h"
@@ -82,9 +83,9 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
   Scheduler& scheduler_;
   const std::atomic<bool>& ready_;
 
-  std::mutex streams_mutex_;
-  std::set<Stream*> streams_;  // guarded by streams_mutex_
-  bool stopping_ = false;      // guarded by streams_mutex_
+  absl::Mutex streams_mutex_;
+  std::set<Stream*> streams_ ABSL_GUARDED_BY(streams_mutex_);
+  bool stopping_ ABSL_GUARDED_BY(streams_mutex_) = false;
 };
 
 }  // namespace predictwire::transport::grpc_transport
