@@ -181,17 +181,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     parts->websocket_options.max_message_bytes = options.max_body_bytes;
   }
   Parts* raw = parts.get();
-  parts->make_websocket = [raw](transport::Connection& connection) {
+  parts->make_websocket = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::websocket::WebSocketProtocol>(
         connection, *raw->registry, *raw->scheduler, raw->websocket_options);
   };
-  parts->make_http1 = [raw](transport::Connection& connection) {
+  parts->make_http1 = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::http1::Http1Protocol>(connection, *raw->router,
                                                              raw->make_websocket,
                                                              raw->http1_options);
   };
-  parts->make_http2 = [raw](transport::Connection& connection)
-      -> std::unique_ptr<transport::Protocol> {
+  parts->make_http2 =
+      [raw](transport::ProtocolConnection& connection) -> std::unique_ptr<transport::Protocol> {
     auto protocol =
         transport::http2::Http2Protocol::Create(connection, *raw->router, raw->http2_options);
     if (!protocol.ok()) return nullptr;
@@ -200,7 +200,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   // HTTP/1.1 and HTTP/2 share each port: the first bytes decide (h2c with prior knowledge in the
   // clear; over TLS, a client that chose h2 by ALPN starts with the same preface). Plain and TLS
   // connections start alike, as the protocol sees plaintext either way.
-  auto detect = [raw](transport::Connection& connection) {
+  auto detect = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::http2::PriorKnowledgeDetector>(
         connection, raw->make_http1, raw->make_http2, raw->http1_options.idle_timeout);
   };

@@ -13,7 +13,7 @@ namespace predictwire::transport::http1 {
 
 namespace http = boost::beast::http;
 
-Http1Protocol::Http1Protocol(Connection& connection, const RestRouter& router,
+Http1Protocol::Http1Protocol(ProtocolConnection& connection, const RestRouter& router,
                              const WebSocketFactory& make_websocket, const Options& options)
     : connection_(connection),
       router_(router),
@@ -83,14 +83,11 @@ bool Http1Protocol::Dispatch() {
   in_flight_ = true;
   RestRequest request{parser->method(), parser->target(), std::move(parser->body()),
                       parser->inference_header_length()};
-  router_.Handle(std::move(request), [this, connection = connection_.shared_from_this()](
-                                         RestReply reply) mutable {
-    if (connection->OnIoThread()) {
-      SendReply(std::move(reply));
-    } else {
-      connection->Post([this, reply = std::move(reply)]() mutable { SendReply(std::move(reply)); });
-    }
-  });
+  router_.Handle(std::move(request),
+                 [this, connection = connection_.KeepAlive()](RestReply reply) mutable {
+                   connection->Complete(
+                       [this, reply = std::move(reply)]() mutable { SendReply(std::move(reply)); });
+                 });
   if (in_flight_) connection_.PauseInput();  // answered later, on a worker's completion
   return !in_flight_;
 }

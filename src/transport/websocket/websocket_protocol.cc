@@ -9,7 +9,7 @@
 
 namespace predictwire::transport::websocket {
 
-WebSocketProtocol::WebSocketProtocol(Connection& connection, const ModelRegistry& registry,
+WebSocketProtocol::WebSocketProtocol(ProtocolConnection& connection, const ModelRegistry& registry,
                                      Scheduler& scheduler, const Options& options)
     : connection_(connection), registry_(registry), scheduler_(scheduler), options_(options) {}
 
@@ -117,7 +117,7 @@ void WebSocketProtocol::OnTextRequest(std::string_view message) {
   ++in_flight_;
   const Model* resolved = *model;
   scheduler_.Submit(*resolved, InferRequest{std::move(parsed->input)},
-                    [this, connection = connection_.shared_from_this(), resolved,
+                    [this, connection = connection_.KeepAlive(), resolved,
                      id = std::move(parsed->id)](absl::StatusOr<InferResponse> result) {
                       std::string payload;
                       if (result.ok()) {
@@ -144,7 +144,7 @@ void WebSocketProtocol::OnBinaryRequest(std::string_view message) {
   }
   ++in_flight_;
   scheduler_.Submit(**model, InferRequest{std::move(parsed->input)},
-                    [this, connection = connection_.shared_from_this(),
+                    [this, connection = connection_.KeepAlive(),
                      id = parsed->id](absl::StatusOr<InferResponse> result) {
                       std::string payload;
                       if (result.ok()) {
@@ -157,12 +157,7 @@ void WebSocketProtocol::OnBinaryRequest(std::string_view message) {
 }
 
 void WebSocketProtocol::Deliver(Opcode opcode, std::string payload) {
-  if (connection_.OnIoThread()) {  // the model ran inline
-    --in_flight_;
-    OnReplyReady(opcode, payload);
-    return;
-  }
-  connection_.Post([this, opcode, payload = std::move(payload)] {
+  connection_.Complete([this, opcode, payload = std::move(payload)] {
     --in_flight_;
     OnReplyReady(opcode, payload);
   });

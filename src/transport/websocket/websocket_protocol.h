@@ -7,9 +7,9 @@
 #include "absl/status/status.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
-#include "transport/common/connection.h"
 #include "transport/common/limits.h"
 #include "transport/common/protocol.h"
+#include "transport/common/protocol_connection.h"
 #include "transport/websocket/frame.h"
 
 namespace predictwire::transport::websocket {
@@ -27,8 +27,8 @@ class WebSocketProtocol : public Protocol {
   };
 
   // All references must outlive the connection.
-  WebSocketProtocol(Connection& connection, const ModelRegistry& registry, Scheduler& scheduler,
-                    const Options& options);
+  WebSocketProtocol(ProtocolConnection& connection, const ModelRegistry& registry,
+                    Scheduler& scheduler, const Options& options);
 
   size_t OnInput(char* data, size_t size) override;
   void OnDrain() override;
@@ -46,7 +46,7 @@ class WebSocketProtocol : public Protocol {
   void OnReplyReady(Opcode opcode, std::string_view payload);
   void SendClose(uint16_t code, std::string_view reason);
 
-  Connection& connection_;
+  ProtocolConnection& connection_;
   const ModelRegistry& registry_;
   Scheduler& scheduler_;
   const Options options_;
