@@ -1,12 +1,10 @@
 #include "transport/grpc/inference_service.h"
 
-#include <fmt/format.h>
-
 #include <deque>
 #include <memory>
 
 #include "codec/v2_proto.h"
-#include "core/status.h"
+#include "transport/grpc/grpc_formats.h"
 #include "transport/grpc/grpc_status.h"
 
 namespace predictwire::transport::grpc_transport {
@@ -62,21 +60,9 @@ class InferenceService::Stream final
     // start the next read into it.
     mutex_.Unlock();
 
-    auto answer = std::make_unique<ModelStreamInferResponse>();
-    ModelInferResponse* infer_response = answer->mutable_infer_response();
-    service_.Infer(request_, infer_response,
-                   [this, answer = std::move(answer), id = request_.id(),
-                    model = request_.model_name()](absl::Status status) mutable {
-                     if (!status.ok()) {
-                       // The error still names the request, so the client can match it.
-                       answer->set_error_message(std::string(status.message()));
-                       ModelInferResponse* named = answer->mutable_infer_response();
-                       named->Clear();
-                       named->set_id(id);
-                       named->set_model_name(model);
-                     }
-                     Answered(std::move(answer));
-                   });
+    service_.path_.Run<GrpcStreamInferFormat>(
+        request_,
+        [this](std::unique_ptr<ModelStreamInferResponse> answer) { Answered(std::move(answer)); });
     request_.Clear();
 
     mutex_.Lock();
@@ -105,7 +91,7 @@ class InferenceService::Stream final
   }
 
  private:
-  // A request's answer (or error), from a worker thread or from Infer itself.
+  // A request's answer (or error), from a worker thread or, for an error, from OnReadDone.
   void Answered(std::unique_ptr<ModelStreamInferResponse> answer) {
     mutex_.Lock();
     --in_flight_;
@@ -179,7 +165,10 @@ class InferenceService::Stream final
 
 InferenceService::InferenceService(Options options, const ModelRegistry& registry,
                                    Scheduler& scheduler, const std::atomic<bool>& ready)
-    : options_(std::move(options)), registry_(registry), scheduler_(scheduler), ready_(ready) {}
+    : options_(std::move(options)),
+      registry_(registry),
+      path_(registry, scheduler, Scheduler::Placement::kWorkerOnly),
+      ready_(ready) {}
 
 InferenceService::~InferenceService() = default;
 
@@ -199,40 +188,6 @@ bool InferenceService::Register(Stream* stream) {
 void InferenceService::Unregister(Stream* stream) {
   absl::MutexLock lock(&streams_mutex_);
   streams_.erase(stream);
-}
-
-absl::StatusOr<const Model*> InferenceService::FindModel(const std::string& name,
-                                                         const std::string& version) const {
-  if (name.empty()) return absl::InvalidArgumentError("the request names no model");
-  const Model* model = registry_.Find(name);
-  if (model == nullptr) return registry_.Resolve(name).status();
-  if (!version.empty() && version != codec::kV2ModelVersion) {
-    return absl::NotFoundError(fmt::format("model '{}' has no version '{}'; it has version {}",
-                                           name, version, codec::kV2ModelVersion));
-  }
-  return model;
-}
-
-void InferenceService::Infer(const ModelInferRequest& request, ModelInferResponse* response,
-                             InferDone done) {
-  absl::StatusOr<const Model*> model = FindModel(request.model_name(), request.model_version());
-  if (!model.ok()) return std::move(done)(model.status());
-  absl::StatusOr<codec::V2InferRequest> decoded = codec::FromProto(request);
-  if (!decoded.ok()) return std::move(done)(decoded.status());
-  absl::StatusOr<Tensor> input = codec::TakeModelInput((*model)->name(), (*model)->info(), *decoded);
-  if (!input.ok()) return std::move(done)(input.status());
-  const Model* target = *model;
-  scheduler_.Submit(
-      *target, InferRequest{*std::move(input)},
-      [target, decoded = *std::move(decoded), response,
-       done = std::move(done)](absl::StatusOr<InferResponse> result) mutable {
-        if (!result.ok()) return std::move(done)(result.status());
-        codec::ToProto(target->name(), codec::kV2ModelVersion, decoded, target->info().output,
-                       *result, response);
-        std::move(done)(absl::OkStatus());
-      },
-      // gRPC's threads are gRPC's: a model never runs on them, however fast.
-      Scheduler::Placement::kWorkerOnly);
 }
 
 ::grpc::ServerUnaryReactor* InferenceService::ServerLive(::grpc::CallbackServerContext* context,
@@ -257,7 +212,7 @@ void InferenceService::Infer(const ModelInferRequest& request, ModelInferRespons
                                                          const inference::ModelReadyRequest* request,
                                                          inference::ModelReadyResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<const Model*> model = FindModel(request->name(), request->version());
+  absl::StatusOr<const Model*> model = FindV2Model(registry_, request->name(), request->version());
   if (model.ok()) response->set_ready(ready_.load(std::memory_order_relaxed));
   reactor->Finish(ToGrpcStatus(model.status()));
   return reactor;
@@ -278,7 +233,7 @@ void InferenceService::Infer(const ModelInferRequest& request, ModelInferRespons
     ::grpc::CallbackServerContext* context, const inference::ModelMetadataRequest* request,
     inference::ModelMetadataResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<const Model*> model = FindModel(request->name(), request->version());
+  absl::StatusOr<const Model*> model = FindV2Model(registry_, request->name(), request->version());
   if (model.ok()) {
     codec::ToProto((*model)->name(), codec::kV2ModelVersion, (*model)->info(), response);
   }
@@ -290,8 +245,8 @@ void InferenceService::Infer(const ModelInferRequest& request, ModelInferRespons
                                                          const ModelInferRequest* request,
                                                          ModelInferResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  Infer(*request, response,
-        [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+  path_.Run<GrpcInferFormat>({*request, response},
+                             [reactor](::grpc::Status status) { reactor->Finish(status); });
   return reactor;
 }
 
