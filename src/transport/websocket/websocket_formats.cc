@@ -7,6 +7,12 @@
 
 namespace predictwire::transport::websocket {
 
+uint8_t WebSocketStatusCode(const absl::Status& status) {
+  const int code = static_cast<int>(status.code());
+  if (code < 0 || code > UINT8_MAX) return static_cast<uint8_t>(absl::StatusCode::kUnknown);
+  return static_cast<uint8_t>(code);
+}
+
 absl::Status WebSocketTextFormat::Decode(std::string_view message, const ModelRegistry& registry,
                                          DecodedRequest& decoded, Context& id) {
   return DecodePredictJson(message, registry, decoded, &id);
@@ -21,7 +27,7 @@ std::string WebSocketTextFormat::EncodeReply(Context& id, const Model& model,
 
 std::string WebSocketTextFormat::EncodeError(Context& id, const absl::Status& status) {
   std::string payload;
-  codec::AppendErrorJson(id, MessageOf(status), &payload);
+  codec::AppendErrorJson(id, MessageOf(status), WebSocketStatusCode(status), &payload);
   return payload;
 }
 
@@ -45,7 +51,7 @@ std::string WebSocketBinaryFormat::EncodeReply(Context& id, const Model&,
 
 std::string WebSocketBinaryFormat::EncodeError(Context& id, const absl::Status& status) {
   std::string payload;
-  codec::AppendBinaryPredictError(id, MessageOf(status), &payload);
+  codec::AppendBinaryPredictError(id, WebSocketStatusCode(status), MessageOf(status), &payload);
   return payload;
 }
 
