@@ -125,8 +125,10 @@ void Http1Protocol::RejectMalformed(int status, std::string_view message) {
 
 void Http1Protocol::OnDrain() {
   draining_ = true;
-  // Idle keep-alive connections have nothing to lose: close them now rather than linger.
-  if (!in_flight_) connection_.Close();
+  // Idle keep-alive connections have nothing to lose: close them now rather than linger. One
+  // whose request is half read is let finish it, to be told 503 rather than cut off mid-upload
+  // (the drain timeout and the idle sweep bound a client that never finishes).
+  if (!in_flight_ && !parser_) connection_.Close();
 }
 
 }  // namespace predictwire::transport::http1

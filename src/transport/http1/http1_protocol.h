@@ -51,7 +51,7 @@ class Http1Protocol : public Protocol {
   const WebSocketFactory& make_websocket_;
   const Options options_;
 
-  std::unique_ptr<RequestParser> parser_;  // the request being read
+  std::unique_ptr<RequestParser> parser_;  // the request being read; null between requests
   bool continue_sent_ = false;
   bool in_flight_ = false;  // a request is being answered
   bool keep_alive_ = true;  // of the request in flight
