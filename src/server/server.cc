@@ -144,6 +144,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   if (absl::Status status = ParseHostPort(options.http_address, &host, &port); !status.ok()) {
     return status;
   }
+  if (options.max_body_bytes == 0) {
+    return absl::InvalidArgumentError("the body limit must be at least 1 byte");
+  }
+  if (options.http_idle_timeout.count() <= 0 || options.websocket_idle_timeout.count() <= 0) {
+    return absl::InvalidArgumentError("idle timeouts must be at least 1 second");
+  }
 
   absl::StatusOr<std::vector<ModelRegistry::Entry>> entries = LoadModels(options);
   if (!entries.ok()) return entries.status();
@@ -157,10 +163,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   if (!scheduler.ok()) return scheduler.status();
   parts->scheduler = *std::move(scheduler);
 
-  const int io_threads = options.io_threads > 0
-                             ? options.io_threads
-                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  absl::StatusOr<std::unique_ptr<transport::IoPool>> pool = transport::IoPool::Create(io_threads);
+  absl::StatusOr<std::unique_ptr<transport::IoPool>> pool =
+      transport::IoPool::Create(options.io_threads);
   if (!pool.ok()) return pool.status();
   parts->pool = *std::move(pool);
 
@@ -168,18 +172,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
       transport::RestRouter::Options{.server_name = "predictwire",
                                      .server_version = PREDICTWIRE_VERSION},
       *parts->registry, *parts->scheduler, parts->ready);
-  if (options.http_idle_timeout.count() > 0) {
-    parts->http1_options.idle_timeout = options.http_idle_timeout;
-    parts->http2_options.idle_timeout = options.http_idle_timeout;
-  }
-  if (options.websocket_idle_timeout.count() > 0) {
-    parts->websocket_options.idle_timeout = options.websocket_idle_timeout;
-  }
-  if (options.max_body_bytes > 0) {
-    parts->http1_options.max_body_bytes = options.max_body_bytes;
-    parts->http2_options.max_body_bytes = options.max_body_bytes;
-    parts->websocket_options.max_message_bytes = options.max_body_bytes;
-  }
+  parts->http1_options = {.max_body_bytes = options.max_body_bytes,
+                          .idle_timeout = options.http_idle_timeout};
+  parts->http2_options = {.max_body_bytes = options.max_body_bytes,
+                          .idle_timeout = options.http_idle_timeout};
+  parts->websocket_options = {.max_message_bytes = options.max_body_bytes,
+                              .idle_timeout = options.websocket_idle_timeout};
   Parts* raw = parts.get();
   parts->make_websocket = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::websocket::WebSocketProtocol>(
@@ -234,8 +232,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     transport::grpc_transport::GrpcServer::Options grpc;
     grpc.address = options.grpc_address;
     grpc.server_version = PREDICTWIRE_VERSION;
-    grpc.max_message_bytes =
-        options.max_body_bytes > 0 ? options.max_body_bytes : transport::kDefaultMaxBodyBytes;
+    grpc.max_message_bytes = options.max_body_bytes;
+    grpc.idle_timeout = options.http_idle_timeout;
     // ParseHostPort gives the same errors for gRPC's addresses as for HTTP's.
     if (absl::Status status = ParseHostPort(options.grpc_address, &host, &port); !status.ok()) {
       return status;
