@@ -80,8 +80,6 @@ class InferencePath {
         placement_);
   }
 
-  const ModelRegistry& registry() const { return registry_; }
-
  private:
   const ModelRegistry& registry_;
   Scheduler& scheduler_;
