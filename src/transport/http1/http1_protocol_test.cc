@@ -58,6 +58,13 @@ class Http1ProtocolTest : public ::testing::Test {
 
   Protocol& protocol() { return connection_->protocol(); }
 
+  // One request is on a worker; the input after it waits unread, with reading paused.
+  void ExpectOneInFlightBefore(std::string_view unread) {
+    EXPECT_TRUE(connection_->input_paused());
+    EXPECT_TRUE(protocol().HasWorkInFlight());
+    EXPECT_THAT(connection_->unconsumed_input(), StartsWith(unread));
+  }
+
   std::atomic<bool> ready_{true};
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<Scheduler> scheduler_;
@@ -70,20 +77,15 @@ class Http1ProtocolTest : public ::testing::Test {
 TEST_F(Http1ProtocolTest, PipelinedRequestsAreAnsweredInOrderOneAtATime) {
   connection_->Receive(Post(R"({"features": [1, 2]})") + Post(R"({"features": [3, 4]})") +
                        "GET /v2/health/live HTTP/1.1\r\nHost: test\r\n\r\n");
-  // The first request is on a worker; the others wait, unread, with input paused.
   EXPECT_THAT(connection_->written(), IsEmpty());
-  EXPECT_TRUE(connection_->input_paused());
-  EXPECT_TRUE(protocol().HasWorkInFlight());
-  EXPECT_THAT(connection_->unconsumed_input(), StartsWith("POST /predict"));
+  ExpectOneInFlightBefore("POST /predict");
 
   CompleteNext();
   const std::string first = connection_->TakeOutput();
   EXPECT_EQ(Count(first, "HTTP/1.1 200 OK"), 1u) << first;
   EXPECT_THAT(first, HasSubstr(R"("predictions":[3])"));
   // Answering the first let the second in, which is now on a worker in turn.
-  EXPECT_TRUE(connection_->input_paused());
-  EXPECT_TRUE(protocol().HasWorkInFlight());
-  EXPECT_THAT(connection_->unconsumed_input(), StartsWith("GET /v2/health/live"));
+  ExpectOneInFlightBefore("GET /v2/health/live");
 
   CompleteNext();
   // The second answer, then the third, which needs no model and is answered at once.
