@@ -18,4 +18,8 @@ std::chrono::nanoseconds ParseDuration(const std::string& text) {
   return absl::ToChronoNanoseconds(duration);
 }
 
+std::string FormatDuration(std::chrono::nanoseconds duration) {
+  return absl::FormatDuration(absl::FromChrono(duration));
+}
+
 }  // namespace predictwire::cli

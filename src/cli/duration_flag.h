@@ -11,6 +11,9 @@ namespace predictwire::cli {
 std::string CheckDuration(const std::string& text);
 // Call only on text CheckDuration accepted.
 std::chrono::nanoseconds ParseDuration(const std::string& text);
+// The shortest text ParseDuration reads back as `duration`: 30us, 1.5ms, 1m, 0. For flags whose
+// defaults come from an options struct.
+std::string FormatDuration(std::chrono::nanoseconds duration);
 
 }  // namespace predictwire::cli
 

@@ -3,6 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "backends/backend_factory.h"
 #include "cli/duration_flag.h"
@@ -13,6 +17,27 @@
 
 namespace predictwire::cli {
 namespace {
+
+// --execution's words for the scheduler's modes.
+constexpr std::pair<std::string_view, ExecutionMode> kExecutionModes[] = {
+    {"auto", ExecutionMode::kAuto},
+    {"inline", ExecutionMode::kInline},
+    {"worker", ExecutionMode::kWorker},
+};
+
+std::string ExecutionModeName(ExecutionMode mode) {
+  for (const auto& [name, named] : kExecutionModes) {
+    if (named == mode) return std::string(name);
+  }
+  return "auto";
+}
+
+ExecutionMode ParseExecutionMode(std::string_view name) {
+  for (const auto& [known, mode] : kExecutionModes) {
+    if (known == name) return mode;
+  }
+  return ExecutionMode::kAuto;  // CLI11 has checked the name
+}
 
 // Idle timeouts are swept once a second: round up to whole seconds, at least one.
 std::chrono::seconds ToWholeSeconds(const std::string& text) {
@@ -41,12 +66,13 @@ int Serve(const server::ServerOptions& options) {
   return 0;
 }
 
+// The flags that are text on the command line start from the options' own defaults.
 struct ServeFlags {
   server::ServerOptions options;
-  std::string execution = "auto";
-  std::string inline_threshold = "30us";
-  std::string http_idle_timeout = "60s";
-  std::string websocket_idle_timeout = "600s";
+  std::string execution = ExecutionModeName(options.scheduler.mode);
+  std::string inline_threshold = FormatDuration(options.scheduler.inline_threshold);
+  std::string http_idle_timeout = FormatDuration(options.http_idle_timeout);
+  std::string websocket_idle_timeout = FormatDuration(options.websocket_idle_timeout);
 };
 
 }  // namespace
@@ -60,12 +86,13 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
       "section.");
   serve
       ->add_option("--http", options.http_address,
-                   "HOST:PORT for REST (HTTP/1.1) and WebSocket (/ws); port 0 picks a free one")
+                   "HOST:PORT for REST (HTTP/1.1, and HTTP/2 with prior knowledge) and WebSocket "
+                   "(/ws); port 0 picks a free one")
       ->capture_default_str();
   serve
       ->add_option("--https", options.https_address,
-                   "HOST:PORT for HTTPS and WSS when --tls-cert and --tls-key are given; port 0 "
-                   "picks a free one")
+                   "HOST:PORT for HTTPS (HTTP/1.1 or h2 by ALPN) and WSS when --tls-cert and "
+                   "--tls-key are given; port 0 picks a free one")
       ->capture_default_str();
   serve
       ->add_option("--grpc", options.grpc_address,
@@ -92,13 +119,18 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                     "the first model)");
   serve->add_option("--models-dir", options.models_dir,
                     "Where the default models are (default: ./models or next to the binary)");
-  serve->add_option("--io-threads", options.io_threads, "IO threads (default: one per CPU)")
-      ->check(CLI::NonNegativeNumber);
+  serve->add_option("--io-threads", options.io_threads, "IO threads; the default is one per CPU")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   serve
       ->add_option("--execution", flags->execution,
                    "Where models run: auto (inline on the IO thread when measured faster than "
                    "--inline-threshold, else on worker threads), inline, or worker")
-      ->check(CLI::IsMember({"auto", "inline", "worker"}))
+      ->check(CLI::IsMember([] {
+        std::vector<std::string> names;
+        for (const auto& [name, mode] : kExecutionModes) names.emplace_back(name);
+        return names;
+      }()))
       ->capture_default_str();
   serve
       ->add_option("--inline-threshold", flags->inline_threshold,
@@ -108,17 +140,20 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
       ->capture_default_str();
   serve
       ->add_option("--max-queue", options.scheduler.max_queued_per_model,
-                   "Requests waiting per model before new ones are refused with 503")
+                   "Requests waiting per model before new ones are refused (HTTP 503, gRPC and "
+                   "WebSocket RESOURCE_EXHAUSTED)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   serve
       ->add_option("--max-body", options.max_body_bytes,
-                   "Largest request body or WebSocket message in bytes (default 16 MiB)")
-      ->check(CLI::PositiveNumber);
+                   "Largest request body, WebSocket message or gRPC message, in bytes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   serve
       ->add_option("--idle-timeout", flags->http_idle_timeout,
-                   "Close an HTTP connection after this long without input while nothing is in "
-                   "flight (checked once a second)")
+                   "Close an HTTP/1.1 or HTTP/2 connection after this long without input while "
+                   "nothing is in flight (checked once a second), and a gRPC connection after this "
+                   "long without a call")
       ->check(CheckDuration)
       ->capture_default_str();
   serve
@@ -128,9 +163,7 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
       ->capture_default_str();
   serve->callback([flags, exit_status] {
     server::ServerOptions& options = flags->options;
-    options.scheduler.mode = flags->execution == "inline"   ? ExecutionMode::kInline
-                             : flags->execution == "worker" ? ExecutionMode::kWorker
-                                                            : ExecutionMode::kAuto;
+    options.scheduler.mode = ParseExecutionMode(flags->execution);
     options.scheduler.inline_threshold = ParseDuration(flags->inline_threshold);
     options.http_idle_timeout = ToWholeSeconds(flags->http_idle_timeout);
     options.websocket_idle_timeout = ToWholeSeconds(flags->websocket_idle_timeout);

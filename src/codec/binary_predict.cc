@@ -95,9 +95,14 @@ void AppendBinaryPredictResponse(uint64_t id, const InferResponse& response, std
   }
 }
 
-void AppendBinaryPredictError(uint64_t id, std::string_view message, std::string* out) {
-  AppendResponseHeader(1, static_cast<uint32_t>(message.size()), id, ServerTiming{}, out);
+void AppendBinaryPredictError(uint64_t id, uint8_t code, std::string_view message,
+                              std::string* out) {
+  AppendResponseHeader(code, static_cast<uint32_t>(message.size()), id, ServerTiming{}, out);
   out->append(message);
+}
+
+void AppendBinaryPredictError(uint64_t id, std::string_view message, std::string* out) {
+  AppendBinaryPredictError(id, static_cast<uint8_t>(absl::StatusCode::kUnknown), message, out);
 }
 
 void AppendBinaryPredictRequest(uint64_t id, std::string_view model, const Tensor& input,
@@ -139,6 +144,7 @@ absl::StatusOr<BinaryPredictResponse> ParseBinaryPredictResponse(std::string_vie
       return absl::InvalidArgumentError("binary error length does not match its count");
     }
     response.ok = false;
+    response.code = status;
     response.error = std::string(payload);
   }
   return response;

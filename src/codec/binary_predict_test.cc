@@ -48,13 +48,26 @@ TEST(BinaryPredictTest, ResponseAndErrorRoundTrip) {
   EXPECT_EQ(parsed->timing.queue_us, 10u);
   EXPECT_EQ(parsed->timing.compute_us, 20u);
 
+  EXPECT_EQ(parsed->code, 0);
+
   message.clear();
-  AppendBinaryPredictError(5, "unknown model 'x'", &message);
+  AppendBinaryPredictError(5, 5, "unknown model 'x'", &message);
+  EXPECT_EQ(message[1], 5);  // the status byte is the code
   parsed = ParseBinaryPredictResponse(message);
   ASSERT_TRUE(parsed.ok());
   EXPECT_FALSE(parsed->ok);
   EXPECT_EQ(parsed->id, 5u);
+  EXPECT_EQ(parsed->code, 5);
   EXPECT_EQ(parsed->error, "unknown model 'x'");
+}
+
+TEST(BinaryPredictTest, AnErrorWithoutACodeIsUnknown) {
+  std::string message;
+  AppendBinaryPredictError(6, "bad", &message);
+  auto parsed = ParseBinaryPredictResponse(message);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_FALSE(parsed->ok);
+  EXPECT_EQ(parsed->code, 2);
 }
 
 TEST(BinaryPredictTest, RejectsMalformedRequests) {

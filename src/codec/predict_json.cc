@@ -67,7 +67,10 @@ void AppendPredictResponse(std::string_view id, std::string_view model,
   out->append("}}");
 }
 
-void AppendErrorJson(std::string_view id, std::string_view message, std::string* out) {
+namespace {
+
+// {"id": ID, "error": MESSAGE, without the closing brace.
+void AppendErrorMembers(std::string_view id, std::string_view message, std::string* out) {
   out->push_back('{');
   if (!id.empty()) {
     out->append("\"id\":");
@@ -76,6 +79,19 @@ void AppendErrorJson(std::string_view id, std::string_view message, std::string*
   }
   out->append("\"error\":");
   AppendJsonString(message, out);
+}
+
+}  // namespace
+
+void AppendErrorJson(std::string_view id, std::string_view message, std::string* out) {
+  AppendErrorMembers(id, message, out);
+  out->push_back('}');
+}
+
+void AppendErrorJson(std::string_view id, std::string_view message, int code, std::string* out) {
+  AppendErrorMembers(id, message, out);
+  out->append(",\"code\":");
+  AppendJsonNumber(code, out);
   out->push_back('}');
 }
 

@@ -35,6 +35,9 @@ void AppendPredictResponse(std::string_view id, std::string_view model,
 // Appends {"id": ID, "error": MESSAGE}, "id" only when non-empty. Also the body of every HTTP
 // error, which matches the Open Inference Protocol's {"error": "..."}.
 void AppendErrorJson(std::string_view id, std::string_view message, std::string* out);
+// The same with the error's status code after the message, {"id": ID, "error": MESSAGE,
+// "code": CODE}: WebSocket's error reply.
+void AppendErrorJson(std::string_view id, std::string_view message, int code, std::string* out);
 
 }  // namespace predictwire::codec
 

@@ -130,6 +130,12 @@ TEST(PredictJsonTest, WritesResponseAndError) {
   out.clear();
   AppendErrorJson("3", "bad \"thing\"", &out);
   EXPECT_EQ(out, R"({"id":3,"error":"bad \"thing\""})");
+  out.clear();
+  AppendErrorJson("7", "no", 5, &out);
+  EXPECT_EQ(out, R"({"id":7,"error":"no","code":5})");
+  out.clear();
+  AppendErrorJson("", "no", 8, &out);
+  EXPECT_EQ(out, R"({"error":"no","code":8})");
 }
 
 }  // namespace

@@ -3,11 +3,12 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <exception>
-#include <mutex>
 #include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace predictwire {
 namespace {
@@ -33,12 +34,13 @@ struct Scheduler::Lane {
   const Model& model;
   const size_t max_workers = static_cast<size_t>(std::max(1, model.info().instances));
 
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<Job> queue;             // guarded by mutex
-  bool stopping = false;             // guarded by mutex
-  size_t idle_workers = 0;           // guarded by mutex
-  std::vector<std::thread> workers;  // guarded by mutex; grows on demand up to max_workers
+  absl::Mutex mutex;
+  absl::CondVar wake;  // signalled when a job is queued or the lane stops
+  std::deque<Job> queue ABSL_GUARDED_BY(mutex);
+  bool stopping ABSL_GUARDED_BY(mutex) = false;
+  size_t idle_workers ABSL_GUARDED_BY(mutex) = 0;
+  // Grows on demand up to max_workers.
+  std::vector<std::thread> workers ABSL_GUARDED_BY(mutex);
 
   // Smoothed compute time per input row, in nanoseconds; updated after every run. Readers may
   // see a slightly stale value, which only shifts one inline decision.
@@ -60,7 +62,7 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(const ModelRegistry
   for (auto& lane : scheduler->lanes_) {
     // A few threads up front so the first burst does not wait for thread creation (~0.5 ms
     // each here); more start on demand.
-    std::lock_guard lock(lane->mutex);
+    absl::MutexLock lock(&lane->mutex);
     while (lane->workers.size() < std::min(lane->max_workers, kInitialWorkers)) {
       lane->workers.emplace_back([lane = lane.get()] { WorkerLoop(*lane); });
     }
@@ -73,15 +75,15 @@ Scheduler::~Scheduler() { Shutdown(); }
 void Scheduler::Shutdown() {
   for (auto& lane : lanes_) {
     {
-      std::lock_guard lock(lane->mutex);
+      absl::MutexLock lock(&lane->mutex);
       lane->stopping = true;
     }
-    lane->wake.notify_all();
+    lane->wake.SignalAll();
   }
   for (auto& lane : lanes_) {
     std::vector<std::thread> workers;
     {
-      std::lock_guard lock(lane->mutex);  // no worker is added once stopping is set
+      absl::MutexLock lock(&lane->mutex);  // no worker is added once stopping is set
       workers.swap(lane->workers);
     }
     for (std::thread& worker : workers) worker.join();
@@ -118,28 +120,27 @@ void Scheduler::Submit(const Model& model, InferRequest request, Done done, Plac
     Run(lane, std::move(request), submitted, std::move(done));
     return;
   }
-  {
-    std::unique_lock lock(lane.mutex);
-    if (lane.stopping) {
-      lock.unlock();
-      std::move(done)(absl::UnavailableError("the server is shutting down"));
-      return;
-    }
-    if (lane.queue.size() >= options_.max_queued_per_model) {
-      const size_t queued = lane.queue.size();
-      lock.unlock();
-      std::move(done)(absl::ResourceExhaustedError(fmt::format(
-          "model '{}' already has {} requests waiting; try again later", model.name(), queued)));
-      return;
-    }
-    lane.queue.push_back(Lane::Job{std::move(request), submitted, std::move(done)});
-    // Threads start on demand, so a model allowed hundreds of concurrent runs costs nothing
-    // while idle; starting one costs tens of microseconds, once.
-    if (lane.idle_workers < lane.queue.size() && lane.workers.size() < lane.max_workers) {
-      lane.workers.emplace_back([&lane] { WorkerLoop(lane); });
-    }
+  lane.mutex.Lock();
+  if (lane.stopping) {
+    lane.mutex.Unlock();
+    std::move(done)(absl::UnavailableError("the server is shutting down"));
+    return;
   }
-  lane.wake.notify_one();
+  if (lane.queue.size() >= options_.max_queued_per_model) {
+    const size_t queued = lane.queue.size();
+    lane.mutex.Unlock();
+    std::move(done)(absl::ResourceExhaustedError(fmt::format(
+        "model '{}' already has {} requests waiting; try again later", model.name(), queued)));
+    return;
+  }
+  lane.queue.push_back(Lane::Job{std::move(request), submitted, std::move(done)});
+  // Threads start on demand, so a model allowed hundreds of concurrent runs costs nothing
+  // while idle; starting one costs tens of microseconds, once.
+  if (lane.idle_workers < lane.queue.size() && lane.workers.size() < lane.max_workers) {
+    lane.workers.emplace_back([&lane] { WorkerLoop(lane); });
+  }
+  lane.mutex.Unlock();
+  lane.wake.Signal();
 }
 
 void Scheduler::Run(Lane& lane, InferRequest request, SteadyClock::time_point submitted,
@@ -175,9 +176,9 @@ void Scheduler::WorkerLoop(Lane& lane) {
   for (;;) {
     Lane::Job job;
     {
-      std::unique_lock lock(lane.mutex);
+      absl::MutexLock lock(&lane.mutex);
       ++lane.idle_workers;
-      lane.wake.wait(lock, [&] { return lane.stopping || !lane.queue.empty(); });
+      while (!lane.stopping && lane.queue.empty()) lane.wake.Wait(&lane.mutex);
       --lane.idle_workers;
       if (lane.queue.empty()) return;  // stopping, and everything queued has run
       job = std::move(lane.queue.front());

@@ -7,6 +7,8 @@
 #include <memory>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "core/backend.h"
 #include "core/infer.h"
 
@@ -52,6 +54,48 @@ class FunctionBackend : public Backend {
  private:
   const BackendInfo info_;
   const Function function_;
+};
+
+// Holds backend calls until the test opens it, and counts them as they arrive, so that a test
+// decides when a model finishes: with ExecutionMode::kWorker, completion order is deterministic.
+class Gate {
+ public:
+  // From inside a backend: counts the call and waits until the gate is open.
+  void Pass() {
+    absl::MutexLock lock(&mutex_);
+    ++arrived_;
+    mutex_.Await(absl::Condition(&open_));
+  }
+  // Blocks until `count` calls have arrived (they may have passed since).
+  void WaitForArrivals(int count) {
+    absl::MutexLock lock(&mutex_);
+    wanted_ = count;
+    mutex_.Await(absl::Condition(this, &Gate::Arrived));
+  }
+  void Open() {
+    absl::MutexLock lock(&mutex_);
+    open_ = true;
+  }
+
+  // A backend like FunctionBackend::RowSum whose every call passes `gate` first.
+  static std::unique_ptr<FunctionBackend> RowSum(Gate& gate, int instances = 1) {
+    std::unique_ptr<FunctionBackend> sum = FunctionBackend::RowSum(-1, ExecutionKind::kMayBlock);
+    return std::make_unique<FunctionBackend>(
+        FunctionBackend::MakeInfo(-1, ExecutionKind::kMayBlock, instances),
+        [&gate, sum = std::shared_ptr<FunctionBackend>(std::move(sum))](const Tensor& in,
+                                                                        Tensor* out) {
+          gate.Pass();
+          return sum->Infer(in, out);
+        });
+  }
+
+ private:
+  bool Arrived() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return arrived_ >= wanted_; }
+
+  absl::Mutex mutex_;
+  bool open_ ABSL_GUARDED_BY(mutex_) = false;
+  int arrived_ ABSL_GUARDED_BY(mutex_) = 0;
+  int wanted_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 // A one-row request of the given features.

@@ -144,6 +144,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   if (absl::Status status = ParseHostPort(options.http_address, &host, &port); !status.ok()) {
     return status;
   }
+  if (options.max_body_bytes == 0) {
+    return absl::InvalidArgumentError("the body limit must be at least 1 byte");
+  }
+  if (options.http_idle_timeout.count() <= 0 || options.websocket_idle_timeout.count() <= 0) {
+    return absl::InvalidArgumentError("idle timeouts must be at least 1 second");
+  }
 
   absl::StatusOr<std::vector<ModelRegistry::Entry>> entries = LoadModels(options);
   if (!entries.ok()) return entries.status();
@@ -157,10 +163,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   if (!scheduler.ok()) return scheduler.status();
   parts->scheduler = *std::move(scheduler);
 
-  const int io_threads = options.io_threads > 0
-                             ? options.io_threads
-                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  absl::StatusOr<std::unique_ptr<transport::IoPool>> pool = transport::IoPool::Create(io_threads);
+  absl::StatusOr<std::unique_ptr<transport::IoPool>> pool =
+      transport::IoPool::Create(options.io_threads);
   if (!pool.ok()) return pool.status();
   parts->pool = *std::move(pool);
 
@@ -168,30 +172,24 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
       transport::RestRouter::Options{.server_name = "predictwire",
                                      .server_version = PREDICTWIRE_VERSION},
       *parts->registry, *parts->scheduler, parts->ready);
-  if (options.http_idle_timeout.count() > 0) {
-    parts->http1_options.idle_timeout = options.http_idle_timeout;
-    parts->http2_options.idle_timeout = options.http_idle_timeout;
-  }
-  if (options.websocket_idle_timeout.count() > 0) {
-    parts->websocket_options.idle_timeout = options.websocket_idle_timeout;
-  }
-  if (options.max_body_bytes > 0) {
-    parts->http1_options.max_body_bytes = options.max_body_bytes;
-    parts->http2_options.max_body_bytes = options.max_body_bytes;
-    parts->websocket_options.max_message_bytes = options.max_body_bytes;
-  }
+  parts->http1_options = {.max_body_bytes = options.max_body_bytes,
+                          .idle_timeout = options.http_idle_timeout};
+  parts->http2_options = {.max_body_bytes = options.max_body_bytes,
+                          .idle_timeout = options.http_idle_timeout};
+  parts->websocket_options = {.max_message_bytes = options.max_body_bytes,
+                              .idle_timeout = options.websocket_idle_timeout};
   Parts* raw = parts.get();
-  parts->make_websocket = [raw](transport::Connection& connection) {
+  parts->make_websocket = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::websocket::WebSocketProtocol>(
         connection, *raw->registry, *raw->scheduler, raw->websocket_options);
   };
-  parts->make_http1 = [raw](transport::Connection& connection) {
+  parts->make_http1 = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::http1::Http1Protocol>(connection, *raw->router,
                                                              raw->make_websocket,
                                                              raw->http1_options);
   };
-  parts->make_http2 = [raw](transport::Connection& connection)
-      -> std::unique_ptr<transport::Protocol> {
+  parts->make_http2 =
+      [raw](transport::ProtocolConnection& connection) -> std::unique_ptr<transport::Protocol> {
     auto protocol =
         transport::http2::Http2Protocol::Create(connection, *raw->router, raw->http2_options);
     if (!protocol.ok()) return nullptr;
@@ -200,7 +198,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   // HTTP/1.1 and HTTP/2 share each port: the first bytes decide (h2c with prior knowledge in the
   // clear; over TLS, a client that chose h2 by ALPN starts with the same preface). Plain and TLS
   // connections start alike, as the protocol sees plaintext either way.
-  auto detect = [raw](transport::Connection& connection) {
+  auto detect = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::http2::PriorKnowledgeDetector>(
         connection, raw->make_http1, raw->make_http2, raw->http1_options.idle_timeout);
   };
@@ -234,8 +232,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     transport::grpc_transport::GrpcServer::Options grpc;
     grpc.address = options.grpc_address;
     grpc.server_version = PREDICTWIRE_VERSION;
-    grpc.max_message_bytes =
-        options.max_body_bytes > 0 ? options.max_body_bytes : transport::kDefaultMaxBodyBytes;
+    grpc.max_message_bytes = options.max_body_bytes;
+    grpc.idle_timeout = options.http_idle_timeout;
     // ParseHostPort gives the same errors for gRPC's addresses as for HTTP's.
     if (absl::Status status = ParseHostPort(options.grpc_address, &host, &port); !status.ok()) {
       return status;

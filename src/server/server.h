@@ -1,17 +1,27 @@
 #ifndef PREDICTWIRE_SERVER_SERVER_H_
 #define PREDICTWIRE_SERVER_SERVER_H_
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/scheduler.h"
+#include "transport/common/limits.h"
 
 namespace predictwire::server {
 
+// One IO thread per CPU (DESIGN.md, the hot path).
+inline int OneIoThreadPerCpu() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Every member holds its real default; Create rejects values that make no sense (no thread, no
+// body, no idle time) rather than reading them as "the default".
 struct ServerOptions {
   // HOST:PORT for HTTP/1.1 and WebSocket; port 0 lets the kernel pick.
   std::string http_address = "127.0.0.1:8000";
@@ -29,13 +39,14 @@ struct ServerOptions {
   std::string default_model;
   // Where the default models live; empty searches next to the binary and the working directory.
   std::string models_dir;
-  int io_threads = 0;  // 0: one per CPU
+  int io_threads = OneIoThreadPerCpu();
   Scheduler::Options scheduler;
-  size_t max_body_bytes = 0;  // 0: transport::kDefaultMaxBodyBytes
-  // Idle connections are closed after this long without input; 0 keeps the defaults
-  // (transport/common/limits.h).
-  std::chrono::seconds http_idle_timeout{0};
-  std::chrono::seconds websocket_idle_timeout{0};
+  // Largest HTTP request body, WebSocket message and gRPC message.
+  size_t max_body_bytes = transport::kDefaultMaxBodyBytes;
+  // Connections with nothing in flight are closed after this long without input: HTTP/1.1,
+  // HTTP/2 and gRPC, and WebSocket.
+  std::chrono::seconds http_idle_timeout = transport::kHttpIdleTimeout;
+  std::chrono::seconds websocket_idle_timeout = transport::kWebSocketIdleTimeout;
   // How long a graceful stop waits for in-flight requests.
   std::chrono::milliseconds drain_timeout{10000};
 };

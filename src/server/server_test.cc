@@ -69,5 +69,29 @@ TEST(ServerTest, ReportsBadConfiguration) {
   EXPECT_THAT(Server::Create(options).status().message(), HasSubstr("not an IP address"));
 }
 
+TEST(ServerOptionsTest, MembersHoldTheRealDefaults) {
+  const ServerOptions options;
+  EXPECT_GE(options.io_threads, 1);
+  EXPECT_EQ(options.max_body_bytes, transport::kDefaultMaxBodyBytes);
+  EXPECT_EQ(options.http_idle_timeout, transport::kHttpIdleTimeout);
+  EXPECT_EQ(options.websocket_idle_timeout, transport::kWebSocketIdleTimeout);
+}
+
+TEST(ServerTest, ZeroIsNotADefaultButAnError) {
+  ServerOptions options;
+  options.http_address = "127.0.0.1:0";
+  options.grpc_address = "";
+  options.models = {"instant=sleep:0"};
+  ServerOptions no_threads = options;
+  no_threads.io_threads = 0;
+  EXPECT_THAT(Server::Create(no_threads).status().message(), HasSubstr("IO thread"));
+  ServerOptions no_body = options;
+  no_body.max_body_bytes = 0;
+  EXPECT_THAT(Server::Create(no_body).status().message(), HasSubstr("body limit"));
+  ServerOptions no_idle = options;
+  no_idle.websocket_idle_timeout = std::chrono::seconds(0);
+  EXPECT_THAT(Server::Create(no_idle).status().message(), HasSubstr("idle timeouts"));
+}
+
 }  // namespace
 }  // namespace predictwire::server

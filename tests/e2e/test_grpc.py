@@ -19,6 +19,7 @@ import grpc
 
 from server_fixture import ROOT, Server, curl
 from test_bench import bench
+from test_http2 import PREFACE, frame
 from test_tls import make_certificate
 
 STUBS = tempfile.TemporaryDirectory()
@@ -222,6 +223,39 @@ class GrpcLifecycleTest(unittest.TestCase):
             channel.close()
         finally:
             server.stop()
+
+    def test_grpc_connections_have_the_http2_stream_limit_and_the_idle_timeout(self):
+        with Server("--idle-timeout", "1s", models=["m=sleep:0"]) as server:
+            host, port = server.addresses["grpc"].rsplit(":", 1)
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                sock.sendall(PREFACE + frame(4, 0, 0, b""))
+                start = time.monotonic()
+                frames = read_frames_until_goaway(sock, timeout=10)
+                elapsed = time.monotonic() - start
+        settings = dict(struct.unpack(">HI", payload[i:i + 6])
+                        for frame_type, flags, payload in frames
+                        if frame_type == 4 and not flags & 1  # SETTINGS, not an ACK
+                        for i in range(0, len(payload), 6))
+        self.assertEqual(settings.get(3), 128)  # SETTINGS_MAX_CONCURRENT_STREAMS, as for h2
+        self.assertEqual(frames[-1][0], 7, frames)  # GOAWAY: the idle connection is let go
+        self.assertGreater(elapsed, 0.9)
+        self.assertLess(elapsed, 8)
+
+
+def read_frames_until_goaway(sock, timeout):
+    """The HTTP/2 frames the server sends, as (type, flags, payload), up to its first GOAWAY."""
+    sock.settimeout(timeout)
+    data, frames = b"", []
+    while not frames or frames[-1][0] != 7:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        while len(data) >= 9 and len(data) >= 9 + int.from_bytes(data[:3], "big"):
+            length = int.from_bytes(data[:3], "big")
+            frames.append((data[3], data[4], data[9:9 + length]))
+            data = data[9 + length:]
+    return frames
 
 
 if __name__ == "__main__":

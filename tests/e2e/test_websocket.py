@@ -23,11 +23,17 @@ def binary_request(request_id, model, rows):
 
 
 def parse_binary_response(message):
+    """(id, predictions, error message, status code); the status byte is 0 or the error's code."""
     version, status, _, count, request_id, queue_us, compute_us = struct.unpack("<BBHIQII", message[:24])
     payload = message[24:]
     if status == 0:
-        return request_id, list(struct.unpack(f"<{count}f", payload)), None
-    return request_id, None, payload.decode()
+        return request_id, list(struct.unpack(f"<{count}f", payload)), None, status
+    return request_id, None, payload.decode(), status
+
+# Canonical status codes (gRPC's numbers) that WebSocket errors carry.
+INVALID_ARGUMENT = 3
+NOT_FOUND = 5
+RESOURCE_EXHAUSTED = 8
 
 
 class WebSocketTest(unittest.TestCase):
@@ -134,35 +140,60 @@ class WebSocketTest(unittest.TestCase):
         self.assertEqual(ok[0], 77)
         self.assertAlmostEqual(ok[1][0], 0.0131836319, delta=1e-6)
         self.assertAlmostEqual(ok[1][1], 0.00398563221, delta=1e-6)
+        self.assertEqual(ok[3], 0)
         self.assertEqual(unknown[0], 78)
         self.assertIn("unknown model 'nope'", unknown[2])
+        self.assertEqual(unknown[3], NOT_FOUND)
         self.assertIn("shorter than", short[2])
+        self.assertEqual(short[3], INVALID_ARGUMENT)
 
     def test_errors_answer_the_message_and_keep_the_connection(self):
         bad_messages = [
-            ("not json", None, "malformed JSON"),
-            (json.dumps({"id": 1, "features": [1, 2]}), 1, "expects 30 features per row, got 2"),
-            (json.dumps({"id": 2, "model": "nope", "features": [1]}), 2, "unknown model 'nope'"),
-            (json.dumps({"id": 3, "features": ["a"] * 30}), 3, "must be a number"),
-            (json.dumps({"id": 4}), 4, "no input"),
-            ("", None, "empty"),
+            ("not json", None, "malformed JSON", INVALID_ARGUMENT),
+            (json.dumps({"id": 1, "features": [1, 2]}), 1, "expects 30 features per row, got 2",
+             INVALID_ARGUMENT),
+            (json.dumps({"id": 2, "model": "nope", "features": [1]}), 2, "unknown model 'nope'",
+             NOT_FOUND),
+            (json.dumps({"id": 3, "features": ["a"] * 30}), 3, "must be a number", INVALID_ARGUMENT),
+            (json.dumps({"id": 4}), 4, "no input", INVALID_ARGUMENT),
+            ("", None, "empty", INVALID_ARGUMENT),
         ]
 
         async def scenario():
             async with self.connect() as ws:
                 replies = []
-                for message, _, _ in bad_messages:
+                for message, _, _, _ in bad_messages:
                     await ws.send(message)
                     replies.append(json.loads(await ws.recv()))
                 await ws.send(json.dumps({"id": "ok", "features": self.rows[0][0]}))
                 replies.append(json.loads(await ws.recv()))
                 return replies
         replies = self.run_async(scenario())
-        for (message, expected_id, text), reply in zip(bad_messages, replies):
+        for (message, expected_id, text, code), reply in zip(bad_messages, replies):
             self.assertIn(text, reply["error"], message)
             self.assertEqual(reply.get("id"), expected_id)
+            self.assertEqual(reply["code"], code, message)
         self.assertEqual(replies[-1]["id"], "ok")
         self.assertIn("predictions", replies[-1])
+        self.assertNotIn("code", replies[-1])
+
+    def test_a_full_queue_is_resource_exhausted(self):
+        """One worker, one queue slot, a 1 s model: of three requests at least one is refused."""
+        with Server("--max-queue", "1", models=["slow=sleep:1s,instances=1"]) as server:
+            async def scenario():
+                async with websockets.connect(server.ws_url, compression=None) as ws:
+                    for i in range(3):
+                        await ws.send(json.dumps({"id": i, "features": [i]}))
+                    await ws.send(binary_request(7, "", [[1.0]]))
+                    return [await ws.recv() for _ in range(2)]
+            first, second = self.run_async(scenario())
+        # Refusals come at once, answers a second later: the first two replies are refusals.
+        replies = [first, second]
+        text = [json.loads(reply) for reply in replies if isinstance(reply, str)]
+        binary = [parse_binary_response(reply) for reply in replies if isinstance(reply, bytes)]
+        self.assertEqual([reply["code"] for reply in text], [RESOURCE_EXHAUSTED] * len(text))
+        self.assertTrue(all("requests waiting" in reply["error"] for reply in text), text)
+        self.assertEqual([reply[3] for reply in binary], [RESOURCE_EXHAUSTED] * len(binary))
 
     def test_ping_and_close_handshake(self):
         async def scenario():

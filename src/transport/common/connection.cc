@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 
@@ -53,6 +54,17 @@ void Connection::CloseAfterWrite() {
   if (close_after_write_ || closed_) return;
   close_after_write_ = true;
   close_tick_ = thread_.tick();
+}
+
+bool Connection::OnIoThread() const { return thread_.executor().running_in_this_thread(); }
+
+void Connection::Post(absl::AnyInvocable<void() &&> function) {
+  asio::post(thread_.executor(),
+             [self = shared_from_this(), function = std::move(function)]() mutable {
+               if (self->closed_) return;
+               std::move(function)();
+               self->AfterEvent();
+             });
 }
 
 void Connection::Close() {

@@ -1,7 +1,6 @@
 #ifndef PREDICTWIRE_TRANSPORT_COMMON_CONNECTION_H_
 #define PREDICTWIRE_TRANSPORT_COMMON_CONNECTION_H_
 
-#include <boost/asio/post.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,22 +9,24 @@
 #include "transport/common/asio_types.h"
 #include "transport/common/io_pool.h"
 #include "transport/common/protocol.h"
+#include "transport/common/protocol_connection.h"
 #include "transport/common/tls.h"
 
 namespace predictwire::transport {
 
 // One accepted TCP connection: owns the socket, a read buffer and an output buffer, and feeds
 // input to the current Protocol. Lives on one IoThread; every member function must be called on
-// that thread except Post, which any thread may call.
+// that thread except those ProtocolConnection says any thread may call.
 //
 // Writes are coalesced: Write only appends, and the connection flushes once at the end of each
 // event (a read, a posted completion, a sweep), so replies produced together leave in one send.
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public ProtocolConnection,
+                         public std::enable_shared_from_this<Connection> {
  public:
   // With `tls` (which must outlive the connection) the bytes on the socket are TLS records; the
   // protocol sees and writes plaintext either way.
   Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls = nullptr);
-  ~Connection();
+  ~Connection() override;
 
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -33,41 +34,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Registers with the IO thread and starts reading into `protocol`.
   void Start(std::unique_ptr<Protocol> protocol);
 
-  // Replaces the protocol (an HTTP upgrade). Input not yet consumed goes to the new protocol.
-  // The old one stays alive until the connection is destroyed, as it may be on the call stack.
-  void SwitchProtocol(std::unique_ptr<Protocol> protocol);
-
-  // Queues bytes to send.
-  void Write(std::string_view bytes);
-  // The output buffer itself, for encoders that append in place; flushed like Write.
-  std::string& output() { return output_next_; }
-
-  // Stops reading new input (a protocol at its in-flight limit) / resumes reading and re-offers
-  // unconsumed input to the protocol.
-  void PauseInput();
-  void ResumeInput();
-
-  // Sends what is queued, then closes the sending side and, after a short linger, the socket.
-  void CloseAfterWrite();
-  // Closes at once; queued output is dropped.
-  void Close();
+  // ProtocolConnection.
+  void SwitchProtocol(std::unique_ptr<Protocol> protocol) override;
+  void Write(std::string_view bytes) override;
+  std::string& output() override { return output_next_; }
+  void PauseInput() override;
+  void ResumeInput() override;
+  // Closing sends what is queued, closes the sending side and, after a short linger, the socket.
+  void CloseAfterWrite() override;
+  void Close() override;
+  bool closing() const override { return close_after_write_ || closed_; }
+  std::shared_ptr<ProtocolConnection> KeepAlive() override { return shared_from_this(); }
 
   bool closed() const { return closed_; }
-  bool closing() const { return close_after_write_ || closed_; }
-  IoExecutor executor() { return thread_.executor(); }
-  bool OnIoThread() { return executor().running_in_this_thread(); }
-
-  // Runs `function` on this connection's thread, if the connection is still open then, and
-  // flushes afterwards. Keeps the connection alive until then. Thread-safe.
-  template <typename Function>
-  void Post(Function&& function) {
-    asio::post(thread_.executor(),
-               [self = shared_from_this(), function = std::forward<Function>(function)]() mutable {
-                 if (self->closed_) return;
-                 function();
-                 self->AfterEvent();
-               });
-  }
 
   // Called by the IO thread's sweep: closes the connection if it has been idle too long.
   void SweepIfIdle(uint64_t tick);
@@ -91,6 +70,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ShutdownSend();
   // Flushes and applies state changes after any event that may have produced output.
   void AfterEvent();
+  // ProtocolConnection's hop back to this thread.
+  bool OnIoThread() const override;
+  void Post(absl::AnyInvocable<void() &&> function) override;
 
   TcpSocket socket_;
   IoThread& thread_;

@@ -2,7 +2,8 @@
 #define PREDICTWIRE_TRANSPORT_COMMON_LIMITS_H_
 
 // Every limit the transports enforce, in one place. A request that crosses one gets a clear
-// error (HTTP 413/431, WebSocket close 1009) and the server carries on.
+// error (HTTP 413/431, WebSocket close 1009, gRPC RESOURCE_EXHAUSTED) and the server carries on.
+// The option structs (ServerOptions, each protocol's Options) take their defaults from here.
 
 #include <chrono>
 #include <cstddef>
@@ -37,6 +38,12 @@ inline constexpr size_t kHttp2MaxBufferedBodyBytesPerConnection = 64 * 1024 * 10
 // The header list limit (SETTINGS_MAX_HEADER_LIST_SIZE, counted as RFC 9113 does: name + value
 // + 32 per field) is kMaxHeaderBytes, as for HTTP/1.1; a larger request is answered 431.
 
+// gRPC (its own port, gRPC's own HTTP/2): calls one connection may have open at once
+// (GRPC_ARG_MAX_CONCURRENT_STREAMS), as for h2; a client queues the extra ones.
+inline constexpr uint32_t kGrpcMaxConcurrentStreams = kHttp2MaxConcurrentStreams;
+// Largest gRPC message, each way (follows --max-body); a larger one is RESOURCE_EXHAUSTED.
+inline constexpr size_t kDefaultGrpcMaxMessageBytes = kDefaultMaxBodyBytes;
+
 // Unsent response bytes a connection may queue before the server stops reading from it.
 inline constexpr size_t kOutputHighWaterBytes = 4 * 1024 * 1024;
 
@@ -45,6 +52,9 @@ inline constexpr size_t kOutputHighWaterBytes = 4 * 1024 * 1024;
 // a timer per read, which costs ~28% of throughput.
 inline constexpr std::chrono::seconds kHttpIdleTimeout{60};
 inline constexpr std::chrono::seconds kWebSocketIdleTimeout{600};
+// A gRPC connection with no call in flight for this long is sent GOAWAY and closed
+// (GRPC_ARG_MAX_CONNECTION_IDLE_MS; gRPC keeps the timer). Follows --idle-timeout.
+inline constexpr std::chrono::seconds kGrpcIdleTimeout = kHttpIdleTimeout;
 inline constexpr std::chrono::seconds kSweepInterval{1};
 // After the server closes its side, how long it keeps reading so the peer sees the response
 // rather than a reset.

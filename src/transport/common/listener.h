@@ -9,6 +9,7 @@
 #include "transport/common/asio_types.h"
 #include "transport/common/io_pool.h"
 #include "transport/common/protocol.h"
+#include "transport/common/protocol_connection.h"
 
 namespace predictwire::transport {
 
@@ -19,7 +20,7 @@ class TlsContext;
 // from `make_protocol`, which runs on that connection's thread.
 class Listener {
  public:
-  using ProtocolFactory = std::function<std::unique_ptr<Protocol>(Connection&)>;
+  using ProtocolFactory = std::function<std::unique_ptr<Protocol>(ProtocolConnection&)>;
 
   struct Options {
     std::string host = "127.0.0.1";

@@ -8,14 +8,14 @@ namespace predictwire::transport {
 
 // The protocol logic of one connection (HTTP/1.1, WebSocket, ...). A Connection owns the socket
 // and its buffers and calls these on the connection's IO thread only; a protocol writes through
-// the Connection it was created for.
+// the ProtocolConnection it was created for.
 class Protocol {
  public:
   virtual ~Protocol() = default;
 
   // Parses as much of `data` (all unconsumed input) as it can and returns the bytes consumed.
   // It may modify the bytes in place (WebSocket unmasking). Unconsumed bytes are offered again,
-  // with more after them, when more arrive or when the protocol calls Connection::ResumeInput.
+  // with more after them, when more arrive or when the protocol calls ResumeInput.
   virtual size_t OnInput(char* data, size_t size) = 0;
 
   // The server is shutting down: answer what is in flight, then close.

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <vector>
 
 #include "codec/predict_json.h"
 #include "codec/v2_json.h"
 #include "core/status.h"
+#include "transport/common/rest_formats.h"
 
 namespace predictwire::transport {
 namespace {
@@ -83,7 +83,7 @@ RestReply EmptyReply(int status) {
 
 RestRouter::RestRouter(const Options& options, const ModelRegistry& registry, Scheduler& scheduler,
                        const std::atomic<bool>& ready)
-    : options_(options), registry_(registry), scheduler_(scheduler), ready_(ready) {}
+    : options_(options), registry_(registry), path_(registry, scheduler), ready_(ready) {}
 
 int RestRouter::HttpStatusFor(const absl::Status& status) {
   switch (status.code()) {
@@ -151,20 +151,7 @@ void RestRouter::Handle(RestRequest request, RestReplyFunction reply) const {
 }
 
 void RestRouter::Predict(RestRequest request, RestReplyFunction reply) const {
-  absl::StatusOr<codec::PredictRequest> parsed = codec::ParsePredictRequest(request.body);
-  if (!parsed.ok()) return std::move(reply)(ErrorReply(parsed.status()));
-  absl::StatusOr<const Model*> model = registry_.Resolve(parsed->model);
-  if (!model.ok()) return std::move(reply)(ErrorReply(model.status()));
-  const Model* resolved = *model;
-  scheduler_.Submit(
-      *resolved, InferRequest{std::move(parsed->input)},
-      [resolved, reply = std::move(reply)](absl::StatusOr<InferResponse> result) mutable {
-        if (!result.ok()) return std::move(reply)(ErrorReply(result.status()));
-        RestReply answer;
-        codec::AppendPredictResponse("", resolved->name(), *result, &answer.body);
-        answer.timing = result->timing;
-        std::move(reply)(std::move(answer));
-      });
+  path_.Run<RestPredictFormat>(request.body, std::move(reply));
 }
 
 void RestRouter::V2Route(std::string_view method, std::string_view path, RestRequest request,
@@ -226,42 +213,8 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
 }
 
 void RestRouter::V2Infer(const Model& model, RestRequest request, RestReplyFunction reply) const {
-  // The binary tensor data extension: the first Inference-Header-Content-Length bytes are JSON.
-  std::string_view json = request.body;
-  std::string_view binary;
-  if (!request.inference_header_length.empty()) {
-    size_t length = 0;
-    const std::string_view text = request.inference_header_length;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), length);
-    if (error != std::errc() || end != text.data() + text.size() || length > json.size()) {
-      return std::move(reply)(ErrorReply(
-          400, fmt::format("Inference-Header-Content-Length '{}' is not a length within the {}-byte "
-                           "body",
-                           text, json.size())));
-    }
-    binary = json.substr(length);
-    json = json.substr(0, length);
-  }
-  absl::StatusOr<codec::V2InferRequest> parsed = codec::ParseV2InferRequest(json, binary);
-  if (!parsed.ok()) return std::move(reply)(ErrorReply(parsed.status()));
-  absl::StatusOr<Tensor> input = codec::TakeModelInput(model.name(), model.info(), *parsed);
-  if (!input.ok()) return std::move(reply)(ErrorReply(input.status()));
-  const Model* target = &model;
-  scheduler_.Submit(model, InferRequest{*std::move(input)},
-                    [target, request = *std::move(parsed),
-                     reply = std::move(reply)](absl::StatusOr<InferResponse> result) mutable {
-                      if (!result.ok()) return std::move(reply)(ErrorReply(result.status()));
-                      RestReply answer;
-                      const size_t json_length = codec::AppendV2InferResponse(
-                          target->name(), kModelVersion, request, target->info().output, *result,
-                          &answer.body);
-                      if (request.binary_output) {
-                        answer.content_type = "application/octet-stream";
-                        answer.inference_header_length = json_length;
-                      }
-                      answer.timing = result->timing;
-                      std::move(reply)(std::move(answer));
-                    });
+  path_.Run<RestV2InferFormat>({model, request.body, request.inference_header_length},
+                               std::move(reply));
 }
 
 }  // namespace predictwire::transport

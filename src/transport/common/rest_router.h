@@ -11,6 +11,7 @@
 #include "core/infer.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
+#include "transport/common/inference_path.h"
 
 namespace predictwire::transport {
 
@@ -73,7 +74,7 @@ class RestRouter {
 
   const Options options_;
   const ModelRegistry& registry_;
-  Scheduler& scheduler_;
+  const InferencePath path_;
   const std::atomic<bool>& ready_;
 };
 

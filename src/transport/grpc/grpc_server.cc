@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "transport/grpc/inference_service.h"
 
 namespace predictwire::transport::grpc_transport {
@@ -14,6 +17,11 @@ struct GrpcServer::Parts {
 };
 
 namespace {
+
+// gRPC takes its limits as int.
+int ClampToInt(uint64_t value) {
+  return static_cast<int>(std::min<uint64_t>(value, std::numeric_limits<int>::max()));
+}
 
 // "HOST:PORT" with the port the kernel picked in place of the one asked for.
 std::string WithPort(const std::string& address, int port) {
@@ -35,8 +43,13 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Create(const Options& op
   ::grpc::ServerBuilder builder;
   // gRPC turns SO_REUSEPORT on by default, which would let two servers share a port silently.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
+  // The limits of transport/common/limits.h, as gRPC's channel arguments.
+  builder.SetMaxReceiveMessageSize(ClampToInt(options.max_message_bytes));
+  builder.SetMaxSendMessageSize(ClampToInt(options.max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             ClampToInt(kGrpcMaxConcurrentStreams));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             ClampToInt(options.idle_timeout.count()));
   int port = 0;
   builder.AddListeningPort(options.address, ::grpc::InsecureServerCredentials(), &port);
   const bool tls = !options.tls_certificate_pem.empty() && !options.tls_private_key_pem.empty();

@@ -25,7 +25,9 @@ class GrpcServer {
     std::string tls_address;
     std::string tls_certificate_pem;
     std::string tls_private_key_pem;
-    size_t max_message_bytes = kDefaultMaxBodyBytes;  // each way; --max-body
+    size_t max_message_bytes = kDefaultGrpcMaxMessageBytes;  // each way; --max-body
+    // A connection with no call in flight is closed after this long; --idle-timeout.
+    std::chrono::milliseconds idle_timeout = kGrpcIdleTimeout;
     std::string server_name = "predictwire";
     std::string server_version;
   };

@@ -1,12 +1,10 @@
 #include "transport/grpc/inference_service.h"
 
-#include <fmt/format.h>
-
 #include <deque>
 #include <memory>
 
 #include "codec/v2_proto.h"
-#include "core/status.h"
+#include "transport/grpc/grpc_formats.h"
 #include "transport/grpc/grpc_status.h"
 
 namespace predictwire::transport::grpc_transport {
@@ -31,62 +29,51 @@ class InferenceService::Stream final
       return;
     }
     StartRead(&request_);
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     --busy_;  // the read above
-    FinishIfDone(lock);
+    FinishIfDone();
   }
 
   // Ends the stream once what is in flight is answered; from StopStreams.
   void Stop() {
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     stopping_ = true;
-    FinishIfDone(lock);
+    FinishIfDone();
   }
 
   void OnReadDone(bool ok) override {
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     if (!ok) {
       reading_ = false;
       reads_ended_ = true;
-      FinishIfDone(lock);
+      FinishIfDone();
       return;
     }
     if (finished_ || stopping_) {  // arrived while ending: not answered
       reading_ = false;
+      mutex_.Unlock();
       return;
     }
     ++in_flight_;
     ++busy_;
     // reading_ stays set while request_ is decoded, so an answer arriving meanwhile does not
     // start the next read into it.
-    lock.unlock();
+    mutex_.Unlock();
 
-    auto answer = std::make_unique<ModelStreamInferResponse>();
-    ModelInferResponse* infer_response = answer->mutable_infer_response();
-    service_.Infer(request_, infer_response,
-                   [this, answer = std::move(answer), id = request_.id(),
-                    model = request_.model_name()](absl::Status status) mutable {
-                     if (!status.ok()) {
-                       // The error still names the request, so the client can match it.
-                       answer->set_error_message(std::string(status.message()));
-                       ModelInferResponse* named = answer->mutable_infer_response();
-                       named->Clear();
-                       named->set_id(id);
-                       named->set_model_name(model);
-                     }
-                     Answered(std::move(answer));
-                   });
+    service_.path_.Run<GrpcStreamInferFormat>(
+        request_,
+        [this](std::unique_ptr<ModelStreamInferResponse> answer) { Answered(std::move(answer)); });
     request_.Clear();
 
-    lock.lock();
+    mutex_.Lock();
     --busy_;
     reading_ = false;
-    ReadMoreIfRoom(lock);
-    FinishIfDone(lock);
+    ReadMoreIfRoom();
+    FinishIfDone();
   }
 
   void OnWriteDone(bool ok) override {
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     writes_.pop_front();
     writing_ = false;
     if (!ok) {
@@ -94,8 +81,8 @@ class InferenceService::Stream final
       write_failed_ = true;
       writes_.clear();
     }
-    WriteNext(lock);
-    FinishIfDone(lock);
+    WriteNext();
+    FinishIfDone();
   }
 
   void OnDone() override {
@@ -104,52 +91,57 @@ class InferenceService::Stream final
   }
 
  private:
-  // A request's answer (or error), from a worker thread or from Infer itself.
+  // A request's answer (or error), from a worker thread or, for an error, from OnReadDone.
   void Answered(std::unique_ptr<ModelStreamInferResponse> answer) {
-    std::unique_lock lock(mutex_);
+    mutex_.Lock();
     --in_flight_;
     ++busy_;  // a worker thread, which gRPC does not wait for before OnDone
     if (!write_failed_) writes_.push_back(std::move(answer));
-    WriteNext(lock);
-    if (!reading_) ReadMoreIfRoom(lock);
+    WriteNext();
+    if (!reading_) ReadMoreIfRoom();
     --busy_;
-    FinishIfDone(lock);
+    FinishIfDone();
   }
 
   // Starts the next read unless one is pending, the stream is ending, or too much is in flight.
-  void ReadMoreIfRoom(std::unique_lock<std::mutex>& lock) {
+  // Releases mutex_ around StartRead.
+  void ReadMoreIfRoom() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (reading_ || reads_ended_ || finished_ || stopping_ ||
         in_flight_ >= service_.options_.max_in_flight_per_stream) {
       return;
     }
     reading_ = true;
     ++busy_;
-    lock.unlock();
+    mutex_.Unlock();
     StartRead(&request_);
-    lock.lock();
+    mutex_.Lock();
     --busy_;
   }
 
-  void WriteNext(std::unique_lock<std::mutex>& lock) {
+  // Starts writing the front of writes_; releases mutex_ around StartWrite.
+  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (writing_ || writes_.empty() || finished_) return;
     writing_ = true;
     ModelStreamInferResponse* next = writes_.front().get();
     ++busy_;
-    lock.unlock();
+    mutex_.Unlock();
     StartWrite(next);
-    lock.lock();
+    mutex_.Lock();
     --busy_;
   }
 
-  // Finishes once nothing is in flight or being written, no other thread is busy with the
-  // stream, and the client is done sending (or the server is stopping, or the client is gone).
-  // When it finishes it releases `lock` and the stream may be gone at once: every caller calls
+  // Releases mutex_, and finishes the call if nothing is in flight or being written, no other
+  // thread is busy with the stream, and the client is done sending (or the server is stopping,
+  // or the client is gone). Once it finishes the stream may be gone at once: every caller calls
   // it last.
-  void FinishIfDone(std::unique_lock<std::mutex>& lock) {
-    if (finished_ || in_flight_ > 0 || busy_ > 0 || writing_ || !writes_.empty()) return;
-    if (!reads_ended_ && !stopping_ && !write_failed_) return;
+  void FinishIfDone() ABSL_UNLOCK_FUNCTION(mutex_) {
+    if (finished_ || in_flight_ > 0 || busy_ > 0 || writing_ || !writes_.empty() ||
+        (!reads_ended_ && !stopping_ && !write_failed_)) {
+      mutex_.Unlock();
+      return;
+    }
     finished_ = true;
-    lock.unlock();
+    mutex_.Unlock();
     Finish(::grpc::Status::OK);
   }
 
@@ -157,74 +149,45 @@ class InferenceService::Stream final
   bool registered_ = true;
   ModelInferRequest request_;  // the read in progress; only the reading reaction touches it
 
-  std::mutex mutex_;
-  std::deque<std::unique_ptr<ModelStreamInferResponse>> writes_;  // front is being written
-  size_t in_flight_ = 0;     // submitted, not yet answered
-  int busy_ = 1;             // threads using the stream with mutex_ released (first: the constructor)
-  bool reading_ = true;      // a read is pending (the constructor starts one)
-  bool writing_ = false;
-  bool reads_ended_ = false;   // the client half-closed, or the call was cancelled
-  bool write_failed_ = false;  // the client is gone
-  bool stopping_ = false;      // the server is stopping
-  bool finished_ = false;      // Finish has been called
+  absl::Mutex mutex_;
+  // The front is being written.
+  std::deque<std::unique_ptr<ModelStreamInferResponse>> writes_ ABSL_GUARDED_BY(mutex_);
+  size_t in_flight_ ABSL_GUARDED_BY(mutex_) = 0;  // submitted, not yet answered
+  // Threads using the stream with mutex_ released (first: the constructor).
+  int busy_ ABSL_GUARDED_BY(mutex_) = 1;
+  bool reading_ ABSL_GUARDED_BY(mutex_) = true;  // a read is pending (the constructor starts one)
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool reads_ended_ ABSL_GUARDED_BY(mutex_) = false;   // the client half-closed, or cancelled
+  bool write_failed_ ABSL_GUARDED_BY(mutex_) = false;  // the client is gone
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;      // the server is stopping
+  bool finished_ ABSL_GUARDED_BY(mutex_) = false;      // Finish has been called
 };
 
 InferenceService::InferenceService(Options options, const ModelRegistry& registry,
                                    Scheduler& scheduler, const std::atomic<bool>& ready)
-    : options_(std::move(options)), registry_(registry), scheduler_(scheduler), ready_(ready) {}
+    : options_(std::move(options)),
+      registry_(registry),
+      path_(registry, scheduler, Scheduler::Placement::kWorkerOnly),
+      ready_(ready) {}
 
 InferenceService::~InferenceService() = default;
 
 void InferenceService::StopStreams() {
-  std::lock_guard lock(streams_mutex_);
+  absl::MutexLock lock(&streams_mutex_);
   stopping_ = true;
   for (Stream* stream : streams_) stream->Stop();
 }
 
 bool InferenceService::Register(Stream* stream) {
-  std::lock_guard lock(streams_mutex_);
+  absl::MutexLock lock(&streams_mutex_);
   if (stopping_) return false;
   streams_.insert(stream);
   return true;
 }
 
 void InferenceService::Unregister(Stream* stream) {
-  std::lock_guard lock(streams_mutex_);
+  absl::MutexLock lock(&streams_mutex_);
   streams_.erase(stream);
-}
-
-absl::StatusOr<const Model*> InferenceService::FindModel(const std::string& name,
-                                                         const std::string& version) const {
-  if (name.empty()) return absl::InvalidArgumentError("the request names no model");
-  const Model* model = registry_.Find(name);
-  if (model == nullptr) return registry_.Resolve(name).status();
-  if (!version.empty() && version != codec::kV2ModelVersion) {
-    return absl::NotFoundError(fmt::format("model '{}' has no version '{}'; it has version {}",
-                                           name, version, codec::kV2ModelVersion));
-  }
-  return model;
-}
-
-void InferenceService::Infer(const ModelInferRequest& request, ModelInferResponse* response,
-                             InferDone done) {
-  absl::StatusOr<const Model*> model = FindModel(request.model_name(), request.model_version());
-  if (!model.ok()) return std::move(done)(model.status());
-  absl::StatusOr<codec::V2InferRequest> decoded = codec::FromProto(request);
-  if (!decoded.ok()) return std::move(done)(decoded.status());
-  absl::StatusOr<Tensor> input = codec::TakeModelInput((*model)->name(), (*model)->info(), *decoded);
-  if (!input.ok()) return std::move(done)(input.status());
-  const Model* target = *model;
-  scheduler_.Submit(
-      *target, InferRequest{*std::move(input)},
-      [target, decoded = *std::move(decoded), response,
-       done = std::move(done)](absl::StatusOr<InferResponse> result) mutable {
-        if (!result.ok()) return std::move(done)(result.status());
-        codec::ToProto(target->name(), codec::kV2ModelVersion, decoded, target->info().output,
-                       *result, response);
-        std::move(done)(absl::OkStatus());
-      },
-      // gRPC's threads are gRPC's: a model never runs on them, however fast.
-      Scheduler::Placement::kWorkerOnly);
 }
 
 ::grpc::ServerUnaryReactor* InferenceService::ServerLive(::grpc::CallbackServerContext* context,
@@ -249,7 +212,7 @@ void InferenceService::Infer(const ModelInferRequest& request, ModelInferRespons
                                                          const inference::ModelReadyRequest* request,
                                                          inference::ModelReadyResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<const Model*> model = FindModel(request->name(), request->version());
+  absl::StatusOr<const Model*> model = FindV2Model(registry_, request->name(), request->version());
   if (model.ok()) response->set_ready(ready_.load(std::memory_order_relaxed));
   reactor->Finish(ToGrpcStatus(model.status()));
   return reactor;
@@ -270,7 +233,7 @@ void InferenceService::Infer(const ModelInferRequest& request, ModelInferRespons
     ::grpc::CallbackServerContext* context, const inference::ModelMetadataRequest* request,
     inference::ModelMetadataResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<const Model*> model = FindModel(request->name(), request->version());
+  absl::StatusOr<const Model*> model = FindV2Model(registry_, request->name(), request->version());
   if (model.ok()) {
     codec::ToProto((*model)->name(), codec::kV2ModelVersion, (*model)->info(), response);
   }
@@ -282,8 +245,8 @@ void InferenceService::Infer(const ModelInferRequest& request, ModelInferRespons
                                                          const ModelInferRequest* request,
                                                          ModelInferResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  Infer(*request, response,
-        [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+  path_.Run<GrpcInferFormat>({*request, response},
+                             [reactor](::grpc::Status status) { reactor->Finish(status); });
   return reactor;
 }
 

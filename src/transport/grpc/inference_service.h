@@ -2,20 +2,20 @@
 #define PREDICTWIRE_TRANSPORT_GRPC_INFERENCE_SERVICE_H_
 
 // inference.GRPCInferenceService (proto/grpc_service.proto) on gRPC's callback API. gRPC's
-// threads decode, validate and submit; models run on the scheduler's workers, which finish the
-// call (or queue the stream's answer) when the model is done. Only grpc_server.cc and tests
-// include this header.
+// threads decode, validate and submit through the shared InferencePath; models run on the
+// scheduler's workers, which finish the call (or queue the stream's answer) when the model is
+// done. Only grpc_server.cc and tests include this header.
 
 #include <atomic>
-#include <mutex>
 #include <set>
 #include <string>
 
-#include "absl/functional/any_invocable.h"
-#include "absl/status/statusor.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
 #include "grpc_service.grpc.pb.h"
+#include "transport/common/inference_path.h"
 #include "transport/common/limits.h"
 
 namespace predictwire::transport::grpc_transport {
@@ -63,28 +63,20 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
 
  private:
   class Stream;
-  using InferDone = absl::AnyInvocable<void(absl::Status) &&>;
 
-  // The model a request names at `version` (empty or "1"): NOT_FOUND when there is none.
-  absl::StatusOr<const Model*> FindModel(const std::string& name,
-                                         const std::string& version) const;
-  // Decodes `request`, runs it on a worker and fills `response`, which must stay valid until
-  // `done` has run. `done` runs exactly once: before Infer returns when the request is rejected,
-  // else on a worker thread. `request` is not used after Infer returns.
-  void Infer(const inference::ModelInferRequest& request,
-             inference::ModelInferResponse* response, InferDone done);
   // Adds a stream to the open set, or returns false when the service is stopping.
   bool Register(Stream* stream);
   void Unregister(Stream* stream);
 
   const Options options_;
   const ModelRegistry& registry_;
-  Scheduler& scheduler_;
+  // gRPC's threads are gRPC's: a model never runs on them, however fast (kWorkerOnly).
+  const InferencePath path_;
   const std::atomic<bool>& ready_;
 
-  std::mutex streams_mutex_;
-  std::set<Stream*> streams_;  // guarded by streams_mutex_
-  bool stopping_ = false;      // guarded by streams_mutex_
+  absl::Mutex streams_mutex_;
+  std::set<Stream*> streams_ ABSL_GUARDED_BY(streams_mutex_);
+  bool stopping_ ABSL_GUARDED_BY(streams_mutex_) = false;
 };
 
 }  // namespace predictwire::transport::grpc_transport

@@ -13,7 +13,7 @@ namespace predictwire::transport::http1 {
 
 namespace http = boost::beast::http;
 
-Http1Protocol::Http1Protocol(Connection& connection, const RestRouter& router,
+Http1Protocol::Http1Protocol(ProtocolConnection& connection, const RestRouter& router,
                              const WebSocketFactory& make_websocket, const Options& options)
     : connection_(connection),
       router_(router),
@@ -83,14 +83,11 @@ bool Http1Protocol::Dispatch() {
   in_flight_ = true;
   RestRequest request{parser->method(), parser->target(), std::move(parser->body()),
                       parser->inference_header_length()};
-  router_.Handle(std::move(request), [this, connection = connection_.shared_from_this()](
-                                         RestReply reply) mutable {
-    if (connection->OnIoThread()) {
-      SendReply(std::move(reply));
-    } else {
-      connection->Post([this, reply = std::move(reply)]() mutable { SendReply(std::move(reply)); });
-    }
-  });
+  router_.Handle(std::move(request),
+                 [this, connection = connection_.KeepAlive()](RestReply reply) mutable {
+                   connection->Complete(
+                       [this, reply = std::move(reply)]() mutable { SendReply(std::move(reply)); });
+                 });
   if (in_flight_) connection_.PauseInput();  // answered later, on a worker's completion
   return !in_flight_;
 }
@@ -128,8 +125,10 @@ void Http1Protocol::RejectMalformed(int status, std::string_view message) {
 
 void Http1Protocol::OnDrain() {
   draining_ = true;
-  // Idle keep-alive connections have nothing to lose: close them now rather than linger.
-  if (!in_flight_) connection_.Close();
+  // Idle keep-alive connections have nothing to lose: close them now rather than linger. One
+  // whose request is half read is let finish it, to be told 503 rather than cut off mid-upload
+  // (the drain timeout and the idle sweep bound a client that never finishes).
+  if (!in_flight_ && !parser_) connection_.Close();
 }
 
 }  // namespace predictwire::transport::http1

@@ -5,9 +5,9 @@
 #include <memory>
 #include <optional>
 
-#include "transport/common/connection.h"
 #include "transport/common/limits.h"
 #include "transport/common/protocol.h"
+#include "transport/common/protocol_connection.h"
 #include "transport/common/rest_router.h"
 
 namespace predictwire::transport::http1 {
@@ -20,7 +20,7 @@ class RequestParser;
 // protocol `make_websocket` returns.
 class Http1Protocol : public Protocol {
  public:
-  using WebSocketFactory = std::function<std::unique_ptr<Protocol>(Connection&)>;
+  using WebSocketFactory = std::function<std::unique_ptr<Protocol>(ProtocolConnection&)>;
 
   struct Options {
     size_t max_body_bytes = kDefaultMaxBodyBytes;
@@ -28,7 +28,7 @@ class Http1Protocol : public Protocol {
   };
 
   // `router` and `make_websocket` must outlive the connection.
-  Http1Protocol(Connection& connection, const RestRouter& router,
+  Http1Protocol(ProtocolConnection& connection, const RestRouter& router,
                 const WebSocketFactory& make_websocket, const Options& options);
   ~Http1Protocol() override;
 
@@ -46,12 +46,12 @@ class Http1Protocol : public Protocol {
   // Answers a request the parser rejected and closes the connection.
   void RejectMalformed(int status, std::string_view message);
 
-  Connection& connection_;
+  ProtocolConnection& connection_;
   const RestRouter& router_;
   const WebSocketFactory& make_websocket_;
   const Options options_;
 
-  std::unique_ptr<RequestParser> parser_;  // the request being read
+  std::unique_ptr<RequestParser> parser_;  // the request being read; null between requests
   bool continue_sent_ = false;
   bool in_flight_ = false;  // a request is being answered
   bool keep_alive_ = true;  // of the request in flight

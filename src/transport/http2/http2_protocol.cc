@@ -4,13 +4,13 @@
 
 namespace predictwire::transport::http2 {
 
-Http2Protocol::Http2Protocol(Connection& connection, const RestRouter& router,
+Http2Protocol::Http2Protocol(ProtocolConnection& connection, const RestRouter& router,
                              const Options& options)
     : connection_(connection), router_(router), options_(options) {}
 
 Http2Protocol::~Http2Protocol() = default;
 
-absl::StatusOr<std::unique_ptr<Http2Protocol>> Http2Protocol::Create(Connection& connection,
+absl::StatusOr<std::unique_ptr<Http2Protocol>> Http2Protocol::Create(ProtocolConnection& connection,
                                                                      const RestRouter& router,
                                                                      const Options& options) {
   std::unique_ptr<Http2Protocol> protocol(new Http2Protocol(connection, router, options));
@@ -33,17 +33,14 @@ size_t Http2Protocol::OnInput(char* data, size_t size) {
 }
 
 void Http2Protocol::Route(int32_t stream_id, RestRequest request) {
-  router_.Handle(std::move(request), [this, stream_id, connection = connection_.shared_from_this()](
-                                         RestReply reply) mutable {
-    if (connection->OnIoThread() && receiving_) {
-      session_->Reply(stream_id, std::move(reply));  // sent when OnInput returns
-      return;
-    }
-    connection->Post([this, stream_id, reply = std::move(reply)]() mutable {
-      session_->Reply(stream_id, std::move(reply));
-      SendPending();
-    });
-  });
+  router_.Handle(std::move(request),
+                 [this, stream_id, connection = connection_.KeepAlive()](RestReply reply) mutable {
+                   connection->Complete([this, stream_id, reply = std::move(reply)]() mutable {
+                     session_->Reply(stream_id, std::move(reply));
+                     // Inside OnInput, nghttp2 is in a callback: OnInput sends when it is done.
+                     if (!receiving_) SendPending();
+                   });
+                 });
 }
 
 void Http2Protocol::SendPending() {

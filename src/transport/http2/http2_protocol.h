@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "transport/common/connection.h"
 #include "transport/common/limits.h"
 #include "transport/common/protocol.h"
+#include "transport/common/protocol_connection.h"
 #include "transport/common/rest_router.h"
 
 namespace predictwire::transport::http2 {
@@ -15,7 +15,7 @@ class ServerSession;
 
 // HTTP/2 over cleartext with prior knowledge (h2c) on one connection: every REST route of
 // RestRouter, many streams at once, each answered as soon as its model completes. Completions
-// from worker threads come back through Connection::Post; a stream the client reset meanwhile is
+// come back through ProtocolConnection::Complete; a stream the client reset meanwhile is
 // skipped. Input is never paused: SETTINGS_MAX_CONCURRENT_STREAMS bounds the work in flight.
 class Http2Protocol : public Protocol {
  public:
@@ -25,7 +25,7 @@ class Http2Protocol : public Protocol {
   };
 
   // `router` must outlive the connection. The connection's input starts with the client preface.
-  static absl::StatusOr<std::unique_ptr<Http2Protocol>> Create(Connection& connection,
+  static absl::StatusOr<std::unique_ptr<Http2Protocol>> Create(ProtocolConnection& connection,
                                                                const RestRouter& router,
                                                                const Options& options);
   ~Http2Protocol() override;
@@ -36,12 +36,12 @@ class Http2Protocol : public Protocol {
   std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
 
  private:
-  Http2Protocol(Connection& connection, const RestRouter& router, const Options& options);
+  Http2Protocol(ProtocolConnection& connection, const RestRouter& router, const Options& options);
   void Route(int32_t stream_id, RestRequest request);
   // Queues what the session may send, and closes the connection once the session is over.
   void SendPending();
 
-  Connection& connection_;
+  ProtocolConnection& connection_;
   const RestRouter& router_;
   const Options options_;
   std::unique_ptr<ServerSession> session_;

@@ -12,8 +12,8 @@ PrefaceMatch MatchClientPreface(std::string_view input) {
   return compared == kClientPreface.size() ? PrefaceMatch::kHttp2 : PrefaceMatch::kNeedMore;
 }
 
-PriorKnowledgeDetector::PriorKnowledgeDetector(Connection& connection, const Factory& make_http1,
-                                               const Factory& make_http2,
+PriorKnowledgeDetector::PriorKnowledgeDetector(ProtocolConnection& connection,
+                                               const Factory& make_http1, const Factory& make_http2,
                                                std::chrono::seconds idle_timeout)
     : connection_(connection),
       make_http1_(make_http1),

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string_view>
 
-#include "transport/common/connection.h"
 #include "transport/common/protocol.h"
+#include "transport/common/protocol_connection.h"
 
 namespace predictwire::transport::http2 {
 
@@ -29,10 +29,10 @@ PrefaceMatch MatchClientPreface(std::string_view input);
 class PriorKnowledgeDetector : public Protocol {
  public:
   // Returns the protocol for `connection`, or null if it cannot be made (the connection closes).
-  using Factory = std::function<std::unique_ptr<Protocol>(Connection&)>;
+  using Factory = std::function<std::unique_ptr<Protocol>(ProtocolConnection&)>;
 
   // `make_http1` and `make_http2` must outlive the connection.
-  PriorKnowledgeDetector(Connection& connection, const Factory& make_http1,
+  PriorKnowledgeDetector(ProtocolConnection& connection, const Factory& make_http1,
                          const Factory& make_http2, std::chrono::seconds idle_timeout);
 
   size_t OnInput(char* data, size_t size) override;
@@ -41,7 +41,7 @@ class PriorKnowledgeDetector : public Protocol {
   std::chrono::seconds IdleTimeout() const override { return idle_timeout_; }
 
  private:
-  Connection& connection_;
+  ProtocolConnection& connection_;
   const Factory& make_http1_;
   const Factory& make_http2_;
   const std::chrono::seconds idle_timeout_;

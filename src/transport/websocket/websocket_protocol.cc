@@ -2,16 +2,14 @@
 
 #include <fmt/format.h>
 
-#include "codec/binary_predict.h"
-#include "codec/predict_json.h"
-#include "core/status.h"
 #include "transport/websocket/utf8.h"
+#include "transport/websocket/websocket_formats.h"
 
 namespace predictwire::transport::websocket {
 
-WebSocketProtocol::WebSocketProtocol(Connection& connection, const ModelRegistry& registry,
+WebSocketProtocol::WebSocketProtocol(ProtocolConnection& connection, const ModelRegistry& registry,
                                      Scheduler& scheduler, const Options& options)
-    : connection_(connection), registry_(registry), scheduler_(scheduler), options_(options) {}
+    : connection_(connection), path_(registry, scheduler), options_(options) {}
 
 size_t WebSocketProtocol::OnInput(char* data, size_t size) {
   size_t consumed = 0;
@@ -95,80 +93,26 @@ void WebSocketProtocol::OnControlFrame(const FrameHeader& header, std::string_vi
 
 void WebSocketProtocol::OnMessage(Opcode opcode, std::string_view message) {
   if (draining_) return;  // shutting down: answer what is in flight, start nothing new
+  if (opcode == Opcode::kText && !IsValidUtf8(message)) {
+    return SendClose(kCloseInvalidPayload, "text is not UTF-8");
+  }
+  ++in_flight_;
+  ReplySink sink{this, opcode, connection_.KeepAlive()};
   if (opcode == Opcode::kText) {
-    if (!IsValidUtf8(message)) return SendClose(kCloseInvalidPayload, "text is not UTF-8");
-    return OnTextRequest(message);
+    path_.Run<WebSocketTextFormat>(message, std::move(sink));
+  } else {
+    path_.Run<WebSocketBinaryFormat>(message, std::move(sink));
   }
-  OnBinaryRequest(message);
 }
 
-void WebSocketProtocol::OnTextRequest(std::string_view message) {
-  absl::StatusOr<codec::PredictRequest> parsed = codec::ParsePredictRequest(message);
-  std::string reply;
-  if (!parsed.ok()) {
-    codec::AppendErrorJson(codec::ExtractRequestId(message), MessageOf(parsed.status()), &reply);
-    return OnReplyReady(Opcode::kText, reply);
-  }
-  absl::StatusOr<const Model*> model = registry_.Resolve(parsed->model);
-  if (!model.ok()) {
-    codec::AppendErrorJson(parsed->id, MessageOf(model.status()), &reply);
-    return OnReplyReady(Opcode::kText, reply);
-  }
-  ++in_flight_;
-  const Model* resolved = *model;
-  scheduler_.Submit(*resolved, InferRequest{std::move(parsed->input)},
-                    [this, connection = connection_.shared_from_this(), resolved,
-                     id = std::move(parsed->id)](absl::StatusOr<InferResponse> result) {
-                      std::string payload;
-                      if (result.ok()) {
-                        codec::AppendPredictResponse(id, resolved->name(), *result, &payload);
-                      } else {
-                        codec::AppendErrorJson(id, MessageOf(result.status()), &payload);
-                      }
-                      Deliver(Opcode::kText, std::move(payload));
-                    });
-}
-
-void WebSocketProtocol::OnBinaryRequest(std::string_view message) {
-  absl::StatusOr<codec::BinaryPredictRequest> parsed = codec::ParseBinaryPredictRequest(message);
-  std::string reply;
-  if (!parsed.ok()) {
-    codec::AppendBinaryPredictError(codec::PeekBinaryRequestId(message), MessageOf(parsed.status()),
-                                    &reply);
-    return OnReplyReady(Opcode::kBinary, reply);
-  }
-  absl::StatusOr<const Model*> model = registry_.Resolve(parsed->model);
-  if (!model.ok()) {
-    codec::AppendBinaryPredictError(parsed->id, MessageOf(model.status()), &reply);
-    return OnReplyReady(Opcode::kBinary, reply);
-  }
-  ++in_flight_;
-  scheduler_.Submit(**model, InferRequest{std::move(parsed->input)},
-                    [this, connection = connection_.shared_from_this(),
-                     id = parsed->id](absl::StatusOr<InferResponse> result) {
-                      std::string payload;
-                      if (result.ok()) {
-                        codec::AppendBinaryPredictResponse(id, *result, &payload);
-                      } else {
-                        codec::AppendBinaryPredictError(id, MessageOf(result.status()), &payload);
-                      }
-                      Deliver(Opcode::kBinary, std::move(payload));
-                    });
-}
-
-void WebSocketProtocol::Deliver(Opcode opcode, std::string payload) {
-  if (connection_.OnIoThread()) {  // the model ran inline
-    --in_flight_;
-    OnReplyReady(opcode, payload);
-    return;
-  }
-  connection_.Post([this, opcode, payload = std::move(payload)] {
-    --in_flight_;
-    OnReplyReady(opcode, payload);
+void WebSocketProtocol::ReplySink::operator()(std::string payload) && {
+  connection->Complete([protocol = protocol, opcode = opcode, payload = std::move(payload)] {
+    protocol->OnReplyReady(opcode, payload);
   });
 }
 
 void WebSocketProtocol::OnReplyReady(Opcode opcode, std::string_view payload) {
+  --in_flight_;
   if (!close_sent_) {
     AppendFrameHeader(opcode, payload.size(), &connection_.output());
     connection_.Write(payload);

@@ -1,15 +1,16 @@
 #ifndef PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
 #define PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 
-#include "absl/status/status.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
-#include "transport/common/connection.h"
+#include "transport/common/inference_path.h"
 #include "transport/common/limits.h"
 #include "transport/common/protocol.h"
+#include "transport/common/protocol_connection.h"
 #include "transport/websocket/frame.h"
 
 namespace predictwire::transport::websocket {
@@ -27,8 +28,8 @@ class WebSocketProtocol : public Protocol {
   };
 
   // All references must outlive the connection.
-  WebSocketProtocol(Connection& connection, const ModelRegistry& registry, Scheduler& scheduler,
-                    const Options& options);
+  WebSocketProtocol(ProtocolConnection& connection, const ModelRegistry& registry,
+                    Scheduler& scheduler, const Options& options);
 
   size_t OnInput(char* data, size_t size) override;
   void OnDrain() override;
@@ -39,16 +40,19 @@ class WebSocketProtocol : public Protocol {
   void OnFrame(const FrameHeader& header, std::string_view payload);
   void OnControlFrame(const FrameHeader& header, std::string_view payload);
   void OnMessage(Opcode opcode, std::string_view message);
-  void OnTextRequest(std::string_view message);
-  void OnBinaryRequest(std::string_view message);
-  // Sends a reply from any thread: directly on the IO thread, else posted to it.
-  void Deliver(Opcode opcode, std::string payload);
+  // Where the inference path hands a request's reply, on whichever thread completed it.
+  struct ReplySink {
+    WebSocketProtocol* protocol;
+    Opcode opcode;
+    std::shared_ptr<ProtocolConnection> connection;  // keeps the protocol alive
+    void operator()(std::string payload) &&;
+  };
+  // On the IO thread: sends the reply to one request in flight.
   void OnReplyReady(Opcode opcode, std::string_view payload);
   void SendClose(uint16_t code, std::string_view reason);
 
-  Connection& connection_;
-  const ModelRegistry& registry_;
-  Scheduler& scheduler_;
+  ProtocolConnection& connection_;
+  const InferencePath path_;
   const Options options_;
 
   size_t in_flight_ = 0;

@@ -1,0 +1,113 @@
+#include "transport/common/inference_path.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <string>
+#include <thread>
+
+#include "core/status.h"
+#include "core/test_backend.h"
+#include "transport/common/predict_decode.h"
+
+namespace predictwire::transport {
+namespace {
+
+using predictwire::testing::FunctionBackend;
+using ::testing::HasSubstr;
+
+// A format for the test: the input names a model and one row; the reply is text that shows
+// which of the encoders made it and with what context.
+struct TextFormat {
+  struct Input {
+    std::string_view model;
+    std::vector<float> row;
+  };
+  using Context = std::string;  // set by Decode, shown in every reply
+  using Reply = std::string;
+
+  static absl::Status Decode(Input input, const ModelRegistry& registry, DecodedRequest& decoded,
+                             Context& context) {
+    context = "ctx";
+    if (input.row.empty()) return absl::InvalidArgumentError("no row");
+    Tensor tensor{{1, static_cast<int64_t>(input.row.size())}, std::move(input.row)};
+    return ResolveModel(registry, input.model, std::move(tensor), decoded);
+  }
+  static std::string EncodeReply(Context& context, const Model& model,
+                                 const InferResponse& response) {
+    return context + " " + model.name() + " " + std::to_string(response.output.values.at(0));
+  }
+  static std::string EncodeError(Context& context, const absl::Status& status) {
+    return context + " error " + std::string(MessageOf(status));
+  }
+};
+static_assert(InferenceFormat<TextFormat>);
+
+std::unique_ptr<ModelRegistry> SumModel() {
+  std::vector<ModelRegistry::Entry> entries;
+  entries.push_back({"sum", FunctionBackend::RowSum()});
+  return *ModelRegistry::Create(std::move(entries), "");
+}
+
+std::unique_ptr<Scheduler> MakeScheduler(const ModelRegistry& registry, ExecutionMode mode) {
+  Scheduler::Options options;
+  options.mode = mode;
+  return *Scheduler::Create(registry, options);
+}
+
+TEST(InferencePathTest, InlineAnswerArrivesBeforeRunReturns) {
+  auto registry = SumModel();
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kInline);
+  const InferencePath path(*registry, *scheduler);
+  std::string reply;
+  path.Run<TextFormat>({"", {1, 2}}, [&](std::string text) { reply = std::move(text); });
+  EXPECT_EQ(reply, "ctx sum 3.000000");
+}
+
+TEST(InferencePathTest, DecodeAndResolveErrorsAreEncodedWithTheContext) {
+  auto registry = SumModel();
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kInline);
+  const InferencePath path(*registry, *scheduler);
+  std::string reply;
+  path.Run<TextFormat>({"", {}}, [&](std::string text) { reply = std::move(text); });
+  EXPECT_EQ(reply, "ctx error no row");
+  path.Run<TextFormat>({"nope", {1}}, [&](std::string text) { reply = std::move(text); });
+  EXPECT_THAT(reply, HasSubstr("ctx error unknown model 'nope'"));
+}
+
+TEST(InferencePathTest, WorkerAnswerIsEncodedOnTheWorkerThread) {
+  auto registry = SumModel();
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kWorker);
+  const InferencePath path(*registry, *scheduler);
+  std::promise<std::pair<std::string, std::thread::id>> answered;
+  path.Run<TextFormat>({"sum", {4}}, [&](std::string text) {
+    answered.set_value({std::move(text), std::this_thread::get_id()});
+  });
+  const auto [reply, thread] = answered.get_future().get();
+  EXPECT_EQ(reply, "ctx sum 4.000000");
+  EXPECT_NE(thread, std::this_thread::get_id());
+}
+
+TEST(InferencePathTest, WorkerOnlyPlacementNeverRunsInline) {
+  auto registry = SumModel();
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kInline);
+  const InferencePath path(*registry, *scheduler, Scheduler::Placement::kWorkerOnly);
+  std::promise<std::thread::id> answered;
+  path.Run<TextFormat>({"", {1}},
+                       [&](std::string) { answered.set_value(std::this_thread::get_id()); });
+  EXPECT_NE(answered.get_future().get(), std::this_thread::get_id());
+}
+
+TEST(InferencePathTest, SchedulerRefusalIsEncodedAsAnError) {
+  auto registry = SumModel();
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kWorker);
+  scheduler->Shutdown();
+  const InferencePath path(*registry, *scheduler);
+  std::string reply;
+  path.Run<TextFormat>({"", {1}}, [&](std::string text) { reply = std::move(text); });
+  EXPECT_EQ(reply, "ctx error the server is shutting down");
+}
+
+}  // namespace
+}  // namespace predictwire::transport

@@ -1,0 +1,178 @@
+#include "transport/http1/http1_protocol.h"
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/test_backend.h"
+#include "transport/common/fake_connection.h"
+#include "transport/websocket/frame.h"
+#include "transport/websocket/websocket_protocol.h"
+
+namespace predictwire::transport::http1 {
+namespace {
+
+using predictwire::testing::FunctionBackend;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
+using transport::testing::FakeConnection;
+
+// Every model runs on a worker, and its completion waits in the fake connection until the test
+// runs it: the test decides when each request is answered.
+class Http1ProtocolTest : public ::testing::Test {
+ protected:
+  Http1ProtocolTest() {
+    std::vector<ModelRegistry::Entry> entries;
+    entries.push_back({"sum", FunctionBackend::RowSum()});
+    registry_ = *ModelRegistry::Create(std::move(entries), "");
+    scheduler_ = *Scheduler::Create(*registry_, {.mode = ExecutionMode::kWorker});
+    router_ = std::make_unique<RestRouter>(RestRouter::Options{}, *registry_, *scheduler_, ready_);
+    make_websocket_ = [this](ProtocolConnection& connection) {
+      return std::make_unique<websocket::WebSocketProtocol>(
+          connection, *registry_, *scheduler_, websocket::WebSocketProtocol::Options{});
+    };
+    connection_->Start(
+        std::make_unique<Http1Protocol>(*connection_, *router_, make_websocket_, options_));
+  }
+  ~Http1ProtocolTest() override { scheduler_->Shutdown(); }
+
+  static std::string Post(std::string_view body) {
+    return fmt::format("POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n{}",
+                       body.size(), body);
+  }
+
+  // Runs the next completion a worker posts back to the IO thread.
+  void CompleteNext() {
+    connection_->WaitForPosted(1);
+    ASSERT_EQ(connection_->RunPosted(1), 1u);
+  }
+
+  static size_t Count(std::string_view text, std::string_view part) {
+    size_t count = 0;
+    for (size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+
+  Protocol& protocol() { return connection_->protocol(); }
+
+  // One request is on a worker; the input after it waits unread, with reading paused.
+  void ExpectOneInFlightBefore(std::string_view unread) {
+    EXPECT_TRUE(connection_->input_paused());
+    EXPECT_TRUE(protocol().HasWorkInFlight());
+    EXPECT_THAT(connection_->unconsumed_input(), StartsWith(unread));
+  }
+
+  std::atomic<bool> ready_{true};
+  std::unique_ptr<ModelRegistry> registry_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<RestRouter> router_;
+  Http1Protocol::WebSocketFactory make_websocket_;
+  Http1Protocol::Options options_;
+  std::shared_ptr<FakeConnection> connection_ = std::make_shared<FakeConnection>();
+};
+
+TEST_F(Http1ProtocolTest, PipelinedRequestsAreAnsweredInOrderOneAtATime) {
+  connection_->Receive(Post(R"({"features": [1, 2]})") + Post(R"({"features": [3, 4]})") +
+                       "GET /v2/health/live HTTP/1.1\r\nHost: test\r\n\r\n");
+  EXPECT_THAT(connection_->written(), IsEmpty());
+  ExpectOneInFlightBefore("POST /predict");
+
+  CompleteNext();
+  const std::string first = connection_->TakeOutput();
+  EXPECT_EQ(Count(first, "HTTP/1.1 200 OK"), 1u) << first;
+  EXPECT_THAT(first, HasSubstr(R"("predictions":[3])"));
+  // Answering the first let the second in, which is now on a worker in turn.
+  ExpectOneInFlightBefore("GET /v2/health/live");
+
+  CompleteNext();
+  // The second answer, then the third, which needs no model and is answered at once.
+  const std::string rest = connection_->TakeOutput();
+  EXPECT_EQ(Count(rest, "HTTP/1.1 200 OK"), 2u) << rest;
+  EXPECT_THAT(rest, StartsWith("HTTP/1.1 200 OK"));
+  EXPECT_LT(rest.find(R"("predictions":[7])"), rest.rfind("HTTP/1.1 200 OK"));
+  EXPECT_FALSE(connection_->input_paused());
+  EXPECT_FALSE(protocol().HasWorkInFlight());
+  EXPECT_THAT(connection_->unconsumed_input(), IsEmpty());
+  EXPECT_FALSE(connection_->closing());
+}
+
+TEST_F(Http1ProtocolTest, ContinueIsSentOnceWhenTheHeaderIsComplete) {
+  const std::string body = R"({"features": [5]})";
+  const std::string header = fmt::format(
+      "POST /predict HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+      body.size());
+  connection_->Receive(header.substr(0, 30));
+  EXPECT_THAT(connection_->written(), IsEmpty());
+  connection_->Receive(header.substr(30));
+  EXPECT_EQ(connection_->TakeOutput(), "HTTP/1.1 100 Continue\r\n\r\n");
+  connection_->Receive(body.substr(0, 5));
+  EXPECT_THAT(connection_->written(), IsEmpty());
+  connection_->Receive(body.substr(5));
+  CompleteNext();
+  const std::string answer = connection_->TakeOutput();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK"));
+  EXPECT_THAT(answer, HasSubstr(R"("predictions":[5])"));
+  EXPECT_EQ(Count(answer, "100 Continue"), 0u);
+}
+
+TEST_F(Http1ProtocolTest, DrainClosesAnIdleKeepAliveConnectionAtOnce) {
+  connection_->Receive("GET /v2/health/live HTTP/1.1\r\nHost: test\r\n\r\n");
+  EXPECT_THAT(connection_->TakeOutput(), StartsWith("HTTP/1.1 200 OK"));
+  EXPECT_FALSE(connection_->closing());
+  connection_->Drain();
+  EXPECT_TRUE(connection_->closed());
+}
+
+TEST_F(Http1ProtocolTest, ARequestArrivingWhileDrainingGets503AndClose) {
+  const std::string request = Post(R"({"features": [1]})");
+  connection_->Receive(request.substr(0, 20));  // its first bytes came before the drain
+  connection_->Drain();
+  EXPECT_FALSE(connection_->closing());
+  connection_->Receive(request.substr(20));
+  const std::string answer = connection_->TakeOutput();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 503 Service Unavailable"));
+  EXPECT_THAT(answer, HasSubstr("Connection: close"));
+  EXPECT_THAT(answer, HasSubstr("shutting down"));
+  EXPECT_TRUE(connection_->close_after_write());
+  EXPECT_EQ(connection_->posted(), 0u);  // no model ran
+}
+
+TEST_F(Http1ProtocolTest, DrainAnswersTheRequestInFlightThenCloses) {
+  connection_->Receive(Post(R"({"features": [2]})"));
+  connection_->Drain();
+  EXPECT_FALSE(connection_->closing());
+  CompleteNext();
+  const std::string answer = connection_->TakeOutput();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK"));
+  EXPECT_THAT(answer, HasSubstr("Connection: close"));
+  EXPECT_THAT(answer, HasSubstr(R"("predictions":[2])"));
+  EXPECT_TRUE(connection_->close_after_write());
+}
+
+TEST_F(Http1ProtocolTest, ConnectionCloseIsHonoured) {
+  connection_->Receive(
+      "GET /v2/health/live HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+      "GET /v2/health/live HTTP/1.1\r\nHost: test\r\n\r\n");
+  const std::string answer = connection_->TakeOutput();
+  EXPECT_EQ(Count(answer, "HTTP/1.1 200 OK"), 1u);
+  EXPECT_THAT(answer, HasSubstr("Connection: close"));
+  EXPECT_TRUE(connection_->close_after_write());
+}
+
+TEST_F(Http1ProtocolTest, UpgradeHandsTheFollowingBytesToWebSocket) {
+  std::string input =
+      "GET /ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  websocket::AppendClientFrame(websocket::Opcode::kText, R"({"id": 1, "features": [4]})",
+                               {1, 2, 3, 4}, true, &input);
+  connection_->Receive(input);
+  EXPECT_THAT(connection_->TakeOutput(), StartsWith("HTTP/1.1 101 Switching Protocols"));
+  CompleteNext();
+  EXPECT_THAT(connection_->TakeOutput(), HasSubstr(R"({"id":1,"model":"sum","predictions":[4])"));
+}
+
+}  // namespace
+}  // namespace predictwire::transport::http1
