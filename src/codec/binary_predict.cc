@@ -101,10 +101,6 @@ void AppendBinaryPredictError(uint64_t id, uint8_t code, std::string_view messag
   out->append(message);
 }
 
-void AppendBinaryPredictError(uint64_t id, std::string_view message, std::string* out) {
-  AppendBinaryPredictError(id, static_cast<uint8_t>(absl::StatusCode::kUnknown), message, out);
-}
-
 void AppendBinaryPredictRequest(uint64_t id, std::string_view model, const Tensor& input,
                                 std::string* out) {
   Store<uint8_t>(kBinaryPredictVersion, out);

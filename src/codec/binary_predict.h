@@ -46,10 +46,9 @@ absl::StatusOr<BinaryPredictRequest> ParseBinaryPredictRequest(std::string_view 
 // The id of a request too malformed to parse, so its error can still be matched; 0 if absent.
 uint64_t PeekBinaryRequestId(std::string_view message);
 void AppendBinaryPredictResponse(uint64_t id, const InferResponse& response, std::string* out);
-// `code` is the error's canonical status code, never 0; without one it is 2 (UNKNOWN).
+// `code` is the error's canonical status code, never 0 (2, UNKNOWN, when there is none).
 void AppendBinaryPredictError(uint64_t id, uint8_t code, std::string_view message,
                               std::string* out);
-void AppendBinaryPredictError(uint64_t id, std::string_view message, std::string* out);
 
 // Client side (tests and the load generator).
 void AppendBinaryPredictRequest(uint64_t id, std::string_view model, const Tensor& input,

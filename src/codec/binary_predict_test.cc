@@ -61,15 +61,6 @@ TEST(BinaryPredictTest, ResponseAndErrorRoundTrip) {
   EXPECT_EQ(parsed->error, "unknown model 'x'");
 }
 
-TEST(BinaryPredictTest, AnErrorWithoutACodeIsUnknown) {
-  std::string message;
-  AppendBinaryPredictError(6, "bad", &message);
-  auto parsed = ParseBinaryPredictResponse(message);
-  ASSERT_TRUE(parsed.ok());
-  EXPECT_FALSE(parsed->ok);
-  EXPECT_EQ(parsed->code, 2);
-}
-
 TEST(BinaryPredictTest, RejectsMalformedRequests) {
   std::string good;
   AppendBinaryPredictRequest(1, "m", Tensor{{1, 2}, {1, 2}}, &good);

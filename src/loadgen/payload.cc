@@ -244,7 +244,7 @@ ReplyInfo ScanBinaryReply(std::string_view message) {
   info.id = response->id;
   if (!response->ok) {
     info.ok = false;
-    info.error = "ws_error";
+    info.error = StatusErrorKind("ws", response->code);
     return info;
   }
   info.timing = response->timing;

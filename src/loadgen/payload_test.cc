@@ -133,8 +133,9 @@ TEST(ReplyScanTest, BinaryReplies) {
   EXPECT_EQ(ok.id, 9u);
   EXPECT_EQ(ok.timing->compute_us, 2u);
   message.clear();
-  codec::AppendBinaryPredictError(9, "bad", &message);
+  codec::AppendBinaryPredictError(9, 8, "queue full", &message);
   EXPECT_FALSE(ScanBinaryReply(message).ok);
+  EXPECT_EQ(ScanBinaryReply(message).error, "ws_resource_exhausted");
   EXPECT_EQ(ScanBinaryReply("xx").error, "bad_reply");
 }
 

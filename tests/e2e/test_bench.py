@@ -109,8 +109,11 @@ class BenchWiresTest(unittest.TestCase):
         self.assertEqual(result["errors_by_kind"], {"http_404": 50})
         status, result, _ = bench("--wire", "ws", "--target", self.server.url, "--model", "no_such_model",
                                   "--requests", "20", "--warmup", "0")
-        # A WebSocket error reply is counted as a WebSocket error.
-        self.assertEqual(result["errors_by_kind"], {"ws_error": 20})
+        # The WebSocket error carries its status code: counted by kind as gRPC's are.
+        self.assertEqual(result["errors_by_kind"], {"ws_not_found": 20})
+        status, result, _ = bench("--wire", "ws-binary", "--target", self.server.url, "--model",
+                                  "no_such_model", "--requests", "20", "--warmup", "0")
+        self.assertEqual(result["errors_by_kind"], {"ws_not_found": 20})
 
     def test_unanswered_requests_count_as_timeouts(self):
         status, result, output = bench("--wire", "ws-pipelined", "--target", self.server.url, "--model",
