@@ -3,17 +3,14 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "backends/simulated/simulated_backend.h"
 #include "backends/xgboost/xgboost_backend.h"
 
 namespace predictwire::backends {
-
-const char kModelSpecHelp[] =
-    "SPEC is xgboost:PATH (an XGBoost model file), sleep:DURATION (waits without using the CPU, "
-    "like the article's time.sleep) or busy:DURATION (burns one CPU), optionally followed by "
-    ",instances=N (requests that may run at once). DURATION takes a unit: 50ms, 200us, 1.5s, 0.";
 
 absl::StatusOr<ModelFlag> ParseModelFlag(std::string_view flag) {
   const size_t equals = flag.find('=');
@@ -55,7 +52,53 @@ absl::Status ParseOptions(std::string_view spec, std::string_view options, int* 
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<Backend>> CreateXGBoost(std::string_view path, int instances) {
+  if (path.empty()) return absl::InvalidArgumentError("xgboost: needs a model file path");
+  auto backend = XGBoostBackend::Create({.model_path = std::string(path), .instances = instances});
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<Backend>(std::move(*backend));
+}
+
+template <SimulatedBackend::Mode mode>
+absl::StatusOr<std::unique_ptr<Backend>> CreateSimulated(std::string_view duration_text,
+                                                         int instances) {
+  auto duration = ParseDurationArgument(duration_text);
+  if (!duration.ok()) return duration.status();
+  auto backend =
+      SimulatedBackend::Create({.mode = mode, .duration = *duration, .instances = instances});
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<Backend>(std::move(*backend));
+}
+
+constexpr BackendKind kBackendKinds[] = {
+    {.kind = "xgboost",
+     .argument = "PATH",
+     .help = "an XGBoost model file, JSON or UBJSON",
+     .create = CreateXGBoost},
+    {.kind = "sleep",
+     .argument = "DURATION",
+     .help = "waits without using the CPU, like the article's time.sleep",
+     .create = CreateSimulated<SimulatedBackend::Mode::kSleep>},
+    {.kind = "busy",
+     .argument = "DURATION",
+     .help = "burns one CPU, like a real model",
+     .create = CreateSimulated<SimulatedBackend::Mode::kBusy>},
+};
+
 }  // namespace
+
+std::span<const BackendKind> BackendKinds() { return kBackendKinds; }
+
+std::string ModelSpecHelp() {
+  std::vector<std::string> kinds;
+  for (const BackendKind& kind : BackendKinds()) {
+    kinds.push_back(fmt::format("{}:{} ({})", kind.kind, kind.argument, kind.help));
+  }
+  return fmt::format(
+      "SPEC is {}, optionally followed by ,instances=N (requests that may run at once). "
+      "DURATION takes a unit: 50ms, 200us, 1.5s, 0.",
+      fmt::join(kinds, ", "));
+}
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(std::string_view spec) {
   const size_t comma = spec.find(',');
@@ -70,29 +113,14 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(std::string_view spec) {
   const size_t colon = main.find(':');
   if (colon == std::string_view::npos) {
     return absl::InvalidArgumentError(
-        fmt::format("model spec '{}' has no KIND:. {}", spec, kModelSpecHelp));
+        fmt::format("model spec '{}' has no KIND:. {}", spec, ModelSpecHelp()));
   }
   const std::string_view kind = main.substr(0, colon);
-  const std::string_view argument = main.substr(colon + 1);
-  if (kind == "xgboost") {
-    if (argument.empty()) return absl::InvalidArgumentError("xgboost: needs a model file path");
-    auto backend =
-        XGBoostBackend::Create({.model_path = std::string(argument), .instances = instances});
-    if (!backend.ok()) return backend.status();
-    return std::unique_ptr<Backend>(std::move(*backend));
-  }
-  if (kind == "sleep" || kind == "busy") {
-    auto duration = ParseDurationArgument(argument);
-    if (!duration.ok()) return duration.status();
-    auto backend = SimulatedBackend::Create(
-        {.mode = kind == "sleep" ? SimulatedBackend::Mode::kSleep : SimulatedBackend::Mode::kBusy,
-         .duration = *duration,
-         .instances = instances});
-    if (!backend.ok()) return backend.status();
-    return std::unique_ptr<Backend>(std::move(*backend));
+  for (const BackendKind& known : BackendKinds()) {
+    if (known.kind == kind) return known.create(main.substr(colon + 1), instances);
   }
   return absl::InvalidArgumentError(
-      fmt::format("unknown model kind '{}' in '{}'. {}", kind, spec, kModelSpecHelp));
+      fmt::format("unknown model kind '{}' in '{}'. {}", kind, spec, ModelSpecHelp()));
 }
 
 }  // namespace predictwire::backends

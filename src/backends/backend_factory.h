@@ -2,6 +2,7 @@
 #define PREDICTWIRE_BACKENDS_BACKEND_FACTORY_H_
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,16 +20,26 @@ struct ModelFlag {
 // Splits "NAME=SPEC"; fails with a message that shows the expected form.
 absl::StatusOr<ModelFlag> ParseModelFlag(std::string_view flag);
 
-// Builds a backend from a SPEC:
-//   xgboost:PATH        an XGBoost model file
-//   sleep:DURATION      waits DURATION without using the CPU (e.g. sleep:50ms, sleep:0)
-//   busy:DURATION       burns one CPU for DURATION
-// optionally followed by ",instances=N" (how many requests may run at once).
-// DURATION is a number with a unit: ns, us, ms, s (e.g. 1.5ms); 0 needs none.
+// One kind of backend, as a SPEC names it: "KIND:ARGUMENT". Each backend folder adds one row
+// to the table in backend_factory.cc, and nothing else lists backends.
+struct BackendKind {
+  std::string_view kind;      // before the colon: "xgboost"
+  std::string_view argument;  // what follows, for help: "PATH", "DURATION"
+  std::string_view help;      // "an XGBoost model file"
+  // `instances`: how many requests may run at once, 0 for the backend's default.
+  absl::StatusOr<std::unique_ptr<Backend>> (*create)(std::string_view argument, int instances);
+};
+
+// Every kind, in the order help lists them.
+std::span<const BackendKind> BackendKinds();
+
+// Builds a backend from a SPEC: KIND:ARGUMENT with a kind of BackendKinds() (xgboost:PATH,
+// sleep:DURATION, busy:DURATION), optionally followed by ",instances=N" (how many requests may
+// run at once). DURATION is a number with a unit: ns, us, ms, s (e.g. 1.5ms); 0 needs none.
 absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(std::string_view spec);
 
-// The SPEC grammar above, for --help.
-extern const char kModelSpecHelp[];
+// The SPEC grammar, from the table, for --help and error messages.
+std::string ModelSpecHelp();
 
 }  // namespace predictwire::backends
 

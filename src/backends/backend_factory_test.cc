@@ -58,3 +58,20 @@ TEST(BackendFactoryTest, RejectsBadSpecs) {
 
 }  // namespace
 }  // namespace predictwire::backends
+
+namespace predictwire::backends {
+namespace {
+
+TEST(BackendFactoryTest, EveryKindOfTheTableIsCreatableAndInTheHelp) {
+  const std::string help = ModelSpecHelp();
+  for (const BackendKind& kind : BackendKinds()) {
+    EXPECT_NE(help.find(std::string(kind.kind) + ":" + std::string(kind.argument)),
+              std::string::npos)
+        << kind.kind;
+    EXPECT_NE(kind.create, nullptr) << kind.kind;
+  }
+  EXPECT_NE(help.find("instances=N"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace predictwire::backends

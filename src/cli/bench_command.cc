@@ -15,20 +15,21 @@
 namespace predictwire::cli {
 namespace {
 
+// The flags that are text on the command line start from the options' own defaults.
 struct BenchFlags {
   loadgen::BenchOptions options;
-  std::string wire = "rest-keepalive";
-  std::string payload = "predict";
-  std::string arrival = "constant";
-  std::string duration = "10s";
-  std::string warmup = "1s";
-  std::string think = "0";
-  std::string timeout = "5s";
+  std::string wire = loadgen::WireLabel(options.wire);
+  std::string payload = std::string(loadgen::PayloadShapeName(options.shape));
+  std::string arrival = std::string(loadgen::ArrivalName(options.arrival));
+  std::string duration = FormatDuration(options.duration);
+  std::string warmup = FormatDuration(options.warmup);
+  std::string think = FormatDuration(options.think);
+  std::string timeout = FormatDuration(options.timeout);
+  std::string tls_resume = options.tls_resume ? "on" : "off";
   std::string json_path;
   std::string csv_path;
-  bool quiet = false;
+  bool quiet = !options.progress;
   bool list_wires = false;
-  std::string tls_resume = "on";
   // Options with no default: set only when given.
   int connections = 1;
   CLI::Option* connections_option = nullptr;
@@ -101,10 +102,8 @@ int Bench(BenchFlags& flags) {
   if (flags.connections_option->count() > 0) options.connections = flags.connections;
   if (flags.requests_option->count() > 0) options.requests = flags.requests;
   options.tls_resume = flags.tls_resume == "on";
-  options.shape =
-      flags.payload == "v2" ? loadgen::PayloadShape::kV2 : loadgen::PayloadShape::kPredict;
-  options.arrival =
-      flags.arrival == "poisson" ? loadgen::Arrival::kPoisson : loadgen::Arrival::kConstant;
+  loadgen::ParsePayloadShape(flags.payload, &options.shape);  // CLI11 checked both names
+  loadgen::ParseArrival(flags.arrival, &options.arrival);
   options.duration = ParseDuration(flags.duration);
   options.warmup = ParseDuration(flags.warmup);
   options.think = ParseDuration(flags.think);
@@ -161,7 +160,8 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
   bench->add_option("--rate", options.rate, "Open loop: requests per second")
       ->check(CLI::PositiveNumber);
   bench->add_option("--arrival", flags->arrival, "Open loop: constant or poisson arrivals")
-      ->check(CLI::IsMember({"constant", "poisson"}))
+      ->check(CLI::IsMember({std::string(loadgen::ArrivalName(loadgen::Arrival::kConstant)),
+                             std::string(loadgen::ArrivalName(loadgen::Arrival::kPoisson))}))
       ->capture_default_str();
   bench
       ->add_option("--concurrency", options.concurrency,
@@ -208,7 +208,9 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
   bench
       ->add_option("--payload", flags->payload,
                    "REST payload: predict (POST /predict) or v2 (Open Inference Protocol)")
-      ->check(CLI::IsMember({"predict", "v2"}))
+      ->check(CLI::IsMember(
+          {std::string(loadgen::PayloadShapeName(loadgen::PayloadShape::kPredict)),
+           std::string(loadgen::PayloadShapeName(loadgen::PayloadShape::kV2))}))
       ->capture_default_str();
   bench
       ->add_option("--echo-request-bytes", options.echo_request_bytes,

@@ -112,7 +112,7 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
   serve->add_option("--tls-key", options.tls_private_key_file, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);
   serve->add_option("--model", options.models,
-                    std::string("NAME=SPEC, repeatable. ") + backends::kModelSpecHelp +
+                    "NAME=SPEC, repeatable. " + backends::ModelSpecHelp() +
                         " Without --model: breast_cancer (XGBoost) and sleep50 (sleep:50ms).");
   serve->add_option("--default-model", options.default_model,
                     "The model /predict and WebSocket use when a request names none (default: "

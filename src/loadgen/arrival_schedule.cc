@@ -2,6 +2,20 @@
 
 namespace predictwire::loadgen {
 
+std::string_view ArrivalName(Arrival arrival) {
+  return arrival == Arrival::kPoisson ? "poisson" : "constant";
+}
+
+bool ParseArrival(std::string_view name, Arrival* arrival) {
+  for (Arrival known : {Arrival::kConstant, Arrival::kPoisson}) {
+    if (name == ArrivalName(known)) {
+      *arrival = known;
+      return true;
+    }
+  }
+  return false;
+}
+
 ArrivalSchedule::ArrivalSchedule(Arrival arrival, double rate, uint64_t seed)
     : arrival_(arrival), mean_gap_ns_(1e9 / rate), random_(seed), gaps_(1.0) {}
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <string_view>
 
 namespace predictwire::loadgen {
 
@@ -11,6 +12,10 @@ enum class Arrival {
   kConstant,  // evenly spaced, 1/rate apart
   kPoisson,   // exponentially distributed gaps with mean 1/rate (independent arrivals)
 };
+
+// "constant" or "poisson"; ParseArrival reads them back (nothing else: false).
+std::string_view ArrivalName(Arrival arrival);
+bool ParseArrival(std::string_view name, Arrival* arrival);
 
 // The intended send times of an open-loop load: request i is due at start + offset(i), whether
 // or not earlier requests have been answered. Latency is counted from these times (the wrk2

@@ -219,7 +219,7 @@ std::string FormatTable(const BenchResult& result) {
   std::string out = fmt::format(
       "wire {} → {}  ({}, {} connection{}{}, {} warm-up, {}{})\n", WireLabel(o.wire), o.target_url,
       o.rate > 0 ? fmt::format("open loop {:g} req/s {}", o.rate,
-                               o.arrival == Arrival::kPoisson ? "poisson" : "constant")
+                               ArrivalName(o.arrival))
                  : fmt::format("closed loop, {} outstanding", o.concurrency),
       result.connections, result.connections == 1 ? "" : "s",
       o.wire.wire->Depth(o.pipeline) > 1 ? fmt::format(", {} in flight each", o.pipeline) : "",
@@ -303,9 +303,9 @@ std::string ToJson(const BenchResult& result) {
       R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
       R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
       R"("client_cpu_seconds": {:.3f}, "latency_histogram_us": {}}})",
-      WireLabel(o.wire), o.target_url, o.shape == PayloadShape::kV2 ? "v2" : "predict", o.model,
+      WireLabel(o.wire), o.target_url, PayloadShapeName(o.shape), o.model,
       o.features, o.rows, o.rate > 0 ? "open" : "closed", o.rate,
-      o.arrival == Arrival::kPoisson ? "poisson" : "constant", o.concurrency, result.connections,
+      ArrivalName(o.arrival), o.concurrency, result.connections,
       o.wire.wire->Depth(o.pipeline), result.requests, result.errors,
       CountsJson(result.errors_by_kind), CountsJson(result.connection_errors),
       result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),

@@ -78,6 +78,20 @@ absl::Status PredictShapeOnly(const PayloadOptions& options, std::string_view wi
 
 }  // namespace
 
+std::string_view PayloadShapeName(PayloadShape shape) {
+  return shape == PayloadShape::kV2 ? "v2" : "predict";
+}
+
+bool ParsePayloadShape(std::string_view name, PayloadShape* shape) {
+  for (PayloadShape known : {PayloadShape::kPredict, PayloadShape::kV2}) {
+    if (name == PayloadShapeName(known)) {
+      *shape = known;
+      return true;
+    }
+  }
+  return false;
+}
+
 float FeatureValue(int index) {
   // Spread over a few orders of magnitude like real features; never zero.
   return static_cast<float>((index % 17) * 1.37 + (index % 5) * 21.5 + 0.25);

@@ -20,6 +20,10 @@ enum class PayloadShape {
   kV2,       // the Open Inference Protocol v2 JSON (POST /v2/models/NAME/infer)
 };
 
+// "predict" or "v2"; ParsePayloadShape reads them back (nothing else: false).
+std::string_view PayloadShapeName(PayloadShape shape);
+bool ParsePayloadShape(std::string_view name, PayloadShape* shape);
+
 // What every request of a run asks for.
 struct PayloadOptions {
   PayloadShape shape = PayloadShape::kPredict;

@@ -58,7 +58,7 @@ void Connection::CloseAfterWrite() {
 
 bool Connection::OnIoThread() const { return thread_.executor().running_in_this_thread(); }
 
-void Connection::Post(absl::AnyInvocable<void() &&> function) {
+void Connection::Post(CompletionTask&& function) {
   asio::post(thread_.executor(),
              [self = shared_from_this(), function = std::move(function)]() mutable {
                if (self->closed_) return;

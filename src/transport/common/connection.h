@@ -72,7 +72,7 @@ class Connection final : public ProtocolConnection,
   void AfterEvent();
   // ProtocolConnection's hop back to this thread.
   bool OnIoThread() const override;
-  void Post(absl::AnyInvocable<void() &&> function) override;
+  void Post(CompletionTask&& function) override;
 
   TcpSocket socket_;
   IoThread& thread_;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -57,15 +58,15 @@ class FakeConnection final : public ProtocolConnection,
   size_t RunPosted(size_t most = SIZE_MAX) {
     size_t taken = 0;
     while (taken < most) {
-      absl::AnyInvocable<void() &&> next;
+      std::optional<CompletionTask> next;
       {
         absl::MutexLock lock(&mutex_);
         if (posted_.empty()) break;
-        next = std::move(posted_.front());
+        next.emplace(std::move(posted_.front()));
         posted_.pop_front();
       }
       ++taken;
-      if (!closed_) std::move(next)();
+      if (!closed_) std::move (*next)();
     }
     return taken;
   }
@@ -109,7 +110,7 @@ class FakeConnection final : public ProtocolConnection,
 
  private:
   bool OnIoThread() const override { return std::this_thread::get_id() == io_thread_; }
-  void Post(absl::AnyInvocable<void() &&> function) override {
+  void Post(CompletionTask&& function) override {
     absl::MutexLock lock(&mutex_);
     posted_.push_back(std::move(function));
   }
@@ -145,7 +146,7 @@ class FakeConnection final : public ProtocolConnection,
   bool delivering_ = false;
 
   absl::Mutex mutex_;
-  std::deque<absl::AnyInvocable<void() &&>> posted_ ABSL_GUARDED_BY(mutex_);
+  std::deque<CompletionTask> posted_ ABSL_GUARDED_BY(mutex_);
   size_t wanted_posted_ ABSL_GUARDED_BY(mutex_) = 0;  // for WaitForPosted
 };
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-#include "absl/functional/any_invocable.h"
+#include "transport/common/completion_task.h"
 
 namespace predictwire::transport {
 
@@ -60,14 +60,14 @@ class ProtocolConnection {
       std::forward<Function>(function)();
       return;
     }
-    Post(absl::AnyInvocable<void() &&>(std::forward<Function>(function)));
+    Post(CompletionTask(std::forward<Function>(function)));
   }
 
  protected:
   // For Complete; both thread-safe. Whether the calling thread is this connection's IO thread.
   virtual bool OnIoThread() const = 0;
   // Runs `function` on the IO thread as Complete describes.
-  virtual void Post(absl::AnyInvocable<void() &&> function) = 0;
+  virtual void Post(CompletionTask&& function) = 0;
 };
 
 }  // namespace predictwire::transport
