@@ -104,6 +104,9 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                    "HOST:PORT for gRPC over TLS when --tls-cert and --tls-key are given; port 0 "
                    "picks a free one")
       ->capture_default_str();
+  serve->add_option("--tcp-echo", options.tcp_echo_address,
+                    "HOST:PORT for a raw TCP echo, the floor bench's tcp and tcp-new wires measure "
+                    "every protocol against; port 0 picks a free one (default: off)");
   serve
       ->add_option("--tls-cert", options.tls_certificate_file,
                    "PEM certificate chain; with --tls-key turns on the --https and --grpcs "

@@ -28,7 +28,7 @@
 #include "loadgen/report_html.h"
 #include "loadgen/report_text.h"
 #include "loadgen/scenarios.h"
-#include "loadgen/tcp_floor.h"
+#include "transport/common/tcp_echo.h"
 #include "transport/common/tls.h"
 
 #ifndef PREDICTWIRE_VERSION
@@ -190,30 +190,60 @@ class Placement {
                            absl::FailedPreconditionError("the server has no plain HTTP port"))
                      : ExchangeSizes(http->second,
                                      options_.target.empty() ? "breast_cancer" : options_.model);
-    FloorOptions floor_options;
     if (sizes.ok()) {
-      floor_options.request_bytes = sizes->first;
-      floor_options.reply_bytes = sizes->second;
+      floor_.request_bytes = sizes->first;
+      floor_.reply_bytes = sizes->second;
     } else {
       report_.notes.push_back(
           fmt::format("[{}] could not size a REST exchange ({}); the floor uses {} and {} bytes",
-                      name_, std::string(sizes.status().message()), floor_options.request_bytes,
-                      floor_options.reply_bytes));
+                      name_, MessageOf(sizes.status()), floor_.request_bytes,
+                      floor_.reply_bytes));
     }
-    floor_options.server_cpus = {kServerCpu};
-    if (options_.quick) {
-      floor_options.round_trips = 3000;
-      floor_options.new_connections = 300;
+    // The floor's echo runs beside the server, on its CPU, wherever the server is.
+    absl::StatusOr<std::unique_ptr<transport::TcpEchoServer>> echo =
+        transport::TcpEchoServer::Start("127.0.0.1", 0, {kServerCpu});
+    if (!echo.ok()) return echo.status();
+    echo_ = *std::move(echo);
+    addresses_.by_key["tcp-echo"] = fmt::format("127.0.0.1:{}", echo_->port());
+    // The placement's floor, back to back, for the scenarios that measure none of their own:
+    // through bench's own client, like every wire.
+    for (const char* wire : {"tcp", "tcp-new"}) {
+      const bool fresh = std::string_view(wire) == "tcp-new";
+      BenchOptions bench;
+      bench.wire = *ParseWire(wire);
+      bench.requests = (options_.quick ? 3000 : 5000) / (fresh ? 10 : 1);
+      bench.warmup = std::chrono::milliseconds(100);
+      bench.progress = false;
+      absl::StatusOr<BenchResult> result = RunBench(ForPlacement(bench));
+      if (!result.ok()) return result.status();
+      const Histogram& latency = result->latency;
+      (fresh ? floor_.new_connection_p50_us : floor_.persistent_p50_us) =
+          latency.ValueAtPercentile(50) / 1000.0;
+      (fresh ? floor_.new_connection_p99_us : floor_.persistent_p99_us) =
+          latency.ValueAtPercentile(99) / 1000.0;
     }
-    absl::StatusOr<Floor> floor = MeasureFloor(floor_options);
-    if (!floor.ok()) return floor.status();
-    report_.floors[name_] = *floor;
+    report_.floors[name_] = floor_;
     std::fprintf(stderr,
                  "[%s] TCP floor (%zu B → %zu B): persistent p50 %.1f µs, new connection p50 "
                  "%.1f µs\n",
-                 name_.c_str(), floor->request_bytes, floor->reply_bytes, floor->persistent_p50_us,
-                 floor->new_connection_p50_us);
+                 name_.c_str(), floor_.request_bytes, floor_.reply_bytes,
+                 floor_.persistent_p50_us, floor_.new_connection_p50_us);
     return absl::OkStatus();
+  }
+
+  // `bench` as this placement runs it: its URL unless it has one, the floor's byte counts for
+  // the tcp wires.
+  BenchOptions ForPlacement(BenchOptions bench) const {
+    if (bench.target_url.empty()) {
+      if (absl::StatusOr<std::string> url = WireUrl(bench.wire, addresses_); url.ok()) {
+        bench.target_url = *url;
+      }
+    }
+    if (bench.wire.wire->floor) {
+      bench.echo_request_bytes = floor_.request_bytes;
+      bench.echo_reply_bytes = floor_.reply_bytes;
+    }
+    return bench;
   }
 
   // A `predictwire serve` of compare's own, pinned to the server CPU, logging to LOG_NAME.log.
@@ -244,23 +274,6 @@ class Placement {
 
   // Whether compare started the server (and so can start fresh ones).
   bool owns_server() const { return server_ != nullptr; }
-
-  // The raw TCP floor paced like `bench` (rate, arrival, duration; a new connection per
-  // exchange for the rest wire), with the sizes of this placement's floor.
-  absl::StatusOr<BenchResult> MeasurePacedFloor(const BenchOptions& bench, uint64_t seed) {
-    const Floor& floor = report_.floors[name_];
-    absl::StatusOr<BenchResult> result =
-        loadgen::MeasurePacedFloor({.request_bytes = floor.request_bytes,
-                                    .reply_bytes = floor.reply_bytes,
-                                    .server_cpus = {kServerCpu},
-                                    .rate = bench.rate,
-                                    .arrival = bench.arrival,
-                                    .duration = bench.duration,
-                                    .new_connection = bench.wire.wire->new_connection_per_request,
-                                    .seed = seed});
-    if (result.ok()) result->options = bench;
-    return result;
-  }
 
   // The URL a planned run goes to, starting proxies and peers the first time they are needed.
   absl::StatusOr<std::string> UrlFor(const PlannedRun& run) {
@@ -305,8 +318,6 @@ class Placement {
         return WireUrl(run.bench.wire, ServerAddresses{.by_key = {{"http", peer->address()}},
                                                        .path = flask ? "" : "/"});
       }
-      case RunTarget::kPacedFloor:
-        return absl::InternalError("a paced floor run has no URL");
     }
     return absl::InternalError("unknown target");
   }
@@ -329,6 +340,8 @@ class Placement {
   const std::string name_;
   Report& report_;
   std::unique_ptr<ChildProcess> server_;
+  std::unique_ptr<transport::TcpEchoServer> echo_;  // the tcp wires' echo, on the server CPU
+  Floor floor_ = {.request_bytes = 640, .reply_bytes = 200};  // sizes until measured
   ServerAddresses addresses_;    // compare's server's, or --target's (and --grpc-target's)
   std::string certificate_dir_;  // the throwaway certificate for a server compare started
   std::map<std::pair<double, std::string>, std::unique_ptr<DelayProxy>> proxies_;  // RTT, port
@@ -426,11 +439,9 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
           const PlannedRun& planned_run = planned.runs[i];
           Run& run = scenario.runs[i];
           BenchOptions bench = planned_run.bench;
-          if (planned_run.target != RunTarget::kPacedFloor) {
-            absl::StatusOr<std::string> url = placement.UrlFor(planned_run);
-            if (!url.ok()) return url.status();
-            bench.target_url = *url;
-          }
+          absl::StatusOr<std::string> url = placement.UrlFor(planned_run);
+          if (!url.ok()) return url.status();
+          bench.target_url = *url;
           if (bench.wire.tls && placement.owns_server()) {
             bench.tls_ca_file = placement.certificate_file();
             bench.tls_server_name = "localhost";  // the throwaway certificate's name
@@ -463,10 +474,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
             cpu_before = server->CpuSeconds();
             sampler = std::make_unique<MemorySampler>(*server);
           }
-          absl::StatusOr<BenchResult> result =
-              planned_run.target == RunTarget::kPacedFloor
-                  ? placement.MeasurePacedFloor(bench, static_cast<uint64_t>(round) + 1)
-                  : RunBench(bench);
+          absl::StatusOr<BenchResult> result = RunBench(placement.ForPlacement(bench));
           if (sampler) {
             const double peak_mib = sampler->Stop();
             if (peak_mib - idle_mib > run.server_rss_mib - run.server_rss_idle_mib) {

@@ -9,41 +9,12 @@
 #include "loadgen/bench.h"
 #include "loadgen/child_process.h"
 #include "loadgen/delay_proxy.h"
-#include "loadgen/tcp_floor.h"
 #include "transport/common/tcp_echo.h"
 
 namespace predictwire::loadgen {
 namespace {
 
 using ::testing::HasSubstr;
-
-TEST(TcpFloorTest, MeasuresBothKindsOfExchange) {
-  auto floor = MeasureFloor(
-      {.request_bytes = 400, .reply_bytes = 250, .round_trips = 200, .new_connections = 20});
-  ASSERT_TRUE(floor.ok()) << floor.status();
-  EXPECT_GT(floor->persistent_p50_us, 0);
-  EXPECT_GE(floor->persistent_p99_us, floor->persistent_p50_us);
-  // A new connection adds a handshake to the same exchange.
-  EXPECT_GT(floor->new_connection_p50_us, 0);
-  EXPECT_EQ(floor->request_bytes, 400u);
-}
-
-TEST(TcpFloorTest, PacedFloorKeepsToTheScheduleOnBothKindsOfConnection) {
-  for (bool new_connection : {false, true}) {
-    auto result = MeasurePacedFloor({.request_bytes = 300,
-                                     .reply_bytes = 200,
-                                     .rate = 200,
-                                     .arrival = Arrival::kConstant,
-                                     .duration = std::chrono::milliseconds(200),
-                                     .new_connection = new_connection});
-    ASSERT_TRUE(result.ok()) << result.status();
-    // A constant 200/s for 200 ms: exchanges due at 0, 5, ... 195 ms.
-    EXPECT_EQ(result->requests, 40u) << "new_connection=" << new_connection;
-    EXPECT_EQ(result->errors, 0u);
-    EXPECT_GT(result->latency.ValueAtPercentile(50), 0u);
-    EXPECT_EQ(result->connect.count() > 0, !new_connection);
-  }
-}
 
 TEST(TcpWireTest, BenchMeasuresTheRawExchangeThroughItsOwnDriver) {
   auto echo = transport::TcpEchoServer::Start("127.0.0.1", 0);

@@ -91,7 +91,7 @@ std::string Recommend(const Scenario& scenario) {
   std::vector<std::string> unhealthy;
   std::vector<const Run*> floors;
   for (const Run& run : scenario.runs) {
-    if (run.wire == kPacedFloorWire) {  // a yardstick, not a candidate
+    if (IsFloor(run)) {  // a yardstick, not a candidate
       if (run.result.requests > 0) floors.push_back(&run);
       continue;
     }

@@ -38,8 +38,9 @@ TEST(RecommendTest, SaysWhenTooFewRequestsWereMeasured) {
 
 TEST(RecommendTest, APacedFloorIsAYardstickNotACandidate) {
   Scenario scenario;
-  loadgen::Run floor = MakeRun("tcp-floor", 300);
+  loadgen::Run floor = MakeRun("tcp", 300);
   floor.label = "raw TCP, kept open";
+  floor.result.options.wire = *ParseWire("tcp");
   scenario.runs = {floor, MakeRun("ws", 400), MakeRun("rest-keepalive", 500)};
   const std::string verdict = Recommend(scenario);
   EXPECT_THAT(verdict, ::testing::StartsWith("ws: p50 400 µs vs rest-keepalive 500 µs (-20%)"));
@@ -59,10 +60,10 @@ TEST(FloorForTest, PrefersTheScenariosPacedFloorOfTheSameConnectionKind) {
   EXPECT_DOUBLE_EQ(FloorFor(report, scenario, scenario.runs[0]), 90);
   EXPECT_DOUBLE_EQ(FloorFor(report, scenario, scenario.runs[1]), 30);
 
-  loadgen::Run paced_new = MakeRun("tcp-floor", 600);
-  paced_new.result.options.wire = *ParseWire("rest");
-  loadgen::Run paced_open = MakeRun("tcp-floor", 400);
-  paced_open.result.options.wire = *ParseWire("rest-keepalive");
+  loadgen::Run paced_new = MakeRun("tcp-new", 600);
+  paced_new.result.options.wire = *ParseWire("tcp-new");
+  loadgen::Run paced_open = MakeRun("tcp", 400);
+  paced_open.result.options.wire = *ParseWire("tcp");
   scenario.runs.push_back(paced_new);
   scenario.runs.push_back(paced_open);
   EXPECT_NEAR(FloorFor(report, scenario, scenario.runs[0]), 600, 6);

@@ -25,8 +25,6 @@ struct Floor {
   size_t reply_bytes = 0;
 };
 
-// The wire name of a scenario's own paced floor run (scenarios.h, RunTarget::kPacedFloor).
-inline constexpr char kPacedFloorWire[] = "tcp-floor";
 
 // One wire (or one point of a sweep) within a scenario.
 struct Run {
@@ -66,6 +64,9 @@ struct Report {
 };
 
 // Server memory each open connection cost during the run, in KiB (0 when not recorded).
+// Whether `run` is a raw TCP floor (the tcp wires), measured as a yardstick, not a candidate.
+inline bool IsFloor(const Run& run) { return run.result.options.wire.wire->floor; }
+
 inline double KibPerConnection(const Run& run) {
   if (run.server_connections <= 0) return 0;
   const double grown = run.server_rss_mib - run.server_rss_idle_mib;
@@ -73,14 +74,14 @@ inline double KibPerConnection(const Run& run) {
 }
 
 // The floor a run is measured against, in µs (0 when none was measured): a run that opens a
-// new connection per request (the rest wire) against the new-connection ping-pong, every other
-// run against the persistent one. A scenario that measured its own paced floor (a tcp-floor run
-// of each kind, see scenarios.h) is measured against that, else against the placement's
-// back-to-back floor.
+// new connection per request (rest) against the new-connection exchange (tcp-new), every other
+// run against the kept-open one (tcp). A scenario that measured its own floor runs, loaded like
+// its wires (scenarios.h), is measured against those, else against the placement's back-to-back
+// floor.
 inline double FloorFor(const Report& report, const Scenario& scenario, const Run& run) {
   const bool new_connection = run.result.options.wire.wire->new_connection_per_request;
   for (const Run& floor : scenario.runs) {
-    if (floor.wire == kPacedFloorWire && floor.result.requests > 0 &&
+    if (IsFloor(floor) && floor.result.requests > 0 &&
         floor.result.options.wire.wire->new_connection_per_request == new_connection) {
       return floor.result.latency.ValueAtPercentile(50) / 1000.0;
     }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -53,18 +54,23 @@ class WireColors {
   explicit WireColors(const Report& report) {
     for (const Scenario& scenario : report.scenarios) {
       for (const Run& run : scenario.runs) {
-        if (run.wire != kPacedFloorWire) index_.emplace(run.wire, index_.size());
+        if (IsFloor(run)) {
+          floors_.insert(run.wire);
+        } else {
+          index_.emplace(run.wire, index_.size());
+        }
       }
     }
   }
   std::string Of(const std::string& wire) const {
-    if (wire == kPacedFloorWire) return "#999";  // the yardstick is grey on every plot
+    if (floors_.count(wire)) return "#999";  // the yardstick is grey on every plot
     auto it = index_.find(wire);
     return std::string(kPalette[(it == index_.end() ? 0 : it->second) % kPalette.size()]);
   }
 
  private:
   std::map<std::string, size_t> index_;
+  std::set<std::string> floors_;
 };
 
 double Micros(uint64_t nanoseconds) { return static_cast<double>(nanoseconds) / 1000.0; }

@@ -64,12 +64,12 @@ std::string ReportToJson(const Report& report) {
       const double floor = FloorFor(report, scenario, run);
       const double p50 = run.result.latency.ValueAtPercentile(50) / 1000.0;
       out += fmt::format(
-          "{}\n      {{\"wire\": {}, \"label\": {}, \"sweep_value\": {}, \"times_floor\": "
-          "{:.3f}, "
+          "{}\n      {{\"wire\": {}, \"label\": {}, \"floor\": {}, \"sweep_value\": {}, "
+          "\"times_floor\": {:.3f}, "
           "\"server_rss_mib\": {:.2f}, \"server_rss_idle_mib\": {:.2f}, "
           "\"server_cpu_seconds\": {:.3f}, \"server_connections\": {}, "
           "\"server_kib_per_connection\": {:.2f}, \"result\": {}}}",
-          r ? "," : "", Quote(run.wire), Quote(run.label), run.sweep_value,
+          r ? "," : "", Quote(run.wire), Quote(run.label), IsFloor(run), run.sweep_value,
           floor > 0 ? p50 / floor : 0.0, run.server_rss_mib, run.server_rss_idle_mib,
           run.server_cpu_seconds, run.server_connections, KibPerConnection(run),
           ToJson(run.result));

@@ -80,12 +80,10 @@ void AddFloorRuns(const BenchOptions& bench, bool new_connection, PlannedScenari
   for (const bool fresh : {true, false}) {
     if (fresh && !new_connection) continue;
     BenchOptions floor_bench = bench;
-    floor_bench.wire = {&FindWire(fresh ? "rest" : "rest-keepalive"), false};
-    floor_bench.warmup = nanoseconds(0);  // a raw socket has nothing to warm up
+    floor_bench.wire = {&FindWire(fresh ? "tcp-new" : "tcp"), false};
     PlannedRun floor;
-    floor.wire = kPacedFloorWire;
+    floor.wire = WireLabel(floor_bench.wire);
     floor.label = fresh ? "raw TCP, new connection" : "raw TCP, kept open";
-    floor.target = RunTarget::kPacedFloor;
     floor.bench = floor_bench;
     scenario->runs.push_back(std::move(floor));
   }
@@ -404,7 +402,7 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
   // A scenario with no wire to measure (the --wires chosen do not fit it) is left out.
   std::erase_if(plan, [](const PlannedScenario& scenario) {
     return std::all_of(scenario.runs.begin(), scenario.runs.end(),
-                       [](const PlannedRun& run) { return run.target == RunTarget::kPacedFloor; });
+                       [](const PlannedRun& run) { return run.bench.wire.wire->floor; });
   });
   if (!options.only.empty()) {
     std::erase_if(plan, [&](const PlannedScenario& scenario) {

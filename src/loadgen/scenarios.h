@@ -18,13 +18,10 @@ enum class RunTarget {
   kServerViaProxy,  // the same, through the delay proxy (sweep_value is the RTT in ms)
   kPeerFlask,       // the article's Flask server
   kPeerWebSockets,  // the article's websockets server
-  // Not a server: compare's own raw TCP ping-pong paced like bench.rate/arrival, a new
-  // connection per exchange when bench.wire is kRest, else one kept open (the scenario's floor).
-  kPacedFloor,
 };
 
 struct PlannedRun {
-  std::string wire;  // shown in reports: a wire name, peer-flask / peer-websockets, tcp-floor
+  std::string wire;  // shown in reports: a wire's label, or peer-flask / peer-websockets
   std::string label;
   double sweep_value = 0;
   RunTarget target = RunTarget::kServer;

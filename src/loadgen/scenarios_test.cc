@@ -41,10 +41,18 @@ TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
                                    "compute", "payload", "concurrency"}));
   // Load time only; set-up and the floor add a few seconds. compare --quick must stay < 2 min.
   EXPECT_LT(PlannedSeconds(plan), 100);
+  // Every run is one bench can make, on a server with every port compare's has.
+  const ServerAddresses server = ParseReadyLine(
+      "predictwire: listening http=127.0.0.1:1 grpc=127.0.0.1:2 https=127.0.0.1:3 "
+      "grpcs=127.0.0.1:4 tcp-echo=127.0.0.1:5");
   for (const auto& scenario : plan) {
     EXPECT_FALSE(scenario.runs.empty()) << scenario.id;
-    for (const auto& run : scenario.runs)
-      EXPECT_TRUE(ResolveOptions(&const_cast<PlannedRun&>(run).bench).ok());
+    for (const auto& run : scenario.runs) {
+      BenchOptions bench = run.bench;
+      bench.target_url = *WireUrl(bench.wire, server);
+      const absl::Status resolved = ResolveOptions(&bench);
+      EXPECT_TRUE(resolved.ok()) << scenario.id << " " << run.label << ": " << resolved;
+    }
   }
 }
 
@@ -60,12 +68,12 @@ TEST(ScenariosTest, SporadicMeasuresItsOwnFloorPacedLikeTheWires) {
   for (const auto& run : sporadic->runs) {
     EXPECT_EQ(run.bench.rate, sporadic->runs.back().bench.rate) << run.label;
     EXPECT_EQ(run.bench.arrival, Arrival::kPoisson) << run.label;
-    if (run.target == RunTarget::kPacedFloor) {
-      EXPECT_EQ(run.wire, kPacedFloorWire);
+    if (run.bench.wire.wire->floor) {
+      EXPECT_EQ(run.wire, WireLabel(run.bench.wire));
       floor_kinds.insert(WireLabel(run.bench.wire));
     }
   }
-  EXPECT_EQ(floor_kinds, (std::set<std::string>{"rest", "rest-keepalive"}));
+  EXPECT_EQ(floor_kinds, (std::set<std::string>{"tcp", "tcp-new"}));
 }
 
 TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {
@@ -132,7 +140,7 @@ TEST(ScenariosTest, WiresCanBeRestricted) {
   options.wires = {*ParseWire("ws")};
   for (const auto& scenario : PlanScenarios(options)) {
     for (const auto& run : scenario.runs) {
-      if (run.target != RunTarget::kPacedFloor) {
+      if (!run.bench.wire.wire->floor) {
         EXPECT_TRUE(run.wire == "ws" || run.wire == "ws+tls") << scenario.id << " " << run.wire;
       }
     }
@@ -150,7 +158,7 @@ TEST(ScenariosTest, AForeignTargetSkipsTheSweepsThatNeedOurModels) {
   EXPECT_FALSE(ids.count("payload"));
   for (const auto& scenario : PlanScenarios(options)) {
     for (const auto& run : scenario.runs) {
-      if (run.target != RunTarget::kPacedFloor) {
+      if (!run.bench.wire.wire->floor) {
         EXPECT_EQ(run.bench.model, "their_model");
       }
     }

@@ -15,6 +15,7 @@
 #include "transport/common/limits.h"
 #include "transport/common/listener.h"
 #include "transport/common/rest_router.h"
+#include "transport/common/tcp_echo.h"
 #include "transport/common/tls.h"
 #include "transport/grpc/grpc_server.h"
 #include "transport/http1/http1_protocol.h"
@@ -45,8 +46,9 @@ struct Server::Parts {
   transport::http2::PriorKnowledgeDetector::Factory make_http2;
   std::unique_ptr<transport::Listener> http_listener;
   std::unique_ptr<transport::TlsContext> tls;
-  std::unique_ptr<transport::Listener> https_listener;  // null without a certificate
+  std::unique_ptr<transport::Listener> https_listener;          // null without a certificate
   std::unique_ptr<transport::grpc_transport::GrpcServer> grpc;  // null with gRPC off
+  std::unique_ptr<transport::TcpEchoServer> tcp_echo;           // null without --tcp-echo
   bool started = false;
   bool stopped = false;
 };
@@ -184,9 +186,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
         connection, *raw->registry, *raw->scheduler, raw->websocket_options);
   };
   parts->make_http1 = [raw](transport::ProtocolConnection& connection) {
-    return std::make_unique<transport::http1::Http1Protocol>(connection, *raw->router,
-                                                             raw->make_websocket,
-                                                             raw->http1_options);
+    return std::make_unique<transport::http1::Http1Protocol>(
+        connection, *raw->router, raw->make_websocket, raw->http1_options);
   };
   parts->make_http2 =
       [raw](transport::ProtocolConnection& connection) -> std::unique_ptr<transport::Protocol> {
@@ -239,8 +240,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
       return status;
     }
     if (parts->tls) {
-      if (absl::Status status = ParseHostPort(options.grpcs_address, &host, &port);
-          !status.ok()) {
+      if (absl::Status status = ParseHostPort(options.grpcs_address, &host, &port); !status.ok()) {
         return status;
       }
       absl::StatusOr<std::string> certificate = ReadFile(options.tls_certificate_file);
@@ -256,6 +256,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
                                                       parts->ready);
     if (!grpc_server.ok()) return grpc_server.status();
     parts->grpc = *std::move(grpc_server);
+  }
+  if (!options.tcp_echo_address.empty()) {
+    if (absl::Status status = ParseHostPort(options.tcp_echo_address, &host, &port); !status.ok()) {
+      return status;
+    }
+    absl::StatusOr<std::unique_ptr<transport::TcpEchoServer>> echo =
+        transport::TcpEchoServer::Start(host, port);
+    if (!echo.ok()) return echo.status();
+    parts->tcp_echo = *std::move(echo);
   }
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
@@ -284,13 +293,19 @@ std::string BoundAddress(const transport::Listener& listener) {
 }  // namespace
 
 std::string Server::ReadyLine() const {
-  std::string line = fmt::format("predictwire: listening http={}", BoundAddress(*parts_->http_listener));
+  std::string line =
+      fmt::format("predictwire: listening http={}", BoundAddress(*parts_->http_listener));
   if (parts_->grpc) line += fmt::format(" grpc={}", parts_->grpc->address());
   if (parts_->https_listener) {
     line += fmt::format(" https={}", BoundAddress(*parts_->https_listener));
   }
   if (parts_->grpc && !parts_->grpc->tls_address().empty()) {
     line += fmt::format(" grpcs={}", parts_->grpc->tls_address());
+  }
+  if (parts_->tcp_echo) {
+    const std::string& host = parts_->options.tcp_echo_address;
+    line +=
+        fmt::format(" tcp-echo={}:{}", host.substr(0, host.rfind(':')), parts_->tcp_echo->port());
   }
   return line;
 }
@@ -328,6 +343,7 @@ void Server::Shutdown() {
   }
   parts_->scheduler->Shutdown();
   parts_->pool->Stop();
+  if (parts_->tcp_echo) parts_->tcp_echo->Stop();
 }
 
 }  // namespace predictwire::server

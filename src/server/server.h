@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/scheduler.h"
+#include "transport/common/default_addresses.h"
 #include "transport/common/limits.h"
 
 namespace predictwire::server {
@@ -24,13 +25,16 @@ inline int OneIoThreadPerCpu() {
 // body, no idle time) rather than reading them as "the default".
 struct ServerOptions {
   // HOST:PORT for HTTP/1.1 and WebSocket; port 0 lets the kernel pick.
-  std::string http_address = "127.0.0.1:8000";
+  std::string http_address = std::string(transport::kDefaultHttpAddress);
   // HOST:PORT for HTTPS and WSS, served when a certificate and key are given.
-  std::string https_address = "127.0.0.1:8443";
+  std::string https_address = std::string(transport::kDefaultHttpsAddress);
   // HOST:PORT for gRPC (inference.GRPCInferenceService); empty turns gRPC off.
-  std::string grpc_address = "127.0.0.1:8001";
+  std::string grpc_address = std::string(transport::kDefaultGrpcAddress);
   // HOST:PORT for gRPC over TLS, served when a certificate and key are given.
-  std::string grpcs_address = "127.0.0.1:8444";
+  std::string grpcs_address = std::string(transport::kDefaultGrpcsAddress);
+  // HOST:PORT for the raw TCP echo the load generator's tcp wires measure the floor against
+  // (transport/common/tcp_echo.h); empty, the default, turns it off.
+  std::string tcp_echo_address;
   std::string tls_certificate_file;  // PEM certificate chain
   std::string tls_private_key_file;  // PEM private key
   // NAME=SPEC flags (backends/backend_factory.h); empty loads the default models.
@@ -61,7 +65,7 @@ class Server {
 
   // Starts the IO threads and accepting connections.
   void Start();
-  // The line tests and scripts wait for, e.g.
+  // The line tests and scripts wait for (with " tcp-echo=HOST:PORT" last when that is on), e.g.
   // "predictwire: listening http=127.0.0.1:8000 grpc=127.0.0.1:8001", with
   // " https=HOST:PORT grpcs=HOST:PORT" added when TLS is on.
   std::string ReadyLine() const;

@@ -38,14 +38,15 @@ class CompareTest(unittest.TestCase):
             real = report["scenarios"][0]
             # The wires, and the raw TCP floor measured in turn with them.
             self.assertEqual({run["wire"] for run in real["runs"]},
-                             {"rest", "rest-keepalive", "ws-binary", "tcp-floor"})
-            floors = {run["label"]: run for run in real["runs"] if run["wire"] == "tcp-floor"}
+                             {"rest", "rest-keepalive", "ws-binary", "tcp", "tcp-new"})
+            floors = {run["label"]: run for run in real["runs"] if run["floor"]}
+            self.assertEqual({run["wire"] for run in floors.values()}, {"tcp", "tcp-new"})
             self.assertEqual(set(floors), {"raw TCP, new connection", "raw TCP, kept open"})
             for run in real["runs"]:
                 self.assertEqual(run["result"]["errors"], 0, run)
                 self.assertGreater(run["result"]["requests"], 100)
                 self.assertGreater(run["times_floor"], 0.5)  # nothing beats the raw floor by much
-                if run["wire"] != "tcp-floor":  # each against its own kind of floor
+                if not run["floor"]:  # each against its own kind of floor
                     kind = "raw TCP, new connection" if run["wire"] == "rest" else "raw TCP, kept open"
                     floor_p50 = floors[kind]["result"]["latency_us"]["p50"]
                     self.assertAlmostEqual(run["times_floor"], run["result"]["latency_us"]["p50"] / floor_p50,
@@ -115,7 +116,7 @@ class CompareTest(unittest.TestCase):
             status, stdout, stderr = compare(out, "--wires", "rest,ws", "--scenarios", "tls")
             self.assertEqual(status, 0, stderr)
             scenario = load(out)["scenarios"][0]
-            runs = {run["label"]: run["result"] for run in scenario["runs"] if run["wire"] != "tcp-floor"}
+            runs = {run["label"]: run["result"] for run in scenario["runs"] if not run["floor"]}
             self.assertEqual(set(runs), {"rest, new TCP connection", "rest+tls, full handshake",
                                          "rest+tls, resumed session", "ws", "ws+tls"})
             for label, result in runs.items():

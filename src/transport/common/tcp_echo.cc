@@ -5,6 +5,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,7 +52,8 @@ void AppendEchoHeader(uint32_t request_bytes, uint32_t reply_bytes, std::string*
 }
 
 absl::StatusOr<std::unique_ptr<TcpEchoServer>> TcpEchoServer::Start(const std::string& host,
-                                                                    uint16_t port) {
+                                                                    uint16_t port,
+                                                                    const std::vector<int>& cpus) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -58,8 +61,7 @@ absl::StatusOr<std::unique_ptr<TcpEchoServer>> TcpEchoServer::Start(const std::s
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   if (getaddrinfo(host.c_str(), service.c_str(), &hints, &found) != 0 || found == nullptr) {
-    return absl::InvalidArgumentError(
-        fmt::format("tcp echo: '{}' is not a numeric address", host));
+    return absl::InvalidArgumentError(fmt::format("tcp echo: '{}' is not a numeric address", host));
   }
   const int listener = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
@@ -80,8 +82,14 @@ absl::StatusOr<std::unique_ptr<TcpEchoServer>> TcpEchoServer::Start(const std::s
       ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                         : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   std::unique_ptr<TcpEchoServer> server(new TcpEchoServer(listener, bound_port));
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus) CPU_SET(cpu, &set);
   for (int i = 0; i < kEchoThreads; ++i) {
     server->threads_.emplace_back([raw = server.get()] { raw->AcceptAndServe(); });
+    if (!cpus.empty()) {
+      pthread_setaffinity_np(server->threads_.back().native_handle(), sizeof(set), &set);
+    }
   }
   return server;
 }

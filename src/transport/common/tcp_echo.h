@@ -16,8 +16,8 @@ namespace predictwire::transport {
 // A raw TCP echo: the floor under every protocol. Each exchange is a request of a size the
 // client picks answered by a reply of a size it picks, with nothing else in between: no
 // parsing, no event loop; a few threads each accept a connection and serve it with blocking
-// calls until it closes, so no thread is made per connection either. `serve --tcp-echo` runs one so that
-// bench's tcp wires measure the same machine, CPUs and client machinery as every other wire.
+// calls until it closes, so no thread is made per connection either. `serve --tcp-echo` runs one so
+// that bench's tcp wires measure the same machine, CPUs and client machinery as every other wire.
 //
 // An exchange: the client sends `request_bytes` bytes whose first 8 are two little-endian u32s,
 // request_bytes and reply_bytes; the server reads the rest of the request and sends `reply_bytes`
@@ -32,9 +32,11 @@ void AppendEchoHeader(uint32_t request_bytes, uint32_t reply_bytes, std::string*
 
 class TcpEchoServer {
  public:
-  // Binds HOST:PORT (port 0: the kernel picks) and starts accepting.
+  // Binds HOST:PORT (port 0: the kernel picks) and starts accepting, on threads pinned to
+  // `cpus` when given (a process measuring itself pins its echo to the server's CPU).
   static absl::StatusOr<std::unique_ptr<TcpEchoServer>> Start(const std::string& host,
-                                                              uint16_t port);
+                                                              uint16_t port,
+                                                              const std::vector<int>& cpus = {});
   ~TcpEchoServer();  // Stop()
 
   uint16_t port() const { return port_; }
