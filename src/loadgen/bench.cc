@@ -11,6 +11,7 @@
 #include <iterator>
 #include <thread>
 
+#include "loadgen/confidence.h"
 #include "loadgen/load_driver.h"
 
 namespace predictwire::loadgen {
@@ -28,6 +29,19 @@ double CpuSeconds() {
 }
 
 double Microseconds(uint64_t nanoseconds) { return nanoseconds / 1000.0; }
+
+// The median of each batch that has latencies, in µs (the upper median of an even count, as
+// Histogram reports).
+std::vector<double> BatchMedians(std::vector<std::vector<uint64_t>>& batches) {
+  std::vector<double> medians;
+  for (std::vector<uint64_t>& batch : batches) {
+    if (batch.empty()) continue;
+    const auto middle = batch.begin() + batch.size() / 2;
+    std::nth_element(batch.begin(), middle, batch.end());
+    medians.push_back(Microseconds(*middle));
+  }
+  return medians;
+}
 
 std::string Seconds(std::chrono::nanoseconds duration) {
   return fmt::format("{:g}s", std::chrono::duration<double>(duration).count());
@@ -64,6 +78,7 @@ absl::Status ResolveOptions(BenchOptions* options) {
     return absl::InvalidArgumentError("--requests must be >= 1");
   }
   if (options->timeout.count() <= 0) return absl::InvalidArgumentError("--timeout must be > 0");
+  if (options->batches < 1) return absl::InvalidArgumentError("batches must be >= 1");
   const int depth = options->wire.wire->Depth(options->pipeline);
   if (!options->connections) {
     options->connections = options->rate > 0 ? 1 : (options->concurrency + depth - 1) / depth;
@@ -180,10 +195,16 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
   result.connections = connections;
   result.client_cpu_seconds = CpuSeconds() - cpu_before;
   Clock::time_point last_completion = start + options.warmup;
+  std::vector<std::vector<uint64_t>> batches(static_cast<size_t>(std::max(1, options.batches)));
   for (auto& driver : drivers) {
     MergeResults(driver->result(), &result);
     last_completion = std::max(last_completion, driver->last_completion());
+    for (size_t b = 0; b < batches.size(); ++b) {
+      std::vector<uint64_t>& from = driver->batch_latencies()[b];
+      batches[b].insert(batches[b].end(), from.begin(), from.end());
+    }
   }
+  result.batch_p50_us = BatchMedians(batches);
   const Clock::time_point window_end =
       options.requests ? last_completion
                        : std::max(last_completion, start + options.warmup + options.duration);
@@ -206,6 +227,8 @@ void MergeResults(const BenchResult& part, BenchResult* total) {
   total->server.Merge(part.server);
   total->network.Merge(part.network);
   total->connect.Merge(part.connect);
+  total->batch_p50_us.insert(total->batch_p50_us.end(), part.batch_p50_us.begin(),
+                             part.batch_p50_us.end());
   total->tls_full_handshakes += part.tls_full_handshakes;
   total->tls_resumed_handshakes += part.tls_resumed_handshakes;
   total->measured_seconds += part.measured_seconds;
@@ -276,6 +299,12 @@ std::string PercentilesJson(const Histogram& h, bool full) {
       us(h.max()), h.mean() / 1000);
 }
 
+// The 95% interval of the run's median from its batches, or null.
+std::string IntervalJson(const BenchResult& result) {
+  const std::optional<Interval> interval = MedianInterval(result.batch_p50_us);
+  return interval ? fmt::format("[{:.3f}, {:.3f}]", interval->low, interval->high) : "null";
+}
+
 std::string CountsJson(const std::map<std::string, uint64_t>& counts) {
   std::string out = "{";
   for (const auto& [kind, count] : counts) {
@@ -302,7 +331,8 @@ std::string ToJson(const BenchResult& result) {
       R"("connection_errors": {}, "measured_seconds": {:.3f}, "throughput_rps": {:.3f}, )"
       R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
       R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
-      R"("client_cpu_seconds": {:.3f}, "latency_histogram_us": {}}})",
+      R"("client_cpu_seconds": {:.3f}, "batch_p50_us": [{}], "p50_ci_us": {}, )"
+      R"("latency_histogram_us": {}}})",
       WireLabel(o.wire), o.target_url, PayloadShapeName(o.shape), o.model,
       o.features, o.rows, o.rate > 0 ? "open" : "closed", o.rate,
       ArrivalName(o.arrival), o.concurrency, result.connections,
@@ -311,7 +341,8 @@ std::string ToJson(const BenchResult& result) {
       result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),
       PercentilesJson(result.server, false), PercentilesJson(result.network, false),
       PercentilesJson(result.connect, false), o.wire.tls, o.tls_resume, result.tls_full_handshakes,
-      result.tls_resumed_handshakes, result.client_cpu_seconds, cdf);
+      result.tls_resumed_handshakes, result.client_cpu_seconds,
+      fmt::format("{:.3f}", fmt::join(result.batch_p50_us, ", ")), IntervalJson(result), cdf);
 }
 
 std::string CsvHeader() {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "loadgen/arrival_schedule.h"
@@ -55,6 +56,10 @@ struct BenchOptions {
   size_t echo_reply_bytes = PayloadOptions().echo_reply_bytes;
   int threads = 1;
   uint64_t seed = 1;
+  // The measured requests are cut into this many batches, by the time they were due (by count
+  // with --requests), and each batch's median latency kept: the observations the confidence
+  // intervals of compare are made of (confidence.h).
+  int batches = 4;
   bool progress = true;  // a line a second on stderr
 };
 
@@ -71,6 +76,9 @@ struct BenchResult {
   Histogram server;   // queue + compute reported by the server
   Histogram network;  // latency minus server time: network and protocol
   Histogram connect;  // TCP connect (+ TLS and WebSocket handshakes) of each connection
+  // The median latency of each batch (BenchOptions::batches) that had a request, µs; rounds of
+  // the same load merged (MergeResults) add theirs.
+  std::vector<double> batch_p50_us;
   uint64_t tls_full_handshakes = 0;
   uint64_t tls_resumed_handshakes = 0;
   double client_cpu_seconds = 0;

@@ -427,7 +427,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
     Placement placement(options, name, report);
     if (absl::Status started = placement.Start(); !started.ok()) return started;
     for (const PlannedScenario& planned : plan) {
-      Scenario scenario{planned.id, planned.title, planned.question, name, planned.sweep, {}, ""};
+      Scenario scenario{planned.id, planned.title, planned.question, name, planned.sweep, {}, {}};
       for (const PlannedRun& planned_run : planned.runs) {
         scenario.runs.push_back(
             Run{planned_run.wire, planned_run.label, planned_run.sweep_value, {}});
@@ -486,25 +486,26 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
           }
           if (fresh_server) fresh_server->Stop();
           if (!result.ok()) return result.status();
+          ++done;
+          // From this round's result, before it is merged into (or moved into) the run's.
+          std::fputs(RoundProgressLine(done, total, name, planned.id, run.label, round + 1, rounds,
+                                       *result)
+                         .c_str(),
+                     stderr);
           if (round == 0) {
             run.result = *std::move(result);
           } else {
             MergeResults(*result, &run.result);
           }
-          ++done;
-          std::fprintf(
-              stderr, "[%zu/%zu %s] %s / %s (round %d/%d): p50 %s, %.0f req/s, %llu errors\n", done,
-              total, name.c_str(), planned.id.c_str(), run.label.c_str(), round + 1, rounds,
-              FormatMicroseconds(result->latency.ValueAtPercentile(50) / 1000.0).c_str(),
-              result->throughput_rps, static_cast<unsigned long long>(result->errors));
         }
       }
-      scenario.recommendation = Recommend(scenario);
+      scenario.verdict = Recommend(scenario);
       std::printf("%s", ScenarioTable(report, scenario).c_str());
       std::fflush(stdout);
       report.scenarios.push_back(std::move(scenario));
     }
   }
+  std::printf("%s", DecisionText(report).c_str());
   return report;
 }
 

@@ -33,6 +33,7 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
                               .listener = *this,
                               .tls = destination.tls != nullptr ? &tls_client_ : nullptr};
   for (int i = 0; i < share.connections; ++i) connections_.push_back(wire.make_connection(setup));
+  batch_latencies_.resize(static_cast<size_t>(std::max(1, options.batches)));
 }
 
 LoadDriver::~LoadDriver() {
@@ -77,9 +78,10 @@ void LoadDriver::Issue(Clock::time_point due) {
     arrival_timer_.cancel();
     return;
   }
+  const uint64_t ordinal = measured_issued_;
   if (measured) ++measured_issued_;
   const uint64_t tag = next_tag_++;
-  outstanding_.emplace(tag, Outstanding{due, measured, nullptr});
+  outstanding_.emplace(tag, Outstanding{due, measured, nullptr, ordinal});
   backlog_.push_back(tag);
   deadlines_.emplace_back(due + options_.timeout, tag);
 }
@@ -168,6 +170,7 @@ void LoadDriver::OnReply(WireConnection&, uint64_t tag, const ReplyInfo& reply) 
           now > request.due ? static_cast<uint64_t>((now - request.due).count()) : 0;
       ++result_.requests;
       result_.latency.Record(latency);
+      batch_latencies_[BatchOf(request.due, request.ordinal)].push_back(latency);
       if (reply.timing) {
         const uint64_t server =
             (uint64_t{reply.timing->queue_us} + reply.timing->compute_us) * 1000;
@@ -258,6 +261,18 @@ void LoadDriver::Sweep() {
   sweep_timer_.async_wait([this](const transport::ErrorCode& error) {
     if (!error) Sweep();
   });
+}
+
+size_t LoadDriver::BatchOf(Clock::time_point due, uint64_t ordinal) const {
+  const size_t batches = batch_latencies_.size();
+  uint64_t index = 0;
+  if (share_.requests) {
+    index = *share_.requests > 0 ? ordinal * batches / *share_.requests : 0;
+  } else if (issue_end_ > warmup_end_) {
+    index = static_cast<uint64_t>((due - warmup_end_).count()) * batches /
+            static_cast<uint64_t>((issue_end_ - warmup_end_).count());
+  }
+  return std::min<size_t>(index, batches - 1);
 }
 
 void LoadDriver::MaybeStop() {

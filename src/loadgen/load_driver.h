@@ -50,6 +50,8 @@ class LoadDriver : public ConnectionListener {
 
   // Results, once Run has returned.
   BenchResult& result() { return result_; }
+  // The latencies (ns) of the measured requests answered, by batch (BenchOptions::batches).
+  std::vector<std::vector<uint64_t>>& batch_latencies() { return batch_latencies_; }
   Clock::time_point last_completion() const { return last_completion_; }
 
   std::atomic<uint64_t> answered{0};  // for progress
@@ -60,6 +62,7 @@ class LoadDriver : public ConnectionListener {
     Clock::time_point due;
     bool measured;
     WireConnection* connection;  // null while waiting for one
+    uint64_t ordinal;            // measured requests issued before this one
   };
 
   void OnReady(WireConnection& connection) override;
@@ -76,6 +79,8 @@ class LoadDriver : public ConnectionListener {
   void ScheduleThinking();
   void Sweep();
   void MaybeStop();
+  // The batch a measured request due at `due` belongs to (the `ordinal`-th of this driver).
+  size_t BatchOf(Clock::time_point due, uint64_t ordinal) const;
 
   const BenchOptions options_;
   const Share share_;
@@ -103,6 +108,7 @@ class LoadDriver : public ConnectionListener {
   std::deque<std::pair<Clock::time_point, uint64_t>> deadlines_;  // in issue order
   Clock::time_point last_completion_{};
   BenchResult result_;
+  std::vector<std::vector<uint64_t>> batch_latencies_;
 };
 
 }  // namespace predictwire::loadgen

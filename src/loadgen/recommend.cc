@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <vector>
 
 namespace predictwire::loadgen {
@@ -15,67 +16,238 @@ namespace {
 constexpr uint64_t kFewRequests = 100;
 
 double P50(const Run& run) { return run.result.latency.ValueAtPercentile(50) / 1000.0; }
-double P99(const Run& run) { return run.result.latency.ValueAtPercentile(99) / 1000.0; }
 
 bool Healthy(const Run& run) {
   const uint64_t total = run.result.requests + run.result.errors;
   return run.result.requests > 0 && run.result.errors * 100 <= total;
 }
 
-std::string Percent(double ours, double theirs) {
-  return fmt::format("{:+.0f}%", (ours / theirs - 1) * 100);
-}
-
-// "winner: p50 A vs x B (−27%) and y C (−73%)" over `runs`, by p50.
-std::string Verdict(std::vector<const Run*> runs, std::string_view what) {
-  std::sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return P50(*a) < P50(*b); });
-  const Run& best = *runs.front();
-  std::string text = fmt::format("{}{}: p50 {}", what, best.label, FormatMicroseconds(P50(best)));
-  for (size_t i = 1; i < runs.size(); ++i) {
-    text += fmt::format("{} {} {} ({})", i == 1 ? " vs" : (i + 1 == runs.size() ? " and" : ","),
-                        runs[i]->label, FormatMicroseconds(P50(*runs[i])),
-                        Percent(P50(best), P50(*runs[i])));
-  }
-  const Run* best_tail = *std::min_element(
-      runs.begin(), runs.end(), [](const Run* a, const Run* b) { return P99(*a) < P99(*b); });
-  if (best_tail != &best && runs.size() > 1) {
-    text +=
-        fmt::format("; at p99 {} leads ({} vs {} for {})", best_tail->label,
-                    FormatMicroseconds(P99(*best_tail)), FormatMicroseconds(P99(best)), best.label);
+// "a", "a and b", "a, b and c".
+std::string Join(const std::vector<std::string>& items) {
+  std::string text;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) text += i + 1 == items.size() ? " and " : ", ";
+    text += items[i];
   }
   return text;
 }
 
+std::string IntervalText(const Interval& interval) {
+  if (interval.low >= 0 || interval.high <= 0) {
+    return fmt::format("{:.0f}–{:.0f}%", interval.low, interval.high);
+  }
+  return fmt::format("{:+.0f} to {:+.0f}%", interval.low, interval.high);
+}
+
+std::string CiText(const Margin& margin) {
+  return margin.interval ? fmt::format("95% CI {}", IntervalText(*margin.interval))
+                         : std::string("no interval: too few batches");
+}
+
+Margin MarginOf(const Run& fast, const Run& slow) {
+  return CompareBatches(fast.result.batch_p50_us, slow.result.batch_p50_us);
+}
+
+// The runs that cannot be told apart from the fastest (fastest first), and every other run
+// with its margin against the fastest, by p50.
+struct Judgement {
+  std::vector<const Run*> best;
+  std::vector<std::pair<const Run*, Margin>> others;
+};
+
+Judgement Judge(std::vector<const Run*> runs) {
+  std::sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return P50(*a) < P50(*b); });
+  Judgement judgement;
+  if (runs.empty()) return judgement;
+  judgement.best.push_back(runs.front());
+  for (size_t i = 1; i < runs.size(); ++i) {
+    const Margin margin = MarginOf(*runs.front(), *runs[i]);
+    if (margin.tie) {
+      judgement.best.push_back(runs[i]);
+    } else {
+      judgement.others.emplace_back(runs[i], margin);
+    }
+  }
+  return judgement;
+}
+
+std::vector<std::string> Labels(const std::vector<const Run*>& runs, bool by_wire) {
+  std::vector<std::string> labels;
+  for (const Run* run : runs) labels.push_back(by_wire ? run->wire : run->label);
+  return labels;
+}
+
+// "ws is 14% faster than rest-keepalive (p50 555 vs 645 µs, 95% CI 9–19%)".
+std::string MarginText(const Run& fast, const Run& slow, const Margin& margin) {
+  return fmt::format("{} is {:.0f}% faster than {} (p50 {} vs {}, {})", fast.label,
+                     margin.percent, slow.label, FormatMicroseconds(P50(fast)),
+                     FormatMicroseconds(P50(slow)), CiText(margin));
+}
+
+std::string JudgementText(const Judgement& judgement) {
+  std::vector<std::string> parts;
+  const Run& fastest = *judgement.best.front();
+  if (judgement.best.size() > 1) {
+    std::vector<std::string> p50s;
+    for (const Run* run : judgement.best) p50s.push_back(FormatMicroseconds(P50(*run)));
+    parts.push_back(fmt::format("tie between {} (p50 {}): their differences are inside the noise",
+                                Join(Labels(judgement.best, false)), Join(p50s)));
+  } else {
+    parts.push_back(fmt::format("{} leads (p50 {})", fastest.label,
+                                FormatMicroseconds(P50(fastest))));
+  }
+  for (const auto& [run, margin] : judgement.others) {
+    parts.push_back(MarginText(fastest, *run, margin));
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+void SetMargin(const Judgement& judgement, Verdict* verdict) {
+  if (judgement.others.empty()) return;
+  verdict->margin_pct = judgement.others.front().second.percent;
+  verdict->margin_ci_pct = judgement.others.front().second.interval;
+}
+
+// How much slower `slow` is than `fast` in percent of `fast`, from a margin of fast over slow.
+double SlowerPercent(double faster_percent) { return (1 / (1 - faster_percent / 100) - 1) * 100; }
+
 // The TLS scenario: what TLS adds to each wire, against the same wire in the clear.
-std::string TlsVerdict(const std::vector<const Run*>& runs) {
+std::string TlsText(const std::vector<const Run*>& runs) {
   std::vector<std::string> per_request, per_connection;
   for (const Run* secure : runs) {
-    if (!secure->wire.ends_with("+tls")) continue;
-    const std::string plain_wire = secure->wire.substr(0, secure->wire.size() - 4);
-    const auto plain = std::find_if(runs.begin(), runs.end(),
-                                    [&](const Run* run) { return run->wire == plain_wire; });
+    if (!secure->result.options.wire.tls) continue;
+    const Wire* row = secure->result.options.wire.wire;
+    const auto plain = std::find_if(runs.begin(), runs.end(), [&](const Run* run) {
+      return run->result.options.wire.wire == row && !run->result.options.wire.tls;
+    });
     if (plain == runs.end()) continue;
-    const double added = P50(*secure) - P50(**plain);
-    if (secure->result.options.wire.wire->new_connection_per_request) {
+    const Margin margin = MarginOf(**plain, *secure);
+    if (row->new_connection_per_request) {
       per_connection.push_back(fmt::format("{} {} (+{} over {} {})", secure->label,
                                            FormatMicroseconds(P50(*secure)),
-                                           FormatMicroseconds(added), (*plain)->label,
-                                           FormatMicroseconds(P50(**plain))));
-    } else {
-      per_request.push_back(fmt::format("{} {}{} ({})", plain_wire, added >= 0 ? "+" : "-",
-                                        FormatMicroseconds(std::abs(added)),
-                                        Percent(P50(*secure), P50(**plain))));
+                                           FormatMicroseconds(P50(*secure) - P50(**plain)),
+                                           (*plain)->label, FormatMicroseconds(P50(**plain))));
+      continue;
     }
+    const std::string p50s = fmt::format("p50 {} vs {}", FormatMicroseconds(P50(**plain)),
+                                         FormatMicroseconds(P50(*secure)));
+    if (margin.tie) {
+      per_request.push_back(fmt::format("nothing measurable to {} ({}, {})", row->name, p50s,
+                                        CiText(margin)));
+      continue;
+    }
+    std::string ci = "no interval";
+    if (margin.interval) {
+      ci = fmt::format("95% CI {}", IntervalText({SlowerPercent(margin.interval->low),
+                                                  SlowerPercent(margin.interval->high)}));
+    }
+    per_request.push_back(fmt::format("{:.0f}% to {} ({}, {})", SlowerPercent(margin.percent),
+                                      row->name, p50s, ci));
   }
   std::string text;
   if (!per_request.empty()) {
-    text = fmt::format("TLS adds per request on an open connection: {}", fmt::join(per_request, ", "));
+    text = fmt::format("TLS adds per request on an open connection: {}", Join(per_request));
   }
   if (!per_connection.empty()) {
     if (!text.empty()) text += "; ";
-    text += fmt::format("a new connection per request costs {}", fmt::join(per_connection, " and "));
+    text += fmt::format("a new connection per request costs {}", Join(per_connection));
   }
   return text;
+}
+
+// The concurrency sweep: the most throughput each wire reached, and at what latency.
+void JudgeThroughput(const std::vector<const Run*>& healthy, Verdict* verdict) {
+  std::map<std::string, const Run*> best_by_wire;
+  for (const Run* run : healthy) {
+    const Run*& best = best_by_wire[run->wire];
+    if (best == nullptr || run->result.throughput_rps > best->result.throughput_rps) best = run;
+  }
+  std::vector<const Run*> best;
+  for (const auto& [wire, run] : best_by_wire) best.push_back(run);
+  std::sort(best.begin(), best.end(), [](const Run* a, const Run* b) {
+    return a->result.throughput_rps > b->result.throughput_rps;
+  });
+  std::vector<std::string> parts;
+  for (const Run* run : best) {
+    parts.push_back(fmt::format("{} {:.0f} req/s (p50 {} at {:g} outstanding)", run->wire,
+                                run->result.throughput_rps, FormatMicroseconds(P50(*run)),
+                                run->sweep_value));
+  }
+  verdict->best = {best.front()->wire};
+  if (best.size() > 1 && best[1]->result.throughput_rps > 0) {
+    verdict->margin_pct =
+        (best.front()->result.throughput_rps / best[1]->result.throughput_rps - 1) * 100;
+  }
+  verdict->text = fmt::format("most throughput: {}", fmt::join(parts, ", "));
+  verdict->meaning = fmt::format("under heavy load {} carries the most ({:.0f} req/s)",
+                                 best.front()->wire, best.front()->result.throughput_rps);
+}
+
+// A sweep: a verdict per swept value; the best are the wires best at every value.
+void JudgeSweep(const Scenario& scenario, const std::vector<const Run*>& healthy,
+                Verdict* verdict) {
+  std::map<double, std::vector<const Run*>> by_value;
+  for (const Run* run : healthy) by_value[run->sweep_value].push_back(run);
+  std::vector<std::string> parts;
+  std::set<std::string> always_best;
+  bool first = true;
+  std::optional<double> stops_mattering;
+  for (const auto& [value, runs] : by_value) {
+    const Judgement judgement = Judge(runs);
+    const std::vector<std::string> best = Labels(judgement.best, true);
+    if (first) {
+      always_best.insert(best.begin(), best.end());
+    } else {
+      std::erase_if(always_best, [&](const std::string& wire) {
+        return std::find(best.begin(), best.end(), wire) == best.end();
+      });
+    }
+    first = false;
+    if (!verdict->margin_pct) SetMargin(judgement, verdict);
+    std::string text = fmt::format("at {}: {}", FormatSweepValue(scenario.sweep, value),
+                                   JudgementText(judgement));
+    if (runs.size() > 1 && judgement.others.empty()) {
+      text += " — the wire no longer matters";
+      if (!stops_mattering) stops_mattering = value;
+    } else {
+      stops_mattering.reset();
+    }
+    parts.push_back(std::move(text));
+  }
+  verdict->best.assign(always_best.begin(), always_best.end());
+  if (verdict->best.empty()) {  // no wire led everywhere: those best at the last value
+    verdict->best = Labels(Judge(by_value.rbegin()->second).best, true);
+  }
+  verdict->text = fmt::format("{}", fmt::join(parts, ". "));
+  if (stops_mattering) {
+    verdict->meaning = fmt::format("from {} on, the wire no longer matters",
+                                   FormatSweepValue(scenario.sweep, *stops_mattering));
+  } else {
+    verdict->meaning = fmt::format("{} at every {} measured", Join(verdict->best),
+                                   scenario.sweep == Sweep::kPayloadBytes ? "size" : "point");
+  }
+}
+
+// One line on what a scenario's verdict means for the reader.
+std::string Meaning(const Scenario& scenario, const Judgement& judgement) {
+  const std::string best = Join(Labels(judgement.best, true));
+  if (scenario.id == "sporadic") {
+    for (const auto& [run, margin] : judgement.others) {
+      if (run->result.options.wire.wire->new_connection_per_request) {
+        return fmt::format(
+            "for predictions now and then, keep the connection open ({}): a new one per request "
+            "costs {:.0f}% more",
+            best, SlowerPercent(margin.percent));
+      }
+    }
+    return fmt::format("for predictions now and then: {}", best);
+  }
+  if (scenario.id == "high-frequency") return fmt::format("for back-to-back predictions: {}", best);
+  if (scenario.id.starts_with("many-clients")) {
+    return fmt::format("with many clients at once: {}", best);
+  }
+  if (scenario.id.starts_with("article")) return fmt::format("against the article's servers: {}", best);
+  return best;
 }
 
 }  // namespace
@@ -86,7 +258,8 @@ std::string FormatMicroseconds(double microseconds) {
   return fmt::format("{:.0f} µs", microseconds);
 }
 
-std::string Recommend(const Scenario& scenario) {
+Verdict Recommend(const Scenario& scenario) {
+  Verdict verdict;
   std::vector<const Run*> healthy;
   std::vector<std::string> unhealthy;
   std::vector<const Run*> floors;
@@ -102,49 +275,23 @@ std::string Recommend(const Scenario& scenario) {
                                       run.result.requests + run.result.errors));
     }
   }
-  std::string text;
   if (healthy.empty()) {
-    text = "no wire completed its load without errors";
-  } else if (scenario.sweep == Sweep::kNone || scenario.sweep == Sweep::kConcurrency) {
-    if (scenario.sweep == Sweep::kConcurrency) {
-      // The most throughput each wire reached, and at what latency.
-      std::map<std::string, const Run*> best_by_wire;
-      for (const Run* run : healthy) {
-        const Run*& best = best_by_wire[run->wire];
-        if (best == nullptr || run->result.throughput_rps > best->result.throughput_rps) best = run;
-      }
-      std::vector<const Run*> best(best_by_wire.size());
-      std::transform(best_by_wire.begin(), best_by_wire.end(), best.begin(),
-                     [](const auto& entry) { return entry.second; });
-      std::sort(best.begin(), best.end(), [](const Run* a, const Run* b) {
-        return a->result.throughput_rps > b->result.throughput_rps;
-      });
-      text = "most throughput: ";
-      for (size_t i = 0; i < best.size(); ++i) {
-        text += fmt::format("{}{} {:.0f} req/s (p50 {} at {:g} outstanding)", i ? ", " : "",
-                            best[i]->wire, best[i]->result.throughput_rps,
-                            FormatMicroseconds(P50(*best[i])), best[i]->sweep_value);
-      }
-    } else {
-      text = Verdict(healthy, "");
-      if (scenario.id == "tls") {
-        if (const std::string tls = TlsVerdict(healthy); !tls.empty()) text += ". " + tls;
-      }
-    }
+    verdict.text = "no wire completed its load without errors";
+    verdict.meaning = verdict.text;
+  } else if (scenario.sweep == Sweep::kConcurrency) {
+    JudgeThroughput(healthy, &verdict);
+  } else if (scenario.sweep != Sweep::kNone) {
+    JudgeSweep(scenario, healthy, &verdict);
   } else {
-    // One verdict per swept value, and whether the wire still matters at the end.
-    std::map<double, std::vector<const Run*>> by_value;
-    for (const Run* run : healthy) by_value[run->sweep_value].push_back(run);
-    for (const auto& [value, runs] : by_value) {
-      if (!text.empty()) text += ". ";
-      text += Verdict(runs, fmt::format("at {}, ", FormatSweepValue(scenario.sweep, value)));
-      double lowest = P50(*runs.front()), highest = lowest;
-      for (const Run* run : runs) {
-        lowest = std::min(lowest, P50(*run));
-        highest = std::max(highest, P50(*run));
-      }
-      if (runs.size() > 1 && highest / lowest < 1.05) {
-        text += " — the wire no longer matters (spread under 5%)";
+    const Judgement judgement = Judge(healthy);
+    verdict.best = Labels(judgement.best, false);
+    SetMargin(judgement, &verdict);
+    verdict.text = JudgementText(judgement);
+    verdict.meaning = Meaning(scenario, judgement);
+    if (scenario.id == "tls") {
+      if (const std::string tls = TlsText(healthy); !tls.empty()) {
+        verdict.text += ". " + tls;
+        verdict.meaning = tls;
       }
     }
   }
@@ -153,7 +300,7 @@ std::string Recommend(const Scenario& scenario) {
         healthy.begin(), healthy.end(),
         [](const Run* a, const Run* b) { return a->result.requests < b->result.requests; });
     if (fewest->result.requests < kFewRequests) {
-      text += fmt::format(
+      verdict.text += fmt::format(
           " [indicative only: {} requests for {}; a few slow wake-ups move a p50 this small, so "
           "rerun without --quick before choosing on it]",
           fewest->result.requests, fewest->label);
@@ -164,12 +311,64 @@ std::string Recommend(const Scenario& scenario) {
     for (const Run* floor : floors) {
       parts.push_back(fmt::format("{} {}", floor->label, FormatMicroseconds(P50(*floor))));
     }
-    text += fmt::format(" (raw TCP measured in turn with these runs, p50: {})", fmt::join(parts, ", "));
+    verdict.text += fmt::format(" (raw TCP measured in turn with these runs, p50: {})",
+                                fmt::join(parts, ", "));
   }
   if (!unhealthy.empty()) {
-    text += fmt::format(". Not ranked: {}", fmt::join(unhealthy, ", "));
+    verdict.text += fmt::format(". Not ranked: {}", fmt::join(unhealthy, ", "));
   }
-  return text;
+  return verdict;
+}
+
+std::vector<std::string> DecisionLines(const Report& report) {
+  std::vector<std::string> lines;
+  for (const Scenario& scenario : report.scenarios) {
+    const Verdict& verdict = scenario.verdict;
+    std::string margin;
+    if (verdict.margin_pct) {
+      margin = fmt::format(", {:.0f}% ahead of the next", *verdict.margin_pct);
+      if (verdict.margin_ci_pct) {
+        margin += fmt::format(" (95% CI {})", IntervalText(*verdict.margin_ci_pct));
+      }
+    }
+    const std::string best = verdict.best.empty()         ? std::string("none")
+                             : verdict.best.size() == 1 ? verdict.best.front()
+                                                        : "tie: " + Join(verdict.best);
+    lines.push_back(fmt::format("{} [{}]: {}{} — {}", scenario.id, scenario.placement, best,
+                                margin, verdict.meaning));
+  }
+  return lines;
+}
+
+std::vector<std::string> OverallLines(const Report& report) {
+  struct Criterion {
+    std::string_view name;
+    std::vector<std::string_view> scenarios;  // id prefixes, in the order they speak
+  };
+  static const Criterion kCriteria[] = {
+      {"Request rate", {"sporadic", "high-frequency"}},
+      {"Model compute time", {"compute"}},
+      {"Payload size", {"payload"}},
+      {"Number of clients", {"many-clients", "concurrency"}},
+      {"Network round trip", {"wan"}},
+      {"TLS", {"tls"}},
+  };
+  std::vector<std::string> lines;
+  for (const Criterion& criterion : kCriteria) {
+    std::vector<std::string> parts;
+    for (std::string_view prefix : criterion.scenarios) {
+      const auto found = std::find_if(
+          report.scenarios.begin(), report.scenarios.end(),
+          [&](const Scenario& scenario) { return scenario.id.starts_with(prefix); });
+      if (found != report.scenarios.end() && !found->verdict.meaning.empty()) {
+        parts.push_back(found->verdict.meaning);
+      }
+    }
+    if (!parts.empty()) lines.push_back(fmt::format("{}: {}", criterion.name, fmt::join(parts, "; ")));
+  }
+  lines.push_back(
+      "Client: measured from predictwire's C++ client; what a browser adds is not measured here");
+  return lines;
 }
 
 }  // namespace predictwire::loadgen

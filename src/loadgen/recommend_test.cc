@@ -7,65 +7,96 @@ namespace predictwire::loadgen {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
-Run MakeRun(std::string wire, double p50_us, double sweep = 0, uint64_t errors = 0) {
+// A run whose p50 is `p50_us`, with five batches spread by ±`spread` (a share of p50).
+Run MakeRun(std::string wire, double p50_us, double sweep = 0, uint64_t errors = 0,
+            double spread = 0.01) {
   Run run;
   run.wire = wire;
   run.label = wire;
   run.sweep_value = sweep;
   for (int i = 0; i < 100; ++i) run.result.latency.Record(static_cast<uint64_t>(p50_us * 1000));
+  for (double offset : {-1.0, -0.5, 0.0, 0.5, 1.0}) {
+    run.result.batch_p50_us.push_back(p50_us * (1 + offset * spread));
+  }
   run.result.requests = 100;
   run.result.errors = errors;
   run.result.throughput_rps = 1e6 / p50_us;
+  if (auto spec = ParseWire(wire); spec.ok()) run.result.options.wire = *spec;
   return run;
 }
 
-TEST(RecommendTest, NamesTheWinnerAndEveryMargin) {
+TEST(RecommendTest, AClearWinnerGetsEveryMarginWithItsInterval) {
   Scenario scenario;
-  scenario.runs = {MakeRun("rest-keepalive", 52), MakeRun("ws-binary", 38), MakeRun("rest", 140)};
-  const std::string verdict = Recommend(scenario);
-  EXPECT_THAT(verdict, HasSubstr("ws-binary: p50 38 µs vs rest-keepalive 52 µs (-27%) and "
-                                 "rest 140 µs (-73%)"));
+  scenario.runs = {MakeRun("rest-keepalive", 645), MakeRun("ws", 555), MakeRun("rest", 1400)};
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, StartsWith("ws leads (p50 555 µs); ws is 14% faster than "
+                                       "rest-keepalive (p50 555 µs vs 645 µs, 95% CI 1"));
+  EXPECT_THAT(verdict.text, HasSubstr("ws is 60% faster than rest (p50 555 µs vs 1.40 ms"));
+  EXPECT_EQ(verdict.best, std::vector<std::string>{"ws"});
+  ASSERT_TRUE(verdict.margin_pct.has_value());
+  EXPECT_NEAR(*verdict.margin_pct, 14, 0.5);  // against the nearest, rest-keepalive
+  ASSERT_TRUE(verdict.margin_ci_pct.has_value());
+  EXPECT_GT(verdict.margin_ci_pct->low, 10);
+  EXPECT_LT(verdict.margin_ci_pct->high, 18);
+}
+
+TEST(RecommendTest, ADifferenceInsideTheNoiseIsATie) {
+  Scenario scenario;
+  loadgen::Run ws = MakeRun("ws", 555, 0, 0, 0.3);
+  loadgen::Run rest = MakeRun("rest-keepalive", 575, 0, 0, 0.3);
+  loadgen::Run slow = MakeRun("rest", 2000, 0, 0, 0.3);
+  scenario.runs = {ws, rest, slow};
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, StartsWith("tie between ws and rest-keepalive (p50 555 µs and "
+                                       "575 µs): their differences are inside the noise"));
+  EXPECT_THAT(verdict.text, HasSubstr("ws is 72% faster than rest"));
+  EXPECT_EQ(verdict.best, (std::vector<std::string>{"ws", "rest-keepalive"}));
+}
+
+TEST(RecommendTest, WithoutBatchesNothingCanBeToldApart) {
+  Scenario scenario;
+  loadgen::Run a = MakeRun("ws", 40);
+  loadgen::Run b = MakeRun("rest", 100);
+  a.result.batch_p50_us = {40};
+  b.result.batch_p50_us = {100};
+  scenario.runs = {a, b};
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, StartsWith("tie between ws and rest"));
+  EXPECT_FALSE(verdict.margin_pct.has_value());
 }
 
 TEST(RecommendTest, SaysWhenTooFewRequestsWereMeasured) {
   Scenario scenario;
   scenario.runs = {MakeRun("ws", 40), MakeRun("rest", 100)};
-  EXPECT_THAT(Recommend(scenario), ::testing::Not(HasSubstr("indicative")));
+  EXPECT_THAT(Recommend(scenario).text, ::testing::Not(HasSubstr("indicative")));
   scenario.runs[1].result.requests = 24;
-  EXPECT_THAT(Recommend(scenario), HasSubstr("indicative only: 24 requests for rest"));
+  EXPECT_THAT(Recommend(scenario).text, HasSubstr("indicative only: 24 requests for rest"));
 }
 
-TEST(RecommendTest, APacedFloorIsAYardstickNotACandidate) {
+TEST(RecommendTest, AFloorIsAYardstickNotACandidate) {
   Scenario scenario;
   loadgen::Run floor = MakeRun("tcp", 300);
   floor.label = "raw TCP, kept open";
-  floor.result.options.wire = *ParseWire("tcp");
   scenario.runs = {floor, MakeRun("ws", 400), MakeRun("rest-keepalive", 500)};
-  const std::string verdict = Recommend(scenario);
-  EXPECT_THAT(verdict, ::testing::StartsWith("ws: p50 400 µs vs rest-keepalive 500 µs (-20%)"));
-  EXPECT_THAT(verdict, HasSubstr("(raw TCP measured in turn with these runs, p50: raw TCP, kept open 300 µs)"));
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, StartsWith("ws leads (p50 400 µs); ws is 20% faster than "
+                                       "rest-keepalive"));
+  EXPECT_THAT(verdict.text, HasSubstr("(raw TCP measured in turn with these runs, p50: raw TCP, "
+                                      "kept open 300 µs)"));
 }
 
-TEST(FloorForTest, PrefersTheScenariosPacedFloorOfTheSameConnectionKind) {
+TEST(FloorForTest, PrefersTheScenariosFloorOfTheSameConnectionKind) {
   Report report;
   report.floors["split"] = {.persistent_p50_us = 30, .new_connection_p50_us = 90};
   Scenario scenario;
   scenario.placement = "split";
-  loadgen::Run rest = MakeRun("rest", 1000);
-  rest.result.options.wire = *ParseWire("rest");
-  loadgen::Run ws = MakeRun("ws", 800);
-  ws.result.options.wire = *ParseWire("ws");
-  scenario.runs = {rest, ws};
+  scenario.runs = {MakeRun("rest", 1000), MakeRun("ws", 800)};
   EXPECT_DOUBLE_EQ(FloorFor(report, scenario, scenario.runs[0]), 90);
   EXPECT_DOUBLE_EQ(FloorFor(report, scenario, scenario.runs[1]), 30);
-
-  loadgen::Run paced_new = MakeRun("tcp-new", 600);
-  paced_new.result.options.wire = *ParseWire("tcp-new");
-  loadgen::Run paced_open = MakeRun("tcp", 400);
-  paced_open.result.options.wire = *ParseWire("tcp");
-  scenario.runs.push_back(paced_new);
-  scenario.runs.push_back(paced_open);
+  scenario.runs.push_back(MakeRun("tcp-new", 600));
+  scenario.runs.push_back(MakeRun("tcp", 400));
   EXPECT_NEAR(FloorFor(report, scenario, scenario.runs[0]), 600, 6);
   EXPECT_NEAR(FloorFor(report, scenario, scenario.runs[1]), 400, 4);
 }
@@ -75,46 +106,69 @@ TEST(RecommendTest, TheTlsScenarioSaysWhatTlsAddsToEachWire) {
   scenario.id = "tls";
   loadgen::Run plain_rest = MakeRun("rest", 90);
   plain_rest.label = "rest, new TCP connection";
-  plain_rest.result.options.wire = *ParseWire("rest");
   loadgen::Run full = MakeRun("rest+tls", 1300);
   full.label = "rest+tls, full handshake";
-  full.result.options.wire = *ParseWire("rest");
   loadgen::Run ws = MakeRun("ws", 40);
-  ws.result.options.wire = *ParseWire("ws");
   loadgen::Run ws_tls = MakeRun("ws+tls", 50);
-  ws_tls.result.options.wire = *ParseWire("ws");
-  scenario.runs = {plain_rest, full, ws, ws_tls};
-  const std::string verdict = Recommend(scenario);
-  EXPECT_THAT(verdict, ::testing::StartsWith("ws: p50 40 µs"));
-  EXPECT_THAT(verdict, HasSubstr("TLS adds per request on an open connection: ws +10 µs (+25%)"));
-  EXPECT_THAT(verdict, HasSubstr("a new connection per request costs rest+tls, full handshake "
-                                 "1.30 ms (+1.21 ms over rest, new TCP connection 90 µs)"));
+  loadgen::Run h2 = MakeRun("h2", 60, 0, 0, 0.3);
+  loadgen::Run h2_tls = MakeRun("h2+tls", 61, 0, 0, 0.3);
+  scenario.runs = {plain_rest, full, ws, ws_tls, h2, h2_tls};
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, StartsWith("ws leads (p50 40 µs)"));
+  EXPECT_THAT(verdict.text,
+              HasSubstr("TLS adds per request on an open connection: 25% to ws (p50 40 µs vs "
+                        "50 µs, 95% CI 2"));
+  EXPECT_THAT(verdict.text, HasSubstr("nothing measurable to h2 (p50 60 µs vs 61 µs"));
+  EXPECT_THAT(verdict.text, HasSubstr("a new connection per request costs rest+tls, full "
+                                      "handshake 1.30 ms (+1.21 ms over rest, new TCP "
+                                      "connection 90 µs)"));
+  EXPECT_THAT(verdict.meaning, StartsWith("TLS adds per request"));
 }
 
 TEST(RecommendTest, SetsAsideRunsWithErrors) {
   Scenario scenario;
   scenario.runs = {MakeRun("ws", 40), MakeRun("rest", 10, 0, 50)};
-  const std::string verdict = Recommend(scenario);
-  EXPECT_THAT(verdict, ::testing::StartsWith("ws: p50 40 µs"));
-  EXPECT_THAT(verdict, HasSubstr("Not ranked: rest (50 of 150 requests failed)"));
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, StartsWith("ws leads (p50 40 µs)"));
+  EXPECT_THAT(verdict.text, HasSubstr("Not ranked: rest (50 of 150 requests failed)"));
 }
 
-TEST(RecommendTest, SweepsGetAVerdictPerValueAndNoticeWhenTheWireStopsMattering) {
+TEST(RecommendTest, SweepsGetAVerdictPerValueAndSayWhenTheWireStopsMattering) {
   Scenario scenario;
   scenario.sweep = Sweep::kComputeMs;
-  scenario.runs = {MakeRun("ws", 40, 0), MakeRun("rest", 100, 0), MakeRun("ws", 50100, 50),
-                   MakeRun("rest", 50300, 50)};
-  const std::string verdict = Recommend(scenario);
-  EXPECT_THAT(verdict, HasSubstr("at 0 ms compute, ws: p50 40 µs vs rest 100 µs (-60%)"));
-  EXPECT_THAT(verdict, HasSubstr("at 50 ms compute, ws: p50 50.10 ms"));
-  EXPECT_THAT(verdict, HasSubstr("the wire no longer matters"));
+  scenario.runs = {MakeRun("ws", 40, 0), MakeRun("rest", 100, 0),
+                   MakeRun("ws", 50100, 50, 0, 0.05), MakeRun("rest", 50300, 50, 0, 0.05)};
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, HasSubstr("at 0 ms compute: ws leads (p50 40 µs); ws is 60% faster "
+                                      "than rest"));
+  EXPECT_THAT(verdict.text, HasSubstr("at 50 ms compute: tie between ws and rest"));
+  EXPECT_THAT(verdict.text, HasSubstr("the wire no longer matters"));
+  EXPECT_EQ(verdict.best, std::vector<std::string>{"ws"});  // best at every value
+  EXPECT_EQ(verdict.meaning, "from 50 ms compute on, the wire no longer matters");
 }
 
 TEST(RecommendTest, ConcurrencySweepReportsTheMostThroughput) {
   Scenario scenario;
   scenario.sweep = Sweep::kConcurrency;
   scenario.runs = {MakeRun("ws", 40, 1), MakeRun("ws", 20, 8), MakeRun("rest-keepalive", 50, 8)};
-  EXPECT_THAT(Recommend(scenario), HasSubstr("most throughput: ws 50000 req/s"));
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, HasSubstr("most throughput: ws 50000 req/s"));
+  EXPECT_EQ(verdict.best, std::vector<std::string>{"ws"});
+}
+
+TEST(RecommendTest, TheDecisionHasALinePerScenario) {
+  Report report;
+  Scenario sporadic;
+  sporadic.id = "sporadic";
+  sporadic.placement = "split";
+  sporadic.runs = {MakeRun("ws", 400), MakeRun("rest", 900)};
+  sporadic.verdict = Recommend(sporadic);
+  report.scenarios = {sporadic};
+  const std::vector<std::string> lines = DecisionLines(report);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], StartsWith("sporadic [split]: ws, 56% ahead of the next (95% CI 5"));
+  EXPECT_THAT(lines[0], HasSubstr("keep the connection open (ws): a new one per request costs "
+                                  "125% more"));
 }
 
 TEST(RecommendTest, FormatsDurations) {

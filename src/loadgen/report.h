@@ -2,10 +2,12 @@
 #define PREDICTWIRE_LOADGEN_REPORT_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "loadgen/bench.h"
+#include "loadgen/confidence.h"
 #include "loadgen/sweep.h"
 
 namespace predictwire::loadgen {
@@ -41,6 +43,16 @@ struct Run {
   int server_connections = 0;
 };
 
+// How a scenario came out (recommend.h): the wires that cannot be told apart from the fastest,
+// how far ahead they are of the next, and the sentences saying so.
+struct Verdict {
+  std::vector<std::string> best;     // run labels; more than one is a tie
+  std::optional<double> margin_pct;  // how much faster the best is than the nearest run outside
+  std::optional<Interval> margin_ci_pct;  // its 95% interval
+  std::string text;     // every margin, with its interval: the scenario's recommendation
+  std::string meaning;  // one line on what to do about it, for the summary
+};
+
 struct Scenario {
   std::string id;         // "sporadic", "high-frequency", ...
   std::string title;      // "Sporadic: one client, 5 requests/s with idle gaps"
@@ -48,7 +60,7 @@ struct Scenario {
   std::string placement;  // "same" or "split"
   Sweep sweep = Sweep::kNone;
   std::vector<Run> runs;
-  std::string recommendation;  // the winner and the measured margins, one sentence
+  Verdict verdict;  // recommend.h
 };
 
 struct Report {

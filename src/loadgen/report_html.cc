@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "loadgen/recommend.h"
 #include "loadgen/svg_plot.h"
 
 namespace predictwire::loadgen {
@@ -356,8 +357,8 @@ std::string ScenarioSection(const Report& report, const Scenario& scenario,
       "<section id=\"{}\">\n<h2>{}</h2>\n<p class=\"question\">{}</p>\n<p>placement: {}</p>\n",
       EscapeHtml(scenario.id), EscapeHtml(scenario.title), EscapeHtml(scenario.question),
       placement);
-  if (!scenario.recommendation.empty()) {
-    out += fmt::format("<p class=\"recommendation\">{}</p>\n", EscapeHtml(scenario.recommendation));
+  if (!scenario.verdict.text.empty()) {
+    out += fmt::format("<p class=\"recommendation\">{}</p>\n", EscapeHtml(scenario.verdict.text));
   }
   out += RunsTable(report, scenario, colors);
   out += "<div class=\"plots\">\n" + PercentilePlot(scenario, colors) + CdfPlot(scenario, colors);
@@ -371,6 +372,19 @@ std::string ScenarioSection(const Report& report, const Scenario& scenario,
 
 }  // namespace
 
+// The decision first: what to pick, per scenario and overall, before the evidence.
+std::string DecisionSection(const Report& report) {
+  std::string out = "<section class=\"decision\">\n<h2>Decision</h2>\n<ul>\n";
+  for (const std::string& line : DecisionLines(report)) {
+    out += fmt::format("<li>{}</li>\n", EscapeHtml(line));
+  }
+  out += "</ul>\n<p><b>Overall, by the article's criteria:</b></p>\n<ul>\n";
+  for (const std::string& line : OverallLines(report)) {
+    out += fmt::format("<li>{}</li>\n", EscapeHtml(line));
+  }
+  return out + "</ul>\n</section>\n";
+}
+
 std::string RenderHtml(const Report& report) {
   const WireColors colors(report);
   std::string out = fmt::format(
@@ -379,6 +393,7 @@ std::string RenderHtml(const Report& report) {
       "<title>predictwire compare — {}</title>\n<style>{}</style>\n</head>\n<body>\n",
       EscapeHtml(report.date), kCss);
   out += Header(report);
+  out += DecisionSection(report);
   for (const Scenario& scenario : report.scenarios)
     out += ScenarioSection(report, scenario, colors);
   return out + "</body>\n</html>\n";

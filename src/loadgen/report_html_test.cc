@@ -64,7 +64,7 @@ Report SmallReport() {
                     .title = "Sporadic <&> test",
                     .question = "Is a new connection per request worse?",
                     .placement = "same",
-                    .recommendation = "Use ws: 1.67× faster than rest at p50."};
+                    .verdict = {.text = "Use ws: 1.67× faster than rest at p50."}};
   Run rest = MakeRun("rest", "rest", 50);
   rest.result.errors = 2;
   rest.result.errors_by_kind = {{"timeout", 2}};
@@ -79,7 +79,7 @@ Report SmallReport() {
                    .question = "Does the wire matter for slow models?",
                    .placement = "split",
                    .sweep = Sweep::kComputeMs,
-                   .recommendation = "Beyond 1 ms of compute the wires are within 5%."};
+                   .verdict = {.text = "Beyond 1 ms of compute the wires are within 5%."}};
   for (double ms : {0.0, 1.0, 50.0}) {
     compute.runs.push_back(MakeRun("ws", "ws, " + std::to_string(ms), 40 + ms * 1000, ms));
     compute.runs.push_back(MakeRun("rest", "rest, " + std::to_string(ms), 90 + ms * 1000, ms));
@@ -90,7 +90,7 @@ Report SmallReport() {
                        .question = "How much can each wire carry?",
                        .placement = "same",
                        .sweep = Sweep::kConcurrency,
-                       .recommendation = "ws-pipelined carries 3× more."};
+                       .verdict = {.text = "ws-pipelined carries 3× more."}};
   for (int level : {1, 8, 32}) {
     concurrency.runs.push_back(MakeRun("ws", "ws, " + std::to_string(level) + " outstanding",
                                        30 * level, level, 30000 + 1000 * level));
@@ -100,7 +100,7 @@ Report SmallReport() {
                 .title = "Many clients",
                 .question = "What does a connection cost?",
                 .placement = "same",
-                .recommendation = "Nothing answered."};
+                .verdict = {.text = "Nothing answered."}};
   Run idle;
   idle.wire = "ws";
   idle.label = "ws, no replies";
@@ -240,7 +240,7 @@ TEST(ReportHtmlTest, WritesASamplePage) {
                     .title = "Sporadic: one client, ~10 requests/s",
                     .question = "Is a new connection per request worse than keeping one open?",
                     .placement = "same",
-                    .recommendation = "ws-binary: p50 4.2× lower than rest (33 vs 140 µs)."};
+                    .verdict = {.text = "ws-binary: p50 4.2× lower than rest (33 vs 140 µs)."}};
   for (const auto& [wire, base] : wires) sporadic.runs.push_back(SampleRun(wire, wire, base, 0.12));
   sporadic.runs.push_back(
       loadgen::Run{.wire = "peer-flask", .label = "article Flask (no samples)"});
@@ -248,7 +248,7 @@ TEST(ReportHtmlTest, WritesASamplePage) {
                 .title = "Many clients: 100 connections",
                 .question = "What does each open connection cost the server?",
                 .placement = "split",
-                .recommendation = "ws holds 100 connections in 3 MiB."};
+                .verdict = {.text = "ws holds 100 connections in 3 MiB."}};
   for (const auto& [wire, base] : wires) {
     loadgen::Run run = SampleRun(wire, wire, base * 1.3, 0.2);
     run.server_connections = wire == "rest" ? 3 : 100;
@@ -260,13 +260,13 @@ TEST(ReportHtmlTest, WritesASamplePage) {
                    .question = "A model that takes milliseconds: does the wire still matter?",
                    .placement = "same",
                    .sweep = Sweep::kComputeMs,
-                   .recommendation = "At 50 ms every wire is within 1%."};
+                   .verdict = {.text = "At 50 ms every wire is within 1%."}};
   Scenario concurrency{.id = "concurrency",
                        .title = "Throughput vs latency: closed loop",
                        .question = "How much can each wire carry, and at what latency?",
                        .placement = "same",
                        .sweep = Sweep::kConcurrency,
-                       .recommendation = "ws-pipelined carries 2.1× what rest-keepalive does."};
+                       .verdict = {.text = "ws-pipelined carries 2.1× what rest-keepalive does."}};
   for (const auto& [wire, base] : wires) {
     for (double ms : {0.0, 1.0, 50.0}) {
       compute.runs.push_back(

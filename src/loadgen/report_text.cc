@@ -14,6 +14,10 @@ std::string Quote(std::string_view text) {
   return out;
 }
 
+std::string IntervalJson(const std::optional<Interval>& interval) {
+  return interval ? fmt::format("[{:.3f}, {:.3f}]", interval->low, interval->high) : "null";
+}
+
 std::string CsvField(std::string_view text) {
   if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string(text);
   std::string out = "\"";
@@ -49,7 +53,26 @@ std::string ReportToJson(const Report& report) {
         floor.reply_bytes);
     first = false;
   }
-  out += "\n  },\n  \"notes\": [";
+  out += "\n  },\n  \"decision\": [";
+  for (size_t s = 0; s < report.scenarios.size(); ++s) {
+    const Scenario& scenario = report.scenarios[s];
+    const Verdict& verdict = scenario.verdict;
+    std::string best;
+    for (size_t i = 0; i < verdict.best.size(); ++i) best += (i ? ", " : "") + Quote(verdict.best[i]);
+    out += fmt::format(
+        "{}\n    {{\"scenario\": {}, \"placement\": {}, \"best\": [{}], \"margin_pct\": {}, "
+        "\"ci_pct\": {}, \"text\": {}}}",
+        s ? "," : "", Quote(scenario.id), Quote(scenario.placement), best,
+        verdict.margin_pct ? fmt::format("{:.2f}", *verdict.margin_pct) : "null",
+        verdict.margin_ci_pct ? fmt::format("[{:.2f}, {:.2f}]", verdict.margin_ci_pct->low,
+                                            verdict.margin_ci_pct->high)
+                              : "null",
+        Quote(verdict.meaning));
+  }
+  out += "\n  ],\n  \"overall\": [";
+  const std::vector<std::string> overall = OverallLines(report);
+  for (size_t i = 0; i < overall.size(); ++i) out += (i ? ", " : "") + Quote(overall[i]);
+  out += "],\n  \"notes\": [";
   for (size_t i = 0; i < report.notes.size(); ++i) out += (i ? ", " : "") + Quote(report.notes[i]);
   out += "],\n  \"scenarios\": [";
   for (size_t s = 0; s < report.scenarios.size(); ++s) {
@@ -58,19 +81,19 @@ std::string ReportToJson(const Report& report) {
         "{}\n    {{\"id\": {}, \"title\": {}, \"question\": {}, \"placement\": {}, \"sweep\": {}, "
         "\"recommendation\": {}, \"runs\": [",
         s ? "," : "", Quote(scenario.id), Quote(scenario.title), Quote(scenario.question),
-        Quote(scenario.placement), Quote(SweepName(scenario.sweep)), Quote(scenario.recommendation));
+        Quote(scenario.placement), Quote(SweepName(scenario.sweep)), Quote(scenario.verdict.text));
     for (size_t r = 0; r < scenario.runs.size(); ++r) {
       const Run& run = scenario.runs[r];
       const double floor = FloorFor(report, scenario, run);
       const double p50 = run.result.latency.ValueAtPercentile(50) / 1000.0;
       out += fmt::format(
           "{}\n      {{\"wire\": {}, \"label\": {}, \"floor\": {}, \"sweep_value\": {}, "
-          "\"times_floor\": {:.3f}, "
+          "\"times_floor\": {:.3f}, \"p50_ci_us\": {}, "
           "\"server_rss_mib\": {:.2f}, \"server_rss_idle_mib\": {:.2f}, "
           "\"server_cpu_seconds\": {:.3f}, \"server_connections\": {}, "
           "\"server_kib_per_connection\": {:.2f}, \"result\": {}}}",
           r ? "," : "", Quote(run.wire), Quote(run.label), IsFloor(run), run.sweep_value,
-          floor > 0 ? p50 / floor : 0.0, run.server_rss_mib, run.server_rss_idle_mib,
+          floor > 0 ? p50 / floor : 0.0, IntervalJson(MedianInterval(run.result.batch_p50_us)), run.server_rss_mib, run.server_rss_idle_mib,
           run.server_cpu_seconds, run.server_connections, KibPerConnection(run),
           ToJson(run.result));
     }
@@ -95,6 +118,23 @@ std::string ReportToCsv(const Report& report) {
       out += ToCsvRow(run.result);
     }
   }
+  return out;
+}
+
+std::string RoundProgressLine(size_t done, size_t total, const std::string& placement,
+                              const std::string& scenario, const std::string& label, int round,
+                              int rounds, const BenchResult& round_result) {
+  return fmt::format("[{}/{} {}] {} / {} (round {}/{}): p50 {}, {:.0f} req/s, {} errors\n", done,
+                     total, placement, scenario, label, round, rounds,
+                     FormatMicroseconds(round_result.latency.ValueAtPercentile(50) / 1000.0),
+                     round_result.throughput_rps, round_result.errors);
+}
+
+std::string DecisionText(const Report& report) {
+  std::string out = "\n== Decision\n";
+  for (const std::string& line : DecisionLines(report)) out += fmt::format("   {}\n", line);
+  out += "\n   Overall, by the article's criteria:\n";
+  for (const std::string& line : OverallLines(report)) out += fmt::format("   - {}\n", line);
   return out;
 }
 
@@ -128,7 +168,7 @@ std::string ScenarioTable(const Report& report, const Scenario& scenario) {
         floor > 0 && latency.count() ? fmt::format("{:.2f}", p50 / floor) : "-",
         run.result.throughput_rps, run.result.errors, extra);
   }
-  out += fmt::format("   → {}\n", scenario.recommendation);
+  out += fmt::format("   → {}\n", scenario.verdict.text);
   return out;
 }
 

@@ -52,8 +52,23 @@ class CompareTest(unittest.TestCase):
                     self.assertAlmostEqual(run["times_floor"], run["result"]["latency_us"]["p50"] / floor_p50,
                                            delta=0.01)
             # The verdict names a wire and the measured margins.
+            # The verdict names the fastest, or the tie, and the margins with their intervals.
             self.assertRegex(real["recommendation"],
-                             r"^(rest|rest-keepalive|ws-binary), back to back: p50 .* vs ")
+                             r"^((rest|rest-keepalive|ws-binary), back to back leads \(p50 |tie between )")
+            self.assertIn("faster than rest, back to back", real["recommendation"])
+            self.assertIn("95% CI", real["recommendation"])
+            # The decision: in the terminal, and a line per scenario in report.json.
+            self.assertIn("== Decision", stdout)
+            self.assertIn("Overall, by the article's criteria:", stdout)
+            self.assertEqual([(d["scenario"], d["placement"]) for d in report["decision"]],
+                             [("high-frequency", "split"), ("payload", "split")])
+            for decision in report["decision"]:
+                self.assertTrue(decision["best"], decision)
+                self.assertTrue(decision["text"], decision)
+            self.assertTrue(report["overall"])
+            for run in real["runs"]:
+                low, high = run["p50_ci_us"]
+                self.assertLessEqual(low, high)
             self.assertIn(real["recommendation"], stdout)
             payload = report["scenarios"][1]
             self.assertEqual(payload["sweep"], "payload_bytes")
@@ -125,7 +140,8 @@ class CompareTest(unittest.TestCase):
             self.assertEqual(runs["rest+tls, full handshake"]["tls_resumed_handshakes"], 0)
             self.assertGreater(runs["rest+tls, resumed session"]["tls_resumed_handshakes"],
                                runs["rest+tls, resumed session"]["tls_full_handshakes"])
-            self.assertIn("TLS adds per request on an open connection: ws", scenario["recommendation"])
+            self.assertIn("TLS adds per request on an open connection: ", scenario["recommendation"])
+            self.assertRegex(scenario["recommendation"], r"(% to|nothing measurable to) ws \(p50 ")
             self.assertIn("full handshake", stdout)
 
     def test_the_articles_peers_side_by_side(self):
