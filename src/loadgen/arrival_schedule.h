@@ -22,16 +22,23 @@ bool ParseArrival(std::string_view name, Arrival* arrival);
 // rule), so a stalled server cannot hide by slowing the load down.
 class ArrivalSchedule {
  public:
-  // `rate` in requests per second (> 0). `seed` makes Poisson schedules repeatable.
-  ArrivalSchedule(Arrival arrival, double rate, uint64_t seed = 1);
+  // `rate` in requests per second (> 0). `seed` makes Poisson schedules repeatable. With
+  // `every` > 1 the schedule is one load's share of a stream dealt in turn to `every` loads:
+  // arrivals `offset`, offset + every, offset + 2·every, ... of the stream of `rate`.
+  ArrivalSchedule(Arrival arrival, double rate, uint64_t seed = 1, int every = 1, int offset = 0);
 
   // The offset from the start of the next request; strictly increasing for kConstant,
   // non-decreasing for kPoisson.
   std::chrono::nanoseconds Next();
 
  private:
+  // The next arrival of the whole stream.
+  std::chrono::nanoseconds NextOfStream();
+
   const Arrival arrival_;
   const double mean_gap_ns_;
+  const int every_;
+  int skip_;  // arrivals of other loads before this one's first
   double elapsed_ns_ = 0;
   uint64_t issued_ = 0;
   std::mt19937_64 random_;

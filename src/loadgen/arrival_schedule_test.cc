@@ -9,6 +9,17 @@
 namespace predictwire::loadgen {
 namespace {
 
+TEST(ArrivalScheduleTest, DealtSchedulesTakeTheStreamInTurn) {
+  for (Arrival arrival : {Arrival::kConstant, Arrival::kPoisson}) {
+    ArrivalSchedule stream(arrival, 300.0, 7);
+    std::vector<ArrivalSchedule> dealt;
+    for (int i = 0; i < 3; ++i) dealt.emplace_back(arrival, 300.0, 7, 3, i);
+    for (int n = 0; n < 3000; ++n) {
+      ASSERT_EQ(dealt[n % 3].Next(), stream.Next()) << n;
+    }
+  }
+}
+
 TEST(ArrivalScheduleTest, ConstantIsEvenlySpaced) {
   ArrivalSchedule schedule(Arrival::kConstant, 1000.0);  // 1 ms apart
   for (int i = 0; i < 100'000; ++i) {

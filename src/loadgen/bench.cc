@@ -98,11 +98,29 @@ PayloadOptions PayloadOf(const BenchOptions& options, const Target& target) {
                         .echo_reply_bytes = options.echo_reply_bytes};
 }
 
-absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
+namespace {
+
+// One load made ready to run: its options resolved, its body, endpoint and TLS, and a driver
+// per thread. Members the drivers point into live here, so it never moves once made.
+struct PreparedBench {
+  BenchOptions options;
+  Target target;
+  std::optional<RequestBody> body;
+  std::unique_ptr<transport::TlsContext> tls;
+  std::optional<LoadDriver::Destination> destination;
+  std::vector<std::unique_ptr<LoadDriver>> drivers;
+};
+
+// `deal`: this load's place in a stream of arrivals dealt in turn to `deal.second` loads.
+absl::StatusOr<std::unique_ptr<PreparedBench>> Prepare(BenchOptions options,
+                                                       std::pair<int, int> deal = {0, 1}) {
   if (absl::Status status = ResolveOptions(&options); !status.ok()) return status;
-  const Target target = *ParseTarget(options.target_url);
+  auto prepared = std::make_unique<PreparedBench>();
+  prepared->options = options;
+  prepared->target = *ParseTarget(options.target_url);
+  const Target& target = prepared->target;
   const Wire& wire = *options.wire.wire;
-  const RequestBody body = *wire.encode_body(PayloadOf(options, target));
+  prepared->body.emplace(*wire.encode_body(PayloadOf(options, target)));
 
   asio::io_context resolver_context;
   asio::ip::tcp::resolver resolver(resolver_context);
@@ -112,37 +130,31 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
     return absl::InvalidArgumentError(
         fmt::format("cannot resolve {}: {}", target.host, error.message()));
   }
-  const asio::ip::tcp::endpoint endpoint = endpoints.begin()->endpoint();
 
   // One TLS context for every thread; each driver keeps its own session to resume.
-  std::unique_ptr<transport::TlsContext> tls;
   if (options.wire.tls) {
     absl::StatusOr<std::unique_ptr<transport::TlsContext>> created =
         transport::TlsContext::CreateClient(
             {.alpn = {std::string(wire.route.alpn)}, .session_cache = options.tls_resume});
     if (!created.ok()) return created.status();
-    tls = *std::move(created);
+    prepared->tls = *std::move(created);
   }
   std::string ca_pem;
   if (!options.tls_ca_file.empty()) {
     std::ifstream file(options.tls_ca_file, std::ios::binary);
     ca_pem.assign(std::istreambuf_iterator<char>(file), {});
   }
-  const LoadDriver::Destination destination{
-      .endpoint = endpoint,
+  prepared->destination.emplace(LoadDriver::Destination{
+      .endpoint = endpoints.begin()->endpoint(),
       .target = target,
-      .body = body,
-      .tls = tls.get(),
+      .body = *prepared->body,
+      .tls = prepared->tls.get(),
       .ca_pem = ca_pem,
-      .server_name = options.tls_server_name.empty() ? target.host : options.tls_server_name};
-
-  // Timers fire within a microsecond of their time instead of the default 50 µs slack.
-  prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+      .server_name = options.tls_server_name.empty() ? target.host : options.tls_server_name});
 
   const int threads = options.threads;
   const int connections = *options.connections;
   const uint64_t requests = options.requests.value_or(0);
-  std::vector<std::unique_ptr<LoadDriver>> drivers;
   for (int t = 0; t < threads; ++t) {
     LoadDriver::Share share;
     share.connections = connections / threads + (t < connections % threads);
@@ -152,20 +164,34 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
       share.requests = requests / threads + (t < static_cast<int>(requests % threads));
     }
     share.seed = options.seed + t;
-    drivers.push_back(std::make_unique<LoadDriver>(options, share, destination));
+    share.deal_index = deal.first;
+    share.deal_count = deal.second;
+    prepared->drivers.push_back(
+        std::make_unique<LoadDriver>(options, share, *prepared->destination));
   }
+  return prepared;
+}
 
-  const double cpu_before = CpuSeconds();
-  const Clock::time_point start = Clock::now() + std::chrono::milliseconds(20);
+// Runs every driver of every load from one start, on a thread each, printing progress a line a
+// second when the (single) load asks for it.
+void RunDrivers(std::vector<std::unique_ptr<PreparedBench>>& loads, Clock::time_point start) {
+  // Timers fire within a microsecond of their time instead of the default 50 µs slack.
+  prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
   std::vector<std::thread> workers;
-  std::atomic<int> running{threads};
-  for (auto& driver : drivers) {
-    workers.emplace_back([&running, &driver, start] {
+  std::atomic<int> running{0};
+  std::vector<LoadDriver*> drivers;
+  for (auto& load : loads) {
+    for (auto& driver : load->drivers) drivers.push_back(driver.get());
+  }
+  running = static_cast<int>(drivers.size());
+  for (LoadDriver* driver : drivers) {
+    workers.emplace_back([&running, driver, start] {
       driver->Run(start);
       running.fetch_sub(1);
     });
   }
-  if (options.progress) {
+  const BenchOptions& options = loads.front()->options;
+  if (loads.size() == 1 && options.progress) {
     uint64_t last_done = 0;
     Clock::time_point last = Clock::now();
     while (running.load() > 0) {
@@ -173,7 +199,7 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
       const Clock::time_point now = Clock::now();
       if (now - last < std::chrono::seconds(1) && running.load() > 0) continue;
       uint64_t done = 0, failed = 0;
-      for (auto& driver : drivers) {
+      for (LoadDriver* driver : drivers) {
         done += driver->answered.load(std::memory_order_relaxed);
         failed += driver->failed.load(std::memory_order_relaxed);
       }
@@ -189,14 +215,17 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
     }
   }
   for (std::thread& worker : workers) worker.join();
+}
 
+// The result of a load its drivers have run, with `cpu_seconds` of the client's CPU.
+BenchResult Collect(PreparedBench& load, Clock::time_point start, double cpu_seconds) {
+  const BenchOptions& options = load.options;
   BenchResult result;
   result.options = options;
-  result.connections = connections;
-  result.client_cpu_seconds = CpuSeconds() - cpu_before;
+  result.connections = *options.connections;
   Clock::time_point last_completion = start + options.warmup;
   std::vector<std::vector<uint64_t>> batches(static_cast<size_t>(std::max(1, options.batches)));
-  for (auto& driver : drivers) {
+  for (auto& driver : load.drivers) {
     MergeResults(driver->result(), &result);
     last_completion = std::max(last_completion, driver->last_completion());
     for (size_t b = 0; b < batches.size(); ++b) {
@@ -204,6 +233,7 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
       batches[b].insert(batches[b].end(), from.begin(), from.end());
     }
   }
+  result.client_cpu_seconds = cpu_seconds;  // MergeResults added the drivers' zeros
   result.batch_p50_us = BatchMedians(batches);
   const Clock::time_point window_end =
       options.requests ? last_completion
@@ -216,6 +246,56 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
   result.throughput_rps =
       result.measured_seconds > 0 ? result.requests / result.measured_seconds : 0;
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
+  absl::StatusOr<std::unique_ptr<PreparedBench>> prepared = Prepare(std::move(options));
+  if (!prepared.ok()) return prepared.status();
+  std::vector<std::unique_ptr<PreparedBench>> loads;
+  loads.push_back(*std::move(prepared));
+  const double cpu_before = CpuSeconds();
+  const Clock::time_point start = Clock::now() + std::chrono::milliseconds(20);
+  RunDrivers(loads, start);
+  return Collect(*loads.front(), start, CpuSeconds() - cpu_before);
+}
+
+absl::StatusOr<std::vector<BenchResult>> RunBenchTogether(std::vector<BenchOptions> options) {
+  if (options.empty()) return std::vector<BenchResult>();
+  const BenchOptions& first = options.front();
+  std::vector<std::unique_ptr<PreparedBench>> loads;
+  for (size_t i = 0; i < options.size(); ++i) {
+    BenchOptions& load = options[i];
+    if (load.rate <= 0 || load.rate != first.rate || load.arrival != first.arrival ||
+        load.duration != first.duration || load.warmup != first.warmup || load.requests ||
+        load.threads != 1) {
+      return absl::InvalidArgumentError(
+          "loads run together share one open-loop rate, arrival, duration and warm-up, on one "
+          "thread each");
+    }
+    load.seed = first.seed;  // one stream of arrivals, dealt in turn
+    absl::StatusOr<std::unique_ptr<PreparedBench>> prepared =
+        Prepare(load, {static_cast<int>(i), static_cast<int>(options.size())});
+    if (!prepared.ok()) return prepared.status();
+    loads.push_back(*std::move(prepared));
+  }
+  const double cpu_before = CpuSeconds();
+  const Clock::time_point start = Clock::now() + std::chrono::milliseconds(20);
+  RunDrivers(loads, start);
+  const double cpu_seconds = CpuSeconds() - cpu_before;
+  std::vector<BenchResult> results;
+  uint64_t answered = 0;
+  for (auto& load : loads) {
+    results.push_back(Collect(*load, start, 0));
+    answered += results.back().requests + results.back().errors;
+  }
+  // The client's CPU, shared out by requests: one process ran them all.
+  for (BenchResult& result : results) {
+    result.client_cpu_seconds =
+        answered > 0 ? cpu_seconds * (result.requests + result.errors) / answered : 0;
+  }
+  return results;
 }
 
 void MergeResults(const BenchResult& part, BenchResult* total) {

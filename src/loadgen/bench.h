@@ -95,6 +95,13 @@ PayloadOptions PayloadOf(const BenchOptions& options, const Target& target);
 // target); errors during the run are counted in the result.
 absl::StatusOr<BenchResult> RunBench(BenchOptions options);
 
+// Runs several open-loop loads at once as one stream of arrivals dealt to them in turn, request
+// by request (arrival 0 to the first load, 1 to the second, ...), so each sees the same machine
+// state: every load's rate is its own share, and all must share the rate, arrival, duration and
+// warm-up, with one thread each. The results come in the order of `options`; the client's CPU
+// is shared out among them by requests.
+absl::StatusOr<std::vector<BenchResult>> RunBenchTogether(std::vector<BenchOptions> options);
+
 // Adds `part` (a later measurement of the same load) into `total`: counts, histograms and
 // measured time add up, throughput is recomputed.
 void MergeResults(const BenchResult& part, BenchResult* total);

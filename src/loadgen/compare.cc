@@ -322,6 +322,28 @@ class Placement {
     return absl::InternalError("unknown target");
   }
 
+  // The bench options of one round of `run`: its URL, the floor's byte counts, TLS trust for
+  // compare's certificate, and its share of the run's duration (later rounds warm up briefly:
+  // their connections only need opening again).
+  absl::StatusOr<BenchOptions> RoundOptions(const PlannedRun& run, int round, int rounds) {
+    BenchOptions bench = run.bench;
+    absl::StatusOr<std::string> url = UrlFor(run);
+    if (!url.ok()) return url.status();
+    bench.target_url = *url;
+    if (bench.wire.tls && owns_server()) {
+      bench.tls_ca_file = certificate_file();
+      bench.tls_server_name = "localhost";  // the throwaway certificate's name
+    }
+    if (bench.model.empty()) bench.model = options_.model;
+    bench.duration = std::max<std::chrono::nanoseconds>(bench.duration / rounds,
+                                                        std::chrono::milliseconds(300));
+    if (round > 0) {
+      bench.warmup = std::min<std::chrono::nanoseconds>(
+          bench.warmup, std::chrono::milliseconds(options_.quick ? 100 : 200));
+    }
+    return ForPlacement(std::move(bench));
+  }
+
   // A fresh `predictwire serve` for one run, and the URL the run sends to on it.
   absl::StatusOr<std::pair<std::unique_ptr<ChildProcess>, std::string>> StartFreshServer(
       const PlannedRun& run, const std::string& log_name) const {
@@ -434,26 +456,42 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
       }
       // The runs of a scenario take turns, round after round, so that the machine's slower
       // moments fall on every wire alike rather than on whichever ran then.
+      // A round's result goes into its run, after its progress line.
+      auto record = [&](size_t i, int round, BenchResult result) {
+        Run& run = scenario.runs[i];
+        ++done;
+        std::fputs(
+            RoundProgressLine(done, total, name, planned.id, run.label, round + 1, rounds, result)
+                .c_str(),
+            stderr);
+        if (round == 0) {
+          run.result = std::move(result);
+        } else {
+          MergeResults(result, &run.result);
+        }
+      };
       for (int round = 0; round < rounds; ++round) {
+        if (planned.interleaved) {
+          // One stream of arrivals dealt to the runs in turn, request by request.
+          std::vector<BenchOptions> loads;
+          for (const PlannedRun& planned_run : planned.runs) {
+            absl::StatusOr<BenchOptions> bench =
+                placement.RoundOptions(planned_run, round, rounds);
+            if (!bench.ok()) return bench.status();
+            loads.push_back(*std::move(bench));
+          }
+          absl::StatusOr<std::vector<BenchResult>> results = RunBenchTogether(std::move(loads));
+          if (!results.ok()) return results.status();
+          for (size_t i = 0; i < results->size(); ++i) {
+            record(i, round, std::move((*results)[i]));
+          }
+          continue;
+        }
         for (size_t i = 0; i < planned.runs.size(); ++i) {
           const PlannedRun& planned_run = planned.runs[i];
           Run& run = scenario.runs[i];
-          BenchOptions bench = planned_run.bench;
-          absl::StatusOr<std::string> url = placement.UrlFor(planned_run);
-          if (!url.ok()) return url.status();
-          bench.target_url = *url;
-          if (bench.wire.tls && placement.owns_server()) {
-            bench.tls_ca_file = placement.certificate_file();
-            bench.tls_server_name = "localhost";  // the throwaway certificate's name
-          }
-          if (bench.model.empty()) bench.model = options.model;
-          bench.duration = std::max<std::chrono::nanoseconds>(bench.duration / rounds,
-                                                              std::chrono::milliseconds(300));
-          // Later rounds only need their connections open and warm again.
-          if (round > 0) {
-            bench.warmup = std::min<std::chrono::nanoseconds>(
-                bench.warmup, std::chrono::milliseconds(options.quick ? 100 : 200));
-          }
+          absl::StatusOr<BenchOptions> bench = placement.RoundOptions(planned_run, round, rounds);
+          if (!bench.ok()) return bench.status();
           ChildProcess* server = placement.server();
           // What holding connections costs is measured on a server of its own: one that served
           // other wires before keeps the memory they made it allocate, which would hide this
@@ -465,7 +503,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
             if (!started.ok()) return started.status();
             fresh_server = std::move(started->first);
             server = fresh_server.get();
-            bench.target_url = std::move(started->second);
+            bench->target_url = std::move(started->second);
           }
           std::unique_ptr<MemorySampler> sampler;
           double cpu_before = 0, idle_mib = 0;
@@ -474,7 +512,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
             cpu_before = server->CpuSeconds();
             sampler = std::make_unique<MemorySampler>(*server);
           }
-          absl::StatusOr<BenchResult> result = RunBench(placement.ForPlacement(bench));
+          absl::StatusOr<BenchResult> result = RunBench(*bench);
           if (sampler) {
             const double peak_mib = sampler->Stop();
             if (peak_mib - idle_mib > run.server_rss_mib - run.server_rss_idle_mib) {
@@ -482,21 +520,11 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
               run.server_rss_idle_mib = idle_mib;
             }
             run.server_cpu_seconds += server->CpuSeconds() - cpu_before;
-            run.server_connections = bench.connections.value_or(0);
+            run.server_connections = bench->connections.value_or(0);
           }
           if (fresh_server) fresh_server->Stop();
           if (!result.ok()) return result.status();
-          ++done;
-          // From this round's result, before it is merged into (or moved into) the run's.
-          std::fputs(RoundProgressLine(done, total, name, planned.id, run.label, round + 1, rounds,
-                                       *result)
-                         .c_str(),
-                     stderr);
-          if (round == 0) {
-            run.result = *std::move(result);
-          } else {
-            MergeResults(*result, &run.result);
-          }
+          record(i, round, *std::move(result));
         }
       }
       scenario.verdict = Recommend(scenario);

@@ -56,7 +56,8 @@ void LoadDriver::Run(Clock::time_point start) {
     }
   }
   if (share_.rate > 0) {
-    schedule_.emplace(options_.arrival, share_.rate, share_.seed);
+    schedule_.emplace(options_.arrival, share_.rate * share_.deal_count, share_.seed,
+                      share_.deal_count, share_.deal_index);
     next_due_ = start_ + schedule_->Next();
     ScheduleArrivals();
   } else {

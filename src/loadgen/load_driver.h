@@ -29,6 +29,10 @@ class LoadDriver : public ConnectionListener {
     int users = 0;                     // closed loop
     std::optional<uint64_t> requests;  // set: measured requests to issue, else for the duration
     uint64_t seed = 1;
+    // Open loop: this driver's arrivals are the deal_index-th of every deal_count of a stream of
+    // rate × deal_count (RunBenchTogether); 0 of 1 is a stream of its own.
+    int deal_index = 0;
+    int deal_count = 1;
   };
 
   // Where the load goes, and what it sends: shared by every driver of a run, and outliving them.

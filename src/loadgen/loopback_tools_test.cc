@@ -37,6 +37,34 @@ TEST(TcpWireTest, BenchMeasuresTheRawExchangeThroughItsOwnDriver) {
   }
 }
 
+TEST(TcpWireTest, LoadsRunTogetherTakeTheArrivalsInTurn) {
+  auto echo = transport::TcpEchoServer::Start("127.0.0.1", 0);
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  std::vector<BenchOptions> loads;
+  for (const char* wire : {"tcp", "tcp-new", "tcp"}) {
+    BenchOptions options;
+    options.wire = *ParseWire(wire);
+    options.target_url = "tcp://127.0.0.1:" + std::to_string((*echo)->port());
+    options.rate = 100;  // each; 300/s in all
+    options.arrival = Arrival::kConstant;
+    options.duration = std::chrono::milliseconds(400);
+    options.warmup = std::chrono::nanoseconds(0);
+    options.progress = false;
+    loads.push_back(options);
+  }
+  auto results = RunBenchTogether(loads);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 3u);
+  for (const BenchResult& result : *results) {
+    // 400 ms of a constant 300/s stream dealt three ways: 40 each.
+    EXPECT_EQ(result.requests, 40u) << WireLabel(result.options.wire);
+    EXPECT_EQ(result.errors, 0u);
+  }
+  EXPECT_EQ((*results)[1].connect.count(), 40u);  // tcp-new: a connection per exchange
+  loads[1].rate = 50;
+  EXPECT_FALSE(RunBenchTogether(loads).ok());  // one stream: one rate
+}
+
 TEST(ChildProcessTest, ReadsTheReadyLineAndStops) {
   auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c",
                                              "echo starting; echo 'srv: up http=127.0.0.1:4242 x'; "

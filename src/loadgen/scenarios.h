@@ -36,6 +36,9 @@ struct PlannedScenario {
   std::string question;
   Sweep sweep = Sweep::kNone;
   std::vector<PlannedRun> runs;
+  // The runs share one stream of open-loop arrivals, dealt to them in turn request by request
+  // (RunBenchTogether), rather than taking turns run by run.
+  bool interleaved = false;
 };
 
 struct PlanOptions {

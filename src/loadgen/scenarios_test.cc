@@ -24,9 +24,14 @@ std::set<std::string> Ids(const std::vector<PlannedScenario>& plan) {
 double PlannedSeconds(const std::vector<PlannedScenario>& plan) {
   double seconds = 0;
   for (const auto& scenario : plan) {
+    double longest = 0;
     for (const auto& run : scenario.runs) {
-      seconds += std::chrono::duration<double>(run.bench.duration + run.bench.warmup).count();
+      const double run_seconds =
+          std::chrono::duration<double>(run.bench.duration + run.bench.warmup).count();
+      longest = std::max(longest, run_seconds);
+      if (!scenario.interleaved) seconds += run_seconds;
     }
+    if (scenario.interleaved) seconds += longest;  // its runs go at once
   }
   return seconds;
 }
@@ -56,7 +61,7 @@ TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
   }
 }
 
-TEST(ScenariosTest, SporadicMeasuresItsOwnFloorPacedLikeTheWires) {
+TEST(ScenariosTest, SporadicDealsOneStreamToItsWiresAndFloors) {
   PlanOptions options;
   options.quick = true;
   options.wires = Every();
@@ -74,6 +79,10 @@ TEST(ScenariosTest, SporadicMeasuresItsOwnFloorPacedLikeTheWires) {
     }
   }
   EXPECT_EQ(floor_kinds, (std::set<std::string>{"tcp", "tcp-new"}));
+  EXPECT_TRUE(sporadic->interleaved);
+  // At least 100 requests per wire in --quick, on average.
+  const auto& first = sporadic->runs.front().bench;
+  EXPECT_GE(first.rate * std::chrono::duration<double>(first.duration).count(), 110);
 }
 
 TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {
