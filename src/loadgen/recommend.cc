@@ -14,6 +14,10 @@ namespace {
 // Below this many answered requests a wire's p50 moves with a handful of slow ones (on a
 // shared VM an idle vCPU can take milliseconds to wake), so a verdict says it is indicative.
 constexpr uint64_t kFewRequests = 100;
+// A difference smaller than this is a tie whatever its interval: below what this machine's
+// drift from one run to the next lets anyone act on (a 50 ms model answers within 0.01% every
+// time, so its tiny, steady differences are "significant" and meaningless).
+constexpr double kNegligiblePercent = 2;
 
 double P50(const Run& run) { return run.result.latency.ValueAtPercentile(50) / 1000.0; }
 
@@ -55,14 +59,25 @@ struct Judgement {
   std::vector<std::pair<const Run*, Margin>> others;
 };
 
+// Where a run's median sits: the geometric mean of its batch medians, which the margins compare,
+// or its p50 when it has no batches.
+double Center(const Run& run) {
+  const std::vector<double>& batches = run.result.batch_p50_us;
+  if (batches.empty()) return P50(run);
+  double logs = 0;
+  for (double median : batches) logs += std::log(std::max(median, 1e-9));
+  return std::exp(logs / batches.size());
+}
+
 Judgement Judge(std::vector<const Run*> runs) {
-  std::sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return P50(*a) < P50(*b); });
+  std::stable_sort(runs.begin(), runs.end(),
+                   [](const Run* a, const Run* b) { return Center(*a) < Center(*b); });
   Judgement judgement;
   if (runs.empty()) return judgement;
   judgement.best.push_back(runs.front());
   for (size_t i = 1; i < runs.size(); ++i) {
     const Margin margin = MarginOf(*runs.front(), *runs[i]);
-    if (margin.tie) {
+    if (margin.tie || !margin.interval || margin.interval->low < kNegligiblePercent) {
       judgement.best.push_back(runs[i]);
     } else {
       judgement.others.emplace_back(runs[i], margin);
@@ -131,7 +146,9 @@ std::string TlsText(const std::vector<const Run*>& runs) {
     }
     const std::string p50s = fmt::format("p50 {} vs {}", FormatMicroseconds(P50(**plain)),
                                          FormatMicroseconds(P50(*secure)));
-    if (margin.tie) {
+    if (margin.tie || !margin.interval ||
+        std::min(std::abs(margin.interval->low), std::abs(margin.interval->high)) <
+            kNegligiblePercent) {
       per_request.push_back(fmt::format("nothing measurable to {} ({}, {})", row->name, p50s,
                                         CiText(margin)));
       continue;
@@ -190,6 +207,7 @@ void JudgeSweep(const Scenario& scenario, const std::vector<const Run*>& healthy
   for (const Run* run : healthy) by_value[run->sweep_value].push_back(run);
   std::vector<std::string> parts;
   std::set<std::string> always_best;
+  std::vector<std::string> first_best;
   bool first = true;
   std::optional<double> stops_mattering;
   for (const auto& [value, runs] : by_value) {
@@ -197,6 +215,7 @@ void JudgeSweep(const Scenario& scenario, const std::vector<const Run*>& healthy
     const std::vector<std::string> best = Labels(judgement.best, true);
     if (first) {
       always_best.insert(best.begin(), best.end());
+      first_best = best;
     } else {
       std::erase_if(always_best, [&](const std::string& wire) {
         return std::find(best.begin(), best.end(), wire) == best.end();
@@ -219,9 +238,13 @@ void JudgeSweep(const Scenario& scenario, const std::vector<const Run*>& healthy
     verdict->best = Labels(Judge(by_value.rbegin()->second).best, true);
   }
   verdict->text = fmt::format("{}", fmt::join(parts, ". "));
-  if (stops_mattering) {
-    verdict->meaning = fmt::format("from {} on, the wire no longer matters",
-                                   FormatSweepValue(scenario.sweep, *stops_mattering));
+  if (stops_mattering && *stops_mattering == by_value.begin()->first) {
+    verdict->meaning = "the wire does not matter at any point measured";
+  } else if (stops_mattering) {
+    verdict->meaning = fmt::format(
+        "{} at {}; from {} on, the wire no longer matters", Join(first_best),
+        FormatSweepValue(scenario.sweep, by_value.begin()->first),
+        FormatSweepValue(scenario.sweep, *stops_mattering));
   } else {
     verdict->meaning = fmt::format("{} at every {} measured", Join(verdict->best),
                                    scenario.sweep == Sweep::kPayloadBytes ? "size" : "point");

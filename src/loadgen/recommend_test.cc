@@ -55,6 +55,16 @@ TEST(RecommendTest, ADifferenceInsideTheNoiseIsATie) {
   EXPECT_EQ(verdict.best, (std::vector<std::string>{"ws", "rest-keepalive"}));
 }
 
+TEST(RecommendTest, ASteadyButNegligibleDifferenceIsATie) {
+  // A 50 ms model: every batch within 0.01%, so a 0.05% difference is "significant". It is
+  // still nothing anyone could act on.
+  Scenario scenario;
+  scenario.runs = {MakeRun("rest", 50'025, 0, 0, 0.0001), MakeRun("ws", 50'000, 0, 0, 0.0001)};
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.text, StartsWith("tie between ws and rest"));
+  EXPECT_FALSE(verdict.margin_pct.has_value());
+}
+
 TEST(RecommendTest, WithoutBatchesNothingCanBeToldApart) {
   Scenario scenario;
   loadgen::Run a = MakeRun("ws", 40);
@@ -144,7 +154,8 @@ TEST(RecommendTest, SweepsGetAVerdictPerValueAndSayWhenTheWireStopsMattering) {
   EXPECT_THAT(verdict.text, HasSubstr("at 50 ms compute: tie between ws and rest"));
   EXPECT_THAT(verdict.text, HasSubstr("the wire no longer matters"));
   EXPECT_EQ(verdict.best, std::vector<std::string>{"ws"});  // best at every value
-  EXPECT_EQ(verdict.meaning, "from 50 ms compute on, the wire no longer matters");
+  EXPECT_EQ(verdict.meaning, "ws at 0 ms compute; from 50 ms compute on, the wire no longer "
+                             "matters");
 }
 
 TEST(RecommendTest, ConcurrencySweepReportsTheMostThroughput) {

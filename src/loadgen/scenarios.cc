@@ -141,7 +141,7 @@ PlannedScenario HighFrequency(const PlanOptions& options) {
                AnyNewConnectionPerRequest(wires), &scenario);
   for (const WireSpec& wire : wires) {
     scenario.runs.push_back(
-        ServerRun(WireLabel(wire) + ", back to back",
+        ServerRun(WireLabel(wire),
                   Closed(wire, 1, quick ? milliseconds(900) : seconds(5), warmup),
                   ModelFor(options, "breast_cancer")));
     if (quick || wire.wire->new_connection_per_request) continue;

@@ -54,8 +54,8 @@ class CompareTest(unittest.TestCase):
             # The verdict names a wire and the measured margins.
             # The verdict names the fastest, or the tie, and the margins with their intervals.
             self.assertRegex(real["recommendation"],
-                             r"^((rest|rest-keepalive|ws-binary), back to back leads \(p50 |tie between )")
-            self.assertIn("faster than rest, back to back", real["recommendation"])
+                             r"^((rest|rest-keepalive|ws-binary) leads \(p50 |tie between )")
+            self.assertIn("faster than rest (p50 ", real["recommendation"])
             self.assertIn("95% CI", real["recommendation"])
             # The decision: in the terminal, and a line per scenario in report.json.
             self.assertIn("== Decision", stdout)
