@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""Cross-check: the same REST keep-alive load measured by `predictwire bench` and by wrk.
+"""Cross-check: the same REST keep-alive load measured by `predictwire bench`, by wrk and, with
+one connection, by a minimal blocking client (benchmarks/roundtrip.cc's `load`: send, receive,
+nothing else).
 
-Both drive `predictwire serve --io-threads 1 --model instant=sleep:0` with the same POST body, in
+All drive `predictwire serve --io-threads 1 --model instant=sleep:0` with the same POST body, in
 alternating rounds, closed loop with 1 and with 32 connections, the load generator on CPU 1 and
 the server on CPU 0. Reports throughput, p50 and the load generator's CPU time per request
-(user + system, from the kernel's accounting of each child process). The two should agree within
-10% at p50 and on throughput; bench should cost less CPU per request than wrk.
+(user + system, from the kernel's accounting of each child process). bench should agree with the
+minimal client within 10% at p50 and on throughput with one connection, and cost no more CPU per
+request than wrk.
 
     benchmarks/bench_vs_wrk.py [BUILD_DIR] [--duration 5] [--rounds 3]
 """
@@ -21,6 +24,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BODY = '{"model":"instant","features":[1.5,2.5,3.5,4.5]}'
+# The minimal client speaks one connection only.
+TOOLS = {1: ("minimal", "wrk", "bench"), 32: ("wrk", "bench")}
 
 
 def run(command, cpu):
@@ -74,6 +79,18 @@ def bench(binary, url, connections, duration):
             "errors": result["errors"]}
 
 
+def minimal(build, address, duration):
+    before = children_cpu()
+    out, err, status = run([os.path.join(build, "benchmarks", "roundtrip"), "load", "--server",
+                            address, "--seconds", str(duration), "--features", "4"], cpu=1)
+    cpu = children_cpu() - before
+    if status != 0:
+        sys.exit(f"roundtrip load failed: {err}")
+    result = json.loads(out)
+    return {"throughput": result["throughput_rps"], "p50": result["p50_us"],
+            "mean": result["mean_us"], "cpu_per_request_us": cpu * 1e6 / result["requests"]}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("build", nargs="?", default=os.path.join(ROOT, "build", "release"))
@@ -94,10 +111,14 @@ def main():
         results = {}
         for connections in (1, 32):
             for round_number in range(args.rounds):
-                for tool in ("wrk", "bench"):
+                for tool in TOOLS[connections]:
                     print(f"round {round_number + 1}: {tool} -c{connections} ...", file=sys.stderr)
-                    measured = (wrk(url, connections, args.duration, script.name) if tool == "wrk"
-                                else bench(binary, f"http://{address}", connections, args.duration))
+                    if tool == "wrk":
+                        measured = wrk(url, connections, args.duration, script.name)
+                    elif tool == "bench":
+                        measured = bench(binary, f"http://{address}", connections, args.duration)
+                    else:
+                        measured = minimal(args.build, address, args.duration)
                     results.setdefault((connections, tool), []).append(measured)
         os.unlink(script.name)
     finally:
@@ -114,7 +135,7 @@ def main():
     verdicts = []
     for connections in (1, 32):
         medians = {}
-        for tool in ("wrk", "bench"):
+        for tool in TOOLS[connections]:
             runs = results[(connections, tool)]
             medians[tool] = {key: statistics.median(r[key] for r in runs)
                              for key in ("throughput", "p50", "mean", "cpu_per_request_us")}
@@ -122,9 +143,10 @@ def main():
             print(f"{connections:>11} {tool:6} {m['throughput']:>10.0f} {m['p50']:>8.1f} "
                   f"{m['mean']:>8.1f} {connections * 1e6 / m['throughput']:>10.1f} "
                   f"{m['cpu_per_request_us']:>11.2f}")
+        reference = "minimal" if "minimal" in medians else "wrk"
         for key in ("throughput", "p50"):
-            ratio = medians["bench"][key] / medians["wrk"][key]
-            verdicts.append(f"-c{connections} {key}: bench/wrk = {ratio:.3f} "
+            ratio = medians["bench"][key] / medians[reference][key]
+            verdicts.append(f"-c{connections} {key}: bench/{reference} = {ratio:.3f} "
                             f"({'within' if abs(ratio - 1) <= 0.10 else 'OUTSIDE'} 10%)")
         cost = medians["bench"]["cpu_per_request_us"] / medians["wrk"]["cpu_per_request_us"]
         verdicts.append(f"-c{connections} CPU per request: bench/wrk = {cost:.2f}")

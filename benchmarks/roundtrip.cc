@@ -5,6 +5,8 @@
 //   roundtrip echo --port P                     a TCP ping-pong server (the floor)
 //   roundtrip measure --echo HOST:PORT --server HOST:PORT [--rounds R] [--requests N]
 //                     [--features K] [--model NAME]
+//   roundtrip load --server HOST:PORT [--seconds S]   REST keep-alive only, for S seconds: the
+//                     minimal client bench is measured against (benchmarks/bench_vs_wrk.py)
 //
 // `measure` drives REST keep-alive (POST /predict), WebSocket JSON text and WebSocket binary
 // against the server, and a TCP ping-pong with exactly the bytes of each exchange against the
@@ -302,6 +304,29 @@ int RunMeasure(const std::string& echo, const std::string& server, int rounds, i
   return 0;
 }
 
+// The minimal client as a load generator: REST keep-alive, one request at a time, for
+// `seconds`; prints {"requests", "throughput_rps", "p50_us", "mean_us"}.
+int RunLoad(const std::string& server, double seconds, int features, const std::string& model) {
+  const std::string body = "{\"model\":\"" + model + "\",\"features\":" + FeaturesJson(features) + "}";
+  Wire wire{.name = "rest-keepalive",
+            .fd = Connect(server),
+            .request = "POST /predict HTTP/1.1\r\nHost: " + server +
+                       "\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body,
+            .complete = CompleteHttp};
+  std::string buffer;
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  const auto start = Clock::now();
+  while (Clock::now() < end) wire.samples_us.push_back(RoundTrip(wire, buffer));
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  double sum = 0;
+  for (double sample : wire.samples_us) sum += sample;
+  std::printf("{\"requests\": %zu, \"throughput_rps\": %.1f, \"p50_us\": %.2f, \"mean_us\": %.2f}\n",
+              wire.samples_us.size(), wire.samples_us.size() / elapsed,
+              Percentile(wire.samples_us, 0.5), sum / wire.samples_us.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -316,7 +341,8 @@ int main(int argc, char** argv) {
     std::puts(
         "usage: roundtrip echo [--port P]\n"
         "       roundtrip measure --echo HOST:PORT --server HOST:PORT [--rounds 5] "
-        "[--requests 4000] [--features 4] [--model instant]");
+        "[--requests 4000] [--features 4] [--model instant]\n"
+        "       roundtrip load --server HOST:PORT [--seconds 5] [--features 4] [--model instant]");
     return args.empty() ? 1 : 0;
   }
   if (args[0] == "echo") return RunEcho(std::stoi(value("--port", "0")));
@@ -324,6 +350,10 @@ int main(int argc, char** argv) {
     return RunMeasure(value("--echo", ""), value("--server", ""), std::stoi(value("--rounds", "5")),
                       std::stoi(value("--requests", "4000")), std::stoi(value("--features", "4")),
                       value("--model", "instant"));
+  }
+  if (args[0] == "load") {
+    return RunLoad(value("--server", ""), std::stod(value("--seconds", "5")),
+                   std::stoi(value("--features", "4")), value("--model", "instant"));
   }
   Fail("unknown command " + args[0]);
 }
