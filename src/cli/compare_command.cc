@@ -21,6 +21,7 @@ struct CompareFlags {
   loadgen::CompareOptions options;
   std::string placement;  // empty: split for --quick, both otherwise
   std::vector<std::string> rtts;
+  std::string slo = FormatDuration(loadgen::CompareOptions().slo);
   std::string command_line;
 };
 
@@ -33,6 +34,7 @@ int Compare(CompareFlags& flags) {
   options.placements = placement == "both" ? std::vector<std::string>{"split", "same"}
                                            : std::vector<std::string>{placement};
   for (const std::string& rtt : flags.rtts) options.rtts.push_back(ParseDuration(rtt));
+  options.slo = ParseDuration(flags.slo);
   if (!options.quick && flags.rtts.empty()) options.rtts = {std::chrono::milliseconds(20)};
   std::error_code error;
   options.binary = std::filesystem::read_symlink("/proc/self/exe", error).string();
@@ -105,6 +107,12 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
                    fmt::format("Only these scenarios: {} (default: all)",
                                fmt::join(loadgen::ScenarioIds(), ", ")))
       ->delimiter(',');
+  compare
+      ->add_option("--slo", flags->slo,
+                   "The capacity scenario's objective: the p99 each wire must keep while its "
+                   "load rises")
+      ->check(CheckDuration)
+      ->capture_default_str();
   compare->add_flag("--peers", options.peers,
                     "Also measure the article's Flask and websockets servers (peers/)");
   flags->command_line = command_line;

@@ -428,6 +428,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
   plan_options.server_has_test_models = options.target.empty();
   plan_options.model = options.model;
   plan_options.rtts = options.rtts;
+  plan_options.slo = options.slo;
   plan_options.peers = options.peers;
   plan_options.only = options.scenarios;
   if (!options.target.empty()) {
@@ -450,6 +451,10 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
     if (absl::Status started = placement.Start(); !started.ok()) return started;
     for (const PlannedScenario& planned : plan) {
       Scenario scenario{planned.id, planned.title, planned.question, name, planned.sweep, {}, {}};
+      scenario.slo_us = std::chrono::duration<double, std::micro>(planned.slo).count();
+      // The capacity scenario: the lowest rate at which each wire broke the objective in the
+      // first round; its higher rates are not run in any round.
+      std::map<std::string, double> broke_at;
       for (const PlannedRun& planned_run : planned.runs) {
         scenario.runs.push_back(
             Run{planned_run.wire, planned_run.label, planned_run.sweep_value, {}});
@@ -490,6 +495,14 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
         for (size_t i = 0; i < planned.runs.size(); ++i) {
           const PlannedRun& planned_run = planned.runs[i];
           Run& run = scenario.runs[i];
+          if (const auto broke = broke_at.find(planned_run.wire);
+              broke != broke_at.end() && planned_run.sweep_value > broke->second) {
+            run.skipped = fmt::format("not run: p99 passed {} at {}",
+                                      FormatMicroseconds(scenario.slo_us),
+                                      FormatSweepValue(scenario.sweep, broke->second));
+            ++done;
+            continue;
+          }
           absl::StatusOr<BenchOptions> bench = placement.RoundOptions(planned_run, round, rounds);
           if (!bench.ok()) return bench.status();
           ChildProcess* server = placement.server();
@@ -524,6 +537,13 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
           }
           if (fresh_server) fresh_server->Stop();
           if (!result.ok()) return result.status();
+          // The ladder is cut in the first round; later rounds measure what it reached again.
+          if (scenario.slo_us > 0 && round == 0 &&
+              (result->errors > 0 ||
+               result->latency.ValueAtPercentile(99) / 1000.0 > scenario.slo_us)) {
+            double& broke = broke_at.try_emplace(planned_run.wire, planned_run.sweep_value).first->second;
+            broke = std::min(broke, planned_run.sweep_value);
+          }
           record(i, round, *std::move(result));
         }
       }

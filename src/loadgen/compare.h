@@ -22,6 +22,8 @@ struct CompareOptions {
   std::vector<std::string> placements = {"split"};  // "same", "split"
   std::vector<std::string> wires;                   // empty: all
   std::vector<std::chrono::nanoseconds> rtts;       // WAN view; empty: none
+  // The capacity scenario's objective: the p99 each wire must keep as its load rises.
+  std::chrono::nanoseconds slo = std::chrono::milliseconds(1);
   bool peers = false;                               // also the article's servers
   std::vector<std::string> scenarios;               // only these (id prefixes); empty: all
   std::string binary;                               // this predictwire, to start the server

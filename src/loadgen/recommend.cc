@@ -200,6 +200,66 @@ void JudgeThroughput(const std::vector<const Run*>& healthy, Verdict* verdict) {
                                  best.front()->wire, best.front()->result.throughput_rps);
 }
 
+// The capacity scenario: per wire, the highest offered rate whose run kept p99 within the
+// objective without errors; the best are the wires that held the highest.
+void JudgeCapacity(const Scenario& scenario, const std::vector<const Run*>& runs,
+                   Verdict* verdict) {
+  struct Held {
+    const Run* best = nullptr;   // the highest rate held
+    const Run* broke = nullptr;  // the lowest rate that was not
+  };
+  std::map<std::string, Held> by_wire;
+  std::vector<std::string> order;
+  for (const Run* run : runs) {
+    if (!by_wire.count(run->wire)) order.push_back(run->wire);
+    Held& held = by_wire[run->wire];
+    const bool kept = run->result.requests > 0 && run->result.errors == 0 &&
+                      run->result.latency.ValueAtPercentile(99) / 1000.0 <= scenario.slo_us;
+    if (kept && (!held.best || run->sweep_value > held.best->sweep_value)) held.best = run;
+    if (!kept && (!held.broke || run->sweep_value < held.broke->sweep_value)) held.broke = run;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+    const double held_a = by_wire[a].best ? by_wire[a].best->sweep_value : 0;
+    const double held_b = by_wire[b].best ? by_wire[b].best->sweep_value : 0;
+    return held_a > held_b;
+  });
+  std::vector<std::string> parts;
+  for (const std::string& wire : order) {
+    const Held& held = by_wire[wire];
+    std::string part =
+        held.best ? fmt::format("{} holds {:g} req/s (p99 {})", wire, held.best->sweep_value,
+                                FormatMicroseconds(held.best->result.latency.ValueAtPercentile(99) /
+                                                   1000.0))
+                  : fmt::format("{} holds none of the rates tried", wire);
+    if (held.broke) {
+      part += fmt::format(
+          "; at {:g} req/s {}", held.broke->sweep_value,
+          held.broke->result.errors > 0
+              ? fmt::format("{} errors", held.broke->result.errors)
+              : fmt::format("p99 {}", FormatMicroseconds(
+                                          held.broke->result.latency.ValueAtPercentile(99) / 1000.0)));
+    } else {
+      part += ", the highest rate tried";
+    }
+    parts.push_back(std::move(part));
+  }
+  const Held& top = by_wire[order.front()];
+  for (const std::string& wire : order) {
+    const Held& held = by_wire[wire];
+    if ((held.best ? held.best->sweep_value : 0) == (top.best ? top.best->sweep_value : 0)) {
+      verdict->best.push_back(wire);
+    }
+  }
+  verdict->text = fmt::format("within p99 {}: {}", FormatMicroseconds(scenario.slo_us),
+                              fmt::join(parts, ". "));
+  verdict->meaning =
+      top.best ? fmt::format("with a p99 objective of {}: {} {} the most ({:g} req/s)",
+                             FormatMicroseconds(scenario.slo_us), Join(verdict->best),
+                             verdict->best.size() > 1 ? "carry" : "carries", top.best->sweep_value)
+               : fmt::format("no wire kept p99 within {} at the rates tried",
+                             FormatMicroseconds(scenario.slo_us));
+}
+
 // A sweep: a verdict per swept value; the best are the wires best at every value.
 void JudgeSweep(const Scenario& scenario, const std::vector<const Run*>& healthy,
                 Verdict* verdict) {
@@ -286,7 +346,10 @@ Verdict Recommend(const Scenario& scenario) {
   std::vector<const Run*> healthy;
   std::vector<std::string> unhealthy;
   std::vector<const Run*> floors;
+  std::vector<const Run*> measured;  // for the capacity scenario, whatever their errors
   for (const Run& run : scenario.runs) {
+    if (!run.skipped.empty()) continue;
+    measured.push_back(&run);
     if (IsFloor(run)) {  // a yardstick, not a candidate
       if (run.result.requests > 0) floors.push_back(&run);
       continue;
@@ -297,6 +360,10 @@ Verdict Recommend(const Scenario& scenario) {
       unhealthy.push_back(fmt::format("{} ({} of {} requests failed)", run.label, run.result.errors,
                                       run.result.requests + run.result.errors));
     }
+  }
+  if (scenario.sweep == Sweep::kOfferedRate && !measured.empty()) {
+    JudgeCapacity(scenario, measured, &verdict);
+    return verdict;  // a run past the objective is the finding here, not a failure
   }
   if (healthy.empty()) {
     verdict.text = "no wire completed its load without errors";
@@ -372,7 +439,7 @@ std::vector<std::string> OverallLines(const Report& report) {
       {"Request rate", {"sporadic", "high-frequency"}},
       {"Model compute time", {"compute"}},
       {"Payload size", {"payload"}},
-      {"Number of clients", {"many-clients", "concurrency"}},
+      {"Number of clients", {"many-clients", "concurrency", "capacity"}},
       {"Network round trip", {"wan"}},
       {"TLS", {"tls"}},
   };

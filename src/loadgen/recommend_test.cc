@@ -167,6 +167,29 @@ TEST(RecommendTest, ConcurrencySweepReportsTheMostThroughput) {
   EXPECT_EQ(verdict.best, std::vector<std::string>{"ws"});
 }
 
+TEST(RecommendTest, CapacityIsTheHighestRateHeldWithinTheObjective) {
+  Scenario scenario;
+  scenario.sweep = Sweep::kOfferedRate;
+  scenario.slo_us = 1000;
+  auto at = [](std::string wire, double rate, double p99_us, uint64_t errors = 0) {
+    loadgen::Run run = MakeRun(wire, p99_us / 2, rate, errors);
+    run.result.latency.Clear();
+    for (int i = 0; i < 100; ++i) run.result.latency.Record(static_cast<uint64_t>(p99_us * 1000));
+    return run;
+  };
+  scenario.runs = {at("ws", 5000, 300), at("ws", 10000, 600), at("ws", 20000, 4000),
+                   at("rest-keepalive", 5000, 400), at("rest-keepalive", 10000, 900, 3)};
+  loadgen::Run skipped = at("rest-keepalive", 20000, 0);
+  skipped.skipped = "not run: p99 passed 1.00 ms at 10000 req/s";
+  scenario.runs.push_back(skipped);
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_EQ(verdict.best, std::vector<std::string>{"ws"});
+  EXPECT_THAT(verdict.text, StartsWith("within p99 1.00 ms: ws holds 10000 req/s (p99 600 µs); "
+                                       "at 20000 req/s p99 4.00 ms. rest-keepalive holds 5000 "
+                                       "req/s (p99 400 µs); at 10000 req/s 3 errors"));
+  EXPECT_EQ(verdict.meaning, "with a p99 objective of 1.00 ms: ws carries the most (10000 req/s)");
+}
+
 TEST(RecommendTest, TheDecisionHasALinePerScenario) {
   Report report;
   Scenario sporadic;

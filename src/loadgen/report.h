@@ -41,6 +41,9 @@ struct Run {
   double server_rss_idle_mib = 0;
   double server_cpu_seconds = 0;
   int server_connections = 0;
+  // Why the run was not measured (the capacity scenario stops raising a wire's rate once it
+  // broke the latency objective); empty for a measured run.
+  std::string skipped;
 };
 
 // How a scenario came out (recommend.h): the wires that cannot be told apart from the fastest,
@@ -61,6 +64,8 @@ struct Scenario {
   Sweep sweep = Sweep::kNone;
   std::vector<Run> runs;
   Verdict verdict;  // recommend.h
+  // The capacity scenario: the p99 a wire must hold, µs (0 elsewhere).
+  double slo_us = 0;
 };
 
 struct Report {

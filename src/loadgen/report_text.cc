@@ -161,6 +161,10 @@ std::string ScenarioTable(const Report& report, const Scenario& scenario) {
       extra += fmt::format(" ({} full, {} resumed handshakes)", run.result.tls_full_handshakes,
                            run.result.tls_resumed_handshakes);
     }
+    if (!run.skipped.empty()) {
+      out += fmt::format("   {:<34}{:>10}  {}\n", run.label, "-", run.skipped);
+      continue;
+    }
     out += fmt::format(
         "   {:<34}{:>10}{:>10}{:>9}{:>11.0f}{:>8}{}\n", run.label,
         latency.count() ? FormatMicroseconds(p50) : "-",

@@ -302,6 +302,40 @@ PlannedScenario Concurrency(const PlanOptions& options) {
   return scenario;
 }
 
+// Capacity at a latency objective: each wire's open-loop rate is raised step by step until its
+// p99 passes the objective or errors appear (compare stops there); the answer is the highest
+// rate each wire held. 16 connections, each carrying one request at a time (or --pipeline
+// for a multiplexing wire), as a server behind a pool of clients would see.
+PlannedScenario Capacity(const PlanOptions& options) {
+  const bool quick = options.quick;
+  const double slo_ms = std::chrono::duration<double, std::milli>(options.slo).count();
+  PlannedScenario scenario{
+      "capacity", fmt::format("Capacity: the most load each wire carries within p99 {:g} ms", slo_ms),
+      "How many predictions a second can each wire serve before its tail latency passes the "
+      "objective?",
+      Sweep::kOfferedRate};
+  scenario.slo = options.slo;
+  const std::vector<double> rates =
+      quick ? std::vector<double>{10000, 40000, 80000, 120000, 160000}
+            : std::vector<double>{5000, 10000, 20000, 40000, 60000, 80000, 100000, 120000, 160000,
+                                  200000};
+  const std::vector<WireSpec> wires = Select(options, [](const Wire& wire, bool trim) {
+    return !wire.new_connection_per_request && (!trim || wire.article);
+  });
+  for (const WireSpec& wire : wires) {
+    for (double rate : rates) {
+      BenchOptions bench = Open(wire, rate, Arrival::kPoisson, 16,
+                                quick ? milliseconds(600) : seconds(3), Warmup(options));
+      bench.pipeline = 16;
+      PlannedRun run = ServerRun(fmt::format("{}, {:g} req/s", WireLabel(wire), rate), bench,
+                                 ModelFor(options, "breast_cancer"));
+      run.sweep_value = rate;
+      scenario.runs.push_back(std::move(run));
+    }
+  }
+  return scenario;
+}
+
 // WAN view through the delay proxy: connection set-up grows with the round trip.
 PlannedScenario Wan(const PlanOptions& options) {
   const bool quick = options.quick;
@@ -381,7 +415,7 @@ std::vector<std::string> ServerModels(const std::string& models_dir) {
 const std::vector<std::string>& ScenarioIds() {
   static const std::vector<std::string> ids = {
       "sporadic", "high-frequency", "tls", "many-clients", "compute",
-      "payload",  "concurrency",    "wan", "article"};
+      "payload",  "concurrency",    "capacity", "wan", "article"};
   return ids;
 }
 
@@ -398,6 +432,7 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
   if (own_server) plan.push_back(Compute(options));
   if (own_server) plan.push_back(Payload(options));
   plan.push_back(Concurrency(options));
+  plan.push_back(Capacity(options));
   if (!options.rtts.empty()) plan.push_back(Wan(options));
   if (options.peers) {
     for (int clients : {1, 4}) plan.push_back(Article(options, clients));

@@ -36,6 +36,9 @@ struct PlannedScenario {
   std::string question;
   Sweep sweep = Sweep::kNone;
   std::vector<PlannedRun> runs;
+  // The capacity scenario: the p99 a run must keep to (0 elsewhere); compare stops raising a
+  // wire's rate once a run of it breaks this or has errors.
+  std::chrono::nanoseconds slo{0};
   // The runs share one stream of open-loop arrivals, dealt to them in turn request by request
   // (RunBenchTogether), rather than taking turns run by run.
   bool interleaved = false;
@@ -52,6 +55,8 @@ struct PlanOptions {
   bool server_has_test_models = true;
   std::string model;  // for --target servers: the model every scenario uses
   std::vector<std::chrono::nanoseconds> rtts;
+  // The capacity scenario's latency objective: the p99 each wire must keep.
+  std::chrono::nanoseconds slo = std::chrono::milliseconds(1);
   bool peers = false;
   // Only scenarios whose id starts with one of these (empty: all), e.g. "many-clients".
   std::vector<std::string> only;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace predictwire::loadgen {
@@ -43,7 +44,7 @@ TEST(ScenariosTest, QuickPlanCoversEveryCriterionWithinItsBudget) {
   const auto plan = PlanScenarios(options);
   EXPECT_EQ(Ids(plan),
             (std::set<std::string>{"sporadic", "high-frequency", "tls", "many-clients-100",
-                                   "compute", "payload", "concurrency"}));
+                                   "compute", "payload", "concurrency", "capacity"}));
   // Load time only; set-up and the floor add a few seconds. compare --quick must stay < 2 min.
   EXPECT_LT(PlannedSeconds(plan), 100);
   // Every run is one bench can make, on a server with every port compare's has.
@@ -83,6 +84,32 @@ TEST(ScenariosTest, SporadicDealsOneStreamToItsWiresAndFloors) {
   // At least 100 requests per wire in --quick, on average.
   const auto& first = sporadic->runs.front().bench;
   EXPECT_GE(first.rate * std::chrono::duration<double>(first.duration).count(), 110);
+}
+
+TEST(ScenariosTest, CapacityRaisesEachWiresRateUnderItsObjective) {
+  PlanOptions options;
+  options.quick = true;
+  options.wires = Every();
+  options.slo = std::chrono::microseconds(500);
+  for (const auto& scenario : PlanScenarios(options)) {
+    if (scenario.id != "capacity") continue;
+    EXPECT_EQ(scenario.slo, std::chrono::microseconds(500));
+    EXPECT_EQ(scenario.sweep, Sweep::kOfferedRate);
+    std::map<std::string, std::vector<double>> rates;
+    for (const auto& run : scenario.runs) {
+      EXPECT_GT(run.bench.rate, 0) << run.label;  // open loop
+      EXPECT_EQ(run.bench.rate, run.sweep_value);
+      EXPECT_FALSE(run.bench.wire.wire->new_connection_per_request) << run.label;
+      rates[run.wire].push_back(run.sweep_value);
+    }
+    EXPECT_TRUE(rates.count("ws"));
+    for (const auto& [wire, values] : rates) {
+      EXPECT_TRUE(std::is_sorted(values.begin(), values.end())) << wire;  // low to high
+      EXPECT_GE(values.size(), 4u) << wire;
+    }
+    return;
+  }
+  FAIL() << "no capacity scenario";
 }
 
 TEST(ScenariosTest, TlsMeasuresFullAndResumedHandshakesBesidePlainWires) {

@@ -16,6 +16,8 @@ std::string_view SweepName(Sweep sweep) {
       return "concurrency";
     case Sweep::kRttMs:
       return "rtt_ms";
+    case Sweep::kOfferedRate:
+      return "offered_rps";
   }
   return "";
 }
@@ -32,6 +34,8 @@ std::string_view SweepAxisTitle(Sweep sweep) {
       return "requests outstanding";
     case Sweep::kRttMs:
       return "added round-trip time (ms)";
+    case Sweep::kOfferedRate:
+      return "offered load (requests/s)";
   }
   return "";
 }
@@ -48,6 +52,8 @@ std::string FormatSweepValue(Sweep sweep, double value) {
       return fmt::format("{:g} outstanding", value);
     case Sweep::kRttMs:
       return fmt::format("{:g} ms RTT", value);
+    case Sweep::kOfferedRate:
+      return fmt::format("{:g} req/s", value);
     case Sweep::kNone:
       break;
   }

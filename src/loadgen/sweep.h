@@ -13,6 +13,7 @@ enum class Sweep {
   kPayloadBytes,  // the request's tensor, bytes
   kConcurrency,   // requests outstanding (closed loop)
   kRttMs,         // round-trip time added by the delay proxy, ms
+  kOfferedRate,   // open-loop requests per second offered (the capacity scenario)
 };
 
 // The name report.json uses: "", "compute_ms", "payload_bytes", "concurrency", "rtt_ms".
