@@ -16,6 +16,8 @@ packages=(
   # clients for end-to-end tests, the demo and the benchmark scripts
   curl python3 python3-websockets python3-requests wrk nginx-light
   nghttp2-client python3-grpcio python3-grpc-tools openssl
+  # headless Chromium for the report page test (and browser measurements)
+  chromium
   # the article's reference servers in peers/
   python3-flask
 )

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "loadgen/recommend.h"
@@ -16,12 +17,13 @@
 namespace predictwire::loadgen {
 namespace {
 
-// Tableau's ten colours: distinct on screen and in print.
-constexpr std::array<std::string_view, 10> kPalette = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-                                                       "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                                                       "#bcbd22", "#17becf"};
+// Twelve colours distinct on screen and in print (Tableau's ten without its grey, which is the
+// floor's, and three more); a wire keeps its colour on every plot and table of the page.
+constexpr std::array<std::string_view, 12> kPalette = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#bcbd22", "#17becf", "#393b79", "#000000", "#ad494a"};
+constexpr std::string_view kFloorColor = "#999";
 
-// Runs of one wire within a scenario (the points of a sweep) differ by line style.
 constexpr std::array<LineStyle, 5> kStyles = {LineStyle::kSolid, LineStyle::kDashed,
                                               LineStyle::kDotted, LineStyle::kDashDot,
                                               LineStyle::kDashDotDot};
@@ -44,8 +46,21 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowra
 .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
           vertical-align: -1px; border-radius: 2px; }
 .plots { display: flex; flex-wrap: wrap; gap: 16px; }
-svg.plot { max-width: 100%; height: auto; border: 1px solid #eee; }
+.plot { max-width: 100%; overflow-x: auto; }
+svg.plot { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
+.scroll { max-width: 100%; overflow-x: auto; }
+td.short { color: #999; font-style: italic; }
+section.decision { background: #f6faf6; border: 1px solid #cde3cd; padding: 4px 16px 8px; }
+dl.legend dt { font-weight: bold; }
+dl.legend dd { margin: 0 0 4px 16px; }
 small { color: #666; }
+code { overflow-wrap: anywhere; }
+/* Narrow screens: plots keep a size their text reads at and scroll in their box. */
+@media (max-width: 600px) {
+  body { margin: 8px auto; padding: 0 8px; }
+  svg.plot { max-width: none; width: 560px; }
+  dl.meta { grid-template-columns: auto; }
+}
 )";
 
 // Colours by wire in order of first appearance in the report, so that a wire keeps its colour
@@ -64,7 +79,7 @@ class WireColors {
     }
   }
   std::string Of(const std::string& wire) const {
-    if (floors_.count(wire)) return "#999";  // the yardstick is grey on every plot
+    if (floors_.count(wire)) return std::string(kFloorColor);  // the yardstick is grey everywhere
     auto it = index_.find(wire);
     return std::string(kPalette[(it == index_.end() ? 0 : it->second) % kPalette.size()]);
   }
@@ -72,6 +87,34 @@ class WireColors {
  private:
   std::map<std::string, size_t> index_;
   std::set<std::string> floors_;
+};
+
+// Gives each series of one plot a look no other series of it has: its wire's colour, and the
+// first line style (then the same with markers) that colour has not used in the plot yet.
+class LookAllocator {
+ public:
+  explicit LookAllocator(const WireColors& colors) : colors_(colors) {}
+
+  // A series of `wire`, with markers only if `markers`, unless every plain look of the colour
+  // is taken.
+  Series Next(const std::string& wire, std::string name, bool markers = false) {
+    Series series{.name = std::move(name), .color = colors_.Of(wire)};
+    for (int pass = 0; pass < 2; ++pass) {
+      const bool with_markers = markers != (pass == 1);
+      for (LineStyle style : kStyles) {
+        if (used_.insert({series.color, style, with_markers}).second) {
+          series.style = style;
+          series.markers = with_markers;
+          return series;
+        }
+      }
+    }
+    return series;  // more than ten series of one colour: the rest repeat
+  }
+
+ private:
+  const WireColors& colors_;
+  std::set<std::tuple<std::string, LineStyle, bool>> used_;
 };
 
 double Micros(uint64_t nanoseconds) { return static_cast<double>(nanoseconds) / 1000.0; }
@@ -83,11 +126,33 @@ std::string FormatMicros(double micros) {
   return fmt::format("{:.0f}", micros);
 }
 
+// A percentile's cell; one the samples cannot support (p99 of fewer than 100 requests: it is
+// one of the slowest few) is greyed, with the count in its title.
 std::string PercentileCell(const Histogram& histogram, double percentile) {
   if (histogram.count() == 0) return "<td class=\"n\">–</td>";
-  return fmt::format("<td class=\"n\">{}</td>",
-                     FormatMicros(Micros(histogram.ValueAtPercentile(percentile))));
+  const std::string value = FormatMicros(Micros(histogram.ValueAtPercentile(percentile)));
+  const double needed = percentile >= 100 ? 0 : 1 / (1 - percentile / 100);
+  if (histogram.count() < needed) {
+    return fmt::format("<td class=\"n short\" title=\"from {} requests only\">{}</td>",
+                       histogram.count(), value);
+  }
+  return fmt::format("<td class=\"n\">{}</td>", value);
 }
+
+// What each column of the run tables means, once, under the decision.
+constexpr std::string_view kColumnLegend = R"(<details>
+<summary>What the table columns mean</summary>
+<dl class="legend">
+<dt>requests, errors</dt><dd>measured requests answered, and those that failed (by kind); a row of fewer than 100 requests is short: its p99 and beyond are grey</dd>
+<dt>p50 … max µs</dt><dd>latency percentiles in microseconds, each request counted from the moment it was due (so a stalled server cannot hide)</dd>
+<dt>p50 95% CI</dt><dd>the interval of the median, from the medians of the run's batches (each compare round is cut into batches): runs whose intervals of difference hold 0, or differ by under 2%, are a tie</dd>
+<dt>server p50, network p50</dt><dd>the server's own time (queue and compute, as each reply reports it) and the rest: network, protocol and both ends' stacks</dd>
+<dt>× floor</dt><dd>p50 over the p50 of the raw TCP exchange of the same byte counts (the tcp wires) through the same client, kept open or new per request like the run, measured in turn with it where the scenario lists raw TCP rows, else at the start: the protocol's and the server's cost alone</dd>
+<dt>connect p50, handshakes</dt><dd>TLS: connection set-up (TCP, TLS, WebSocket or HTTP/2 preface) and how many TLS handshakes were full or resumed</dd>
+<dt>server RSS, KiB per connection, server CPU</dt><dd>many clients: the server's peak resident memory, its growth per open connection over the idle server, and its CPU time</dd>
+</dl>
+</details>
+)";
 
 const Floor* PlacementFloor(const Report& report, const std::string& placement) {
   auto it = report.floors.find(placement);
@@ -105,7 +170,8 @@ std::string Header(const Report& report) {
   for (const auto& [placement, floor] : report.floors) placements.emplace(placement, "");
   if (!placements.empty()) {
     out +=
-        "<h3>Placements and the raw TCP floor</h3>\n<table>\n<tr><th>placement</th>"
+        "<h3>Placements and the raw TCP floor</h3>\n<div class=\"scroll\"><table>\n"
+        "<tr><th>placement</th>"
         "<th>where</th><th>persistent p50 µs</th><th>persistent p99 µs</th>"
         "<th>new connection p50 µs</th><th>new connection p99 µs</th><th>request bytes</th>"
         "<th>reply bytes</th></tr>\n";
@@ -123,7 +189,7 @@ std::string Header(const Report& report) {
         out += "<td colspan=\"6\">not measured</td></tr>\n";
       }
     }
-    out += "</table>\n";
+    out += "</table></div>\n";
   }
   if (!report.notes.empty()) {
     out += "<h3>Notes</h3>\n<ul>\n";
@@ -145,10 +211,14 @@ std::string RunsTable(const Report& report, const Scenario& scenario, const Wire
   if (scenario.runs.empty()) return "<p>No runs.</p>\n";
   const bool resources = std::any_of(scenario.runs.begin(), scenario.runs.end(),
                                      [](const Run& run) { return run.server_connections > 0; });
+  const bool tls = std::any_of(scenario.runs.begin(), scenario.runs.end(),
+                              [](const Run& run) { return run.result.options.wire.tls; });
   std::string out =
-      "<table>\n<tr><th>run</th><th>requests</th><th>errors</th><th>throughput req/s</th>"
-      "<th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>max µs</th>"
-      "<th>server p50 µs</th><th>network p50 µs</th><th>× floor</th>";
+      "<div class=\"scroll\"><table>\n<tr><th>run</th><th>requests</th><th>errors</th>"
+      "<th>throughput req/s</th><th>p50 µs</th><th>p50 95% CI</th><th>p90 µs</th>"
+      "<th>p99 µs</th><th>p99.9 µs</th><th>max µs</th><th>server p50 µs</th>"
+      "<th>network p50 µs</th><th>× floor</th>";
+  if (tls) out += "<th>connect p50 µs</th><th>TLS handshakes full / resumed</th>";
   if (resources) {
     out +=
         "<th>server RSS MiB</th><th>connections</th><th>KiB per connection</th>"
@@ -170,15 +240,36 @@ std::string RunsTable(const Report& report, const Scenario& scenario, const Wire
     if (floor > 0 && result.latency.count() > 0) {
       times_floor = fmt::format("{:.2f}×", Micros(result.latency.ValueAtPercentile(50)) / floor);
     }
+    if (!run.skipped.empty()) {
+      out += fmt::format(
+          "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>"
+          "<td colspan=\"12\">{}</td></tr>\n",
+          colors.Of(run.wire), EscapeHtml(run.label), EscapeHtml(run.skipped));
+      continue;
+    }
+    const std::optional<Interval> interval = MedianInterval(result.batch_p50_us);
     out += fmt::format(
-        "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>"
+        "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}{}</td>"
         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1f}</td>",
-        colors.Of(run.wire), EscapeHtml(run.label), result.requests, errors, result.throughput_rps);
-    for (double percentile : {50.0, 90.0, 99.0, 99.9, 100.0}) {
+        colors.Of(run.wire), EscapeHtml(run.label),
+        result.requests < 100 ? " <small>(short)</small>" : "", result.requests, errors,
+        result.throughput_rps);
+    out += PercentileCell(result.latency, 50);
+    out += interval ? fmt::format("<td class=\"n\">{}–{}</td>", FormatMicros(interval->low),
+                                  FormatMicros(interval->high))
+                    : "<td class=\"n\">–</td>";
+    for (double percentile : {90.0, 99.0, 99.9, 100.0}) {
       out += PercentileCell(result.latency, percentile);
     }
     out += PercentileCell(result.server, 50) + PercentileCell(result.network, 50);
     out += fmt::format("<td class=\"n\">{}</td>", times_floor);
+    if (tls) {
+      out += PercentileCell(result.connect, 50);
+      out += result.options.wire.tls
+                 ? fmt::format("<td class=\"n\">{} / {}</td>", result.tls_full_handshakes,
+                               result.tls_resumed_handshakes)
+                 : "<td></td>";
+    }
     if (resources) {
       out += run.server_connections > 0
                  ? fmt::format(
@@ -190,15 +281,7 @@ std::string RunsTable(const Report& report, const Scenario& scenario, const Wire
     }
     out += "</tr>\n";
   }
-  return out + "</table>\n";
-}
-
-// The line style of each run: its rank among the scenario's runs of the same wire.
-std::vector<LineStyle> RunStyles(const Scenario& scenario) {
-  std::map<std::string, size_t> seen;
-  std::vector<LineStyle> styles;
-  for (const Run& run : scenario.runs) styles.push_back(kStyles[seen[run.wire]++ % kStyles.size()]);
-  return styles;
+  return out + "</table></div>\n";
 }
 
 // Percentile p sits at x = -log10(1 - p/100): 90 at 1, 99 at 2, 99.9 at 3 ("nines").
@@ -219,13 +302,11 @@ std::string PercentilePlot(const Scenario& scenario, const WireColors& colors) {
   }
   LinePlot plot("Latency by percentile", std::move(x),
                 {.title = "latency (µs)", .scale = AxisScale::kLog10});
-  const std::vector<LineStyle> styles = RunStyles(scenario);
+  LookAllocator looks(colors);
   for (size_t i = 0; i < scenario.runs.size(); ++i) {
     const Histogram& latency = scenario.runs[i].result.latency;
     if (latency.count() == 0) continue;
-    Series series{.name = scenario.runs[i].label,
-                  .color = colors.Of(scenario.runs[i].wire),
-                  .style = styles[i]};
+    Series series = looks.Next(scenario.runs[i].wire, scenario.runs[i].label);
     // Beyond 1 - 1/count every percentile is the maximum: end there, at the maximum.
     const double x_end = std::max(x_min, std::log10(static_cast<double>(latency.count())));
     for (double position = x_min; position < x_end - 1e-9; position += 0.05) {
@@ -241,14 +322,12 @@ std::string PercentilePlot(const Scenario& scenario, const WireColors& colors) {
 std::string CdfPlot(const Scenario& scenario, const WireColors& colors) {
   LinePlot plot("Latency distribution (CDF)", {.title = "latency (µs)", .scale = AxisScale::kLog10},
                 {.title = "fraction of requests", .min = 0.0, .max = 1.0});
-  const std::vector<LineStyle> styles = RunStyles(scenario);
+  LookAllocator looks(colors);
   for (size_t i = 0; i < scenario.runs.size(); ++i) {
     const Histogram& latency = scenario.runs[i].result.latency;
     if (latency.count() == 0) continue;
-    Series series{.name = scenario.runs[i].label,
-                  .color = colors.Of(scenario.runs[i].wire),
-                  .style = styles[i],
-                  .step = true};
+    Series series = looks.Next(scenario.runs[i].wire, scenario.runs[i].label);
+    series.step = true;
     uint64_t cumulative = 0;
     for (const auto& [value, count] : latency.Buckets()) {
       if (series.points.empty()) series.points.push_back({Micros(value), 0});
@@ -300,23 +379,37 @@ std::string SweepPlot(const Scenario& scenario, const WireColors& colors) {
   double zero_at = 0;
   if (largest > 0 && largest / smallest > 20) {
     x.scale = AxisScale::kLog10;
-    if (has_zero) {
-      zero_at = std::pow(10.0, std::floor(std::log10(smallest)) - 1);
-      const auto [low, high] = NiceRange(AxisScale::kLog10, zero_at, largest);
-      x.min = low;
-      x.max = high;
-      for (double value : LogTicks(low, high)) {
-        const bool is_zero = std::fabs(value - low) <= 1e-9 * low;
-        x.ticks.push_back({value, is_zero ? "0" : FormatTickLabel(value)});
-      }
+    if (has_zero) zero_at = std::pow(10.0, std::floor(std::log10(smallest)) - 1);
+  }
+  // A tick at each value swept (there are few), so every point reads off its axis: 0, 1 and
+  // 50 ms rather than the powers of ten around them.
+  std::set<double> values;
+  for (const auto& group : groups) {
+    for (const Run* run : group) values.insert(run->sweep_value > 0 ? run->sweep_value : zero_at);
+  }
+  if (values.size() >= 2 && values.size() <= 10) {
+    x.min = *values.begin();
+    x.max = *values.rbegin();
+    for (double value : values) {
+      x.ticks.push_back({value, value == zero_at && has_zero ? "0" : FormatTickLabel(value)});
+    }
+  } else if (has_zero && x.scale == AxisScale::kLog10) {
+    const auto [low, high] = NiceRange(AxisScale::kLog10, zero_at, largest);
+    x.min = low;
+    x.max = high;
+    for (double value : LogTicks(low, high)) {
+      const bool is_zero = std::fabs(value - low) <= 1e-9 * low;
+      x.ticks.push_back({value, is_zero ? "0" : FormatTickLabel(value)});
     }
   }
-  LinePlot plot(fmt::format("Latency vs {}: p50 solid, p99 dashed", std::string(SweepAxisTitle(scenario.sweep))),
+  LinePlot plot(fmt::format("Latency vs {}: p50 plain, p99 with markers",
+                            std::string(SweepAxisTitle(scenario.sweep))),
                 std::move(x), {.title = "latency (µs)", .scale = AxisScale::kLog10});
+  LookAllocator looks(colors);
   for (const auto& group : groups) {
     const std::string& wire = group.front()->wire;
-    Series p50{.name = wire, .color = colors.Of(wire), .markers = true};
-    Series p99{.color = colors.Of(wire), .style = LineStyle::kDashed, .markers = true};
+    Series p50 = looks.Next(wire, wire + " p50");
+    Series p99 = looks.Next(wire, wire + " p99", /*markers=*/true);
     for (const Run* run : group) {
       const double at = run->sweep_value > 0 ? run->sweep_value : zero_at;
       p50.points.push_back({at, Micros(run->result.latency.ValueAtPercentile(50))});
@@ -334,9 +427,10 @@ std::string ThroughputLatencyPlot(const Scenario& scenario, const WireColors& co
   LinePlot plot("Throughput vs latency p50 (labels: requests outstanding)",
                 {.title = "throughput (requests/s)"},
                 {.title = "latency p50 (µs)", .scale = AxisScale::kLog10});
+  LookAllocator looks(colors);
   for (const auto& group : RunsByWire(scenario)) {
     const std::string& wire = group.front()->wire;
-    Series series{.name = wire, .color = colors.Of(wire), .markers = true};
+    Series series = looks.Next(wire, wire, /*markers=*/true);
     for (const Run* run : group) {
       series.points.push_back(
           {run->result.throughput_rps, Micros(run->result.latency.ValueAtPercentile(50))});
@@ -361,11 +455,13 @@ std::string ScenarioSection(const Report& report, const Scenario& scenario,
     out += fmt::format("<p class=\"recommendation\">{}</p>\n", EscapeHtml(scenario.verdict.text));
   }
   out += RunsTable(report, scenario, colors);
-  out += "<div class=\"plots\">\n" + PercentilePlot(scenario, colors) + CdfPlot(scenario, colors);
+  auto box = [](const std::string& svg) { return "<div class=\"plot\">" + svg + "</div>\n"; };
+  out += "<div class=\"plots\">\n" + box(PercentilePlot(scenario, colors)) +
+         box(CdfPlot(scenario, colors));
   if (scenario.sweep == Sweep::kConcurrency) {
-    out += ThroughputLatencyPlot(scenario, colors);
+    out += box(ThroughputLatencyPlot(scenario, colors));
   } else if (scenario.sweep != Sweep::kNone) {
-    out += SweepPlot(scenario, colors);
+    out += box(SweepPlot(scenario, colors));
   }
   return out + "</div>\n</section>\n";
 }
@@ -382,7 +478,7 @@ std::string DecisionSection(const Report& report) {
   for (const std::string& line : OverallLines(report)) {
     out += fmt::format("<li>{}</li>\n", EscapeHtml(line));
   }
-  return out + "</ul>\n</section>\n";
+  return out + "</ul>\n" + std::string(kColumnLegend) + "</section>\n";
 }
 
 std::string RenderHtml(const Report& report) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -147,12 +148,15 @@ TEST(ReportHtmlTest, ShowsEveryScenarioWithItsRecommendation) {
 
 TEST(ReportHtmlTest, TablesHoldTheMeasuredValues) {
   const std::string page = RenderHtml(SmallReport());
-  // rest: 50 µs at every percentile, 2.50× the 20 µs floor, errors broken down.
+  // rest: 50 µs at every percentile, 2.50× the 20 µs floor, errors broken down; no batches,
+  // so no interval; p99.9 of 100 requests is marked as short.
   EXPECT_THAT(page, HasSubstr("</span>rest</td><td class=\"n\">100</td>"
                               "<td class=\"n\">2 <small>(timeout 2)</small></td>"
                               "<td class=\"n\">5.0</td><td class=\"n\">50.0</td>"
+                              "<td class=\"n\">–</td>"
                               "<td class=\"n\">50.0</td><td class=\"n\">50.0</td>"
-                              "<td class=\"n\">50.0</td><td class=\"n\">50.0</td>"
+                              "<td class=\"n short\" title=\"from 100 requests only\">50.0</td>"
+                              "<td class=\"n\">50.0</td>"
                               "<td class=\"n\">–</td><td class=\"n\">–</td>"
                               "<td class=\"n\">2.50×</td></tr>"));
   // ws: server and network split, 1.50× floor.
@@ -172,10 +176,11 @@ TEST(ReportHtmlTest, DrawsOnePlotPerExpectedView) {
   // sporadic: percentiles + CDF; compute: + sweep; concurrency: + throughput; many: 2 empty.
   EXPECT_EQ(CountOf(page, "<svg"), 2u + 3u + 3u + 2u);
   EXPECT_EQ(CountOf(page, ">no data<"), 2u);
-  EXPECT_THAT(page, HasSubstr("Latency vs model compute time (ms): p50 solid, p99 dashed"));
+  EXPECT_THAT(page, HasSubstr("Latency vs model compute time (ms): p50 plain, p99 with markers"));
   EXPECT_THAT(page, HasSubstr("Throughput vs latency p50"));
   EXPECT_THAT(page, HasSubstr(">99<"));  // the nines axis
   EXPECT_THAT(page, HasSubstr(">0<"));   // the compute sweep's 0 ms on its log axis
+  EXPECT_THAT(page, HasSubstr(">50<"));  // and a tick at each value swept, 50 ms included
 }
 
 TEST(ReportHtmlTest, GivesEachWireOneColourOnThePage) {
@@ -184,8 +189,73 @@ TEST(ReportHtmlTest, GivesEachWireOneColourOnThePage) {
   EXPECT_THAT(page, HasSubstr("background:#1f77b4\"></span>rest<"));
   EXPECT_THAT(page, HasSubstr("background:#ff7f0e\"></span>ws<"));
   EXPECT_THAT(page, HasSubstr("background:#ff7f0e\"></span>ws, 32 outstanding<"));
-  EXPECT_THAT(page, HasSubstr("background:#ff7f0e\"></span>ws, no replies<"));
+  EXPECT_THAT(page, HasSubstr("background:#ff7f0e\"></span>ws, no replies <small>(short)"));
   EXPECT_THAT(page, Not(HasSubstr("#2ca02c\"")));  // only two wires: no third colour
+}
+
+// Every <polyline> of every plot: its colour, its dash pattern and whether markers follow it.
+std::vector<std::vector<std::string>> SeriesLooksByPlot(const std::string& page) {
+  std::vector<std::vector<std::string>> plots;
+  const std::regex polyline(R"re(<polyline [^>]*stroke="([^"]+)"[^>]*?(stroke-dasharray="([^"]+)")?/>(<circle)?)re");
+  size_t at = 0;
+  while ((at = page.find("<svg", at)) != std::string::npos) {
+    const size_t end = page.find("</svg>", at);
+    const std::string svg = page.substr(at, end - at);
+    std::vector<std::string> looks;
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), polyline);
+         it != std::sregex_iterator(); ++it) {
+      looks.push_back((*it)[1].str() + "|" + (*it)[3].str() + "|" + ((*it)[4].matched ? "o" : ""));
+    }
+    plots.push_back(std::move(looks));
+    at = end;
+  }
+  return plots;
+}
+
+TEST(ReportHtmlTest, NoTwoSeriesOfAPlotLookAlike) {
+  // Many runs of one wire, its TLS twin and a floor in one scenario, and a sweep.
+  Report report = SmallReport();
+  Scenario tls{.id = "tls", .title = "TLS", .placement = "split"};
+  for (const char* wire : {"ws", "ws+tls", "rest", "rest+tls", "tcp"}) {
+    for (int i = 0; i < 3; ++i) {
+      loadgen::Run run = MakeRun(wire, fmt::format("{} #{}", wire, i), 40 + i, 0);
+      run.result.options.wire = *ParseWire(wire);
+      tls.runs.push_back(run);
+    }
+  }
+  report.scenarios.push_back(tls);
+  const std::string page = RenderHtml(report);
+  size_t checked = 0;
+  for (const std::vector<std::string>& looks : SeriesLooksByPlot(page)) {
+    const std::set<std::string> distinct(looks.begin(), looks.end());
+    EXPECT_EQ(distinct.size(), looks.size()) << ::testing::PrintToString(looks);
+    checked += looks.size();
+  }
+  EXPECT_GT(checked, 30u);
+  // The floor is grey, and no wire is.
+  EXPECT_THAT(page, HasSubstr("stroke=\"#999\""));
+}
+
+TEST(ReportHtmlTest, TlsTablesHaveTheTerminalsColumnsAndThePageExplainsItsColumns) {
+  Report report = SmallReport();
+  Scenario tls{.id = "tls", .title = "TLS", .placement = "split"};
+  loadgen::Run secure = MakeRun("ws+tls", "ws+tls", 50, 0);
+  secure.result.options.wire = *ParseWire("ws+tls");
+  secure.result.connect.Record(1'500'000);
+  secure.result.connect.Record(1'500'000);
+  secure.result.tls_full_handshakes = 3;
+  secure.result.tls_resumed_handshakes = 7;
+  tls.runs = {MakeRun("ws", "ws", 40, 0), secure};
+  report.scenarios.push_back(tls);
+  const std::string page = RenderHtml(report);
+  EXPECT_THAT(page, HasSubstr("<th>connect p50 µs</th><th>TLS handshakes full / resumed</th>"));
+  EXPECT_THAT(page, HasSubstr("<td class=\"n\">1500</td><td class=\"n\">3 / 7</td>"));
+  EXPECT_THAT(page, HasSubstr("<summary>What the table columns mean</summary>"));
+  EXPECT_THAT(page, HasSubstr("<dt>× floor</dt>"));
+  // The decision comes before the scenarios' evidence.
+  EXPECT_LT(page.find("<h2>Decision</h2>"), page.find("<section id="));
+  // Tables scroll in their own box on a narrow screen.
+  EXPECT_EQ(CountOf(page, "<div class=\"scroll\"><table>"), CountOf(page, "<table>"));
 }
 
 TEST(ReportHtmlTest, EscapesText) {

@@ -14,7 +14,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("PREDICTWIRE_BINARY", os.path.join(ROOT, "build", "release", "predictwire"))
 # "predictwire: listening http=HOST:PORT grpc=HOST:PORT" and, when on, " https=HOST:PORT" and the like.
-READY = re.compile(r"^predictwire: listening http=(\S+):(\d+)((?: \w+=\S+)*)$")
+READY = re.compile(r"^predictwire: listening http=(\S+):(\d+)((?: [\w-]+=\S+)*)$")
 
 
 class Server:
