@@ -24,10 +24,7 @@ for tool in wrk nginx; do
 done
 nginx_binary=$(command -v nginx || echo /usr/sbin/nginx)
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source benchmarks/common.sh
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -35,8 +32,7 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("12
 taskset -c 0 "$build/predictwire" serve --http 127.0.0.1:0 --grpc "" --io-threads 1 --model instant=sleep:0 \
   >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
-for _ in $(seq 200); do grep -q listening "$work/server.out" && break; sleep 0.05; done
-ours=$(sed -n 's/.*http=//p' "$work/server.out")
+ours=$(wait_for_line "$work/server.out" http)
 
 body='{"model":"instant","features":[1.5,2.5,3.5,4.5]}'
 answer=$(curl -sS -d "$body" "http://$ours/predict")

@@ -26,18 +26,7 @@ done
 cpus=$(nproc)
 if ((cpus < 2)); then echo "needs 2 CPUs for the split placement" >&2; exit 1; fi
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-wait_for_line() {  # FILE PATTERN → prints the address after '='
-  for _ in $(seq 200); do
-    if grep -q "$2" "$1" 2>/dev/null; then sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$1"; return; fi
-    sleep 0.05
-  done
-  echo "timed out waiting for $2 in $1" >&2; exit 1
-}
+source benchmarks/common.sh
 
 taskset -c 0 "$build/benchmarks/roundtrip" echo >"$work/echo.out" &
 pids+=($!)

@@ -28,18 +28,7 @@ for build in "$build_a" "$build_b"; do
 done
 [[ -x $client ]] || { echo "no $client" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-wait_for_line() {  # FILE PATTERN → prints the address after '='
-  for _ in $(seq 200); do
-    if grep -q "$2" "$1" 2>/dev/null; then sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$1"; return; fi
-    sleep 0.05
-  done
-  echo "timed out waiting for $2 in $1" >&2; exit 1
-}
+source benchmarks/common.sh
 
 taskset -c 0 "$client" echo >"$work/echo.out" &
 pids+=($!)
