@@ -304,8 +304,8 @@ PlannedScenario Concurrency(const PlanOptions& options) {
 
 // Capacity at a latency objective: each wire's open-loop rate is raised step by step until its
 // p99 passes the objective or errors appear (compare stops there); the answer is the highest
-// rate each wire held. 16 connections, each carrying one request at a time (or --pipeline
-// for a multiplexing wire), as a server behind a pool of clients would see.
+// rate each wire held. 16 connections, each carrying one request at a time (16 for a
+// multiplexing wire), as a server behind a pool of clients would see.
 PlannedScenario Capacity(const PlanOptions& options) {
   const bool quick = options.quick;
   const double slo_ms = std::chrono::duration<double, std::milli>(options.slo).count();
