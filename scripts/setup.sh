@@ -9,8 +9,9 @@ packages=(
   # libraries the server and the instrument link against
   libboost1.81-dev libboost-json1.81-dev libssl-dev libxgboost-dev libabsl-dev
   libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  # HTTP/2 (nghttp2) and gRPC with its code generators
-  libnghttp2-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  # HTTP/2 (nghttp2, which gRPC runs on too), the protobuf messages of gRPC's inference API,
+  # and zlib for gRPC's gzip and deflate message encodings
+  libnghttp2-dev libprotobuf-dev protobuf-compiler zlib1g-dev
   # the xgboost command-line tool (XGBoost's CMake config and the model recipe use it)
   xgboost
   # clients for end-to-end tests, the demo and the benchmark scripts

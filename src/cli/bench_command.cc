@@ -150,8 +150,9 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   bench->add_option("--tls-ca", options.tls_ca_file,
-                    "Over TLS, for clients that verify the server (the gRPC wires): PEM file of "
-                    "the CA (or self-signed certificate) to trust instead of the system's");
+                    "Over TLS: PEM file of the CA (or self-signed certificate) the server's "
+                    "certificate must chain to (default: not checked, as every wire's client "
+                    "treats a benchmark's throwaway certificate alike)");
   bench->add_option(
       "--target", options.target_url,
       "Server URL: http://HOST:PORT (paths /predict, /v2/..., /ws by default), a URL with the "
@@ -208,9 +209,9 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
   bench
       ->add_option("--payload", flags->payload,
                    "REST payload: predict (POST /predict) or v2 (Open Inference Protocol)")
-      ->check(CLI::IsMember(
-          {std::string(loadgen::PayloadShapeName(loadgen::PayloadShape::kPredict)),
-           std::string(loadgen::PayloadShapeName(loadgen::PayloadShape::kV2))}))
+      ->check(
+          CLI::IsMember({std::string(loadgen::PayloadShapeName(loadgen::PayloadShape::kPredict)),
+                         std::string(loadgen::PayloadShapeName(loadgen::PayloadShape::kV2))}))
       ->capture_default_str();
   bench
       ->add_option("--echo-request-bytes", options.echo_request_bytes,

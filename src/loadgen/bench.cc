@@ -134,23 +134,16 @@ absl::StatusOr<std::unique_ptr<PreparedBench>> Prepare(BenchOptions options,
   // One TLS context for every thread; each driver keeps its own session to resume.
   if (options.wire.tls) {
     absl::StatusOr<std::unique_ptr<transport::TlsContext>> created =
-        transport::TlsContext::CreateClient(
-            {.alpn = {std::string(wire.route.alpn)}, .session_cache = options.tls_resume});
+        transport::TlsContext::CreateClient({.ca_file = options.tls_ca_file,
+                                             .alpn = {std::string(wire.route.alpn)},
+                                             .session_cache = options.tls_resume});
     if (!created.ok()) return created.status();
     prepared->tls = *std::move(created);
   }
-  std::string ca_pem;
-  if (!options.tls_ca_file.empty()) {
-    std::ifstream file(options.tls_ca_file, std::ios::binary);
-    ca_pem.assign(std::istreambuf_iterator<char>(file), {});
-  }
-  prepared->destination.emplace(LoadDriver::Destination{
-      .endpoint = endpoints.begin()->endpoint(),
-      .target = target,
-      .body = *prepared->body,
-      .tls = prepared->tls.get(),
-      .ca_pem = ca_pem,
-      .server_name = options.tls_server_name.empty() ? target.host : options.tls_server_name});
+  prepared->destination.emplace(LoadDriver::Destination{.endpoint = endpoints.begin()->endpoint(),
+                                                        .target = target,
+                                                        .body = *prepared->body,
+                                                        .tls = prepared->tls.get()});
 
   const int threads = options.threads;
   const int connections = *options.connections;
@@ -321,8 +314,7 @@ std::string FormatTable(const BenchResult& result) {
   const BenchOptions& o = result.options;
   std::string out = fmt::format(
       "wire {} → {}  ({}, {} connection{}{}, {} warm-up, {}{})\n", WireLabel(o.wire), o.target_url,
-      o.rate > 0 ? fmt::format("open loop {:g} req/s {}", o.rate,
-                               ArrivalName(o.arrival))
+      o.rate > 0 ? fmt::format("open loop {:g} req/s {}", o.rate, ArrivalName(o.arrival))
                  : fmt::format("closed loop, {} outstanding", o.concurrency),
       result.connections, result.connections == 1 ? "" : "s",
       o.wire.wire->Depth(o.pipeline) > 1 ? fmt::format(", {} in flight each", o.pipeline) : "",
@@ -413,10 +405,9 @@ std::string ToJson(const BenchResult& result) {
       R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
       R"("client_cpu_seconds": {:.3f}, "batch_p50_us": [{}], "p50_ci_us": {}, )"
       R"("latency_histogram_us": {}}})",
-      WireLabel(o.wire), o.target_url, PayloadShapeName(o.shape), o.model,
-      o.features, o.rows, o.rate > 0 ? "open" : "closed", o.rate,
-      ArrivalName(o.arrival), o.concurrency, result.connections,
-      o.wire.wire->Depth(o.pipeline), result.requests, result.errors,
+      WireLabel(o.wire), o.target_url, PayloadShapeName(o.shape), o.model, o.features, o.rows,
+      o.rate > 0 ? "open" : "closed", o.rate, ArrivalName(o.arrival), o.concurrency,
+      result.connections, o.wire.wire->Depth(o.pipeline), result.requests, result.errors,
       CountsJson(result.errors_by_kind), CountsJson(result.connection_errors),
       result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),
       PercentilesJson(result.server, false), PercentilesJson(result.network, false),

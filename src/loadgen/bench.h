@@ -26,11 +26,9 @@ struct BenchOptions {
   std::string target_url;
   // TLS: offer the previous connection's session (resumption) or do a full handshake each time.
   bool tls_resume = true;
-  // Clients that verify the server over TLS (gRPC's): the PEM file of the CA (or self-signed
-  // certificate) to trust, empty for the system's; and the name to expect in the certificate,
-  // empty for the target's host.
+  // Over TLS, a PEM file of the CA (or self-signed certificate) the server's certificate must
+  // chain to; empty: the certificate is not checked (a throwaway one is what benchmarks meet).
   std::string tls_ca_file;
-  std::string tls_server_name;
 
   // Open loop when rate > 0: requests are due at scheduled times whatever the replies do, and
   // latency counts from the time a request was due. Otherwise closed loop: `concurrency`

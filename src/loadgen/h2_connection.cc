@@ -3,14 +3,22 @@
 #include <fmt/format.h>
 #include <nghttp2/nghttp2.h>
 
+#include <charconv>
 #include <cstring>
+
+#include "loadgen/grpc_messages.h"
+#include "transport/grpc/grpc_framing.h"
 
 namespace predictwire::loadgen {
 
 namespace {
 
+using transport::grpc_transport::MessageReader;
+
 // The client's receive windows: replies are small, but a large one should not stall on credit.
 constexpr int32_t kWindowBytes = 16 * 1024 * 1024;
+// The largest gRPC reply message read.
+constexpr size_t kMaxReplyMessageBytes = size_t{1} << 30;
 
 nghttp2_nv Field(std::string_view name, std::string_view value) {
   return nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
@@ -19,15 +27,27 @@ nghttp2_nv Field(std::string_view name, std::string_view value) {
                     NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
 }
 
+int ParseInt(std::string_view text) {
+  int value = 0;
+  if (std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc()) return -1;
+  return value;
+}
+
 }  // namespace
 
-// One request's stream, from submission until nghttp2 closes it.
+// One stream, from submission until nghttp2 closes it: a request, or grpc-stream's call.
 struct H2Connection::Exchange {
   uint64_t tag = 0;
   bool abandoned = false;
-  size_t body_sent = 0;
   int status = 0;
   std::optional<ServerTiming> timing;
+  std::deque<Outgoing> out;  // the request body still to send
+  bool body_ended = true;    // nothing follows `out` (grpc-stream's call: more may)
+  bool deferred = false;     // nghttp2 waits for more of the body
+  // gRPC: the reply's messages, its status, and whether a message was not one.
+  std::optional<MessageReader> reader;
+  std::optional<int> grpc_status;
+  bool bad_reply = false;
 };
 
 class H2Connection::Callbacks {
@@ -46,12 +66,29 @@ class H2Connection::Callbacks {
     const std::string_view field(reinterpret_cast<const char*>(name), name_length);
     const std::string_view text(reinterpret_cast<const char*>(value), value_length);
     if (field == ":status") {
-      exchange->status = 0;
-      for (char digit : text) exchange->status = exchange->status * 10 + (digit - '0');
+      exchange->status = ParseInt(text);
     } else if (field == "server-timing") {
       exchange->timing = ParseServerTiming(text);
+    } else if (field == "grpc-status") {
+      exchange->grpc_status = ParseInt(text);
     }
     return 0;
+  }
+
+  static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
+                         size_t length, void* user_data) {
+    Exchange* exchange = Find(session, stream_id);
+    if (exchange == nullptr || !exchange->reader || exchange->bad_reply) return 0;
+    exchange->reader->Feed(std::string_view(reinterpret_cast<const char*>(data), length));
+    for (;;) {
+      absl::StatusOr<std::optional<MessageReader::Message>> next = exchange->reader->Next();
+      if (!next.ok() || (next->has_value() && (*next)->compressed)) {
+        exchange->bad_reply = true;  // we ask for no compression
+        return 0;
+      }
+      if (!next->has_value()) return 0;
+      Self(user_data).OnGrpcMessage(*exchange, (*next)->bytes);
+    }
   }
 
   static int OnFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
@@ -67,15 +104,27 @@ class H2Connection::Callbacks {
     const auto found = self.streams_.find(stream_id);
     if (found == self.streams_.end()) return 0;
     const Exchange& exchange = *found->second;
-    if (!exchange.abandoned) {
+    const bool grpc = self.dialect_ != Dialect::kRest;
+    std::string error;
+    if (error_code != NGHTTP2_NO_ERROR) {
+      error = "reset";
+    } else if (exchange.status != 200) {
+      error = fmt::format("http_{}", exchange.status);
+    } else if (grpc && exchange.grpc_status.value_or(0) != 0) {
+      error = StatusErrorKind("grpc", *exchange.grpc_status);
+    } else if (grpc && (exchange.bad_reply || !exchange.grpc_status)) {
+      error = "bad_reply";
+    }
+    if (&exchange == self.call_) {
+      // grpc-stream's call ended: whatever was in flight on it is lost.
+      self.call_ended_ = error.empty() ? "closed" : error;
+      self.call_ = nullptr;
+    } else if (!exchange.abandoned) {
       ReplyInfo reply;
       reply.timing = exchange.timing;
-      if (error_code != NGHTTP2_NO_ERROR) {
+      if (!error.empty()) {
         reply.ok = false;
-        reply.error = "reset";
-      } else if (exchange.status != 200) {
-        reply.ok = false;
-        reply.error = fmt::format("http_{}", exchange.status);
+        reply.error = std::move(error);
       }
       self.completed_.emplace_back(exchange.tag, std::move(reply));
     }
@@ -86,12 +135,23 @@ class H2Connection::Callbacks {
   static ssize_t ReadBody(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
                           uint32_t* flags, nghttp2_data_source* source, void* user_data) {
     Exchange& exchange = *static_cast<Exchange*>(source->ptr);
-    const std::string_view body = Self(user_data).body_.fixed();
-    const size_t count = std::min(length, body.size() - exchange.body_sent);
-    std::memcpy(buffer, body.data() + exchange.body_sent, count);
-    exchange.body_sent += count;
-    if (exchange.body_sent == body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
-    return static_cast<ssize_t>(count);
+    const H2Connection& self = Self(user_data);
+    size_t written = 0;
+    while (written < length && !exchange.out.empty()) {
+      Outgoing& front = exchange.out.front();
+      written += self.Copy(front, buffer + written, length - written);
+      if (front.sent < self.SizeOf(front)) break;  // the buffer is full
+      exchange.out.pop_front();
+    }
+    if (exchange.out.empty()) {
+      if (exchange.body_ended) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+      } else if (written == 0) {
+        exchange.deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+      }
+    }
+    return static_cast<ssize_t>(written);
   }
 
   static nghttp2_session_callbacks* Get() {
@@ -99,6 +159,7 @@ class H2Connection::Callbacks {
       nghttp2_session_callbacks* made = nullptr;
       if (nghttp2_session_callbacks_new(&made) != 0) return made;
       nghttp2_session_callbacks_set_on_header_callback(made, OnHeader);
+      nghttp2_session_callbacks_set_on_data_chunk_recv_callback(made, OnDataChunk);
       nghttp2_session_callbacks_set_on_frame_recv_callback(made, OnFrameReceived);
       nghttp2_session_callbacks_set_on_stream_close_callback(made, OnStreamClose);
       return made;
@@ -108,7 +169,10 @@ class H2Connection::Callbacks {
 };
 
 H2Connection::H2Connection(const ConnectionSetup& setup)
-    : body_(setup.body),
+    : dialect_(setup.wire.family != WireFamily::kGrpc ? Dialect::kRest
+               : setup.wire.multiplexes               ? Dialect::kGrpcStream
+                                                      : Dialect::kGrpcUnary),
+      body_(setup.body),
       depth_(static_cast<size_t>(std::max(1, setup.depth))),
       listener_(setup.listener),
       authority_(fmt::format("{}:{}", setup.target.host, setup.target.port)),
@@ -117,7 +181,11 @@ H2Connection::H2Connection(const ConnectionSetup& setup)
 
 H2Connection::~H2Connection() { Close(); }
 
-bool H2Connection::CanSend() const { return ready_ && streams_.size() < depth_; }
+bool H2Connection::CanSend() const {
+  if (!ready_) return false;
+  if (dialect_ == Dialect::kGrpcStream) return call_ != nullptr && call_tags_.size() < depth_;
+  return streams_.size() < depth_;
+}
 
 void H2Connection::Connect() {
   if (pipe_.closed()) pipe_.Open();
@@ -136,26 +204,91 @@ void H2Connection::OnPipeOpen() {
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kWindowBytes);
   settings_received_ = false;
+  if (dialect_ == Dialect::kGrpcStream) {
+    // The one call the connection's requests go on, its messages sent as they come.
+    auto call = std::make_unique<Exchange>();
+    call->body_ended = false;
+    call->reader.emplace(kMaxReplyMessageBytes);
+    const int32_t stream_id = Submit(kModelStreamInferPath, call.get());
+    if (stream_id < 0) return OnPipeFailed("nghttp2");
+    call_ = call.get();
+    call_stream_id_ = stream_id;
+    streams_[stream_id] = std::move(call);
+  }
   Pump();
 }
 
-void H2Connection::Send(uint64_t tag) {
-  auto exchange = std::make_unique<Exchange>();
-  exchange->tag = tag;
-  const std::string_view body = body_.fixed();
+int32_t H2Connection::Submit(std::string_view path, Exchange* exchange) {
+  const bool grpc = dialect_ != Dialect::kRest;
   const nghttp2_nv fields[] = {
       Field(":method", "POST"),
       Field(":scheme", tls_ ? "https" : "http"),
       Field(":authority", authority_),
-      Field(":path", body_.path()),
-      Field("content-type", "application/json"),
+      Field(":path", path),
+      Field("content-type", grpc ? "application/grpc" : "application/json"),
+      Field("te", "trailers"),  // gRPC's, and harmless elsewhere: the last field
   };
   nghttp2_data_provider provider{};
-  provider.source.ptr = exchange.get();
+  provider.source.ptr = exchange;
   provider.read_callback = Callbacks::ReadBody;
+  const bool has_body = grpc || !body_.fixed().empty();
+  return nghttp2_submit_request(session_, nullptr, fields, std::size(fields) - (grpc ? 0 : 1),
+                                has_body ? &provider : nullptr, exchange);
+}
+
+H2Connection::Outgoing H2Connection::GrpcMessage(uint64_t tag) const {
+  Outgoing message;
+  AppendRequestId(tag, &message.tail);
+  const auto length = static_cast<uint32_t>(body_.fixed().size() + message.tail.size());
+  message.head = {0, static_cast<char>(length >> 24), static_cast<char>(length >> 16),
+                  static_cast<char>(length >> 8), static_cast<char>(length)};
+  return message;
+}
+
+size_t H2Connection::SizeOf(const Outgoing& outgoing) const {
+  return outgoing.head.size() + body_.fixed().size() + outgoing.tail.size();
+}
+
+size_t H2Connection::Copy(Outgoing& outgoing, uint8_t* buffer, size_t length) const {
+  size_t copied = 0;
+  size_t start = 0;  // where the current piece starts in the whole
+  for (const std::string_view piece :
+       {std::string_view(outgoing.head), body_.fixed(), std::string_view(outgoing.tail)}) {
+    const size_t end = start + piece.size();
+    if (outgoing.sent < end && copied < length) {
+      const size_t offset = outgoing.sent - start;
+      const size_t count = std::min(piece.size() - offset, length - copied);
+      std::memcpy(buffer + copied, piece.data() + offset, count);
+      copied += count;
+      outgoing.sent += count;
+    }
+    start = end;
+  }
+  return copied;
+}
+
+void H2Connection::Send(uint64_t tag) {
+  if (dialect_ == Dialect::kGrpcStream) {
+    call_tags_.insert(tag);
+    call_->out.push_back(GrpcMessage(tag));
+    if (call_->deferred) {
+      call_->deferred = false;
+      nghttp2_session_resume_data(session_, call_stream_id_);
+    }
+    Pump();
+    return;
+  }
+  auto exchange = std::make_unique<Exchange>();
+  exchange->tag = tag;
+  if (dialect_ == Dialect::kGrpcUnary) {
+    exchange->out.push_back(GrpcMessage(tag));
+    exchange->reader.emplace(kMaxReplyMessageBytes);
+  } else {
+    exchange->out.emplace_back();
+  }
   const int32_t stream_id =
-      nghttp2_submit_request(session_, nullptr, fields, std::size(fields),
-                             body.empty() ? nullptr : &provider, exchange.get());
+      Submit(dialect_ == Dialect::kGrpcUnary ? kModelInferPath : std::string_view(body_.path()),
+             exchange.get());
   if (stream_id < 0) {
     // Stream ids are exhausted or the server said GOAWAY: start over on a new connection.
     std::vector<uint64_t> lost = InFlight();
@@ -168,7 +301,47 @@ void H2Connection::Send(uint64_t tag) {
   Pump();
 }
 
+void H2Connection::OnGrpcMessage(Exchange& exchange, std::string_view message) {
+  if (dialect_ == Dialect::kGrpcUnary) {
+    const std::optional<ScannedReply> reply = ScanInferResponse(message);
+    if (!reply) {
+      exchange.bad_reply = true;
+    } else {
+      exchange.timing = reply->timing;
+    }
+    return;
+  }
+  const std::optional<ScannedReply> scanned = ScanStreamInferResponse(message);
+  if (!scanned) {
+    exchange.bad_reply = true;
+    return;
+  }
+  uint64_t tag = 0;
+  auto it = call_tags_.end();
+  if (std::from_chars(scanned->id.data(), scanned->id.data() + scanned->id.size(), tag).ec ==
+      std::errc()) {
+    it = call_tags_.find(tag);
+  } else if (scanned->stream_error && !call_tags_.empty()) {
+    it = call_tags_.begin();  // an error without an id: the oldest request
+  }
+  if (it == call_tags_.end()) return;  // abandoned after a timeout
+  tag = *it;
+  call_tags_.erase(it);
+  ReplyInfo reply;
+  if (scanned->stream_error) {
+    reply.ok = false;
+    reply.error = "grpc_stream_error";  // ModelStreamInfer carries a message, no code
+  } else {
+    reply.timing = scanned->timing;
+  }
+  completed_.emplace_back(tag, std::move(reply));
+}
+
 void H2Connection::Abandon(uint64_t tag) {
+  if (dialect_ == Dialect::kGrpcStream) {
+    call_tags_.erase(tag);  // its late answer is dropped; the call carries on
+    return;
+  }
   for (auto& [stream_id, exchange] : streams_) {
     if (exchange->tag != tag || exchange->abandoned) continue;
     exchange->abandoned = true;
@@ -186,13 +359,16 @@ void H2Connection::Close() {
   }
   streams_.clear();
   completed_.clear();
+  call_ = nullptr;
+  call_tags_.clear();
+  call_ended_.reset();
   ready_ = false;
 }
 
 std::vector<uint64_t> H2Connection::InFlight() const {
-  std::vector<uint64_t> tags;
+  std::vector<uint64_t> tags(call_tags_.begin(), call_tags_.end());
   for (const auto& [id, exchange] : streams_) {
-    if (!exchange->abandoned) tags.push_back(exchange->tag);
+    if (!exchange->abandoned && exchange.get() != call_) tags.push_back(exchange->tag);
   }
   return tags;
 }
@@ -237,6 +413,10 @@ void H2Connection::Deliver() {
     if (pipe_.generation() != generation) return;
     if (CanSend()) listener_.OnReady(*this);
     if (pipe_.generation() != generation) return;
+  }
+  if (call_ended_) {
+    const std::string kind = *call_ended_;
+    OnPipeFailed(kind);
   }
 }
 

@@ -21,8 +21,6 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
     : options_(options), share_(share) {
   tls_client_.context = destination.tls;
   tls_client_.resume = options.tls_resume;
-  tls_client_.ca_pem = destination.ca_pem;
-  tls_client_.server_name = destination.server_name;
   const Wire& wire = *options.wire.wire;
   const ConnectionSetup setup{.context = context_,
                               .endpoint = destination.endpoint,

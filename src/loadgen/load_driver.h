@@ -41,8 +41,6 @@ class LoadDriver : public ConnectionListener {
     const Target& target;
     const RequestBody& body;
     const transport::TlsContext* tls = nullptr;  // set: every connection speaks TLS
-    std::string ca_pem;                          // for clients that verify the server
-    std::string server_name;
   };
 
   // `options` must be resolved (ResolveOptions).

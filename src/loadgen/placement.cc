@@ -248,10 +248,6 @@ absl::StatusOr<BenchOptions> Placement::RoundOptions(const PlannedRun& run, int 
   absl::StatusOr<std::string> url = UrlFor(run);
   if (!url.ok()) return url.status();
   bench.target_url = *url;
-  if (bench.wire.tls && owns_server()) {
-    bench.tls_ca_file = certificate_file();
-    bench.tls_server_name = "localhost";  // the throwaway certificate's name
-  }
   if (bench.model.empty()) bench.model = options_.model;
   bench.duration =
       std::max<std::chrono::nanoseconds>(bench.duration / rounds, std::chrono::milliseconds(300));

@@ -56,10 +56,6 @@ class Placement {
   BenchOptions ForPlacement(BenchOptions bench) const;
   // A `predictwire serve` of compare's own, pinned to the server CPU, logging to LOG_NAME.log.
   absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& log_name) const;
-  // The certificate of the server compare started, for clients that verify it (gRPC).
-  std::string certificate_file() const {
-    return certificate_dir_.empty() ? std::string() : certificate_dir_ + "/cert.pem";
-  }
   // The URL a planned run goes to, starting proxies and peers the first time they are needed.
   absl::StatusOr<std::string> UrlFor(const PlannedRun& run);
 

@@ -61,11 +61,6 @@ struct TlsClient {
   transport::TlsSession session;
   uint64_t full_handshakes = 0;
   uint64_t resumed_handshakes = 0;
-  // For clients that verify the server's certificate (gRPC's library does): the CA to trust
-  // (for compare's throwaway certificate, the certificate itself; empty: the system's), and the
-  // name to expect in it.
-  std::string ca_pem;
-  std::string server_name;
 };
 
 // Everything a wire's connection factory gets. All references outlive the connection.

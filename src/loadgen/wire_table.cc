@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include "loadgen/grpc_connection.h"
+#include "loadgen/grpc_messages.h"
 #include "loadgen/h2_connection.h"
 #include "loadgen/http1_connection.h"
 #include "loadgen/tcp_connection.h"
@@ -96,7 +96,7 @@ constexpr Wire kWires[] = {
      .help = "gRPC ModelInfer (Open Inference Protocol), one call at a time; needs --model",
      .route = kGrpc,
      .encode_body = GrpcRequestBody,
-     .make_connection = MakeGrpcConnection},
+     .make_connection = MakeH2Connection},
     {.name = "grpc-stream",
      .family = WireFamily::kGrpc,
      .help = "gRPC ModelStreamInfer: up to --pipeline requests in flight on one stream; needs "
@@ -104,7 +104,7 @@ constexpr Wire kWires[] = {
      .multiplexes = true,
      .route = kGrpc,
      .encode_body = GrpcRequestBody,
-     .make_connection = MakeGrpcConnection},
+     .make_connection = MakeH2Connection},
     {.name = "tcp",
      .family = WireFamily::kTcp,
      .help = "the floor: a raw TCP exchange of --echo-request-bytes and --echo-reply-bytes with "

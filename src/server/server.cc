@@ -5,9 +5,7 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
+#include <vector>
 
 #include "backends/backend_factory.h"
 #include "core/model_registry.h"
@@ -17,7 +15,8 @@
 #include "transport/common/rest_router.h"
 #include "transport/common/tcp_echo.h"
 #include "transport/common/tls.h"
-#include "transport/grpc/grpc_server.h"
+#include "transport/grpc/grpc_calls.h"
+#include "transport/grpc/grpc_service.h"
 #include "transport/http1/http1_protocol.h"
 #include "transport/http2/http2_protocol.h"
 #include "transport/http2/preface.h"
@@ -44,13 +43,25 @@ struct Server::Parts {
   transport::http1::Http1Protocol::WebSocketFactory make_websocket;
   transport::http2::PriorKnowledgeDetector::Factory make_http1;
   transport::http2::PriorKnowledgeDetector::Factory make_http2;
+  transport::http2::Http2Protocol::GrpcFactory make_grpc;
   std::unique_ptr<transport::Listener> http_listener;
   std::unique_ptr<transport::TlsContext> tls;
-  std::unique_ptr<transport::Listener> https_listener;          // null without a certificate
-  std::unique_ptr<transport::grpc_transport::GrpcServer> grpc;  // null with gRPC off
-  std::unique_ptr<transport::TcpEchoServer> tcp_echo;           // null without --tcp-echo
+  std::unique_ptr<transport::Listener> https_listener;  // null without a certificate
+  std::unique_ptr<transport::grpc_transport::GrpcService> grpc_service;
+  std::unique_ptr<transport::Listener> grpc_listener;   // null with gRPC off
+  std::unique_ptr<transport::Listener> grpcs_listener;  // null with gRPC off or no certificate
+  std::unique_ptr<transport::TcpEchoServer> tcp_echo;   // null without --tcp-echo
   bool started = false;
   bool stopped = false;
+
+  std::vector<transport::Listener*> listeners() const {
+    std::vector<transport::Listener*> all;
+    for (const auto* listener :
+         {&http_listener, &https_listener, &grpc_listener, &grpcs_listener}) {
+      if (*listener) all.push_back(listener->get());
+    }
+    return all;
+  }
 };
 
 absl::Status ParseHostPort(const std::string& address, std::string* host, uint16_t* port) {
@@ -104,12 +115,20 @@ absl::StatusOr<fs::path> FindModelsDir(const std::string& configured) {
       tried));
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (!file) return absl::NotFoundError(fmt::format("cannot read '{}'", path));
-  return text.str();
+// A listener for `what` ("HTTP", "gRPC"...) on HOST:PORT `address`, with TLS when `tls` is set.
+absl::StatusOr<std::unique_ptr<transport::Listener>> ListenOn(
+    std::string_view what, const std::string& address, transport::TlsContext* tls,
+    transport::IoPool& pool, transport::Listener::ProtocolFactory make_protocol) {
+  std::string host;
+  uint16_t port = 0;
+  if (absl::Status status = ParseHostPort(address, &host, &port); !status.ok()) return status;
+  absl::StatusOr<std::unique_ptr<transport::Listener>> listener = transport::Listener::Create(
+      {.host = host, .port = port, .tls = tls}, pool, std::move(make_protocol));
+  if (!listener.ok()) {
+    return absl::Status(listener.status().code(),
+                        fmt::format("{} (for {})", std::string(listener.status().message()), what));
+  }
+  return listener;
 }
 
 absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions& options) {
@@ -180,7 +199,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
                           .idle_timeout = options.http_idle_timeout};
   parts->websocket_options = {.max_message_bytes = options.max_body_bytes,
                               .idle_timeout = options.websocket_idle_timeout};
+  parts->grpc_service = std::make_unique<transport::grpc_transport::GrpcService>(
+      transport::grpc_transport::GrpcService::Options{.server_version = PREDICTWIRE_VERSION,
+                                                      .max_message_bytes = options.max_body_bytes},
+      *parts->registry, *parts->scheduler, parts->ready);
   Parts* raw = parts.get();
+  parts->make_grpc = [raw](transport::ProtocolConnection& connection,
+                           absl::AnyInvocable<void()> flush) {
+    return std::make_unique<transport::grpc_transport::GrpcCalls>(connection, *raw->grpc_service,
+                                                                  std::move(flush));
+  };
   parts->make_websocket = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::websocket::WebSocketProtocol>(
         connection, *raw->registry, *raw->scheduler, raw->websocket_options);
@@ -191,20 +219,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   };
   parts->make_http2 =
       [raw](transport::ProtocolConnection& connection) -> std::unique_ptr<transport::Protocol> {
-    auto protocol =
-        transport::http2::Http2Protocol::Create(connection, *raw->router, raw->http2_options);
+    auto protocol = transport::http2::Http2Protocol::Create(connection, *raw->router,
+                                                            raw->make_grpc, raw->http2_options);
     if (!protocol.ok()) return nullptr;
     return *std::move(protocol);
   };
   // HTTP/1.1 and HTTP/2 share each port: the first bytes decide (h2c with prior knowledge in the
   // clear; over TLS, a client that chose h2 by ALPN starts with the same preface). Plain and TLS
-  // connections start alike, as the protocol sees plaintext either way.
+  // connections start alike, as the protocol sees plaintext either way. gRPC is HTTP/2 with its
+  // content-type, so every port answers it; --grpc and --grpcs add ports for clients that expect
+  // their own.
   auto detect = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::http2::PriorKnowledgeDetector>(
         connection, raw->make_http1, raw->make_http2, raw->http1_options.idle_timeout);
   };
   absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
-      transport::Listener::Create({.host = host, .port = port}, *parts->pool, detect);
+      ListenOn("HTTP", options.http_address, nullptr, *parts->pool, detect);
   if (!listener.ok()) return listener.status();
   parts->http_listener = *std::move(listener);
 
@@ -212,50 +242,28 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     return absl::InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
   }
   if (!options.tls_certificate_file.empty()) {
-    std::string https_host;
-    uint16_t https_port = 0;
-    if (absl::Status status = ParseHostPort(options.https_address, &https_host, &https_port);
-        !status.ok()) {
-      return status;
-    }
     absl::StatusOr<std::unique_ptr<transport::TlsContext>> tls =
         transport::TlsContext::CreateServer({.certificate_file = options.tls_certificate_file,
                                              .private_key_file = options.tls_private_key_file,
                                              .alpn = {"h2", "http/1.1"}});
     if (!tls.ok()) return tls.status();
     parts->tls = *std::move(tls);
-    absl::StatusOr<std::unique_ptr<transport::Listener>> https = transport::Listener::Create(
-        {.host = https_host, .port = https_port, .tls = parts->tls.get()}, *parts->pool, detect);
+    absl::StatusOr<std::unique_ptr<transport::Listener>> https =
+        ListenOn("HTTPS", options.https_address, parts->tls.get(), *parts->pool, detect);
     if (!https.ok()) return https.status();
     parts->https_listener = *std::move(https);
   }
   if (!options.grpc_address.empty()) {
-    transport::grpc_transport::GrpcServer::Options grpc;
-    grpc.address = options.grpc_address;
-    grpc.server_version = PREDICTWIRE_VERSION;
-    grpc.max_message_bytes = options.max_body_bytes;
-    grpc.idle_timeout = options.http_idle_timeout;
-    // ParseHostPort gives the same errors for gRPC's addresses as for HTTP's.
-    if (absl::Status status = ParseHostPort(options.grpc_address, &host, &port); !status.ok()) {
-      return status;
-    }
+    absl::StatusOr<std::unique_ptr<transport::Listener>> grpc =
+        ListenOn("gRPC", options.grpc_address, nullptr, *parts->pool, detect);
+    if (!grpc.ok()) return grpc.status();
+    parts->grpc_listener = *std::move(grpc);
     if (parts->tls) {
-      if (absl::Status status = ParseHostPort(options.grpcs_address, &host, &port); !status.ok()) {
-        return status;
-      }
-      absl::StatusOr<std::string> certificate = ReadFile(options.tls_certificate_file);
-      if (!certificate.ok()) return certificate.status();
-      absl::StatusOr<std::string> key = ReadFile(options.tls_private_key_file);
-      if (!key.ok()) return key.status();
-      grpc.tls_address = options.grpcs_address;
-      grpc.tls_certificate_pem = *std::move(certificate);
-      grpc.tls_private_key_pem = *std::move(key);
+      absl::StatusOr<std::unique_ptr<transport::Listener>> grpcs =
+          ListenOn("gRPC over TLS", options.grpcs_address, parts->tls.get(), *parts->pool, detect);
+      if (!grpcs.ok()) return grpcs.status();
+      parts->grpcs_listener = *std::move(grpcs);
     }
-    absl::StatusOr<std::unique_ptr<transport::grpc_transport::GrpcServer>> grpc_server =
-        transport::grpc_transport::GrpcServer::Create(grpc, *parts->registry, *parts->scheduler,
-                                                      parts->ready);
-    if (!grpc_server.ok()) return grpc_server.status();
-    parts->grpc = *std::move(grpc_server);
   }
   if (!options.tcp_echo_address.empty()) {
     if (absl::Status status = ParseHostPort(options.tcp_echo_address, &host, &port); !status.ok()) {
@@ -276,8 +284,7 @@ Server::~Server() { Shutdown(); }
 void Server::Start() {
   parts_->started = true;
   parts_->pool->Start();
-  parts_->http_listener->Start();
-  if (parts_->https_listener) parts_->https_listener->Start();
+  for (transport::Listener* listener : parts_->listeners()) listener->Start();
   parts_->ready = true;
 }
 
@@ -295,12 +302,14 @@ std::string BoundAddress(const transport::Listener& listener) {
 std::string Server::ReadyLine() const {
   std::string line =
       fmt::format("predictwire: listening http={}", BoundAddress(*parts_->http_listener));
-  if (parts_->grpc) line += fmt::format(" grpc={}", parts_->grpc->address());
+  if (parts_->grpc_listener) {
+    line += fmt::format(" grpc={}", BoundAddress(*parts_->grpc_listener));
+  }
   if (parts_->https_listener) {
     line += fmt::format(" https={}", BoundAddress(*parts_->https_listener));
   }
-  if (parts_->grpc && !parts_->grpc->tls_address().empty()) {
-    line += fmt::format(" grpcs={}", parts_->grpc->tls_address());
+  if (parts_->grpcs_listener) {
+    line += fmt::format(" grpcs={}", BoundAddress(*parts_->grpcs_listener));
   }
   if (parts_->tcp_echo) {
     const std::string& host = parts_->options.tcp_echo_address;
@@ -328,15 +337,8 @@ void Server::Shutdown() {
   parts_->stopped = true;
   parts_->ready = false;
   if (!parts_->started) return;
-  parts_->http_listener->Stop();
-  if (parts_->https_listener) parts_->https_listener->Stop();
-  // gRPC drains its calls while the IO pool drains its connections.
-  std::thread grpc_drain;
-  if (parts_->grpc) {
-    grpc_drain = std::thread([this] { parts_->grpc->Shutdown(parts_->options.drain_timeout); });
-  }
+  for (transport::Listener* listener : parts_->listeners()) listener->Stop();
   const int64_t left = parts_->pool->Drain(parts_->options.drain_timeout);
-  if (grpc_drain.joinable()) grpc_drain.join();
   if (left > 0) {
     std::fprintf(stderr, "predictwire: %lld connections still open after the drain timeout\n",
                  static_cast<long long>(left));

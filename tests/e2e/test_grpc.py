@@ -182,6 +182,50 @@ class GrpcTest(unittest.TestCase):
                           (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED))
         self.assertTrue(self.stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live)
 
+    def test_deadline_and_cancellation_leave_the_connection_serving(self):
+        # grpc-timeout travels with the call: the 2 s model outlives its 300 ms deadline.
+        started = time.monotonic()
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.stub.ModelInfer(infer_request("slow"), timeout=0.3)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        self.assertLess(time.monotonic() - started, 1.5)
+        # A cancelled call (RST_STREAM) is forgotten; its answer later goes nowhere.
+        cancelled = self.stub.ModelInfer.future(infer_request("slow"), timeout=10)
+        time.sleep(0.05)
+        self.assertTrue(cancelled.cancel())
+        with self.assertRaises(grpc.FutureCancelledError):
+            cancelled.result()
+        stream = self.stub.ModelStreamInfer(iter([infer_request("slow", request_id="gone")]),
+                                            timeout=10)
+        stream.cancel()
+        self.assertEqual(list(self.stub.ModelInfer(infer_request(), timeout=10)
+                              .outputs[0].contents.fp32_contents), [6.5])
+
+    def test_gzip_compressed_calls(self):
+        reply = self.stub.ModelInfer(infer_request(features=[0.5] * 400), timeout=10,
+                                     compression=grpc.Compression.Gzip)
+        self.assertEqual(list(reply.outputs[0].contents.fp32_contents), [200.0])
+        with grpc.insecure_channel(self.address, compression=grpc.Compression.Deflate) as channel:
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            answers = list(stub.ModelStreamInfer(
+                iter([infer_request(request_id=str(i)) for i in range(5)]), timeout=10))
+            self.assertEqual(sorted(a.infer_response.id for a in answers), [str(i) for i in range(5)])
+
+    def test_grpc_on_the_http_and_https_ports(self):
+        with grpc.insecure_channel(self.server.addresses["http"]) as channel:
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            self.assertEqual(list(stub.ModelInfer(infer_request(), timeout=10)
+                                  .outputs[0].contents.fp32_contents), [6.5])
+        with open(self.cert, "rb") as f:
+            credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+        with grpc.secure_channel(self.server.addresses["https"], credentials,
+                                 options=[("grpc.ssl_target_name_override", "localhost")]) as channel:
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            self.assertTrue(stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live)
+        # REST still answers on the same port.
+        self.assertEqual(curl("-o", "/dev/null", "-w", "%{http_code}",
+                              f"{self.server.url}/v2/health/live").stdout, "200")
+
     def test_bench_drives_both_grpc_wires(self):
         for wire, target in (("grpc", f"grpc://{self.address}"),
                              ("grpc-stream", f"grpc://{self.address}"),

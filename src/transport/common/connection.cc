@@ -266,7 +266,13 @@ void Connection::SweepIfIdle(uint64_t tick) {
     return;
   }
   const auto idle_ticks = static_cast<uint64_t>(protocol_->IdleTimeout() / kSweepInterval);
-  if (!protocol_->HasWorkInFlight() && tick - last_input_tick_ > idle_ticks) Close();
+  if (protocol_->HasWorkInFlight() || tick - last_input_tick_ <= idle_ticks) return;
+  protocol_->OnIdle();
+  if (close_after_write_) {
+    AfterEvent();  // sends the goodbye; the linger above closes the socket
+  } else {
+    Close();
+  }
 }
 
 void Connection::Drain() {

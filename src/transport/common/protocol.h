@@ -26,6 +26,10 @@ class Protocol {
 
   // How long the connection may go without input while nothing is in flight.
   virtual std::chrono::seconds IdleTimeout() const = 0;
+
+  // The connection has been idle that long: a protocol that can say goodbye (HTTP/2's GOAWAY)
+  // queues it and closes after writing; otherwise the connection closes at once.
+  virtual void OnIdle() {}
 };
 
 }  // namespace predictwire::transport

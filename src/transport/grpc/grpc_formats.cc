@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "codec/v2_proto.h"
-#include "transport/grpc/grpc_status.h"
+#include "grpc_service.pb.h"
 
 namespace predictwire::transport::grpc_transport {
 namespace {
@@ -40,46 +40,65 @@ absl::StatusOr<const Model*> FindV2Model(const ModelRegistry& registry, const st
   return model;
 }
 
-absl::Status GrpcInferFormat::Decode(const Input& input, const ModelRegistry& registry,
+namespace {
+
+// A message that is not a ModelInferRequest (truncated, or a string that is not UTF-8) is the
+// client's mistake: INVALID_ARGUMENT.
+absl::StatusOr<inference::ModelInferRequest> ParseRequest(std::string_view message) {
+  inference::ModelInferRequest request;
+  if (!request.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+    return absl::InvalidArgumentError("the message is not an inference.ModelInferRequest");
+  }
+  return request;
+}
+
+}  // namespace
+
+absl::Status GrpcInferFormat::Decode(std::string_view message, const ModelRegistry& registry,
                                      DecodedRequest& decoded, Context& context) {
-  context.response = input.response;
-  return DecodeModelInferRequest(input.request, registry, decoded, context.request);
+  absl::StatusOr<inference::ModelInferRequest> request = ParseRequest(message);
+  if (!request.ok()) return request.status();
+  return DecodeModelInferRequest(*request, registry, decoded, context.request);
 }
 
-::grpc::Status GrpcInferFormat::EncodeReply(Context& context, const Model& model,
-                                            const InferResponse& response) {
+GrpcInferFormat::Reply GrpcInferFormat::EncodeReply(Context& context, const Model& model,
+                                                    const InferResponse& response) {
+  inference::ModelInferResponse answer;
   codec::ToProto(model.name(), codec::kV2ModelVersion, context.request, model.info().output,
-                 response, context.response);
-  return ::grpc::Status::OK;
+                 response, &answer);
+  return Reply{absl::OkStatus(), answer.SerializeAsString()};
 }
 
-::grpc::Status GrpcInferFormat::EncodeError(Context&, const absl::Status& status) {
-  return ToGrpcStatus(status);
+GrpcInferFormat::Reply GrpcInferFormat::EncodeError(Context&, const absl::Status& status) {
+  return Reply{status, ""};
 }
 
-absl::Status GrpcStreamInferFormat::Decode(const inference::ModelInferRequest& request,
-                                           const ModelRegistry& registry, DecodedRequest& decoded,
-                                           Context& context) {
-  context.answer = std::make_unique<inference::ModelStreamInferResponse>();
+absl::Status GrpcStreamInferFormat::Decode(std::string_view message, const ModelRegistry& registry,
+                                           DecodedRequest& decoded, Context& context) {
+  absl::StatusOr<inference::ModelInferRequest> request = ParseRequest(message);
+  if (!request.ok()) return request.status();
   // What an error answer carries; an answer proper sets both again.
-  inference::ModelInferResponse* named = context.answer->mutable_infer_response();
-  named->set_id(request.id());
-  named->set_model_name(request.model_name());
-  return DecodeModelInferRequest(request, registry, decoded, context.request);
+  context.id = request->id();
+  context.model_name = request->model_name();
+  return DecodeModelInferRequest(*request, registry, decoded, context.request);
 }
 
 GrpcStreamInferFormat::Reply GrpcStreamInferFormat::EncodeReply(Context& context,
                                                                 const Model& model,
                                                                 const InferResponse& response) {
+  inference::ModelStreamInferResponse answer;
   codec::ToProto(model.name(), codec::kV2ModelVersion, context.request, model.info().output,
-                 response, context.answer->mutable_infer_response());
-  return std::move(context.answer);
+                 response, answer.mutable_infer_response());
+  return answer.SerializeAsString();
 }
 
 GrpcStreamInferFormat::Reply GrpcStreamInferFormat::EncodeError(Context& context,
                                                                 const absl::Status& status) {
-  context.answer->set_error_message(std::string(status.message()));
-  return std::move(context.answer);
+  inference::ModelStreamInferResponse answer;
+  answer.set_error_message(std::string(status.message()));
+  answer.mutable_infer_response()->set_id(context.id);
+  answer.mutable_infer_response()->set_model_name(context.model_name);
+  return answer.SerializeAsString();
 }
 
 }  // namespace predictwire::transport::grpc_transport

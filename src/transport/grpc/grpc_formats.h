@@ -2,19 +2,17 @@
 #define PREDICTWIRE_TRANSPORT_GRPC_GRPC_FORMATS_H_
 
 // The inference formats of inference.GRPCInferenceService (transport/common/inference_path.h):
-// the Open Inference Protocol's protobuf messages. Only gRPC sources include this header.
+// the Open Inference Protocol's protobuf messages, as the bytes a call carries. Only gRPC
+// sources include this header: it brings protobuf.
 
-#include <grpcpp/support/status.h>
-
-#include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "codec/v2_json.h"
 #include "core/infer.h"
 #include "core/model_registry.h"
-#include "grpc_service.pb.h"
 #include "transport/common/inference_path.h"
 
 namespace predictwire::transport::grpc_transport {
@@ -24,40 +22,38 @@ namespace predictwire::transport::grpc_transport {
 absl::StatusOr<const Model*> FindV2Model(const ModelRegistry& registry, const std::string& name,
                                          const std::string& version);
 
-// ModelInfer: the answer fills the call's response message, and the reply is the call's status
-// (ToGrpcStatus for an error).
+// ModelInfer: a serialized ModelInferRequest in; the serialized ModelInferResponse, or the
+// status the call ends with, out.
 struct GrpcInferFormat {
-  struct Input {
-    const inference::ModelInferRequest& request;  // used only while Decode runs
-    inference::ModelInferResponse* response;      // gRPC's, valid until the call finishes
-  };
+  using Input = std::string_view;
   struct Context {
     codec::V2InferRequest request;  // with its input taken out
-    inference::ModelInferResponse* response = nullptr;
   };
-  using Reply = ::grpc::Status;
+  struct Reply {
+    absl::Status status;
+    std::string message;  // when status is OK
+  };
 
-  static absl::Status Decode(const Input& input, const ModelRegistry& registry,
+  static absl::Status Decode(std::string_view message, const ModelRegistry& registry,
                              DecodedRequest& decoded, Context& context);
-  static ::grpc::Status EncodeReply(Context& context, const Model& model,
-                                    const InferResponse& response);
-  static ::grpc::Status EncodeError(Context& context, const absl::Status& status);
+  static Reply EncodeReply(Context& context, const Model& model, const InferResponse& response);
+  static Reply EncodeError(Context& context, const absl::Status& status);
 };
 
-// ModelStreamInfer: every request gets one ModelStreamInferResponse, the answer or an
-// error_message whose infer_response holds only the request's id and model_name, so that the
-// client can match it.
+// ModelStreamInfer: every request message gets one serialized ModelStreamInferResponse, the
+// answer, or an error_message whose infer_response holds only the request's id and model name
+// so that the client can match it.
 struct GrpcStreamInferFormat {
-  using Input = const inference::ModelInferRequest&;  // used only while Decode runs
+  using Input = std::string_view;
   struct Context {
     codec::V2InferRequest request;  // with its input taken out
-    std::unique_ptr<inference::ModelStreamInferResponse> answer;
+    std::string id;
+    std::string model_name;
   };
-  using Reply = std::unique_ptr<inference::ModelStreamInferResponse>;
+  using Reply = std::string;
 
-  static absl::Status Decode(const inference::ModelInferRequest& request,
-                             const ModelRegistry& registry, DecodedRequest& decoded,
-                             Context& context);
+  static absl::Status Decode(std::string_view message, const ModelRegistry& registry,
+                             DecodedRequest& decoded, Context& context);
   static Reply EncodeReply(Context& context, const Model& model, const InferResponse& response);
   static Reply EncodeError(Context& context, const absl::Status& status);
 };

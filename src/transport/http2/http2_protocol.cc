@@ -12,14 +12,23 @@ Http2Protocol::~Http2Protocol() = default;
 
 absl::StatusOr<std::unique_ptr<Http2Protocol>> Http2Protocol::Create(ProtocolConnection& connection,
                                                                      const RestRouter& router,
+                                                                     const GrpcFactory& make_grpc,
                                                                      const Options& options) {
   std::unique_ptr<Http2Protocol> protocol(new Http2Protocol(connection, router, options));
   Http2Protocol* raw = protocol.get();
+  if (make_grpc) {
+    protocol->grpc_calls_ = make_grpc(connection, [raw] {
+      // Inside OnInput, nghttp2 is in a callback: OnInput sends when it is done.
+      if (!raw->receiving_) raw->SendPending();
+    });
+  }
   absl::StatusOr<std::unique_ptr<ServerSession>> session = ServerSession::Create(
       {.max_body_bytes = options.max_body_bytes},
-      [raw](int32_t stream_id, RestRequest request) { raw->Route(stream_id, std::move(request)); });
+      [raw](int32_t stream_id, RestRequest request) { raw->Route(stream_id, std::move(request)); },
+      protocol->grpc_calls_.get());
   if (!session.ok()) return session.status();
   protocol->session_ = *std::move(session);
+  if (protocol->grpc_calls_) protocol->grpc_calls_->Attach(protocol->session_.get());
   return protocol;
 }
 
@@ -50,9 +59,20 @@ void Http2Protocol::SendPending() {
 
 void Http2Protocol::OnDrain() {
   session_->Shutdown();
+  if (grpc_calls_) grpc_calls_->Drain();
   SendPending();
 }
 
-bool Http2Protocol::HasWorkInFlight() const { return session_->requests_in_flight() > 0; }
+void Http2Protocol::OnIdle() {
+  // GOAWAY tells the client the connection is let go on purpose (gRPC clients reconnect
+  // quietly); nothing is in flight, so the session is over once it is sent.
+  session_->Shutdown();
+  SendPending();
+  connection_.CloseAfterWrite();
+}
+
+bool Http2Protocol::HasWorkInFlight() const {
+  return session_->requests_in_flight() > 0 || (grpc_calls_ && grpc_calls_->open_calls() > 0);
+}
 
 }  // namespace predictwire::transport::http2

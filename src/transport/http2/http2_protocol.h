@@ -1,8 +1,10 @@
 #ifndef PREDICTWIRE_TRANSPORT_HTTP2_HTTP2_PROTOCOL_H_
 #define PREDICTWIRE_TRANSPORT_HTTP2_HTTP2_PROTOCOL_H_
 
+#include <functional>
 #include <memory>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "transport/common/limits.h"
 #include "transport/common/protocol.h"
@@ -13,10 +15,14 @@ namespace predictwire::transport::http2 {
 
 class ServerSession;
 
-// HTTP/2 over cleartext with prior knowledge (h2c) on one connection: every REST route of
-// RestRouter, many streams at once, each answered as soon as its model completes. Completions
-// come back through ProtocolConnection::Complete; a stream the client reset meanwhile is
-// skipped. Input is never paused: SETTINGS_MAX_CONCURRENT_STREAMS bounds the work in flight.
+class GrpcCallHandler;
+
+// HTTP/2 on one connection (h2c with prior knowledge, or h2 by ALPN over TLS): every REST route
+// of RestRouter and, given a GrpcCallHandler per connection, gRPC calls (content-type
+// application/grpc), many streams at once, each answered as soon as its model completes.
+// Completions come back through ProtocolConnection::Complete; a stream the client reset meanwhile
+// is skipped. Input is never paused: SETTINGS_MAX_CONCURRENT_STREAMS bounds the work in flight. An
+// idle connection gets GOAWAY before it is closed.
 class Http2Protocol : public Protocol {
  public:
   struct Options {
@@ -24,9 +30,16 @@ class Http2Protocol : public Protocol {
     std::chrono::seconds idle_timeout = kHttpIdleTimeout;
   };
 
-  // `router` must outlive the connection. The connection's input starts with the client preface.
+  // The gRPC calls of one connection (grpc_transport::GrpcCalls), given the connection and how
+  // to send what its session has queued. Kept apart so that this library needs no protobuf.
+  using GrpcFactory = std::function<std::unique_ptr<GrpcCallHandler>(
+      ProtocolConnection& connection, absl::AnyInvocable<void()> flush)>;
+
+  // `router` must outlive the connection; without `make_grpc` gRPC calls get UNIMPLEMENTED. The
+  // connection's input starts with the client preface.
   static absl::StatusOr<std::unique_ptr<Http2Protocol>> Create(ProtocolConnection& connection,
                                                                const RestRouter& router,
+                                                               const GrpcFactory& make_grpc,
                                                                const Options& options);
   ~Http2Protocol() override;
 
@@ -34,6 +47,7 @@ class Http2Protocol : public Protocol {
   void OnDrain() override;
   bool HasWorkInFlight() const override;
   std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
+  void OnIdle() override;
 
  private:
   Http2Protocol(ProtocolConnection& connection, const RestRouter& router, const Options& options);
@@ -44,6 +58,7 @@ class Http2Protocol : public Protocol {
   ProtocolConnection& connection_;
   const RestRouter& router_;
   const Options options_;
+  std::unique_ptr<GrpcCallHandler> grpc_calls_;  // null without a GrpcFactory
   std::unique_ptr<ServerSession> session_;
   bool receiving_ = false;  // inside OnInput: replies made now are sent when it returns
 };

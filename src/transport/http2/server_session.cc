@@ -23,6 +23,20 @@ struct ServerSession::Stream {
   bool dispatched = false;
   bool awaiting_reply = false;
 
+  // gRPC: a call (content-type application/grpc), handed to the GrpcCallHandler as it comes.
+  bool grpc = false;
+  std::string content_type;
+  std::string grpc_encoding;
+  std::string grpc_timeout;
+  std::string grpc_out;  // messages to send
+  size_t grpc_out_sent = 0;
+  bool grpc_started = false;    // response headers submitted
+  bool grpc_deferred = false;   // the body provider waits for messages
+  bool grpc_finishing = false;  // GrpcFinish was called: trailers after grpc_out
+  bool grpc_trailers_sent = false;
+  std::string grpc_status;  // trailer values, alive until sent
+  std::string grpc_message;
+
   RestReply reply;
   size_t body_sent = 0;
   char status[4] = {};
@@ -45,6 +59,20 @@ nghttp2_nv Field(std::string_view name, std::string_view value) {
                     NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
 }
 
+// grpc-message is percent-encoded: bytes outside printable ASCII, and '%', as %XX (gRPC's
+// PROTOCOL-HTTP2 spec).
+std::string PercentEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c <= 0x7E && c != '%') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
 // Microseconds as milliseconds with three decimals, the unit Server-Timing's dur uses.
 std::string ServerTimingValue(const ServerTiming& timing) {
   return fmt::format("queue;dur={}.{:03}, compute;dur={}.{:03}", timing.queue_us / 1000,
@@ -62,8 +90,7 @@ class ServerSession::Callbacks {
     return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, stream_id));
   }
 
-  static int OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame,
-                            void* user_data) {
+  static int OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     ServerSession& self = Self(user_data);
     auto stream = std::make_unique<Stream>();
@@ -91,6 +118,13 @@ class ServerSession::Callbacks {
     const std::string_view field = View(name, name_length);
     if (field == ":method") {
       stream->method.assign(View(value, value_length));
+    } else if (field == "content-type") {
+      stream->content_type.assign(View(value, value_length));
+      stream->grpc = stream->content_type.starts_with("application/grpc");
+    } else if (field == "grpc-encoding") {
+      stream->grpc_encoding.assign(View(value, value_length));
+    } else if (field == "grpc-timeout") {
+      stream->grpc_timeout.assign(View(value, value_length));
     } else if (field == ":path") {
       stream->path.assign(View(value, value_length));
     } else if (field == "inference-header-content-length") {
@@ -99,11 +133,23 @@ class ServerSession::Callbacks {
     return 0;
   }
 
-  static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
-                         const uint8_t* data, size_t length, void* user_data) {
+  static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
+                         size_t length, void* user_data) {
     ServerSession& self = Self(user_data);
     Stream* stream = Find(session, stream_id);
+    // Window updates are ours to send (NGHTTP2_OPT_NO_AUTO_WINDOW_UPDATE): the connection's
+    // window reopens at once; a stream's too, except a gRPC call's, whose handler says when it
+    // has read its messages, so a client streaming faster than it is answered is held back by
+    // flow control rather than buffered without end.
+    nghttp2_session_consume_connection(session, length);
+    const bool grpc_call = stream != nullptr && stream->grpc && !stream->header_too_large &&
+                           self.grpc_ != nullptr && stream->dispatched;
+    if (!grpc_call) nghttp2_session_consume_stream(session, stream_id, length);
     if (stream == nullptr || stream->body_too_large || stream->header_too_large) return 0;
+    if (stream->grpc) {
+      if (grpc_call) self.grpc_->OnCallData(stream_id, View(data, length));
+      return 0;
+    }
     if (stream->body.size() + length > self.options_.max_body_bytes) {
       // Keep reading (and discarding) to the end of the stream, then answer 413.
       stream->body_too_large = true;
@@ -112,8 +158,7 @@ class ServerSession::Callbacks {
       return 0;
     }
     if (self.buffered_body_bytes_ + length > kHttp2MaxBufferedBodyBytesPerConnection) {
-      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id,
-                                NGHTTP2_ENHANCE_YOUR_CALM);
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_ENHANCE_YOUR_CALM);
       return 0;
     }
     stream->body.append(View(data, length));
@@ -124,6 +169,12 @@ class ServerSession::Callbacks {
   static int OnFrameReceived(nghttp2_session* session, const nghttp2_frame* frame,
                              void* user_data) {
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+    Stream* grpc_stream = Find(session, frame->hd.stream_id);
+    if (grpc_stream != nullptr && grpc_stream->grpc && !grpc_stream->header_too_large) {
+      Self(user_data).OnGrpcFrame(frame->hd.stream_id, *grpc_stream, frame->hd.type,
+                                  (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
+      return 0;
+    }
     if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
     Stream* stream = Find(session, frame->hd.stream_id);
     if (stream == nullptr || stream->dispatched) return 0;
@@ -131,8 +182,58 @@ class ServerSession::Callbacks {
     return 0;
   }
 
-  static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user_data) {
-    Self(user_data).Forget(stream_id);
+  static int OnStreamClose(nghttp2_session* session, int32_t stream_id, uint32_t error_code,
+                           void* user_data) {
+    ServerSession& self = Self(user_data);
+    Stream* stream = Find(session, stream_id);
+    if (stream != nullptr && stream->grpc && stream->dispatched && self.grpc_ != nullptr) {
+      self.grpc_->OnCallClosed(stream_id,
+                               error_code != NGHTTP2_NO_ERROR || !stream->grpc_trailers_sent);
+    }
+    self.Forget(stream_id);
+    return 0;
+  }
+
+  // A gRPC call's messages: what has been written, then, once finishing, the trailers.
+  static ssize_t ReadGrpcBody(nghttp2_session* session, int32_t stream_id, uint8_t* buffer,
+                              size_t length, uint32_t* flags, nghttp2_data_source* source, void*) {
+    Stream& stream = *static_cast<Stream*>(source->ptr);
+    const size_t left = stream.grpc_out.size() - stream.grpc_out_sent;
+    const size_t count = std::min(length, left);
+    std::memcpy(buffer, stream.grpc_out.data() + stream.grpc_out_sent, count);
+    stream.grpc_out_sent += count;
+    if (stream.grpc_out_sent == stream.grpc_out.size()) {
+      stream.grpc_out.clear();
+      stream.grpc_out_sent = 0;
+      if (stream.grpc_finishing) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        const nghttp2_nv trailers[] = {Field("grpc-status", stream.grpc_status),
+                                       Field("grpc-message", stream.grpc_message)};
+        if (nghttp2_submit_trailer(session, stream_id, trailers,
+                                   stream.grpc_message.empty() ? 1 : 2) == 0) {
+          stream.grpc_trailers_sent = true;
+        }
+        return static_cast<ssize_t>(count);
+      }
+      if (count == 0) {
+        stream.grpc_deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+      }
+    }
+    return static_cast<ssize_t>(count);
+  }
+
+  // A gRPC call the server has ended while the client still sends: RST_STREAM(NO_ERROR) after
+  // the trailers closes the stream, so its messages stop (gRPC's PROTOCOL-HTTP2 spec).
+  static int OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+    if (frame->hd.type != NGHTTP2_HEADERS || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+      return 0;
+    }
+    const Stream* stream = Find(session, frame->hd.stream_id);
+    if (stream != nullptr && stream->grpc &&
+        nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id) == 0) {
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+    }
     return 0;
   }
 
@@ -157,34 +258,42 @@ class ServerSession::Callbacks {
       nghttp2_session_callbacks_set_on_data_chunk_recv_callback(made, OnDataChunk);
       nghttp2_session_callbacks_set_on_frame_recv_callback(made, OnFrameReceived);
       nghttp2_session_callbacks_set_on_stream_close_callback(made, OnStreamClose);
+      nghttp2_session_callbacks_set_on_frame_send_callback(made, OnFrameSent);
       return made;
     }();
     return callbacks;
   }
 };
 
-ServerSession::ServerSession(const Options& options, RequestHandler on_request)
-    : options_(options), on_request_(std::move(on_request)) {}
+ServerSession::ServerSession(const Options& options, RequestHandler on_request,
+                             GrpcCallHandler* grpc)
+    : options_(options), on_request_(std::move(on_request)), grpc_(grpc) {}
 
 ServerSession::~ServerSession() {
   if (session_ != nullptr) nghttp2_session_del(session_);
 }
 
 absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Options& options,
-                                                                     RequestHandler on_request) {
+                                                                     RequestHandler on_request,
+                                                                     GrpcCallHandler* grpc) {
   nghttp2_session_callbacks* callbacks = Callbacks::Get();
   if (callbacks == nullptr) return absl::ResourceExhaustedError("nghttp2: out of memory");
-  std::unique_ptr<ServerSession> self(new ServerSession(options, std::move(on_request)));
-  if (nghttp2_session_server_new(&self->session_, callbacks, self.get()) != 0) {
-    return absl::ResourceExhaustedError("nghttp2: cannot create a server session");
+  std::unique_ptr<ServerSession> self(new ServerSession(options, std::move(on_request), grpc));
+  nghttp2_option* option = nullptr;
+  if (nghttp2_option_new(&option) != 0) {
+    return absl::ResourceExhaustedError("nghttp2: out of memory");
   }
+  nghttp2_option_set_no_auto_window_update(option, 1);
+  const int created = nghttp2_session_server_new2(&self->session_, callbacks, self.get(), option);
+  nghttp2_option_del(option);
+  if (created != 0) return absl::ResourceExhaustedError("nghttp2: cannot create a server session");
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kHttp2MaxConcurrentStreams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kHttp2StreamWindowBytes},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kMaxHeaderBytes},
   };
-  if (nghttp2_submit_settings(self->session_, NGHTTP2_FLAG_NONE, settings,
-                              std::size(settings)) != 0 ||
+  if (nghttp2_submit_settings(self->session_, NGHTTP2_FLAG_NONE, settings, std::size(settings)) !=
+          0 ||
       nghttp2_session_set_local_window_size(self->session_, NGHTTP2_FLAG_NONE, 0,
                                             kHttp2ConnectionWindowBytes) != 0) {
     return absl::InternalError("nghttp2: cannot queue the server's SETTINGS");
@@ -211,9 +320,9 @@ void ServerSession::Dispatch(int32_t stream_id, Stream& stream) {
     return;
   }
   if (stream.body_too_large) {
-    Reply(stream_id, RestRouter::ErrorReply(
-                         413, fmt::format("the request body exceeds the {}-byte limit",
-                                          options_.max_body_bytes)));
+    Reply(stream_id,
+          RestRouter::ErrorReply(413, fmt::format("the request body exceeds the {}-byte limit",
+                                                  options_.max_body_bytes)));
     return;
   }
   buffered_body_bytes_ -= stream.body.size();
@@ -254,6 +363,76 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   body.read_callback = Callbacks::ReadBody;
   const bool has_body = !stream.reply.body.empty() && stream.method != "HEAD";
   nghttp2_submit_response(session_, stream_id, fields, count, has_body ? &body : nullptr);
+}
+
+void ServerSession::OnGrpcFrame(int32_t stream_id, Stream& stream, uint8_t frame_type,
+                                bool end_stream) {
+  if (frame_type == NGHTTP2_HEADERS && !stream.dispatched) {
+    stream.dispatched = true;
+    if (grpc_ == nullptr) {
+      GrpcFinish(stream_id, 12, "this server does not serve gRPC on this port");  // UNIMPLEMENTED
+      return;
+    }
+    grpc_->OnCallBegin(stream_id, GrpcCallHeaders{.path = stream.path,
+                                                  .encoding = stream.grpc_encoding,
+                                                  .timeout = stream.grpc_timeout,
+                                                  .content_type = stream.content_type});
+  }
+  // The handler may have finished the call (and nghttp2 closed it) meanwhile.
+  if (end_stream && grpc_ != nullptr && streams_.count(stream_id)) {
+    grpc_->OnCallHalfClosed(stream_id);
+  }
+}
+
+void ServerSession::StartGrpcResponse(int32_t stream_id, Stream& stream) {
+  stream.grpc_started = true;
+  const nghttp2_nv fields[] = {Field(":status", "200"), Field("content-type", "application/grpc")};
+  nghttp2_data_provider body{};
+  body.source.ptr = &stream;
+  body.read_callback = Callbacks::ReadGrpcBody;
+  nghttp2_submit_response(session_, stream_id, fields, std::size(fields), &body);
+}
+
+void ServerSession::GrpcWrite(int32_t stream_id, std::string_view framed) {
+  const auto found = streams_.find(stream_id);
+  if (found == streams_.end() || found->second->grpc_finishing) return;
+  Stream& stream = *found->second;
+  stream.grpc_out.append(framed);
+  if (!stream.grpc_started) return StartGrpcResponse(stream_id, stream);
+  if (stream.grpc_deferred) {
+    stream.grpc_deferred = false;
+    nghttp2_session_resume_data(session_, stream_id);
+  }
+}
+
+void ServerSession::GrpcConsumed(int32_t stream_id, size_t bytes) {
+  if (bytes > 0) nghttp2_session_consume_stream(session_, stream_id, bytes);
+}
+
+void ServerSession::GrpcFinish(int32_t stream_id, int code, std::string_view message) {
+  const auto found = streams_.find(stream_id);
+  if (found == streams_.end() || found->second->grpc_finishing) return;
+  Stream& stream = *found->second;
+  stream.grpc_finishing = true;
+  stream.grpc_status = std::to_string(code);
+  stream.grpc_message = PercentEncode(message);
+  if (stream.grpc_started) {
+    if (stream.grpc_deferred) {
+      stream.grpc_deferred = false;
+      nghttp2_session_resume_data(session_, stream_id);
+    }
+    return;
+  }
+  // Nothing written: a trailers-only response, the status in the one HEADERS frame.
+  nghttp2_nv fields[4];
+  size_t count = 0;
+  fields[count++] = Field(":status", "200");
+  fields[count++] = Field("content-type", "application/grpc");
+  fields[count++] = Field("grpc-status", stream.grpc_status);
+  if (!stream.grpc_message.empty()) fields[count++] = Field("grpc-message", stream.grpc_message);
+  stream.grpc_started = true;
+  stream.grpc_trailers_sent = true;
+  nghttp2_submit_response(session_, stream_id, fields, count, nullptr);
 }
 
 void ServerSession::Forget(int32_t stream_id) {

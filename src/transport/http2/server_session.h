@@ -15,10 +15,43 @@ struct nghttp2_session;  // nghttp2 stays out of this header
 
 namespace predictwire::transport::http2 {
 
+// The headers of a gRPC call (a stream whose content-type is application/grpc...).
+struct GrpcCallHeaders {
+  std::string_view path;          // "/inference.GRPCInferenceService/ModelInfer"
+  std::string_view encoding;      // grpc-encoding: how request messages are compressed
+  std::string_view timeout;       // grpc-timeout, e.g. "100m"; empty: none
+  std::string_view content_type;  // "application/grpc", "application/grpc+proto"
+};
+
+class ServerSession;
+
+// What happens to gRPC calls, as it happens: they are not buffered into a RestRequest, since a
+// streaming call's messages must be answered while its request stream is still open.
+class GrpcCallHandler {
+ public:
+  virtual ~GrpcCallHandler() = default;
+  // A call's headers arrived; `headers`' views are valid only during the call.
+  virtual void OnCallBegin(int32_t stream_id, const GrpcCallHeaders& headers) = 0;
+  // Bytes of the call's request stream: length-prefixed messages, split anywhere.
+  virtual void OnCallData(int32_t stream_id, std::string_view bytes) = 0;
+  // The client has sent its last message.
+  virtual void OnCallHalfClosed(int32_t stream_id) = 0;
+  // The stream is gone: finished, or reset by the client (`reset`). Nothing more may be sent.
+  virtual void OnCallClosed(int32_t stream_id, bool reset) = 0;
+
+  // The session whose calls these are; set once, before any input.
+  virtual void Attach(ServerSession* session) = 0;
+  // The server is stopping: open calls end once what they have in flight is answered.
+  virtual void Drain() = 0;
+  // Calls not yet finished: an open call is work in progress.
+  virtual size_t open_calls() const = 0;
+};
+
 // The server side of one HTTP/2 connection, bytes in and bytes out, with no socket: nghttp2 does
 // the framing, HPACK and flow control; this class turns each stream into one RestRequest and
-// each RestReply into a response on its stream. Streams are independent: replies may come in any
-// order. Not thread-safe; the owner calls it from one thread.
+// each RestReply into a response on its stream, or, for a gRPC call, hands its events to a
+// GrpcCallHandler and sends its messages and trailers. Streams are independent: replies may come
+// in any order. Not thread-safe; the owner calls it from one thread.
 class ServerSession {
  public:
   struct Options {
@@ -29,9 +62,11 @@ class ServerSession {
   // possibly from inside the call. `request`'s views are valid only during the call.
   using RequestHandler = absl::AnyInvocable<void(int32_t stream_id, RestRequest request)>;
 
-  // Makes a session that has queued its SETTINGS (see limits.h) for the first Send.
+  // Makes a session that has queued its SETTINGS (see limits.h) for the first Send. gRPC calls
+  // go to `grpc` when given (it must outlive the session), else are answered UNIMPLEMENTED.
   static absl::StatusOr<std::unique_ptr<ServerSession>> Create(const Options& options,
-                                                               RequestHandler on_request);
+                                                               RequestHandler on_request,
+                                                               GrpcCallHandler* grpc = nullptr);
   ~ServerSession();
 
   ServerSession(const ServerSession&) = delete;
@@ -45,6 +80,17 @@ class ServerSession {
   // Answers `stream_id`. A stream the client has reset meanwhile is ignored, as is a second
   // reply; the reply's bytes are produced by Send, flow control permitting.
   void Reply(int32_t stream_id, RestReply reply);
+
+  // gRPC: sends `framed` (whole length-prefixed messages) on the call, after the response
+  // headers the first time. Ignored once the call is finished or gone.
+  void GrpcWrite(int32_t stream_id, std::string_view framed);
+  // gRPC: the handler has taken `bytes` more of the call's request stream, which reopens the
+  // stream's flow-control window by as much (the handler's input is otherwise held back).
+  void GrpcConsumed(int32_t stream_id, size_t bytes);
+  // gRPC: ends the call with canonical status `code` and `message` (percent-encoded here) in
+  // its trailers, after what was written; a call nothing was written on gets a trailers-only
+  // response. Ignored for a call already finished or gone.
+  void GrpcFinish(int32_t stream_id, int code, std::string_view message);
 
   // Appends every frame that may be sent now to `out`.
   void Send(std::string* out);
@@ -63,14 +109,19 @@ class ServerSession {
   struct Stream;
   class Callbacks;
 
-  ServerSession(const Options& options, RequestHandler on_request);
+  ServerSession(const Options& options, RequestHandler on_request, GrpcCallHandler* grpc);
+  // Submits the response headers of a gRPC call, with its message stream as their body.
+  void StartGrpcResponse(int32_t stream_id, Stream& stream);
   // The request on `stream` is complete: hand it to the handler, or answer an error.
   void Dispatch(int32_t stream_id, Stream& stream);
+  // A HEADERS or DATA frame of a gRPC call arrived.
+  void OnGrpcFrame(int32_t stream_id, Stream& stream, uint8_t frame_type, bool end_stream);
   // Forgets a stream nghttp2 has closed (answered or reset).
   void Forget(int32_t stream_id);
 
   const Options options_;
   RequestHandler on_request_;
+  GrpcCallHandler* const grpc_;
   nghttp2_session* session_ = nullptr;  // owned
   std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
   size_t requests_in_flight_ = 0;

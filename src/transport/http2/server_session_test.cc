@@ -1,134 +1,32 @@
 #include "transport/http2/server_session.h"
 
 #include <gtest/gtest.h>
-#include <nghttp2/nghttp2.h>
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "transport/common/limits.h"
 #include "transport/http2/preface.h"
+#include "transport/http2/test_client.h"
 
 namespace predictwire::transport::http2 {
 namespace {
 
-// A real nghttp2 client session wired to a ServerSession through memory.
-class TestClient {
- public:
-  struct Response {
-    std::map<std::string, std::string> fields;
-    std::string body;
-    bool closed = false;
-    uint32_t error_code = 0;
-  };
+using testing::TestClient;
 
-  TestClient() {
-    nghttp2_session_callbacks* callbacks = nullptr;
-    nghttp2_session_callbacks_new(&callbacks);
-    nghttp2_session_callbacks_set_on_header_callback(
-        callbacks, [](nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
-                      size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
-                      void* user_data) {
-          static_cast<TestClient*>(user_data)->responses[frame->hd.stream_id].fields[std::string(
-              reinterpret_cast<const char*>(name), name_length)] =
-              std::string(reinterpret_cast<const char*>(value), value_length);
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
-        callbacks, [](nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
-                      size_t length, void* user_data) {
-          static_cast<TestClient*>(user_data)->responses[stream_id].body.append(
-              reinterpret_cast<const char*>(data), length);
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_stream_close_callback(
-        callbacks, [](nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user_data) {
-          Response& response = static_cast<TestClient*>(user_data)->responses[stream_id];
-          response.closed = true;
-          response.error_code = error_code;
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_frame_recv_callback(
-        callbacks, [](nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-          if (frame->hd.type == NGHTTP2_GOAWAY) static_cast<TestClient*>(user_data)->goaway = true;
-          return 0;
-        });
-    nghttp2_session_client_new(&session_, callbacks, this);
-    nghttp2_session_callbacks_del(callbacks);
-    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, nullptr, 0);
-  }
-  ~TestClient() { nghttp2_session_del(session_); }
-
-  int32_t Request(std::string method, std::string path, std::string body,
-                  std::vector<std::pair<std::string, std::string>> extra = {}) {
-    auto stored = std::make_unique<Pending>();
-    stored->fields = {{":method", method}, {":path", path}, {":scheme", "http"},
-                      {":authority", "test"}};
-    for (auto& field : extra) stored->fields.push_back(field);
-    stored->body = std::move(body);
-    std::vector<nghttp2_nv> fields;
-    for (auto& [name, value] : stored->fields) {
-      fields.push_back({reinterpret_cast<uint8_t*>(name.data()),
-                        reinterpret_cast<uint8_t*>(value.data()), name.size(), value.size(),
-                        NGHTTP2_NV_FLAG_NONE});
-    }
-    nghttp2_data_provider provider{};
-    provider.source.ptr = stored.get();
-    provider.read_callback = [](nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
-                                uint32_t* flags, nghttp2_data_source* source, void*) -> ssize_t {
-      Pending& pending = *static_cast<Pending*>(source->ptr);
-      const size_t count = std::min(length, pending.body.size() - pending.sent);
-      std::memcpy(buffer, pending.body.data() + pending.sent, count);
-      pending.sent += count;
-      if (pending.sent == pending.body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
-      return static_cast<ssize_t>(count);
-    };
-    const int32_t id = nghttp2_submit_request(session_, nullptr, fields.data(), fields.size(),
-                                              method == "GET" ? nullptr : &provider, nullptr);
-    pending_.push_back(std::move(stored));
-    return id;
-  }
-
-  void Reset(int32_t stream_id) {
-    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
-  }
-
-  // Moves bytes both ways (nghttp2's client starts with the preface itself) until neither side
-  // has more to say. Returns what the server's last Receive returned.
-  bool Exchange(ServerSession& server) {
-    bool acceptable = true;
-    for (int round = 0; round < 1000; ++round) {
-      std::string to_server;
-      const uint8_t* data = nullptr;
-      for (ssize_t size; (size = nghttp2_session_mem_send(session_, &data)) > 0;) {
-        to_server.append(reinterpret_cast<const char*>(data), size);
-      }
-      if (!to_server.empty()) acceptable = server.Receive(to_server.data(), to_server.size());
-      std::string to_client;
-      server.Send(&to_client);
-      if (!to_client.empty()) {
-        nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(to_client.data()),
-                                 to_client.size());
-      }
-      if (to_server.empty() && to_client.empty()) break;
-    }
-    return acceptable;
-  }
-
-  std::map<int32_t, Response> responses;
-  bool goaway = false;
-
- private:
-  struct Pending {
-    std::vector<std::pair<std::string, std::string>> fields;
-    std::string body;
-    size_t sent = 0;
-  };
-  nghttp2_session* session_ = nullptr;
-  std::vector<std::unique_ptr<Pending>> pending_;
-};
+// Runs the exchange against `server`; returns what the server's last Receive returned.
+bool Exchange(TestClient& client, ServerSession& server) {
+  bool acceptable = true;
+  client.Exchange([&](std::string_view to_server) {
+    if (!to_server.empty()) acceptable = server.Receive(to_server.data(), to_server.size());
+    std::string to_client;
+    server.Send(&to_client);
+    return to_client;
+  });
+  return acceptable;
+}
 
 struct Received {
   int32_t stream_id;
@@ -161,7 +59,7 @@ TEST(ServerSessionTest, AnswersStreamsInTheOrderRepliesCome) {
   TestClient client;
   const int32_t first = client.Request("POST", "/predict", "{\"features\":[1]}");
   const int32_t second = client.Request("GET", "/v2/health/ready", "");
-  ASSERT_TRUE(client.Exchange(*server));
+  ASSERT_TRUE(Exchange(client, *server));
   ASSERT_EQ(received.size(), 2u);
   // The GET ends with its HEADERS, before the POST's DATA: order by stream to compare.
   std::sort(received.begin(), received.end(),
@@ -176,7 +74,7 @@ TEST(ServerSessionTest, AnswersStreamsInTheOrderRepliesCome) {
   RestReply ready = TextReply(200, "{}");
   ready.timing = ServerTiming{.queue_us = 1234, .compute_us = 50001};
   server->Reply(second, std::move(ready));
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_TRUE(client.responses[second].closed);
   EXPECT_EQ(client.responses[second].fields[":status"], "200");
   EXPECT_EQ(client.responses[second].fields["server-timing"],
@@ -184,7 +82,7 @@ TEST(ServerSessionTest, AnswersStreamsInTheOrderRepliesCome) {
   EXPECT_FALSE(client.responses[first].closed);
 
   server->Reply(first, TextReply(200, std::string(100000, 'x')));  // several DATA frames
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_TRUE(client.responses[first].closed);
   EXPECT_EQ(client.responses[first].body.size(), 100000u);
   EXPECT_EQ(client.responses[first].fields["content-length"], "100000");
@@ -197,20 +95,20 @@ TEST(ServerSessionTest, ReplyToAResetStreamIsIgnored) {
   auto server = MakeServer(&received);
   TestClient client;
   const int32_t stream = client.Request("POST", "/predict", "{}");
-  client.Exchange(*server);
+  Exchange(client, *server);
   ASSERT_EQ(received.size(), 1u);
   client.Reset(stream);
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_EQ(server->requests_in_flight(), 0u);
   server->Reply(stream, TextReply(200, "late"));  // the model finished after the reset
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_TRUE(client.responses[stream].body.empty());
   // The connection still serves.
   const int32_t next = client.Request("GET", "/v2", "");
-  client.Exchange(*server);
+  Exchange(client, *server);
   ASSERT_EQ(received.size(), 2u);
   server->Reply(next, TextReply(200, "ok"));
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_EQ(client.responses[next].body, "ok");
 }
 
@@ -220,7 +118,7 @@ TEST(ServerSessionTest, OversizedBodyIs413AndOthersCarryOn) {
   TestClient client;
   const int32_t big = client.Request("POST", "/predict", std::string(5000, '1'));
   const int32_t small = client.Request("POST", "/predict", "{}");
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_EQ(client.responses[big].fields[":status"], "413");
   EXPECT_NE(client.responses[big].body.find("\"error\""), std::string::npos);
   ASSERT_EQ(received.size(), 1u);
@@ -233,7 +131,7 @@ TEST(ServerSessionTest, OversizedHeaderListIs431) {
   TestClient client;
   const int32_t stream =
       client.Request("GET", "/v2", "", {{"x-big", std::string(kMaxHeaderBytes, 'a')}});
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_TRUE(received.empty());
   EXPECT_EQ(client.responses[stream].fields[":status"], "431");
 }
@@ -243,13 +141,13 @@ TEST(ServerSessionTest, ShutdownFinishesOpenStreamsThenEnds) {
   auto server = MakeServer(&received);
   TestClient client;
   const int32_t stream = client.Request("POST", "/predict", "{}");
-  client.Exchange(*server);
+  Exchange(client, *server);
   server->Shutdown();
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_TRUE(client.goaway);
   EXPECT_FALSE(server->Finished());
   server->Reply(stream, TextReply(200, "done"));
-  client.Exchange(*server);
+  Exchange(client, *server);
   EXPECT_EQ(client.responses[stream].body, "done");
   EXPECT_TRUE(server->Finished());
 }
@@ -272,6 +170,134 @@ TEST(ServerSessionTest, BadPrefaceIsRejected) {
   const std::string input = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   EXPECT_FALSE(server->Receive(input.data(), input.size()));
   EXPECT_TRUE(server->Finished());
+}
+
+// Records a session's gRPC call events, and consumes (acknowledges) what it is told to.
+class RecordingGrpcHandler : public GrpcCallHandler {
+ public:
+  void OnCallBegin(int32_t stream_id, const GrpcCallHeaders& headers) override {
+    events.push_back("begin " + std::string(headers.path) + " " + std::string(headers.timeout));
+  }
+  void OnCallData(int32_t stream_id, std::string_view bytes) override {
+    data[stream_id].append(bytes);
+    if (acknowledge) session->GrpcConsumed(stream_id, bytes.size());
+  }
+  void OnCallHalfClosed(int32_t stream_id) override { events.push_back("half-closed"); }
+  void OnCallClosed(int32_t stream_id, bool reset) override {
+    events.push_back(reset ? "reset" : "closed");
+  }
+  void Attach(ServerSession* attached) override { session = attached; }
+  void Drain() override {}
+  size_t open_calls() const override { return 0; }
+
+  ServerSession* session = nullptr;
+  bool acknowledge = true;
+  std::vector<std::string> events;
+  std::map<int32_t, std::string> data;
+};
+
+std::unique_ptr<ServerSession> MakeGrpcServer(RecordingGrpcHandler* handler) {
+  auto session = ServerSession::Create(
+      {}, [](int32_t, RestRequest) { ADD_FAILURE() << "a gRPC call went to the REST handler"; },
+      handler);
+  EXPECT_TRUE(session.ok()) << session.status();
+  handler->Attach(session->get());
+  return *std::move(session);
+}
+
+const std::vector<std::pair<std::string, std::string>> kGrpcFields = {
+    {"content-type", "application/grpc"}, {"te", "trailers"}, {"grpc-timeout", "250m"}};
+
+TEST(ServerSessionGrpcTest, MessagesThenTrailers) {
+  RecordingGrpcHandler handler;
+  auto server = MakeGrpcServer(&handler);
+  TestClient client;
+  const int32_t call = client.Open("POST", "/pkg.Service/Method", kGrpcFields);
+  client.Write(call, "abc");
+  Exchange(client, *server);
+  EXPECT_EQ(handler.data[call], "abc");
+  client.Write(call, "def", /*end=*/true);
+  Exchange(client, *server);
+  EXPECT_EQ(handler.data[call], "abcdef");
+  EXPECT_EQ(handler.events,
+            (std::vector<std::string>{"begin /pkg.Service/Method 250m", "half-closed"}));
+  server->GrpcWrite(call, "first");
+  Exchange(client, *server);
+  EXPECT_EQ(client.responses[call].fields[":status"], "200");
+  EXPECT_EQ(client.responses[call].fields["content-type"], "application/grpc");
+  EXPECT_EQ(client.responses[call].body, "first");
+  EXPECT_FALSE(client.responses[call].closed);
+  server->GrpcWrite(call, "second");
+  server->GrpcFinish(call, 0, "");
+  server->GrpcWrite(call, "too late");
+  Exchange(client, *server);
+  EXPECT_EQ(client.responses[call].body, "firstsecond");
+  EXPECT_EQ(client.responses[call].header_blocks, 2);  // headers, then trailers
+  EXPECT_EQ(client.responses[call].fields["grpc-status"], "0");
+  EXPECT_EQ(client.responses[call].fields.count("grpc-message"), 0u);
+  EXPECT_TRUE(client.responses[call].closed);
+  EXPECT_EQ(handler.events.back(), "closed");
+}
+
+TEST(ServerSessionGrpcTest, ErrorBeforeAnyMessageIsTrailersOnlyAndEndsTheRequestStream) {
+  RecordingGrpcHandler handler;
+  auto server = MakeGrpcServer(&handler);
+  TestClient client;
+  const int32_t call = client.Open("POST", "/pkg.Service/Method", kGrpcFields);
+  client.Write(call, "abc");
+  Exchange(client, *server);
+  server->GrpcFinish(call, 3, "bad: 100% wrong\n");
+  Exchange(client, *server);
+  TestClient::Response& response = client.responses[call];
+  EXPECT_EQ(response.header_blocks, 1);
+  EXPECT_EQ(response.fields["grpc-status"], "3");
+  EXPECT_EQ(response.fields["grpc-message"], "bad: 100%25 wrong%0A");
+  EXPECT_TRUE(response.body.empty());
+  // The client had not half-closed: the server resets the stream with NO_ERROR.
+  EXPECT_TRUE(response.closed);
+  EXPECT_EQ(response.error_code, static_cast<uint32_t>(NGHTTP2_NO_ERROR));
+}
+
+TEST(ServerSessionGrpcTest, UnacknowledgedBytesHoldTheClientBack) {
+  RecordingGrpcHandler handler;
+  handler.acknowledge = false;
+  auto server = MakeGrpcServer(&handler);
+  TestClient client;
+  const int32_t call = client.Open("POST", "/pkg.Service/Method", kGrpcFields);
+  client.Write(call, std::string(kHttp2StreamWindowBytes + 100000, 'x'));
+  Exchange(client, *server);
+  EXPECT_EQ(handler.data[call].size(), static_cast<size_t>(kHttp2StreamWindowBytes));
+  EXPECT_EQ(client.unsent(call), 100000u);
+  server->GrpcConsumed(call, handler.data[call].size());
+  Exchange(client, *server);
+  EXPECT_EQ(client.unsent(call), 0u);
+  EXPECT_EQ(handler.data[call].size(), static_cast<size_t>(kHttp2StreamWindowBytes) + 100000);
+}
+
+TEST(ServerSessionGrpcTest, WithoutAHandlerCallsAreUnimplemented) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  TestClient client;
+  const int32_t call =
+      client.Request("POST", "/pkg.Service/Method", std::string(5, '\0'), kGrpcFields);
+  Exchange(client, *server);
+  EXPECT_TRUE(received.empty());
+  EXPECT_EQ(client.responses[call].fields["grpc-status"], "12");
+}
+
+TEST(ServerSessionGrpcTest, ClientResetIsReported) {
+  RecordingGrpcHandler handler;
+  auto server = MakeGrpcServer(&handler);
+  TestClient client;
+  const int32_t call = client.Open("POST", "/pkg.Service/Method", kGrpcFields);
+  Exchange(client, *server);
+  client.Reset(call);
+  Exchange(client, *server);
+  EXPECT_EQ(handler.events.back(), "reset");
+  server->GrpcWrite(call, "after the reset");  // ignored
+  server->GrpcFinish(call, 0, "");
+  Exchange(client, *server);
+  EXPECT_TRUE(client.responses[call].body.empty());
 }
 
 }  // namespace

@@ -1,0 +1,110 @@
+#include "transport/grpc/grpc_service.h"
+
+#include <array>
+#include <utility>
+
+#include "codec/v2_proto.h"
+#include "grpc_service.pb.h"
+#include "transport/grpc/grpc_formats.h"
+
+namespace predictwire::transport::grpc_transport {
+namespace {
+
+constexpr std::string_view kServicePrefix = "/inference.GRPCInferenceService/";
+
+// Parses `request` as a `Request`; InvalidArgument when it is not one.
+template <typename Request>
+absl::StatusOr<Request> Parse(std::string_view bytes) {
+  Request request;
+  if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("the message is not an inference." +
+                                      std::string(Request::descriptor()->name()));
+  }
+  return request;
+}
+
+}  // namespace
+
+GrpcService::GrpcService(Options options, const ModelRegistry& registry, Scheduler& scheduler,
+                         const std::atomic<bool>& ready)
+    : options_(std::move(options)),
+      registry_(registry),
+      ready_(ready),
+      path_(registry, scheduler) {}
+
+GrpcService::Method GrpcService::MethodOf(std::string_view path) {
+  static constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods = {{
+      {"ServerLive", Method::kServerLive},
+      {"ServerReady", Method::kServerReady},
+      {"ModelReady", Method::kModelReady},
+      {"ServerMetadata", Method::kServerMetadata},
+      {"ModelMetadata", Method::kModelMetadata},
+      {"ModelInfer", Method::kModelInfer},
+      {"ModelStreamInfer", Method::kModelStreamInfer},
+  }};
+  if (!path.starts_with(kServicePrefix)) return Method::kUnknown;
+  path.remove_prefix(kServicePrefix.size());
+  for (const auto& [name, method] : kMethods) {
+    if (path == name) return method;
+  }
+  return Method::kUnknown;
+}
+
+void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone done) const {
+  const bool ready = ready_.load(std::memory_order_relaxed);
+  switch (method) {
+    case Method::kServerLive: {
+      inference::ServerLiveResponse response;
+      response.set_live(true);
+      return std::move(done)(absl::OkStatus(), response.SerializeAsString());
+    }
+    case Method::kServerReady: {
+      inference::ServerReadyResponse response;
+      response.set_ready(ready);
+      return std::move(done)(absl::OkStatus(), response.SerializeAsString());
+    }
+    case Method::kModelReady: {
+      auto parsed = Parse<inference::ModelReadyRequest>(request);
+      if (!parsed.ok()) return std::move(done)(parsed.status(), "");
+      absl::StatusOr<const Model*> model =
+          FindV2Model(registry_, parsed->name(), parsed->version());
+      if (!model.ok()) return std::move(done)(model.status(), "");
+      inference::ModelReadyResponse response;
+      response.set_ready(ready);
+      return std::move(done)(absl::OkStatus(), response.SerializeAsString());
+    }
+    case Method::kServerMetadata: {
+      inference::ServerMetadataResponse response;
+      response.set_name(options_.server_name);
+      response.set_version(options_.server_version);
+      // The binary tensor data extension is HTTP's; gRPC carries raw bytes natively.
+      return std::move(done)(absl::OkStatus(), response.SerializeAsString());
+    }
+    case Method::kModelMetadata: {
+      auto parsed = Parse<inference::ModelMetadataRequest>(request);
+      if (!parsed.ok()) return std::move(done)(parsed.status(), "");
+      absl::StatusOr<const Model*> model =
+          FindV2Model(registry_, parsed->name(), parsed->version());
+      if (!model.ok()) return std::move(done)(model.status(), "");
+      inference::ModelMetadataResponse response;
+      codec::ToProto((*model)->name(), codec::kV2ModelVersion, (*model)->info(), &response);
+      return std::move(done)(absl::OkStatus(), response.SerializeAsString());
+    }
+    case Method::kModelInfer:
+      return path_.Run<GrpcInferFormat>(
+          request, [done = std::move(done)](GrpcInferFormat::Reply reply) mutable {
+            std::move(done)(std::move(reply.status), std::move(reply.message));
+          });
+    case Method::kModelStreamInfer:
+    case Method::kUnknown:
+      break;
+  }
+  std::move(done)(absl::UnimplementedError("not a unary method of inference.GRPCInferenceService"),
+                  "");
+}
+
+void GrpcService::CallStream(std::string_view request, StreamDone done) const {
+  path_.Run<GrpcStreamInferFormat>(request, std::move(done));
+}
+
+}  // namespace predictwire::transport::grpc_transport

@@ -1,0 +1,75 @@
+#ifndef PREDICTWIRE_TRANSPORT_GRPC_GRPC_SERVICE_H_
+#define PREDICTWIRE_TRANSPORT_GRPC_GRPC_SERVICE_H_
+
+// inference.GRPCInferenceService (proto/grpc_service.proto), the Open Inference Protocol's gRPC
+// API, on the server's own HTTP/2 sessions: what each method answers, given its request
+// message. GrpcCalls (grpc_calls.h) does the calls' framing and bookkeeping per connection.
+// Models run on the one inference path, inline when the scheduler chooses it, as for every wire.
+
+#include <atomic>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "core/model_registry.h"
+#include "core/scheduler.h"
+#include "transport/common/inference_path.h"
+#include "transport/common/limits.h"
+
+namespace predictwire::transport::grpc_transport {
+
+class GrpcService {
+ public:
+  struct Options {
+    std::string server_name = "predictwire";
+    std::string server_version;
+    // Largest request message, compressed or inflated (--max-body).
+    size_t max_message_bytes = kDefaultMaxBodyBytes;
+    // Requests one ModelStreamInfer call may have in flight before its messages wait unread.
+    size_t max_in_flight_per_stream = kMaxInFlightPerConnection;
+  };
+
+  enum class Method {
+    kUnknown,
+    kServerLive,
+    kServerReady,
+    kModelReady,
+    kServerMetadata,
+    kModelMetadata,
+    kModelInfer,
+    kModelStreamInfer,
+  };
+
+  // `registry`, `scheduler` and `ready` must outlive the service; `ready` answers ServerReady
+  // and ModelReady.
+  GrpcService(Options options, const ModelRegistry& registry, Scheduler& scheduler,
+              const std::atomic<bool>& ready);
+
+  // The method a call's :path names ("/inference.GRPCInferenceService/ModelInfer").
+  static Method MethodOf(std::string_view path);
+
+  // A unary method's answer to the serialized `request`: `done` runs exactly once with the
+  // status and, when OK, the serialized response, before CallUnary returns or, for ModelInfer
+  // run by a worker, on that worker. Thread-safe.
+  using UnaryDone = absl::AnyInvocable<void(absl::Status, std::string) &&>;
+  void CallUnary(Method method, std::string_view request, UnaryDone done) const;
+
+  // One message of a ModelStreamInfer call: `done` runs exactly once with the serialized
+  // ModelStreamInferResponse (the answer or an error naming the request), as CallUnary's does.
+  using StreamDone = absl::AnyInvocable<void(std::string) &&>;
+  void CallStream(std::string_view request, StreamDone done) const;
+
+  const Options& options() const { return options_; }
+
+ private:
+  const Options options_;
+  const ModelRegistry& registry_;
+  const std::atomic<bool>& ready_;
+  const InferencePath path_;
+};
+
+}  // namespace predictwire::transport::grpc_transport
+
+#endif  // PREDICTWIRE_TRANSPORT_GRPC_GRPC_SERVICE_H_
