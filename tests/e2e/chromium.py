@@ -87,9 +87,10 @@ class Page:
         self._call("Page.navigate", {"url": url})
         self._wait_for_event("Page.loadEventFired")
 
-    def evaluate(self, expression):
+    def evaluate(self, expression, timeout=30):
+        """The value of `expression` (awaited when it is a promise), as JSON."""
         result = self._call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                 "awaitPromise": True})
+                                                 "awaitPromise": True}, timeout=timeout)
         if "exceptionDetails" in result:
             raise RuntimeError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -104,7 +105,10 @@ class Page:
 
 
 class Chromium:
-    def __init__(self):
+    def __init__(self, *extra_flags):
+        """`extra_flags`: more Chromium switches, e.g. --ignore-certificate-errors for a test's
+        throwaway certificate."""
+        self.extra_flags = list(extra_flags)
         self.process = None
         self.profile = None
         self.loop = None
@@ -115,7 +119,8 @@ class Chromium:
         log_path = os.path.join(self.profile, "chromium.log")
         with open(log_path, "w") as log:  # a file, not a pipe: nothing must block Chromium
             self.process = subprocess.Popen(
-                [CHROMIUM, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
+                [CHROMIUM, *FLAGS, *self.extra_flags, f"--user-data-dir={self.profile}",
+                 "--remote-debugging-port=0",
                  "about:blank"],
                 stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 30

@@ -78,10 +78,26 @@ TEST_F(RestRouterTest, UnknownPathsAndPlainWebSocketRequests) {
   EXPECT_EQ(Call("GET", "/").status, 200);
 }
 
+TEST_F(RestRouterTest, ThePageTheRouteListAndTheModelList) {
+  const RestReply page = Call("GET", "/");
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(page.body, HasSubstr("<!doctype html>"));
+  EXPECT_THAT(page.headers, Contains(HeaderField{"cross-origin-embedder-policy", "require-corp"}));
+  EXPECT_THAT(page.headers, Contains(HeaderField{"cross-origin-opener-policy", "same-origin"}));
+  const RestReply routes = Call("GET", "/routes");
+  EXPECT_EQ(routes.content_type, "text/plain; charset=utf-8");
+  EXPECT_THAT(routes.body, HasSubstr("POST /v2/models/NAME/infer"));
+  EXPECT_EQ(Call("GET", "/models").body,
+            R"({"default":"sum3","models":[{"name":"sum3","platform":"test","features":3},)"
+            R"({"name":"any","platform":"test","features":-1}]})");
+  EXPECT_EQ(Call("POST", "/models").status, 405);
+  EXPECT_THAT(Call("GET", "/nothing").body, HasSubstr("see GET /routes"));
+}
+
 TEST_F(RestRouterTest, OptionsAnswersEachRoutesMethodsWithoutCorsHeaders) {
   const std::pair<std::string_view, std::string_view> routes[] = {
       {"/predict", "POST"},         {"/", "GET, HEAD"},
-      {"/routes", "GET, HEAD"},
+      {"/routes", "GET, HEAD"},     {"/models", "GET, HEAD"},
       {"/v2", "GET, HEAD"},         {"/v2/health/ready", "GET, HEAD"},
       {"/v2/models/sum3", "GET, HEAD"}, {"/v2/models/sum3/infer", "POST"},
       {"/v2/models/sum3/versions/1/infer", "POST"}, {"/v2/models/not-yet/infer", "POST"}};
@@ -105,7 +121,7 @@ TEST_F(CorsRouterTest, PreflightOnEveryRouteForAnAllowedOrigin) {
   for (const auto& [path, methods] :
        std::vector<std::pair<std::string_view, std::string_view>>{
            {"/predict", "POST"}, {"/v2/models/sum3/infer", "POST"}, {"/v2", "GET, HEAD"},
-           {"/v2/models/sum3/ready", "GET, HEAD"}}) {
+           {"/models", "GET, HEAD"}, {"/v2/models/sum3/ready", "GET, HEAD"}}) {
     const RestReply reply = Call("OPTIONS", path, "", "http://page.example");
     EXPECT_EQ(reply.status, 204) << path;
     EXPECT_THAT(reply.headers,
