@@ -6,13 +6,15 @@ wire of its measure panel."""
 
 import functools
 import http.server
+import json
 import os
+import subprocess
 import tempfile
 import threading
 import unittest
 
 import chromium
-from server_fixture import Server
+from server_fixture import BINARY, ROOT, Server
 from test_report_page import OVERFLOW_CHECK
 from test_tls import make_certificate
 
@@ -163,6 +165,52 @@ class ThePageTest(unittest.TestCase):
             self.assertLessEqual(layout["page_width"], 390, layout)
             self.assertEqual(page.errors, [])
             page.close()
+
+
+@unittest.skipUnless(chromium.available(), "Debian's chromium is missing: scripts/setup.sh installs it")
+class CompareBrowserTest(unittest.TestCase):
+    def test_compare_measures_the_browser_wires_beside_the_client(self):
+        with tempfile.TemporaryDirectory() as out:
+            done = subprocess.run([BINARY, "compare", "--quick", "--scenarios", "browser", "--out", out],
+                                  capture_output=True, text=True, timeout=300, cwd=ROOT)
+            self.assertEqual(done.returncode, 0, done.stderr[-3000:])
+            with open(os.path.join(out, "report.json")) as file:
+                report = json.load(file)
+            self.assertEqual([s["id"] for s in report["scenarios"]], ["browser"])
+            runs = {run["wire"]: run for run in report["scenarios"][0]["runs"]}
+            self.assertEqual(set(runs), {"tcp", "tcp-new", "rest-keepalive", "ws", "ws-binary",
+                                         *(f"browser-{wire}" for wire in WIRES)})
+            for wire, run in runs.items():
+                with self.subTest(wire=wire):
+                    result = run["result"]
+                    self.assertGreaterEqual(result["requests"], 100)
+                    self.assertEqual(result["errors"], 0, result["errors_by_kind"])
+                    self.assertGreater(result["latency_us"]["p50"], 0)
+                    self.assertLessEqual(result["latency_us"]["p50"], result["latency_us"]["p99"])
+                    self.assertGreater(len(result["batch_p50_us"]), 4)  # the confidence interval's
+                    low, high = run["p50_ci_us"]
+                    self.assertLessEqual(low, high)
+                    if not run["floor"]:
+                        self.assertEqual(result["model"], "breast_cancer")
+                        self.assertGreater(result["server_us"]["p50"], 0)
+                        self.assertGreater(result["network_us"]["p50"], 0)
+            # What the browser adds shows: every browser wire is slower than the C++ client's.
+            for wire, client in [("browser-fetch", "rest-keepalive"), ("browser-ws", "ws"),
+                                 ("browser-ws-binary", "ws-binary")]:
+                self.assertGreater(runs[wire]["result"]["latency_us"]["p50"],
+                                   runs[client]["result"]["latency_us"]["p50"])
+            self.assertGreater(runs["browser-ws-new"]["result"]["connect_us"]["p50"], 0)
+            recommendation = report["scenarios"][0]["recommendation"]
+            self.assertTrue(recommendation.startswith("in Chromium: "), recommendation)
+            self.assertIn("What the browser adds to the C++ client's exchange", recommendation)
+            self.assertTrue(report["overall"][-1].startswith("Client: from a browser (Chromium): "),
+                            report["overall"])
+            self.assertIn("browser-ws-new", done.stdout)
+            with chromium.Chromium() as browser:
+                page = browser.open("file://" + os.path.join(out, "index.html"), width=1400)
+                self.assertEqual(page.errors, [])
+                self.assertIn("browser-fetch-cors-cached", page.evaluate("document.body.textContent"))
+                page.close()
 
 
 if __name__ == "__main__":
