@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -13,12 +12,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "codec/json_writer.h"
 #include "core/status.h"
+#include "loadgen/child_process.h"
 
 extern char** environ;
 
@@ -39,14 +37,6 @@ constexpr const char* kSwitches[] = {
 // The browser's own fds for the protocol, as --remote-debugging-pipe fixes them.
 constexpr int kBrowserReads = 3;
 constexpr int kBrowserWrites = 4;
-
-std::string Tail(const std::string& path, size_t bytes = 2000) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  const std::string all = text.str();
-  return all.size() > bytes ? all.substr(all.size() - bytes) : all;
-}
 
 std::string StringField(const boost::json::object& object, std::string_view key) {
   const boost::json::value* value = object.if_contains(key);
@@ -73,9 +63,9 @@ std::string PageErrorOf(std::string_view method, const boost::json::object& para
       for (const boost::json::value& arg : args->as_array()) {
         if (!arg.is_object()) continue;
         const boost::json::value* value = arg.as_object().if_contains("value");
-        text += " " + (value != nullptr && value->is_string()
-                           ? std::string(value->get_string())
-                           : StringField(arg.as_object(), "description"));
+        text += ' ';
+        text += value != nullptr && value->is_string() ? std::string(value->get_string())
+                                                       : StringField(arg.as_object(), "description");
       }
     }
     return text;
@@ -126,9 +116,7 @@ absl::StatusOr<std::unique_ptr<HeadlessChromium>> HeadlessChromium::Start(const 
   std::vector<char*> argv;
   for (std::string& argument : arguments) argv.push_back(argument.data());
   argv.push_back(nullptr);
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  for (int cpu : options.cpus) CPU_SET(cpu, &cpus);
+  const cpu_set_t cpus = CpuSetOf(options.cpus);
   const bool pin = !options.cpus.empty();
 
   const pid_t pid = fork();
@@ -143,14 +131,7 @@ absl::StatusOr<std::unique_ptr<HeadlessChromium>> HeadlessChromium::Start(const 
       dup2(null, STDIN_FILENO);
       dup2(null, STDOUT_FILENO);
     }
-    const int log = open(options.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (log >= 0) dup2(log, STDERR_FILENO);
-    if (pin) sched_setaffinity(0, sizeof(cpus), &cpus);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(argv[0], argv.data(), environ);
-    _exit(127);
+    ExecInForkedChild(argv.data(), environ, options.stderr_path.c_str(), pin ? &cpus : nullptr);
   }
   close(child_reads);
   close(child_writes);
@@ -161,7 +142,7 @@ absl::StatusOr<std::unique_ptr<HeadlessChromium>> HeadlessChromium::Start(const 
       !version.ok()) {
     return absl::UnavailableError(fmt::format("Chromium did not answer on its DevTools pipe ({}): {}",
                                               MessageOf(version.status()),
-                                              Tail(options.stderr_path)));
+                                              LogTail(options.stderr_path)));
   }
   return browser;
 }
@@ -208,21 +189,37 @@ absl::StatusOr<std::string> HeadlessChromium::ReadMessage(Clock::time_point dead
   }
 }
 
-void HeadlessChromium::NoteEvent(std::string_view method, std::string_view session,
-                                 std::string_view text) {
+absl::StatusOr<HeadlessChromium::Reply> HeadlessChromium::ReadReplyOrEvent(
+    Clock::time_point deadline) {
+  absl::StatusOr<std::string> text = ReadMessage(deadline);
+  if (!text.ok()) return text.status();
+  Reply reply;
   boost::system::error_code error;
-  const boost::json::value event = boost::json::parse(text, error);
-  if (!error && event.is_object()) {
-    const boost::json::value* params = event.as_object().if_contains("params");
-    if (params != nullptr && params->is_object()) {
-      if (std::string page_error = PageErrorOf(method, params->as_object()); !page_error.empty()) {
-        page_errors_.push_back(std::move(page_error));
-      }
+  const boost::json::value message = boost::json::parse(*text, error);
+  if (error || !message.is_object()) return reply;  // not the protocol's: skipped
+  const boost::json::object& object = message.as_object();
+  if (const boost::json::value* id = object.if_contains("id"); id != nullptr) {
+    reply.id = id->is_int64() ? static_cast<int>(id->as_int64()) : 0;
+    if (const boost::json::value* failure = object.if_contains("error")) {
+      reply.error = failure->is_object() ? StringField(failure->as_object(), "message")
+                                         : boost::json::serialize(*failure);
+      if (reply.error.empty()) reply.error = "error";
+    }
+    const boost::json::value* result = object.if_contains("result");
+    reply.result = result != nullptr ? boost::json::serialize(*result) : std::string("{}");
+    return reply;
+  }
+  const std::string method = StringField(object, "method");
+  const boost::json::value* params = object.if_contains("params");
+  if (params != nullptr && params->is_object()) {
+    if (std::string page_error = PageErrorOf(method, params->as_object()); !page_error.empty()) {
+      page_errors_.push_back(std::move(page_error));
     }
   }
   constexpr size_t kEventsKept = 1000;  // events nobody waits for are forgotten, oldest first
   if (events_.size() >= kEventsKept) events_.erase(events_.begin());
-  events_.push_back(fmt::format("{} {}", session, method));
+  events_.push_back(fmt::format("{} {}", StringField(object, "sessionId"), method));
+  return reply;
 }
 
 absl::StatusOr<std::string> HeadlessChromium::Call(std::string_view method,
@@ -248,28 +245,16 @@ absl::StatusOr<std::string> HeadlessChromium::Call(std::string_view method,
   }
   const Clock::time_point deadline = Clock::now() + timeout;
   for (;;) {
-    absl::StatusOr<std::string> text = ReadMessage(deadline);
-    if (!text.ok()) {
-      return absl::Status(text.status().code(),
-                          fmt::format("{}: {}", method, MessageOf(text.status())));
+    absl::StatusOr<Reply> reply = ReadReplyOrEvent(deadline);
+    if (!reply.ok()) {
+      return absl::Status(reply.status().code(),
+                          fmt::format("{}: {}", method, MessageOf(reply.status())));
     }
-    boost::system::error_code error;
-    const boost::json::value reply = boost::json::parse(*text, error);
-    if (error || !reply.is_object()) continue;
-    const boost::json::object& object = reply.as_object();
-    const boost::json::value* reply_id = object.if_contains("id");
-    if (reply_id == nullptr) {
-      NoteEvent(StringField(object, "method"), StringField(object, "sessionId"), *text);
-      continue;
+    if (reply->id != id) continue;  // an event, or a reply given up on
+    if (!reply->error.empty()) {
+      return absl::InternalError(fmt::format("{}: {}", method, reply->error));
     }
-    if (!reply_id->is_int64() || reply_id->as_int64() != id) continue;  // a reply we gave up on
-    if (const boost::json::value* failure = object.if_contains("error")) {
-      const std::string why = failure->is_object() ? StringField(failure->as_object(), "message")
-                                                   : boost::json::serialize(*failure);
-      return absl::InternalError(fmt::format("{}: {}", method, why));
-    }
-    const boost::json::value* result = object.if_contains("result");
-    return result != nullptr ? boost::json::serialize(*result) : std::string("{}");
+    return std::move(reply->result);
   }
 }
 
@@ -282,16 +267,10 @@ absl::Status HeadlessChromium::WaitForEvent(std::string_view method, std::string
       events_.erase(events_.begin(), found + 1);
       return absl::OkStatus();
     }
-    absl::StatusOr<std::string> text = ReadMessage(deadline);
-    if (!text.ok()) {
-      return absl::Status(text.status().code(),
-                          fmt::format("waiting for {}: {}", method, MessageOf(text.status())));
+    if (absl::StatusOr<Reply> read = ReadReplyOrEvent(deadline); !read.ok()) {
+      return absl::Status(read.status().code(),
+                          fmt::format("waiting for {}: {}", method, MessageOf(read.status())));
     }
-    boost::system::error_code error;
-    const boost::json::value message = boost::json::parse(*text, error);
-    if (error || !message.is_object() || message.as_object().contains("id")) continue;
-    NoteEvent(StringField(message.as_object(), "method"),
-              StringField(message.as_object(), "sessionId"), *text);
   }
 }
 

@@ -60,9 +60,17 @@ class HeadlessChromium {
         profile_(std::move(profile)),
         stderr_path_(std::move(stderr_path)) {}
 
-  // Reads one message, waiting until `deadline`; notes an event's name and any page error.
+  // A reply to a command: its id and its result (JSON text) or error message.
+  struct Reply {
+    int id = 0;  // 0: the message was an event
+    std::string result;
+    std::string error;
+  };
+  // Reads one message's text, waiting until `deadline`.
   absl::StatusOr<std::string> ReadMessage(std::chrono::steady_clock::time_point deadline);
-  void NoteEvent(std::string_view method, std::string_view session, std::string_view text);
+  // Reads one message: a reply is returned, an event is noted (its name in events_, a page error
+  // in page_errors_) and returned as id 0.
+  absl::StatusOr<Reply> ReadReplyOrEvent(std::chrono::steady_clock::time_point deadline);
 
   const pid_t pid_;
   const int to_browser_;
