@@ -413,10 +413,12 @@ PlannedScenario Browser(const PlanOptions& options) {
       "browser", "Browser: headless Chromium on the server's page, one request at a time",
       "A web page asks for predictions: what does the browser add, and which wire should the "
       "page use?"};
-  const uint64_t browser_requests = quick ? 150 : 1000;  // over all rounds
-  const uint64_t client_requests = quick ? 1500 : 10000;
+  // Over all rounds: --quick's three rounds give each browser wire 40 requests a round.
+  const uint64_t browser_requests = quick ? 120 : 1000;
+  const uint64_t client_requests = quick ? 600 : 10000;
   auto counted = [&](const WireSpec& wire, uint64_t requests) {
-    BenchOptions bench = Closed(wire, 1, quick ? milliseconds(900) : seconds(3), milliseconds(100));
+    BenchOptions bench = Closed(wire, 1, quick ? milliseconds(900) : seconds(3),
+                                quick ? milliseconds(50) : milliseconds(100));
     bench.requests = requests;
     return bench;
   };
