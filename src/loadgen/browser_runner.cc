@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <boost/json.hpp>
+#include <cstdio>
 
 #include "codec/json_writer.h"
 #include "loadgen/browser_wires.h"
@@ -29,7 +29,8 @@ absl::StatusOr<boost::json::object> ParseObject(std::string_view json, std::stri
   return std::move(value.as_object());
 }
 
-absl::StatusOr<std::vector<double>> Numbers(const boost::json::object& object, std::string_view key) {
+absl::StatusOr<std::vector<double>> Numbers(const boost::json::object& object,
+                                            std::string_view key) {
   const boost::json::value* array = object.if_contains(key);
   if (array == nullptr || !array->is_array()) {
     return absl::InvalidArgumentError(fmt::format("the page's result has no '{}' list", key));
@@ -72,9 +73,10 @@ absl::StatusOr<PageMeasurement> ParsePageMeasurement(std::string_view json) {
   absl::StatusOr<boost::json::object> object = ParseObject(json, "the page's result");
   if (!object.ok()) return object.status();
   PageMeasurement page;
-  for (auto [key, numbers] : {std::pair<std::string_view, std::vector<double>*>{"latency_us", &page.latency_us},
-                              {"server_us", &page.server_us},
-                              {"connect_us", &page.connect_us}}) {
+  for (auto [key, numbers] :
+       {std::pair<std::string_view, std::vector<double>*>{"latency_us", &page.latency_us},
+        {"server_us", &page.server_us},
+        {"connect_us", &page.connect_us}}) {
     absl::StatusOr<std::vector<double>> read = Numbers(*object, key);
     if (!read.ok()) return read.status();
     *numbers = *std::move(read);
@@ -102,9 +104,8 @@ absl::StatusOr<PageMeasurement> ParsePageMeasurement(std::string_view json) {
 BenchResult ToBenchResult(const PageMeasurement& page, const BenchOptions& bench) {
   BenchResult result;
   result.options = bench;
-  result.connections = bench.wire.wire->new_connection_per_request
-                           ? static_cast<int>(page.connect_us.size())
-                           : 1;
+  result.connections =
+      bench.wire.wire->new_connection_per_request ? static_cast<int>(page.connect_us.size()) : 1;
   for (size_t i = 0; i < page.latency_us.size(); ++i) {
     result.latency.Record(Nanoseconds(page.latency_us[i]));
     if (page.server_us[i] < 0) continue;
@@ -149,8 +150,8 @@ absl::StatusOr<std::unique_ptr<BrowserRunner>> BrowserRunner::Start(const Option
   absl::StatusOr<std::string> target_id = StringOf(*target, "targetId");
   if (!target_id.ok()) return target_id.status();
   absl::StatusOr<std::string> attached = chromium.Call(
-      "Target.attachToTarget", fmt::format(R"({{"targetId":{},"flatten":true}})", JsonString(*target_id)),
-      "", seconds(30));
+      "Target.attachToTarget",
+      fmt::format(R"({{"targetId":{},"flatten":true}})", JsonString(*target_id)), "", seconds(30));
   if (!attached.ok()) return attached.status();
   absl::StatusOr<std::string> session = StringOf(*attached, "sessionId");
   if (!session.ok()) return session.status();
@@ -204,11 +205,11 @@ absl::StatusOr<BenchResult> BrowserRunner::Run(const BenchOptions& bench) {
       JsonString(bench.model), features, JsonString("http://localhost" + port));
   // Generous: a new WebSocket per request takes about 10 ms in Chromium here.
   const milliseconds timeout = std::max<milliseconds>(seconds(60), milliseconds(100) * requests);
-  absl::StatusOr<std::string> evaluated = browser_->Call(
-      "Runtime.evaluate",
-      fmt::format(R"({{"expression":{},"awaitPromise":true,"returnByValue":true}})",
-                  JsonString(expression)),
-      session_, timeout);
+  absl::StatusOr<std::string> evaluated =
+      browser_->Call("Runtime.evaluate",
+                     fmt::format(R"({{"expression":{},"awaitPromise":true,"returnByValue":true}})",
+                                 JsonString(expression)),
+                     session_, timeout);
   if (!evaluated.ok()) return evaluated.status();
   absl::StatusOr<boost::json::object> reply = ParseObject(*evaluated, "Chromium's reply");
   if (!reply.ok()) return reply.status();
@@ -218,8 +219,8 @@ absl::StatusOr<BenchResult> BrowserRunner::Run(const BenchOptions& bench) {
     value = result->as_object().if_contains("value");
   }
   if (value == nullptr) {
-    return absl::InternalError(fmt::format("the page failed to measure {}: {}",
-                                           bench.wire.wire->name, *evaluated));
+    return absl::InternalError(
+        fmt::format("the page failed to measure {}: {}", bench.wire.wire->name, *evaluated));
   }
   absl::StatusOr<PageMeasurement> page = ParsePageMeasurement(boost::json::serialize(*value));
   if (!page.ok()) return page.status();

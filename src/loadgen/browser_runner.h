@@ -17,9 +17,9 @@ class HeadlessChromium;
 // What the server's page measured for one browser wire: window.predictwire.measureWire's result
 // (web/index.html), each request timed by the page from the call to the parsed answer.
 struct PageMeasurement {
-  std::vector<double> latency_us;  // each answered request, in the order sent
-  std::vector<double> server_us;   // the server's time for each (-1: not reported)
-  std::vector<double> connect_us;  // each connection opened (WebSocket wires)
+  std::vector<double> latency_us;          // each answered request, in the order sent
+  std::vector<double> server_us;           // the server's time for each (-1: not reported)
+  std::vector<double> connect_us;          // each connection opened (WebSocket wires)
   std::map<std::string, uint64_t> errors;  // failed requests by kind (http_503, timeout, ...)
   std::string first_error;
   double seconds = 0;  // the measured requests took this long

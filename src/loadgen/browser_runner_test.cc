@@ -61,8 +61,10 @@ TEST(PageMeasurementTest, RefusesAnIncompleteResult) {
   EXPECT_FALSE(ParsePageMeasurement("not json").ok());
   EXPECT_THAT(ParsePageMeasurement(R"({"latency_us": [1]})").status().message(),
               HasSubstr("server_us"));
-  EXPECT_FALSE(ParsePageMeasurement(R"({"latency_us": [1, 2], "server_us": [1], "connect_us": []})").ok());
-  EXPECT_FALSE(ParsePageMeasurement(R"({"latency_us": ["x"], "server_us": [1], "connect_us": []})").ok());
+  EXPECT_FALSE(
+      ParsePageMeasurement(R"({"latency_us": [1, 2], "server_us": [1], "connect_us": []})").ok());
+  EXPECT_FALSE(
+      ParsePageMeasurement(R"({"latency_us": ["x"], "server_us": [1], "connect_us": []})").ok());
 }
 
 TEST(PageMeasurementTest, BecomesABenchResultLikeAnyRun) {
@@ -125,8 +127,9 @@ TEST(BrowserScenarioTest, BrowserRowsBesideTheClientsRowsWhenChromiumIsThere) {
     EXPECT_TRUE(run.bench.requests.has_value()) << run.wire;
     if (!run.bench.wire.wire->floor) EXPECT_EQ(run.bench.model, "breast_cancer");
   }
-  EXPECT_THAT(browser, ElementsAre("browser-fetch", "browser-fetch-cors", "browser-fetch-cors-cached",
-                                   "browser-ws", "browser-ws-binary", "browser-ws-new"));
+  EXPECT_THAT(browser,
+              ElementsAre("browser-fetch", "browser-fetch-cors", "browser-fetch-cors-cached",
+                          "browser-ws", "browser-ws-binary", "browser-ws-new"));
   EXPECT_THAT(client, ElementsAre("rest-keepalive", "ws", "ws-binary"));
   EXPECT_THAT(floors, ElementsAre("tcp-new", "tcp"));
   options.server_has_test_models = false;  // a --target server: not ours to set CORS on

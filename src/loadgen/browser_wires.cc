@@ -51,8 +51,8 @@ std::string_view PageWireName(const Wire& wire) { return wire.name.substr(kPrefi
 const Wire* ClientCounterpart(const Wire& wire) {
   const std::string_view page_name = PageWireName(wire);
   const std::string_view client = page_name.starts_with("fetch") ? "rest-keepalive"
-                                  : page_name == "ws-new"       ? ""
-                                                                : page_name;
+                                  : page_name == "ws-new"        ? ""
+                                                                 : page_name;
   for (const Wire& row : Wires()) {
     if (!client.empty() && row.name == client) return &row;
   }

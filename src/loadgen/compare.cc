@@ -140,10 +140,11 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
   plan_options.peers = options.peers;
   plan_options.only = options.scenarios;
   plan_options.browser = HeadlessChromium::Available();
-  const bool browser_wanted =
-      options.scenarios.empty() ||
-      std::any_of(options.scenarios.begin(), options.scenarios.end(),
-                  [](const std::string& prefix) { return std::string_view("browser").starts_with(prefix); });
+  const bool browser_wanted = options.scenarios.empty() ||
+                              std::any_of(options.scenarios.begin(), options.scenarios.end(),
+                                          [](const std::string& prefix) {
+                                            return std::string_view("browser").starts_with(prefix);
+                                          });
   if (browser_wanted && !plan_options.browser) {
     report.notes.push_back(
         "browser scenario skipped: Debian's /usr/bin/chromium is not installed (scripts/setup.sh "

@@ -28,11 +28,17 @@ using Clock = std::chrono::steady_clock;
 // The switches of a quiet, throwaway browser: no sandbox (it may run as root in a container), no
 // GPU, no QUIC (loopback TCP like every other client), and none of the requests a browser makes
 // on its own (updates, sync, field trials).
-constexpr const char* kSwitches[] = {
-    "--headless",        "--no-sandbox",       "--disable-gpu",
-    "--disable-quic",    "--no-first-run",     "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-default-apps",
-    "--mute-audio",      "--remote-debugging-pipe"};
+constexpr const char* kSwitches[] = {"--headless",
+                                     "--no-sandbox",
+                                     "--disable-gpu",
+                                     "--disable-quic",
+                                     "--no-first-run",
+                                     "--disable-background-networking",
+                                     "--disable-component-update",
+                                     "--disable-sync",
+                                     "--disable-default-apps",
+                                     "--mute-audio",
+                                     "--remote-debugging-pipe"};
 
 // The browser's own fds for the protocol, as --remote-debugging-pipe fixes them.
 constexpr int kBrowserReads = 3;
@@ -64,15 +70,17 @@ std::string PageErrorOf(std::string_view method, const boost::json::object& para
         if (!arg.is_object()) continue;
         const boost::json::value* value = arg.as_object().if_contains("value");
         text += ' ';
-        text += value != nullptr && value->is_string() ? std::string(value->get_string())
-                                                       : StringField(arg.as_object(), "description");
+        text += value != nullptr && value->is_string()
+                    ? std::string(value->get_string())
+                    : StringField(arg.as_object(), "description");
       }
     }
     return text;
   }
   if (method == "Log.entryAdded") {
     const boost::json::value* entry = params.if_contains("entry");
-    if (entry != nullptr && entry->is_object() && StringField(entry->as_object(), "level") == "error") {
+    if (entry != nullptr && entry->is_object() &&
+        StringField(entry->as_object(), "level") == "error") {
       return "log: " + StringField(entry->as_object(), "text");
     }
   }
@@ -87,9 +95,10 @@ bool HeadlessChromium::Available(std::string_view executable) {
 
 absl::StatusOr<std::unique_ptr<HeadlessChromium>> HeadlessChromium::Start(const Options& options) {
   if (!Available(options.executable)) {
-    return absl::NotFoundError(fmt::format("{} is not installed (scripts/setup.sh installs "
-                                           "Debian's chromium)",
-                                           options.executable));
+    return absl::NotFoundError(
+        fmt::format("{} is not installed (scripts/setup.sh installs "
+                    "Debian's chromium)",
+                    options.executable));
   }
   char profile[] = "/tmp/predictwire-chromium-XXXXXX";
   if (mkdtemp(profile) == nullptr) {
@@ -135,14 +144,14 @@ absl::StatusOr<std::unique_ptr<HeadlessChromium>> HeadlessChromium::Start(const 
   }
   close(child_reads);
   close(child_writes);
-  std::unique_ptr<HeadlessChromium> browser(new HeadlessChromium(
-      pid, to_browser[1], from_browser[0], profile, options.stderr_path));
+  std::unique_ptr<HeadlessChromium> browser(
+      new HeadlessChromium(pid, to_browser[1], from_browser[0], profile, options.stderr_path));
   if (absl::StatusOr<std::string> version =
           browser->Call("Browser.getVersion", "{}", "", std::chrono::seconds(30));
       !version.ok()) {
-    return absl::UnavailableError(fmt::format("Chromium did not answer on its DevTools pipe ({}): {}",
-                                              MessageOf(version.status()),
-                                              LogTail(options.stderr_path)));
+    return absl::UnavailableError(
+        fmt::format("Chromium did not answer on its DevTools pipe ({}): {}",
+                    MessageOf(version.status()), LogTail(options.stderr_path)));
   }
   return browser;
 }

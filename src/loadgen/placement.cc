@@ -184,14 +184,9 @@ BenchOptions Placement::ForPlacement(BenchOptions bench) const {
 absl::StatusOr<std::unique_ptr<ChildProcess>> Placement::StartServer(
     const std::string& log_name) const {
   ChildProcess::Options server;
-  server.argv = {options_.binary, "serve",
-                 "--http",        "127.0.0.1:0",
-                 "--io-threads",  "1",
-                 "--grpc",        "127.0.0.1:0",
-                 "--grpcs",       "127.0.0.1:0",
-                 "--https",       "127.0.0.1:0",
-                 "--tls-cert",    certificate_dir_ + "/cert.pem",
-                 "--tls-key",     certificate_dir_ + "/key.pem",
+  server.argv = {options_.binary, "serve", "--http", "127.0.0.1:0", "--io-threads", "1", "--grpc",
+                 "127.0.0.1:0", "--grpcs", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-cert",
+                 certificate_dir_ + "/cert.pem", "--tls-key", certificate_dir_ + "/key.pem",
                  // The browser scenario's page sends to the server's other loopback name.
                  "--cors-origin", "*"};
   for (const std::string& model : ServerModels(options_.models_dir)) {
@@ -286,8 +281,8 @@ absl::StatusOr<BenchResult> Placement::RunInBrowser(const BenchOptions& bench) {
     absl::StatusOr<std::unique_ptr<BrowserRunner>> started = BrowserRunner::Start(
         {.server_address = http->second,
          .cpus = ClientCpus(),
-         .log_path = (std::filesystem::path(options_.out_dir) / ("chromium-" + name_ + ".log"))
-                         .string()});
+         .log_path =
+             (std::filesystem::path(options_.out_dir) / ("chromium-" + name_ + ".log")).string()});
     if (!started.ok()) return started.status();
     browser_ = *std::move(started);
   }

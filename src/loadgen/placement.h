@@ -29,8 +29,8 @@ inline constexpr int kServerCpu = 0;
 
 // Everything running for one placement of a compare run: compare's own server (or --target's
 // addresses), the floor's echo on the server CPU and the placement's floor, and the delay
-// proxies, the article's peers and the browser, started the first time a run needs them. Used on the thread
-// that runs the placement's scenarios.
+// proxies, the article's peers and the browser, started the first time a run needs them. Used on
+// the thread that runs the placement's scenarios.
 class Placement {
  public:
   Placement(const CompareOptions& options, std::string name, Report& report);

@@ -360,17 +360,19 @@ void JudgeBrowser(const std::vector<const Run*>& healthy, Verdict* verdict) {
     const Margin margin = MarginOf(*fetch->second, *cors->second);
     const bool each = name == "browser-fetch-cors";
     costs.push_back(fmt::format(
-        "{} second origin with {} {}", costs.empty() ? "A" : "a", each ? "a preflight before every request" : "its preflight cached (Max-Age)",
+        "{} second origin with {} {}", costs.empty() ? "A" : "a",
+        each ? "a preflight before every request" : "its preflight cached (Max-Age)",
         margin.tie || !margin.interval || margin.interval->low < kNegligiblePercent
-            ? fmt::format("costs nothing measurable (p50 {} vs {}, {})", FormatMicroseconds(P50(*cors->second)),
+            ? fmt::format("costs nothing measurable (p50 {} vs {}, {})",
+                          FormatMicroseconds(P50(*cors->second)),
                           FormatMicroseconds(P50(*fetch->second)), CiText(margin))
             : fmt::format("adds {} to a fetch", AddedText(*cors->second, *fetch->second))));
   }
   if (const auto fresh = by_wire.find("browser-ws-new"); fresh != by_wire.end()) {
-    costs.push_back(fmt::format("{} new WebSocket per request takes {} (opening it {})",
-                                costs.empty() ? "A" : "a",
-                                FormatMicroseconds(P50(*fresh->second)),
-                                FormatMicroseconds(fresh->second->result.connect.ValueAtPercentile(50) / 1000.0)));
+    costs.push_back(fmt::format(
+        "{} new WebSocket per request takes {} (opening it {})", costs.empty() ? "A" : "a",
+        FormatMicroseconds(P50(*fresh->second)),
+        FormatMicroseconds(fresh->second->result.connect.ValueAtPercentile(50) / 1000.0)));
   }
   if (!costs.empty()) text += fmt::format(". {}", Join(costs));
   verdict->text = std::move(text);
@@ -378,11 +380,13 @@ void JudgeBrowser(const std::vector<const Run*>& healthy, Verdict* verdict) {
   verdict->meaning = fmt::format("from a browser (Chromium): {} (p50 {})", Join(verdict->best),
                                  FormatMicroseconds(P50(fastest)));
   if (fetch != by_wire.end() && fetch->second != &fastest) {
-    verdict->meaning += fmt::format("; a fetch takes {}, {:.0f}× as long", FormatMicroseconds(P50(*fetch->second)),
-                                    P50(fastest) > 0 ? P50(*fetch->second) / P50(fastest) : 0.0);
+    verdict->meaning +=
+        fmt::format("; a fetch takes {}, {:.0f}× as long", FormatMicroseconds(P50(*fetch->second)),
+                    P50(fastest) > 0 ? P50(*fetch->second) / P50(fastest) : 0.0);
   }
   if (const auto fresh = by_wire.find("browser-ws-new"); fresh != by_wire.end()) {
-    verdict->meaning += fmt::format(", a new WebSocket per request {}", FormatMicroseconds(P50(*fresh->second)));
+    verdict->meaning +=
+        fmt::format(", a new WebSocket per request {}", FormatMicroseconds(P50(*fresh->second)));
   }
   const Wire* counterpart = ClientCounterpart(*fastest.result.options.wire.wire);
   if (const auto client = counterpart ? by_wire.find(counterpart->name) : by_wire.end();
@@ -539,8 +543,9 @@ std::vector<std::string> OverallLines(const Report& report) {
     }
     if (!parts.empty()) lines.push_back(fmt::format("{}: {}", criterion.name, fmt::join(parts, "; ")));
   }
-  const auto browser = std::find_if(report.scenarios.begin(), report.scenarios.end(),
-                                    [](const Scenario& scenario) { return scenario.id == "browser"; });
+  const auto browser =
+      std::find_if(report.scenarios.begin(), report.scenarios.end(),
+                   [](const Scenario& scenario) { return scenario.id == "browser"; });
   lines.push_back(browser != report.scenarios.end() && !browser->verdict.meaning.empty()
                       ? fmt::format("Client: {}", browser->verdict.meaning)
                       : "Client: measured from predictwire's C++ client; what a browser adds is "

@@ -53,12 +53,15 @@ TEST(RecommendTest, TheBrowserScenarioRanksBrowserWiresAndSaysWhatTheBrowserAdds
   const Verdict verdict = Recommend(scenario);
   EXPECT_EQ(verdict.best, std::vector<std::string>{"browser-ws"});  // not the C++ client's rows
   EXPECT_THAT(verdict.text, StartsWith("in Chromium: browser-ws leads (p50 170 µs)"));
-  EXPECT_THAT(verdict.text, HasSubstr("browser-fetch 2.00 ms vs rest-keepalive 70 µs +1.93 ms (28.6×)"));
-  EXPECT_THAT(verdict.text, HasSubstr("browser-ws 170 µs vs ws 72 µs +98 µs (2.4×)"));
   EXPECT_THAT(verdict.text,
-              HasSubstr(". A second origin with a preflight before every request adds +500 µs (1.2×)"));
+              HasSubstr("browser-fetch 2.00 ms vs rest-keepalive 70 µs +1.93 ms (28.6×)"));
+  EXPECT_THAT(verdict.text, HasSubstr("browser-ws 170 µs vs ws 72 µs +98 µs (2.4×)"));
+  EXPECT_THAT(
+      verdict.text,
+      HasSubstr(". A second origin with a preflight before every request adds +500 µs (1.2×)"));
   EXPECT_THAT(verdict.text, HasSubstr("its preflight cached (Max-Age) costs nothing measurable"));
-  EXPECT_THAT(verdict.text, HasSubstr("a new WebSocket per request takes 11.00 ms (opening it 9.50 ms)"));
+  EXPECT_THAT(verdict.text,
+              HasSubstr("a new WebSocket per request takes 11.00 ms (opening it 9.50 ms)"));
   EXPECT_EQ(verdict.meaning,
             "from a browser (Chromium): browser-ws (p50 170 µs); a fetch takes 2.00 ms, 12× as "
             "long, a new WebSocket per request 11.00 ms; the browser adds +98 µs (2.4×) to the "

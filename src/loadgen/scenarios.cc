@@ -451,8 +451,8 @@ std::vector<std::string> ServerModels(const std::string& models_dir) {
 
 const std::vector<std::string>& ScenarioIds() {
   static const std::vector<std::string> ids = {
-      "sporadic", "high-frequency", "tls", "many-clients", "compute",
-      "payload",  "concurrency",    "capacity", "wan", "article", "browser"};
+      "sporadic",    "high-frequency", "tls", "many-clients", "compute", "payload",
+      "concurrency", "capacity",       "wan", "article",      "browser"};
   return ids;
 }
 

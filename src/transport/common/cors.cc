@@ -29,7 +29,7 @@ struct OriginParts {
   std::string_view scheme;     // "http" or "https", as written
   std::string_view authority;  // "host[:port]"
   std::string_view host;
-  std::string_view port;       // empty when not written
+  std::string_view port;  // empty when not written
 };
 
 OriginParts Split(std::string_view origin) {
@@ -54,8 +54,8 @@ OriginParts Split(std::string_view origin) {
     unsigned port = 0;
     const auto [end, error] =
         std::from_chars(parts.port.data(), parts.port.data() + parts.port.size(), port);
-    if (parts.port.empty() || error != std::errc() || end != parts.port.data() + parts.port.size() ||
-        port > 65535) {
+    if (parts.port.empty() || error != std::errc() ||
+        end != parts.port.data() + parts.port.size() || port > 65535) {
       return parts;
     }
   }
@@ -111,7 +111,8 @@ bool OriginIsHost(std::string_view origin, std::string_view host) {
   const bool host_has_port =
       colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket);
   const std::string_view host_name = host_has_port ? host.substr(0, colon) : host;
-  const std::string_view host_port = host_has_port ? host.substr(colon + 1) : DefaultPort(parts.scheme);
+  const std::string_view host_port =
+      host_has_port ? host.substr(colon + 1) : DefaultPort(parts.scheme);
   return EqualsIgnoringCase(parts.host, host_name) && port == host_port;
 }
 

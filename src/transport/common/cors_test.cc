@@ -74,7 +74,8 @@ TEST(CorsPolicyTest, OriginIsHostCountsDefaultPorts) {
 TEST(CorsPolicyTest, AnswerAndPreflightHeaders) {
   std::vector<HeaderField> answer;
   CorsPolicy::AppendAnswerHeaders("http://localhost:3000", &answer);
-  EXPECT_THAT(answer, Contains(HeaderField{"access-control-allow-origin", "http://localhost:3000"}));
+  EXPECT_THAT(answer,
+              Contains(HeaderField{"access-control-allow-origin", "http://localhost:3000"}));
   EXPECT_THAT(answer, Contains(HeaderField{"timing-allow-origin", "http://localhost:3000"}));
   EXPECT_THAT(answer, Contains(HeaderField{"access-control-expose-headers",
                                            "server-timing, inference-header-content-length"}));

@@ -222,8 +222,8 @@ void RestRouter::Route(RestRequest request, RestReplyFunction reply) const {
   if (path == "/v2" || path.starts_with("/v2/")) {
     return V2Route(method, path, std::move(request), std::move(reply));
   }
-  std::move(reply)(
-      ErrorReply(404, fmt::format("no route for {} {}; see GET /routes for the routes", method, path)));
+  std::move(reply)(ErrorReply(
+      404, fmt::format("no route for {} {}; see GET /routes for the routes", method, path)));
 }
 
 void RestRouter::Predict(RestRequest request, RestReplyFunction reply) const {

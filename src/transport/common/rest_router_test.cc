@@ -96,11 +96,16 @@ TEST_F(RestRouterTest, ThePageTheRouteListAndTheModelList) {
 
 TEST_F(RestRouterTest, OptionsAnswersEachRoutesMethodsWithoutCorsHeaders) {
   const std::pair<std::string_view, std::string_view> routes[] = {
-      {"/predict", "POST"},         {"/", "GET, HEAD"},
-      {"/routes", "GET, HEAD"},     {"/models", "GET, HEAD"},
-      {"/v2", "GET, HEAD"},         {"/v2/health/ready", "GET, HEAD"},
-      {"/v2/models/sum3", "GET, HEAD"}, {"/v2/models/sum3/infer", "POST"},
-      {"/v2/models/sum3/versions/1/infer", "POST"}, {"/v2/models/not-yet/infer", "POST"}};
+      {"/predict", "POST"},
+      {"/", "GET, HEAD"},
+      {"/routes", "GET, HEAD"},
+      {"/models", "GET, HEAD"},
+      {"/v2", "GET, HEAD"},
+      {"/v2/health/ready", "GET, HEAD"},
+      {"/v2/models/sum3", "GET, HEAD"},
+      {"/v2/models/sum3/infer", "POST"},
+      {"/v2/models/sum3/versions/1/infer", "POST"},
+      {"/v2/models/not-yet/infer", "POST"}};
   for (const auto& [path, methods] : routes) {
     // No CORS policy: the methods, and nothing a browser would take as permission.
     const RestReply reply = Call("OPTIONS", path, "", "http://page.example");
@@ -118,10 +123,12 @@ class CorsRouterTest : public RestRouterTest {
 };
 
 TEST_F(CorsRouterTest, PreflightOnEveryRouteForAnAllowedOrigin) {
-  for (const auto& [path, methods] :
-       std::vector<std::pair<std::string_view, std::string_view>>{
-           {"/predict", "POST"}, {"/v2/models/sum3/infer", "POST"}, {"/v2", "GET, HEAD"},
-           {"/models", "GET, HEAD"}, {"/v2/models/sum3/ready", "GET, HEAD"}}) {
+  for (const auto& [path, methods] : std::vector<std::pair<std::string_view, std::string_view>>{
+           {"/predict", "POST"},
+           {"/v2/models/sum3/infer", "POST"},
+           {"/v2", "GET, HEAD"},
+           {"/models", "GET, HEAD"},
+           {"/v2/models/sum3/ready", "GET, HEAD"}}) {
     const RestReply reply = Call("OPTIONS", path, "", "http://page.example");
     EXPECT_EQ(reply.status, 204) << path;
     EXPECT_THAT(reply.headers,
@@ -149,11 +156,13 @@ TEST_F(CorsRouterTest, AnswersToAnAllowedOriginCarryCorsAndTimingHeaders) {
     EXPECT_THAT(reply.headers,
                 Contains(HeaderField{"access-control-allow-origin", "http://page.example"}));
     EXPECT_THAT(reply.headers, Contains(HeaderField{"timing-allow-origin", "http://page.example"}));
-    EXPECT_THAT(reply.headers, Contains(HeaderField{"access-control-expose-headers",
-                                                    "server-timing, inference-header-content-length"}));
+    EXPECT_THAT(reply.headers,
+                Contains(HeaderField{"access-control-expose-headers",
+                                     "server-timing, inference-header-content-length"}));
     EXPECT_THAT(reply.headers, Contains(HeaderField{"vary", "origin"}));
-    EXPECT_THAT(reply.headers, Not(Contains(::testing::Field(
-                                   &HeaderField::name, "access-control-allow-methods"))));
+    EXPECT_THAT(
+        reply.headers,
+        Not(Contains(::testing::Field(&HeaderField::name, "access-control-allow-methods"))));
   }
 }
 

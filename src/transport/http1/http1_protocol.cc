@@ -35,8 +35,8 @@ size_t Http1Protocol::OnInput(char* data, size_t size) {
     consumed += parsed;
     if (error == http::error::need_more) error = {};
     if (error == http::error::body_limit) {
-      Reject(413, fmt::format("the request body exceeds the {}-byte limit",
-                                       options_.max_body_bytes));
+      Reject(413,
+             fmt::format("the request body exceeds the {}-byte limit", options_.max_body_bytes));
       return size;
     }
     if (error == http::error::header_limit) {
@@ -102,8 +102,8 @@ bool Http1Protocol::Upgrade() {
   }
   if (!router_.cors().AcceptsWebSocket(parser->origin(), parser->host())) {
     Reject(403, fmt::format("a page of {} may not open a WebSocket here: only the "
-                                     "server's own pages and --cors-origin origins may",
-                                     parser->origin()));
+                            "server's own pages and --cors-origin origins may",
+                            parser->origin()));
     return false;
   }
   websocket::AppendSwitchingProtocols(parser->websocket_key(), &connection_.output());

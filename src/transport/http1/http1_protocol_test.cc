@@ -27,9 +27,9 @@ class Http1ProtocolTest : public ::testing::Test {
     entries.push_back({"sum", FunctionBackend::RowSum()});
     registry_ = *ModelRegistry::Create(std::move(entries), "");
     scheduler_ = *Scheduler::Create(*registry_, {.mode = ExecutionMode::kWorker});
-    router_ = std::make_unique<RestRouter>(
-        RestRouter::Options{.cors = *CorsPolicy::Create(cors_origins)}, *registry_, *scheduler_,
-        ready_);
+    router_ =
+        std::make_unique<RestRouter>(RestRouter::Options{.cors = *CorsPolicy::Create(cors_origins)},
+                                     *registry_, *scheduler_, ready_);
     make_websocket_ = [this](ProtocolConnection& connection) {
       return std::make_unique<websocket::WebSocketProtocol>(
           connection, *registry_, *scheduler_, websocket::WebSocketProtocol::Options{});
@@ -223,10 +223,10 @@ TEST_F(Http1CorsTest, PreflightAndAnswerCarryTheCorsHeaders) {
   EXPECT_THAT(preflight, HasSubstr("\r\naccess-control-allow-methods: POST\r\n"));
   EXPECT_THAT(preflight, HasSubstr("\r\naccess-control-max-age: 600\r\n"));
   const std::string body = R"({"features": [1, 2]})";
-  connection_->Receive(fmt::format(
-      "POST /predict HTTP/1.1\r\nHost: test\r\nOrigin: http://localhost:3000\r\n"
-      "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
-      body.size(), body));
+  connection_->Receive(
+      fmt::format("POST /predict HTTP/1.1\r\nHost: test\r\nOrigin: http://localhost:3000\r\n"
+                  "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                  body.size(), body));
   CompleteNext();
   const std::string answer = connection_->TakeOutput();
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\n"));

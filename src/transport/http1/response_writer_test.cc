@@ -47,7 +47,8 @@ TEST(ResponseWriterTest, WritesFurtherHeadersAndNoContentFor204) {
   std::string out;
   AppendResponse(reply, {}, &out);
   EXPECT_THAT(out, ::testing::StartsWith("HTTP/1.1 204 No Content\r\n"));
-  EXPECT_THAT(out, HasSubstr("\r\naccess-control-allow-origin: http://page.example\r\nvary: origin\r\n"));
+  EXPECT_THAT(
+      out, HasSubstr("\r\naccess-control-allow-origin: http://page.example\r\nvary: origin\r\n"));
   EXPECT_THAT(out, Not(HasSubstr("Content-Length")));
   EXPECT_THAT(out, Not(HasSubstr("Content-Type")));
   EXPECT_THAT(out, ::testing::EndsWith("\r\n\r\n"));
