@@ -120,12 +120,14 @@ TEST(BrowserScenarioTest, BrowserRowsBesideTheClientsRowsWhenChromiumIsThere) {
     } else if (run.target == RunTarget::kBrowser) {
       browser.push_back(run.wire);
       EXPECT_TRUE(IsBrowserWire(*run.bench.wire.wire));
-      EXPECT_GE(*run.bench.requests, 3u * 34) << "at least ~100 per run in --quick's 3 rounds";
+      EXPECT_GE(*run.bench.requests, 100u) << "--quick measures at least 100 per browser wire";
     } else {
       client.push_back(run.wire);
     }
     EXPECT_TRUE(run.bench.requests.has_value()) << run.wire;
-    if (!run.bench.wire.wire->floor) EXPECT_EQ(run.bench.model, "breast_cancer");
+    if (!run.bench.wire.wire->floor) {
+      EXPECT_EQ(run.bench.model, "breast_cancer");
+    }
   }
   EXPECT_THAT(browser,
               ElementsAre("browser-fetch", "browser-fetch-cors", "browser-fetch-cors-cached",
