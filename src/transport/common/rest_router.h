@@ -43,7 +43,7 @@ struct RestReply {
   // Further headers, in order (CORS, the page's isolation headers); empty for most replies.
   // At most kMaxHeaders.
   std::vector<HeaderField> headers;
-  static constexpr size_t kMaxHeaders = 6;
+  static constexpr size_t kMaxHeaders = 8;
 };
 
 using RestReplyFunction = absl::AnyInvocable<void(RestReply) &&>;
