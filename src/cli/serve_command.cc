@@ -117,6 +117,10 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
   serve->add_option("--model", options.models,
                     "NAME=SPEC, repeatable. " + backends::ModelSpecHelp() +
                         " Without --model: breast_cancer (XGBoost) and sleep50 (sleep:50ms).");
+  serve->add_option("--cors-origin", options.cors_origins,
+                    "An origin whose web pages may call the REST API from a browser and open "
+                    "WebSockets, e.g. http://localhost:3000; repeatable; '*' allows any. Without "
+                    "it, browsers let only the server's own pages (/) read answers");
   serve->add_option("--default-model", options.default_model,
                     "The model /predict and WebSocket use when a request names none (default: "
                     "the first model)");

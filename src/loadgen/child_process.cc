@@ -31,9 +31,26 @@ std::string AddressIn(std::string_view line, std::string_view key) {
 
 }  // namespace
 
-namespace {
+cpu_set_t CpuSetOf(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus) CPU_SET(cpu, &set);
+  return set;
+}
 
-std::string Tail(const std::string& path, size_t bytes = 2000) {
+void ExecInForkedChild(char* const argv[], char* const environment[], const char* stderr_path,
+                       const cpu_set_t* cpus) {
+  const int log = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (log >= 0) dup2(log, STDERR_FILENO);
+  if (cpus != nullptr) sched_setaffinity(0, sizeof(*cpus), cpus);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(argv[0], argv, environment);
+  _exit(127);
+}
+
+std::string LogTail(const std::string& path, size_t bytes) {
   std::ifstream file(path);
   std::stringstream text;
   text << file.rdbuf();
@@ -41,18 +58,9 @@ std::string Tail(const std::string& path, size_t bytes = 2000) {
   return all.size() > bytes ? all.substr(all.size() - bytes) : all;
 }
 
-cpu_set_t CpuSet(const std::vector<int>& cpus) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (int cpu : cpus) CPU_SET(cpu, &set);
-  return set;
-}
-
-}  // namespace
-
 absl::Status PinThisThread(const std::vector<int>& cpus) {
   if (cpus.empty()) return absl::OkStatus();
-  const cpu_set_t set = CpuSet(cpus);
+  const cpu_set_t set = CpuSetOf(cpus);
   if (sched_setaffinity(0, sizeof(set), &set) != 0) {
     return absl::InternalError(
         fmt::format("cannot pin to CPUs {}: {}", fmt::join(cpus, ","), std::strerror(errno)));
@@ -75,22 +83,15 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const Options&
   std::vector<char*> environment;
   for (std::string& entry : environment_strings) environment.push_back(entry.data());
   environment.push_back(nullptr);
-  const cpu_set_t cpus = CpuSet(options.cpus);
+  const cpu_set_t cpus = CpuSetOf(options.cpus);
   const bool pin = !options.cpus.empty();
 
   const pid_t pid = fork();
   if (pid < 0) return absl::InternalError(fmt::format("fork failed: {}", std::strerror(errno)));
   if (pid == 0) {
     dup2(pipe_fds[1], STDOUT_FILENO);
-    const int log = open(options.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (log >= 0) dup2(log, STDERR_FILENO);
-    if (pin) sched_setaffinity(0, sizeof(cpus), &cpus);
-    // The parent may block SIGINT/SIGTERM; the server must see them.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(argv[0], argv.data(), environment.data());
-    _exit(127);
+    ExecInForkedChild(argv.data(), environment.data(), options.stderr_path.c_str(),
+                      pin ? &cpus : nullptr);
   }
   close(pipe_fds[1]);
   const int stdout_fd = pipe_fds[0];
@@ -125,7 +126,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const Options&
       close(stdout_fd);
       return absl::UnavailableError(fmt::format("{} did not become ready ({}): {}", options.argv[0],
                                                 ready > 0 ? "it exited" : "timed out",
-                                                Tail(options.stderr_path)));
+                                                LogTail(options.stderr_path)));
     }
     buffer.append(chunk, static_cast<size_t>(n));
   }

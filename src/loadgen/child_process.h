@@ -1,6 +1,7 @@
 #ifndef PREDICTWIRE_LOADGEN_CHILD_PROCESS_H_
 #define PREDICTWIRE_LOADGEN_CHILD_PROCESS_H_
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -59,6 +60,19 @@ class ChildProcess {
   bool stopped_ = false;
   int status_ = 0;
 };
+
+// The CPU set of `cpus`.
+cpu_set_t CpuSetOf(const std::vector<int>& cpus);
+
+// For a child just forked, after it has placed its own fds: sends its stderr to `stderr_path`,
+// pins it to `cpus` (unless null), unblocks every signal (the parent may block SIGINT and
+// SIGTERM; the child must see them) and executes `argv` with `environment`; exits 127 if that
+// fails. Only async-signal-safe calls.
+[[noreturn]] void ExecInForkedChild(char* const argv[], char* const environment[],
+                                    const char* stderr_path, const cpu_set_t* cpus);
+
+// The last `bytes` of the log at `path`, for an error saying why a process did not start.
+std::string LogTail(const std::string& path, size_t bytes = 2000);
 
 // Pins the calling thread (and threads it starts later) to `cpus`.
 absl::Status PinThisThread(const std::vector<int>& cpus);

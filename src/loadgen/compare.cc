@@ -15,6 +15,7 @@
 
 #include "core/status.h"
 #include "loadgen/child_process.h"
+#include "loadgen/headless_chromium.h"
 #include "loadgen/placement.h"
 #include "loadgen/recommend.h"
 #include "loadgen/report_html.h"
@@ -138,6 +139,20 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
   plan_options.slo = options.slo;
   plan_options.peers = options.peers;
   plan_options.only = options.scenarios;
+  plan_options.browser = HeadlessChromium::Available();
+  const bool browser_wanted = options.scenarios.empty() ||
+                              std::any_of(options.scenarios.begin(), options.scenarios.end(),
+                                          [](const std::string& prefix) {
+                                            return std::string_view("browser").starts_with(prefix);
+                                          });
+  if (browser_wanted && !plan_options.browser) {
+    report.notes.push_back(
+        "browser scenario skipped: Debian's /usr/bin/chromium is not installed (scripts/setup.sh "
+        "installs it)");
+  } else if (browser_wanted && !options.target.empty()) {
+    report.notes.push_back(
+        "browser scenario skipped: it measures compare's own server, whose page and CORS it sets");
+  }
   if (!options.target.empty()) {
     report.notes.push_back(
         fmt::format("target {} was started elsewhere: the compute and payload sweeps, which need "
@@ -145,7 +160,12 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
                     options.target));
   }
   const std::vector<PlannedScenario> plan = PlanScenarios(plan_options);
-  if (plan.empty()) return absl::InvalidArgumentError("no scenario matches --scenarios");
+  if (plan.empty()) {
+    return absl::InvalidArgumentError(
+        browser_wanted && !plan_options.browser
+            ? "no scenario matches --scenarios (the browser scenario needs /usr/bin/chromium)"
+            : "no scenario matches --scenarios");
+  }
   const int rounds = options.quick ? 3 : 5;
   size_t total = 0, done = 0;
   for (const PlannedScenario& scenario : plan) total += scenario.runs.size();
@@ -232,7 +252,9 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options) {
             cpu_before = server->CpuSeconds();
             sampler = std::make_unique<MemorySampler>(*server);
           }
-          absl::StatusOr<BenchResult> result = RunBench(*bench);
+          absl::StatusOr<BenchResult> result = planned_run.target == RunTarget::kBrowser
+                                                   ? placement.RunInBrowser(*bench)
+                                                   : RunBench(*bench);
           if (sampler) {
             const double peak_mib = sampler->Stop();
             if (peak_mib - idle_mib > run.server_rss_mib - run.server_rss_idle_mib) {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "loadgen/browser_runner.h"
 #include "loadgen/delay_proxy.h"
 #include "loadgen/http1_connection.h"
 #include "loadgen/http_response_reader.h"
@@ -86,16 +87,20 @@ Placement::Placement(const CompareOptions& options, std::string name, Report& re
     : options_(options), name_(std::move(name)), report_(report) {}
 
 Placement::~Placement() {
-  server_.reset();  // stopped before its certificate goes
+  browser_.reset();  // its connections close before the server drains
+  server_.reset();   // stopped before its certificate goes
   if (!certificate_dir_.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(certificate_dir_, ignored);
   }
 }
 
+std::vector<int> Placement::ClientCpus() const {
+  return {name_ == "same" ? kServerCpu : kServerCpu + 1};
+}
+
 absl::Status Placement::Start() {
-  const std::vector<int> client_cpus = {name_ == "same" ? kServerCpu : kServerCpu + 1};
-  if (absl::Status pinned = PinThisThread(client_cpus); !pinned.ok()) return pinned;
+  if (absl::Status pinned = PinThisThread(ClientCpus()); !pinned.ok()) return pinned;
   if (options_.target.empty()) {
     // TLS wires: a throwaway certificate for this run, deleted afterwards.
     char certificate_dir[] = "/tmp/predictwire-compare-XXXXXX";
@@ -179,14 +184,11 @@ BenchOptions Placement::ForPlacement(BenchOptions bench) const {
 absl::StatusOr<std::unique_ptr<ChildProcess>> Placement::StartServer(
     const std::string& log_name) const {
   ChildProcess::Options server;
-  server.argv = {options_.binary, "serve",
-                 "--http",        "127.0.0.1:0",
-                 "--io-threads",  "1",
-                 "--grpc",        "127.0.0.1:0",
-                 "--grpcs",       "127.0.0.1:0",
-                 "--https",       "127.0.0.1:0",
-                 "--tls-cert",    certificate_dir_ + "/cert.pem",
-                 "--tls-key",     certificate_dir_ + "/key.pem"};
+  server.argv = {options_.binary, "serve", "--http", "127.0.0.1:0", "--io-threads", "1", "--grpc",
+                 "127.0.0.1:0", "--grpcs", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-cert",
+                 certificate_dir_ + "/cert.pem", "--tls-key", certificate_dir_ + "/key.pem",
+                 // The browser scenario's page sends to the server's other loopback name.
+                 "--cors-origin", "*"};
   for (const std::string& model : ServerModels(options_.models_dir)) {
     server.argv.push_back("--model");
     server.argv.push_back(model);
@@ -201,6 +203,13 @@ absl::StatusOr<std::string> Placement::UrlFor(const PlannedRun& run) {
   switch (run.target) {
     case RunTarget::kServer:
       return WireUrl(run.bench.wire, addresses_);
+    case RunTarget::kBrowser: {
+      const auto http = addresses_.by_key.find("http");
+      if (http == addresses_.by_key.end()) {
+        return absl::FailedPreconditionError("the browser needs the server's plain HTTP port");
+      }
+      return fmt::format("http://{}/", http->second);
+    }
     case RunTarget::kServerViaProxy: {
       const std::string key(run.bench.wire.port_key());
       const auto upstream = addresses_.by_key.find(key);
@@ -251,11 +260,29 @@ absl::StatusOr<BenchOptions> Placement::RoundOptions(const PlannedRun& run, int 
   if (bench.model.empty()) bench.model = options_.model;
   bench.duration =
       std::max<std::chrono::nanoseconds>(bench.duration / rounds, std::chrono::milliseconds(300));
+  if (bench.requests) bench.requests = std::max<uint64_t>(1, *bench.requests / rounds);
   if (round > 0) {
     bench.warmup = std::min<std::chrono::nanoseconds>(
         bench.warmup, std::chrono::milliseconds(options_.quick ? 100 : 200));
   }
   return ForPlacement(std::move(bench));
+}
+
+absl::StatusOr<BenchResult> Placement::RunInBrowser(const BenchOptions& bench) {
+  if (!browser_) {
+    const auto http = addresses_.by_key.find("http");
+    if (http == addresses_.by_key.end()) {
+      return absl::FailedPreconditionError("the browser needs the server's plain HTTP port");
+    }
+    absl::StatusOr<std::unique_ptr<BrowserRunner>> started = BrowserRunner::Start(
+        {.server_address = http->second,
+         .cpus = ClientCpus(),
+         .log_path =
+             (std::filesystem::path(options_.out_dir) / ("chromium-" + name_ + ".log")).string()});
+    if (!started.ok()) return started.status();
+    browser_ = *std::move(started);
+  }
+  return browser_->Run(bench);
 }
 
 absl::StatusOr<std::pair<std::unique_ptr<ChildProcess>, std::string>> Placement::StartFreshServer(

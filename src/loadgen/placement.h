@@ -20,6 +20,7 @@ class TcpEchoServer;
 
 namespace predictwire::loadgen {
 
+class BrowserRunner;
 class DelayProxy;
 
 // The CPU compare pins its server (and the floor's echo) to; the load generator runs on the
@@ -28,8 +29,8 @@ inline constexpr int kServerCpu = 0;
 
 // Everything running for one placement of a compare run: compare's own server (or --target's
 // addresses), the floor's echo on the server CPU and the placement's floor, and the delay
-// proxies and the article's peers, started the first time a run needs them. Used on the thread
-// that runs the placement's scenarios.
+// proxies, the article's peers and the browser, started the first time a run needs them. Used on
+// the thread that runs the placement's scenarios.
 class Placement {
  public:
   Placement(const CompareOptions& options, std::string name, Report& report);
@@ -41,14 +42,17 @@ class Placement {
   // Whether compare started the server (and so can start fresh ones).
   bool owns_server() const { return server_ != nullptr; }
   // The bench options of one round of `run`: its URL, the floor's byte counts, TLS trust for
-  // compare's certificate, and its share of the run's duration (later rounds warm up briefly:
-  // their connections only need opening again).
+  // compare's certificate, and its share of the run's duration or requests (later rounds warm
+  // up briefly: their connections only need opening again).
   absl::StatusOr<BenchOptions> RoundOptions(const PlannedRun& run, int round, int rounds);
   // A fresh `predictwire serve` for one run, and the URL the run sends to on it.
   absl::StatusOr<std::pair<std::unique_ptr<ChildProcess>, std::string>> StartFreshServer(
       const PlannedRun& run, const std::string& log_name) const;
   // compare's own server; null with --target.
   ChildProcess* server() { return server_.get(); }
+  // Runs one round of a browser run (RunTarget::kBrowser) in headless Chromium, started the
+  // first time and pinned to the placement's client CPU.
+  absl::StatusOr<BenchResult> RunInBrowser(const BenchOptions& bench);
 
  private:
   // `bench` as this placement runs it: its URL unless it has one, the floor's byte counts for
@@ -56,6 +60,8 @@ class Placement {
   BenchOptions ForPlacement(BenchOptions bench) const;
   // A `predictwire serve` of compare's own, pinned to the server CPU, logging to LOG_NAME.log.
   absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& log_name) const;
+  // The CPUs the load generator (and the browser) run on.
+  std::vector<int> ClientCpus() const;
   // The URL a planned run goes to, starting proxies and peers the first time they are needed.
   absl::StatusOr<std::string> UrlFor(const PlannedRun& run);
 
@@ -69,6 +75,7 @@ class Placement {
   std::string certificate_dir_;  // the throwaway certificate for a server compare started
   std::map<std::pair<double, std::string>, std::unique_ptr<DelayProxy>> proxies_;  // RTT, port
   std::map<std::pair<bool, int>, std::unique_ptr<ChildProcess>> peers_;
+  std::unique_ptr<BrowserRunner> browser_;
 };
 
 // With --target: the server's addresses as the options give them (its HTTP or HTTPS port, and

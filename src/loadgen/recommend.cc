@@ -8,6 +8,8 @@
 #include <set>
 #include <vector>
 
+#include "loadgen/browser_wires.h"
+
 namespace predictwire::loadgen {
 namespace {
 
@@ -311,6 +313,89 @@ void JudgeSweep(const Scenario& scenario, const std::vector<const Run*>& healthy
   }
 }
 
+// "+1.98 ms (28×)": how much longer `slow` takes than `fast` at the median.
+std::string AddedText(const Run& slow, const Run& fast) {
+  return fmt::format("+{} ({:.1f}×)", FormatMicroseconds(P50(slow) - P50(fast)),
+                     P50(fast) > 0 ? P50(slow) / P50(fast) : 0.0);
+}
+
+// The browser scenario: the browser wires ranked among themselves (the C++ client's rows are
+// their yardstick, not rivals), what Chromium adds to each exchange over the C++ client, and
+// what a preflight and a new WebSocket cost.
+void JudgeBrowser(const std::vector<const Run*>& healthy, Verdict* verdict) {
+  std::vector<const Run*> browser;
+  std::map<std::string_view, const Run*> by_wire;
+  for (const Run* run : healthy) {
+    by_wire[run->result.options.wire.wire->name] = run;
+    if (IsBrowserWire(*run->result.options.wire.wire)) browser.push_back(run);
+  }
+  if (browser.empty()) {
+    verdict->text = "no browser wire completed its requests without errors";
+    verdict->meaning = verdict->text;
+    return;
+  }
+  const Judgement judgement = Judge(browser);
+  verdict->best = Labels(judgement.best, false);
+  SetMargin(judgement, verdict);
+  std::vector<std::string> added;
+  for (const Run* run : browser) {
+    const Wire& wire = *run->result.options.wire.wire;
+    const Wire* counterpart = ClientCounterpart(wire);
+    const auto client = counterpart ? by_wire.find(counterpart->name) : by_wire.end();
+    // The second-origin fetches are judged against the same-origin one, below.
+    if (client == by_wire.end() || wire.name.starts_with("browser-fetch-cors")) continue;
+    added.push_back(fmt::format("{} {} vs {} {} {}", run->label, FormatMicroseconds(P50(*run)),
+                                client->second->wire, FormatMicroseconds(P50(*client->second)),
+                                AddedText(*run, *client->second)));
+  }
+  std::string text = fmt::format("in Chromium: {}", JudgementText(judgement));
+  if (!added.empty()) {
+    text += fmt::format(". What the browser adds to the C++ client's exchange: {}", Join(added));
+  }
+  const auto fetch = by_wire.find("browser-fetch");
+  std::vector<std::string> costs;
+  for (std::string_view name : {"browser-fetch-cors", "browser-fetch-cors-cached"}) {
+    const auto cors = by_wire.find(name);
+    if (fetch == by_wire.end() || cors == by_wire.end()) continue;
+    const Margin margin = MarginOf(*fetch->second, *cors->second);
+    const bool each = name == "browser-fetch-cors";
+    costs.push_back(fmt::format(
+        "{} second origin with {} {}", costs.empty() ? "A" : "a",
+        each ? "a preflight before every request" : "its preflight cached (Max-Age)",
+        margin.tie || !margin.interval || margin.interval->low < kNegligiblePercent
+            ? fmt::format("costs nothing measurable (p50 {} vs {}, {})",
+                          FormatMicroseconds(P50(*cors->second)),
+                          FormatMicroseconds(P50(*fetch->second)), CiText(margin))
+            : fmt::format("adds {} to a fetch", AddedText(*cors->second, *fetch->second))));
+  }
+  if (const auto fresh = by_wire.find("browser-ws-new"); fresh != by_wire.end()) {
+    costs.push_back(fmt::format(
+        "{} new WebSocket per request takes {} (opening it {})", costs.empty() ? "A" : "a",
+        FormatMicroseconds(P50(*fresh->second)),
+        FormatMicroseconds(fresh->second->result.connect.ValueAtPercentile(50) / 1000.0)));
+  }
+  if (!costs.empty()) text += fmt::format(". {}", Join(costs));
+  verdict->text = std::move(text);
+  const Run& fastest = *judgement.best.front();
+  verdict->meaning = fmt::format("from a browser (Chromium): {} (p50 {})", Join(verdict->best),
+                                 FormatMicroseconds(P50(fastest)));
+  if (fetch != by_wire.end() && fetch->second != &fastest) {
+    verdict->meaning +=
+        fmt::format("; a fetch takes {}, {:.0f}× as long", FormatMicroseconds(P50(*fetch->second)),
+                    P50(fastest) > 0 ? P50(*fetch->second) / P50(fastest) : 0.0);
+  }
+  if (const auto fresh = by_wire.find("browser-ws-new"); fresh != by_wire.end()) {
+    verdict->meaning +=
+        fmt::format(", a new WebSocket per request {}", FormatMicroseconds(P50(*fresh->second)));
+  }
+  const Wire* counterpart = ClientCounterpart(*fastest.result.options.wire.wire);
+  if (const auto client = counterpart ? by_wire.find(counterpart->name) : by_wire.end();
+      client != by_wire.end()) {
+    verdict->meaning += fmt::format("; the browser adds {} to the C++ client's {}",
+                                    AddedText(fastest, *client->second), client->second->wire);
+  }
+}
+
 // One line on what a scenario's verdict means for the reader.
 std::string Meaning(const Scenario& scenario, const Judgement& judgement) {
   const std::string best = Join(Labels(judgement.best, true));
@@ -370,6 +455,8 @@ Verdict Recommend(const Scenario& scenario) {
     verdict.meaning = verdict.text;
   } else if (scenario.sweep == Sweep::kConcurrency) {
     JudgeThroughput(healthy, &verdict);
+  } else if (scenario.id == "browser") {
+    JudgeBrowser(healthy, &verdict);
   } else if (scenario.sweep != Sweep::kNone) {
     JudgeSweep(scenario, healthy, &verdict);
   } else {
@@ -456,8 +543,13 @@ std::vector<std::string> OverallLines(const Report& report) {
     }
     if (!parts.empty()) lines.push_back(fmt::format("{}: {}", criterion.name, fmt::join(parts, "; ")));
   }
-  lines.push_back(
-      "Client: measured from predictwire's C++ client; what a browser adds is not measured here");
+  const auto browser =
+      std::find_if(report.scenarios.begin(), report.scenarios.end(),
+                   [](const Scenario& scenario) { return scenario.id == "browser"; });
+  lines.push_back(browser != report.scenarios.end() && !browser->verdict.meaning.empty()
+                      ? fmt::format("Client: {}", browser->verdict.meaning)
+                      : "Client: measured from predictwire's C++ client; what a browser adds is "
+                        "measured by the browser scenario (it needs Debian's chromium)");
   return lines;
 }
 

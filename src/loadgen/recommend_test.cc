@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "loadgen/browser_wires.h"
+
 namespace predictwire::loadgen {
 namespace {
 
@@ -25,6 +27,49 @@ Run MakeRun(std::string wire, double p50_us, double sweep = 0, uint64_t errors =
   run.result.throughput_rps = 1e6 / p50_us;
   if (auto spec = ParseWire(wire); spec.ok()) run.result.options.wire = *spec;
   return run;
+}
+
+// A run of a browser wire, like MakeRun's.
+Run MakeBrowserRun(std::string_view name, double p50_us, double connect_us = 0) {
+  Run run = MakeRun(std::string(name), p50_us);
+  for (const Wire& wire : BrowserWires()) {
+    if (wire.name == name) run.result.options.wire = {&wire, false};
+  }
+  if (connect_us > 0) run.result.connect.Record(static_cast<uint64_t>(connect_us * 1000));
+  return run;
+}
+
+TEST(RecommendTest, TheBrowserScenarioRanksBrowserWiresAndSaysWhatTheBrowserAdds) {
+  Scenario scenario;
+  scenario.id = "browser";
+  scenario.runs = {MakeRun("tcp", 60),
+                   MakeRun("rest-keepalive", 70),
+                   MakeRun("ws", 72),
+                   MakeBrowserRun("browser-fetch", 2000),
+                   MakeBrowserRun("browser-fetch-cors", 2500),
+                   MakeBrowserRun("browser-fetch-cors-cached", 2010),
+                   MakeBrowserRun("browser-ws", 170),
+                   MakeBrowserRun("browser-ws-new", 11000, 9500)};
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_EQ(verdict.best, std::vector<std::string>{"browser-ws"});  // not the C++ client's rows
+  EXPECT_THAT(verdict.text, StartsWith("in Chromium: browser-ws leads (p50 170 µs)"));
+  EXPECT_THAT(verdict.text,
+              HasSubstr("browser-fetch 2.00 ms vs rest-keepalive 70 µs +1.93 ms (28.6×)"));
+  EXPECT_THAT(verdict.text, HasSubstr("browser-ws 170 µs vs ws 72 µs +98 µs (2.4×)"));
+  EXPECT_THAT(
+      verdict.text,
+      HasSubstr(". A second origin with a preflight before every request adds +500 µs (1.2×)"));
+  EXPECT_THAT(verdict.text, HasSubstr("its preflight cached (Max-Age) costs nothing measurable"));
+  EXPECT_THAT(verdict.text,
+              HasSubstr("a new WebSocket per request takes 11.00 ms (opening it 9.50 ms)"));
+  EXPECT_EQ(verdict.meaning,
+            "from a browser (Chromium): browser-ws (p50 170 µs); a fetch takes 2.00 ms, 12× as "
+            "long, a new WebSocket per request 11.00 ms; the browser adds +98 µs (2.4×) to the "
+            "C++ client's ws");
+  Report report;
+  report.scenarios.push_back(scenario);
+  report.scenarios.back().verdict = verdict;
+  EXPECT_EQ(OverallLines(report).back(), "Client: " + verdict.meaning);
 }
 
 TEST(RecommendTest, AClearWinnerGetsEveryMarginWithItsInterval) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "loadgen/browser_wires.h"
+
 namespace predictwire::loadgen {
 namespace {
 
@@ -401,6 +403,41 @@ PlannedScenario Article(const PlanOptions& options, int clients) {
   return scenario;
 }
 
+// The browser as a client: Chromium on the server's page times each browser wire (browser_wires.h),
+// beside the C++ client's rows of the same exchanges and model and the raw TCP floor, all one
+// request at a time and taking turns, so the report shows what the browser adds. Runs are counted
+// in requests: a browser request takes milliseconds where the C++ client's takes microseconds.
+PlannedScenario Browser(const PlanOptions& options) {
+  const bool quick = options.quick;
+  PlannedScenario scenario{
+      "browser", "Browser: headless Chromium on the server's page, one request at a time",
+      "A web page asks for predictions: what does the browser add, and which wire should the "
+      "page use?"};
+  // Over all rounds: --quick's three rounds give each browser wire 40 requests a round.
+  const uint64_t browser_requests = quick ? 120 : 1000;
+  const uint64_t client_requests = quick ? 600 : 10000;
+  auto counted = [&](const WireSpec& wire, uint64_t requests) {
+    BenchOptions bench = Closed(wire, 1, quick ? milliseconds(900) : seconds(3),
+                                quick ? milliseconds(50) : milliseconds(100));
+    bench.requests = requests;
+    return bench;
+  };
+  AddFloorRuns(counted({}, client_requests), true, &scenario);
+  for (const WireSpec& wire : Select(options, [](const Wire& wire, bool) {
+         return wire.article && !wire.new_connection_per_request;
+       })) {
+    scenario.runs.push_back(ServerRun(fmt::format("{}, C++ client", WireLabel(wire)),
+                                      counted(wire, client_requests), "breast_cancer"));
+  }
+  for (const Wire& wire : BrowserWires()) {
+    PlannedRun run = ServerRun(std::string(wire.name), counted({&wire, false}, browser_requests),
+                               "breast_cancer");
+    run.target = RunTarget::kBrowser;
+    scenario.runs.push_back(std::move(run));
+  }
+  return scenario;
+}
+
 }  // namespace
 
 std::vector<std::string> ServerModels(const std::string& models_dir) {
@@ -414,8 +451,8 @@ std::vector<std::string> ServerModels(const std::string& models_dir) {
 
 const std::vector<std::string>& ScenarioIds() {
   static const std::vector<std::string> ids = {
-      "sporadic", "high-frequency", "tls", "many-clients", "compute",
-      "payload",  "concurrency",    "capacity", "wan", "article"};
+      "sporadic",    "high-frequency", "tls", "many-clients", "compute", "payload",
+      "concurrency", "capacity",       "wan", "article",      "browser"};
   return ids;
 }
 
@@ -437,6 +474,8 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
   if (options.peers) {
     for (int clients : {1, 4}) plan.push_back(Article(options, clients));
   }
+  // The page and its second origin are compare's own server's (--cors-origin).
+  if (own_server && options.browser) plan.push_back(Browser(options));
   // A scenario with no wire to measure (the --wires chosen do not fit it) is left out.
   std::erase_if(plan, [](const PlannedScenario& scenario) {
     return std::all_of(scenario.runs.begin(), scenario.runs.end(),

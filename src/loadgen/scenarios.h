@@ -18,6 +18,7 @@ enum class RunTarget {
   kServerViaProxy,  // the same, through the delay proxy (sweep_value is the RTT in ms)
   kPeerFlask,       // the article's Flask server
   kPeerWebSockets,  // the article's websockets server
+  kBrowser,         // headless Chromium on the server's page (browser_runner.h); a browser wire
 };
 
 struct PlannedRun {
@@ -58,6 +59,8 @@ struct PlanOptions {
   // The capacity scenario's latency objective: the p99 each wire must keep.
   std::chrono::nanoseconds slo = std::chrono::milliseconds(1);
   bool peers = false;
+  // Debian's Chromium is installed: the browser scenario measures it on compare's own server.
+  bool browser = false;
   // Only scenarios whose id starts with one of these (empty: all), e.g. "many-clients".
   std::vector<std::string> only;
 };

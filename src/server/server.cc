@@ -189,9 +189,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   if (!pool.ok()) return pool.status();
   parts->pool = *std::move(pool);
 
+  absl::StatusOr<transport::CorsPolicy> cors = transport::CorsPolicy::Create(options.cors_origins);
+  if (!cors.ok()) return cors.status();
   parts->router = std::make_unique<transport::RestRouter>(
       transport::RestRouter::Options{.server_name = "predictwire",
-                                     .server_version = PREDICTWIRE_VERSION},
+                                     .server_version = PREDICTWIRE_VERSION,
+                                     .cors = *std::move(cors)},
       *parts->registry, *parts->scheduler, parts->ready);
   parts->http1_options = {.max_body_bytes = options.max_body_bytes,
                           .idle_timeout = options.http_idle_timeout};

@@ -39,6 +39,9 @@ struct ServerOptions {
   std::string tls_private_key_file;  // PEM private key
   // NAME=SPEC flags (backends/backend_factory.h); empty loads the default models.
   std::vector<std::string> models;
+  // The origins whose web pages may read answers (CORS) and open WebSockets besides the server's
+  // own: "http://HOST[:PORT]", "https://...", or "*" for any (transport/common/cors.h).
+  std::vector<std::string> cors_origins;
   // The model /predict and WebSocket messages use when they name none; empty: the first.
   std::string default_model;
   // Where the default models live; empty searches next to the binary and the working directory.

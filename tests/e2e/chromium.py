@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -87,9 +88,10 @@ class Page:
         self._call("Page.navigate", {"url": url})
         self._wait_for_event("Page.loadEventFired")
 
-    def evaluate(self, expression):
+    def evaluate(self, expression, timeout=30):
+        """The value of `expression` (awaited when it is a promise), as JSON."""
         result = self._call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                 "awaitPromise": True})
+                                                 "awaitPromise": True}, timeout=timeout)
         if "exceptionDetails" in result:
             raise RuntimeError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -104,7 +106,10 @@ class Page:
 
 
 class Chromium:
-    def __init__(self):
+    def __init__(self, *extra_flags):
+        """`extra_flags`: more Chromium switches, e.g. --ignore-certificate-errors for a test's
+        throwaway certificate."""
+        self.extra_flags = list(extra_flags)
         self.process = None
         self.profile = None
         self.loop = None
@@ -114,10 +119,12 @@ class Chromium:
         self.profile = tempfile.mkdtemp(prefix="predictwire-chromium-")
         log_path = os.path.join(self.profile, "chromium.log")
         with open(log_path, "w") as log:  # a file, not a pipe: nothing must block Chromium
+            # A session of its own: its helper processes are stopped with it, by its group's id.
             self.process = subprocess.Popen(
-                [CHROMIUM, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
+                [CHROMIUM, *FLAGS, *self.extra_flags, f"--user-data-dir={self.profile}",
+                 "--remote-debugging-port=0",
                  "about:blank"],
-                stdout=subprocess.DEVNULL, stderr=log)
+                stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         deadline = time.monotonic() + 30
         while self.port is None:
             if time.monotonic() > deadline or self.process.poll() is not None:
@@ -151,6 +158,12 @@ class Chromium:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            # A helper (the network service) may outlive the browser and write to the profile
+            # after it is deleted: stop the group first.
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if self.loop:
             self.loop.close()
             asyncio.set_event_loop(None)

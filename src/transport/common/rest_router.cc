@@ -4,10 +4,12 @@
 
 #include <vector>
 
+#include "codec/json_writer.h"
 #include "codec/predict_json.h"
 #include "codec/v2_json.h"
 #include "core/status.h"
 #include "transport/common/rest_formats.h"
+#include "transport/common/web_page.h"
 
 namespace predictwire::transport {
 namespace {
@@ -15,9 +17,12 @@ namespace {
 constexpr std::string_view kModelVersion = codec::kV2ModelVersion;
 const std::string kModelVersions[] = {std::string(kModelVersion)};
 
-constexpr std::string_view kIndexText =
+constexpr std::string_view kRoutesText =
     "predictwire: ML predictions over every wire\n"
     "\n"
+    "GET  /                             the browser page: ask a model, measure each wire\n"
+    "GET  /routes                       this list\n"
+    "GET  /models                       the models, as JSON: name, platform, features\n"
     "POST /predict                      {\"model\"?: NAME, \"features\": [numbers]}\n"
     "GET  /ws                           WebSocket: JSON text or compact binary messages\n"
     "GET  /v2                           Open Inference Protocol v2 server metadata\n"
@@ -27,6 +32,8 @@ constexpr std::string_view kIndexText =
     "POST /v2/models/NAME/infer         v2 inference request\n"
     "\n"
     "See docs/api.md for the payloads.\n";
+
+constexpr std::string_view kGet = "GET, HEAD";
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -65,18 +72,61 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return segments;
 }
 
-RestReply MethodNotAllowed(std::string_view method, std::string_view path, std::string_view allow) {
+RestReply EmptyReply(int status) {
+  RestReply reply;
+  reply.status = status;
+  reply.content_type = "text/plain";
+  return reply;
+}
+
+// The answer to a method the route at `path` does not take (it takes `allow`): 405, or for
+// OPTIONS 204 with the route's methods (RFC 9110 section 9.3.7), which Handle turns into a CORS
+// preflight's answer for an allowed origin.
+RestReply WrongMethod(std::string_view method, std::string_view path, std::string_view allow) {
+  if (method == "OPTIONS") {
+    RestReply options = EmptyReply(204);
+    options.allow = allow;
+    return options;
+  }
   RestReply reply = RestRouter::ErrorReply(
       405, fmt::format("{} is not allowed on {}; use {}", method, path, allow));
   reply.allow = allow;
   return reply;
 }
 
-RestReply EmptyReply(int status) {
-  RestReply reply;
-  reply.status = status;
-  reply.content_type = "text/plain";
-  return reply;
+// The page at /: served with the headers that make it cross-origin isolated, which gives its
+// measurements a 5 µs clock instead of a 100 µs one (in a secure context: HTTPS or loopback).
+RestReply PageReply() {
+  RestReply page;
+  page.content_type = "text/html; charset=utf-8";
+  page.body = std::string(WebPage());
+  page.headers.push_back({"cross-origin-opener-policy", "same-origin"});
+  page.headers.push_back({"cross-origin-embedder-policy", "require-corp"});
+  page.headers.push_back({"cache-control", "no-cache"});
+  return page;
+}
+
+// GET /models: {"default": NAME, "models": [{"name", "platform", "features"}]}, features -1
+// for a model that takes any number.
+RestReply ModelsReply(const ModelRegistry& registry) {
+  RestReply list;
+  std::string& out = list.body;
+  out += "{\"default\":";
+  codec::AppendJsonString(registry.default_model().name(), &out);
+  out += ",\"models\":[";
+  for (const auto& model : registry.models()) {
+    if (out.back() != '[') out += ',';
+    const BackendInfo& info = model->info();
+    out += "{\"name\":";
+    codec::AppendJsonString(model->name(), &out);
+    out += ",\"platform\":";
+    codec::AppendJsonString(info.platform, &out);
+    out += ",\"features\":";
+    codec::AppendJsonNumber(info.input.shape.size() == 2 ? info.input.shape[1] : int64_t{-1}, &out);
+    out += '}';
+  }
+  out += "]}";
+  return list;
 }
 
 }  // namespace
@@ -119,13 +169,31 @@ RestReply RestRouter::ErrorReply(const absl::Status& status) {
 }
 
 void RestRouter::Handle(RestRequest request, RestReplyFunction reply) const {
+  // Without an allowed Origin (every non-browser client), nothing more than the route's work.
+  if (request.origin.empty() || !options_.cors.Allows(request.origin)) {
+    return Route(std::move(request), std::move(reply));
+  }
+  const bool preflight = request.method == "OPTIONS";
+  std::string origin(request.origin);
+  Route(std::move(request), [preflight, origin = std::move(origin),
+                             reply = std::move(reply)](RestReply answer) mutable {
+    if (preflight && answer.status == 204) {
+      CorsPolicy::AppendPreflightHeaders(origin, answer.allow, &answer.headers);
+    } else {
+      CorsPolicy::AppendAnswerHeaders(origin, &answer.headers);
+    }
+    std::move(reply)(std::move(answer));
+  });
+}
+
+void RestRouter::Route(RestRequest request, RestReplyFunction reply) const {
   const std::string_view target = request.target;
   const std::string_view path = target.substr(0, target.find('?'));
   const std::string_view method = request.method;
   const bool get = method == "GET" || method == "HEAD";
 
   if (path == "/predict") {
-    if (method != "POST") return std::move(reply)(MethodNotAllowed(method, path, "POST"));
+    if (method != "POST") return std::move(reply)(WrongMethod(method, path, "POST"));
     return Predict(std::move(request), std::move(reply));
   }
   if (path == kWebSocketPath) {
@@ -137,17 +205,25 @@ void RestRouter::Handle(RestRequest request, RestReplyFunction reply) const {
     return std::move(reply)(std::move(upgrade));
   }
   if (path == "/") {
-    if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
-    RestReply index;
-    index.content_type = "text/plain; charset=utf-8";
-    index.body = std::string(kIndexText);
-    return std::move(reply)(std::move(index));
+    if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
+    return std::move(reply)(PageReply());
+  }
+  if (path == "/routes") {
+    if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
+    RestReply routes;
+    routes.content_type = "text/plain; charset=utf-8";
+    routes.body = std::string(kRoutesText);
+    return std::move(reply)(std::move(routes));
+  }
+  if (path == "/models") {
+    if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
+    return std::move(reply)(ModelsReply(registry_));
   }
   if (path == "/v2" || path.starts_with("/v2/")) {
     return V2Route(method, path, std::move(request), std::move(reply));
   }
-  std::move(reply)(
-      ErrorReply(404, fmt::format("no route for {} {}; see GET / for the routes", method, path)));
+  std::move(reply)(ErrorReply(
+      404, fmt::format("no route for {} {}; see GET /routes for the routes", method, path)));
 }
 
 void RestRouter::Predict(RestRequest request, RestReplyFunction reply) const {
@@ -159,7 +235,7 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
   const bool get = method == "GET" || method == "HEAD";
   const std::vector<std::string_view> segments = SplitPath(path.substr(3));  // after "/v2"
   if (segments.empty()) {
-    if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
+    if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
     RestReply metadata;
     static constexpr std::string_view kExtensions[] = {"binary_tensor_data"};
     codec::AppendV2ServerMetadata(options_.server_name, options_.server_version, kExtensions,
@@ -168,7 +244,7 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
   }
   if (segments[0] == "health" && segments.size() == 2 &&
       (segments[1] == "live" || segments[1] == "ready")) {
-    if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
+    if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
     const bool healthy = segments[1] == "live" || ready_.load(std::memory_order_relaxed);
     // The protocol answers health with the status alone: 200 for true, 4xx for false.
     return std::move(reply)(EmptyReply(healthy ? 200 : 400));
@@ -196,14 +272,19 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
   if (segments.size() > next + 1 || (!action.empty() && action != "ready" && action != "infer")) {
     return std::move(reply)(ErrorReply(404, fmt::format("no route for {} {}", method, path)));
   }
+  // A preflight is answered for a model not loaded yet too: the request it clears then gets the
+  // 404 the page can read.
+  if (method == "OPTIONS") {
+    return std::move(reply)(WrongMethod(method, path, action == "infer" ? "POST" : kGet));
+  }
   const Model* model = registry_.Find(name);
   if (model == nullptr) return std::move(reply)(ErrorReply(registry_.Resolve(name).status()));
 
   if (action == "infer") {
-    if (method != "POST") return std::move(reply)(MethodNotAllowed(method, path, "POST"));
+    if (method != "POST") return std::move(reply)(WrongMethod(method, path, "POST"));
     return V2Infer(*model, std::move(request), std::move(reply));
   }
-  if (!get) return std::move(reply)(MethodNotAllowed(method, path, "GET"));
+  if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
   if (action == "ready") {
     return std::move(reply)(EmptyReply(ready_.load(std::memory_order_relaxed) ? 200 : 400));
   }

@@ -5,12 +5,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "core/infer.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
+#include "transport/common/cors.h"
+#include "transport/common/header_field.h"
 #include "transport/common/inference_path.h"
 
 namespace predictwire::transport {
@@ -23,6 +26,8 @@ struct RestRequest {
   // The Inference-Header-Content-Length header as sent (v2 binary tensor data extension: the
   // body's first N bytes are JSON, the rest raw tensors); empty when absent.
   std::string_view inference_header_length;
+  // The Origin header as sent (browsers send it), empty when absent: CORS (cors.h).
+  std::string_view origin;
 };
 
 // The answer, before an HTTP version frames it.
@@ -35,6 +40,10 @@ struct RestReply {
   std::string_view upgrade;            // for 426: the protocol to upgrade to
   // v2 binary tensor data: the body's JSON part is this long, raw output bytes follow.
   std::optional<size_t> inference_header_length;
+  // Further headers, in order (CORS, the page's isolation headers); empty for most replies.
+  // At most kMaxHeaders.
+  std::vector<HeaderField> headers;
+  static constexpr size_t kMaxHeaders = 8;
 };
 
 using RestReplyFunction = absl::AnyInvocable<void(RestReply) &&>;
@@ -46,6 +55,8 @@ class RestRouter {
   struct Options {
     std::string server_name = "predictwire";
     std::string server_version;
+    // The origins whose pages may read answers (serve --cors-origin); none by default.
+    CorsPolicy cors;
   };
 
   // `registry`, `scheduler` and `ready` must outlive the router. `ready` is false while the
@@ -54,8 +65,12 @@ class RestRouter {
              const std::atomic<bool>& ready);
 
   // Answers `request` by calling `reply` exactly once: before Handle returns for everything
-  // but inference, and for inference on whichever thread the scheduler completes it.
+  // but inference, and for inference on whichever thread the scheduler completes it. OPTIONS on
+  // a route is answered 204 with its methods in Allow; when the request's Origin is allowed
+  // (Options::cors) every answer carries the CORS headers, and an OPTIONS one a preflight's.
   void Handle(RestRequest request, RestReplyFunction reply) const;
+
+  const CorsPolicy& cors() const { return options_.cors; }
 
   // The path WebSocket clients upgrade on; a plain request to it gets 426.
   static constexpr std::string_view kWebSocketPath = "/ws";
@@ -67,6 +82,8 @@ class RestRouter {
   static RestReply ErrorReply(const absl::Status& status);
 
  private:
+  // Handle without CORS: the answer the route gives.
+  void Route(RestRequest request, RestReplyFunction reply) const;
   void Predict(RestRequest request, RestReplyFunction reply) const;
   void V2Infer(const Model& model, RestRequest request, RestReplyFunction reply) const;
   void V2Route(std::string_view method, std::string_view path, RestRequest request,

@@ -9,11 +9,14 @@ namespace predictwire::transport {
 namespace {
 
 using predictwire::testing::FunctionBackend;
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
 class RestRouterTest : public ::testing::Test {
  protected:
-  RestRouterTest() {
+  explicit RestRouterTest(std::vector<std::string> cors_origins = {}) {
     std::vector<ModelRegistry::Entry> entries;
     entries.push_back({"sum3", FunctionBackend::RowSum(3)});
     entries.push_back({"any", FunctionBackend::RowSum()});
@@ -21,14 +24,16 @@ class RestRouterTest : public ::testing::Test {
     Scheduler::Options options;
     options.mode = ExecutionMode::kInline;  // replies arrive before Handle returns
     scheduler_ = *Scheduler::Create(*registry_, options);
-    router_ = std::make_unique<RestRouter>(RestRouter::Options{"predictwire", "9.9"}, *registry_,
-                                           *scheduler_, ready_);
+    router_ = std::make_unique<RestRouter>(
+        RestRouter::Options{"predictwire", "9.9", *CorsPolicy::Create(cors_origins)}, *registry_,
+        *scheduler_, ready_);
   }
 
-  RestReply Call(std::string_view method, std::string_view target, std::string body = "") {
+  RestReply Call(std::string_view method, std::string_view target, std::string body = "",
+                 std::string_view origin = "") {
     RestReply result;
     bool called = false;
-    router_->Handle(RestRequest{method, target, std::move(body)}, [&](RestReply reply) {
+    router_->Handle(RestRequest{method, target, std::move(body), "", origin}, [&](RestReply reply) {
       result = std::move(reply);
       called = true;
     });
@@ -71,6 +76,116 @@ TEST_F(RestRouterTest, UnknownPathsAndPlainWebSocketRequests) {
   EXPECT_EQ(ws.status, 426);
   EXPECT_EQ(ws.upgrade, "websocket");
   EXPECT_EQ(Call("GET", "/").status, 200);
+}
+
+TEST_F(RestRouterTest, ThePageTheRouteListAndTheModelList) {
+  const RestReply page = Call("GET", "/");
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(page.body, HasSubstr("<!doctype html>"));
+  EXPECT_THAT(page.headers, Contains(HeaderField{"cross-origin-embedder-policy", "require-corp"}));
+  EXPECT_THAT(page.headers, Contains(HeaderField{"cross-origin-opener-policy", "same-origin"}));
+  const RestReply routes = Call("GET", "/routes");
+  EXPECT_EQ(routes.content_type, "text/plain; charset=utf-8");
+  EXPECT_THAT(routes.body, HasSubstr("POST /v2/models/NAME/infer"));
+  EXPECT_EQ(Call("GET", "/models").body,
+            R"({"default":"sum3","models":[{"name":"sum3","platform":"test","features":3},)"
+            R"({"name":"any","platform":"test","features":-1}]})");
+  EXPECT_EQ(Call("POST", "/models").status, 405);
+  EXPECT_THAT(Call("GET", "/nothing").body, HasSubstr("see GET /routes"));
+}
+
+TEST_F(RestRouterTest, OptionsAnswersEachRoutesMethodsWithoutCorsHeaders) {
+  const std::pair<std::string_view, std::string_view> routes[] = {
+      {"/predict", "POST"},
+      {"/", "GET, HEAD"},
+      {"/routes", "GET, HEAD"},
+      {"/models", "GET, HEAD"},
+      {"/v2", "GET, HEAD"},
+      {"/v2/health/ready", "GET, HEAD"},
+      {"/v2/models/sum3", "GET, HEAD"},
+      {"/v2/models/sum3/infer", "POST"},
+      {"/v2/models/sum3/versions/1/infer", "POST"},
+      {"/v2/models/not-yet/infer", "POST"}};
+  for (const auto& [path, methods] : routes) {
+    // No CORS policy: the methods, and nothing a browser would take as permission.
+    const RestReply reply = Call("OPTIONS", path, "", "http://page.example");
+    EXPECT_EQ(reply.status, 204) << path;
+    EXPECT_EQ(reply.allow, methods) << path;
+    EXPECT_THAT(reply.headers, IsEmpty()) << path;
+    EXPECT_TRUE(reply.body.empty()) << path;
+  }
+  EXPECT_EQ(Call("OPTIONS", "/nothing").status, 404);
+}
+
+class CorsRouterTest : public RestRouterTest {
+ protected:
+  CorsRouterTest() : RestRouterTest({"http://page.example"}) {}
+};
+
+TEST_F(CorsRouterTest, PreflightOnEveryRouteForAnAllowedOrigin) {
+  for (const auto& [path, methods] : std::vector<std::pair<std::string_view, std::string_view>>{
+           {"/predict", "POST"},
+           {"/v2/models/sum3/infer", "POST"},
+           {"/v2", "GET, HEAD"},
+           {"/models", "GET, HEAD"},
+           {"/v2/models/sum3/ready", "GET, HEAD"}}) {
+    const RestReply reply = Call("OPTIONS", path, "", "http://page.example");
+    EXPECT_EQ(reply.status, 204) << path;
+    EXPECT_THAT(reply.headers,
+                Contains(HeaderField{"access-control-allow-origin", "http://page.example"}))
+        << path;
+    EXPECT_THAT(reply.headers,
+                Contains(HeaderField{"access-control-allow-methods", std::string(methods)}))
+        << path;
+    EXPECT_THAT(reply.headers,
+                Contains(HeaderField{"access-control-allow-headers",
+                                     "content-type, inference-header-content-length"}))
+        << path;
+    EXPECT_THAT(reply.headers, Contains(HeaderField{"access-control-max-age", "600"})) << path;
+    EXPECT_THAT(reply.headers, Contains(HeaderField{"vary", "origin"})) << path;
+  }
+}
+
+TEST_F(CorsRouterTest, AnswersToAnAllowedOriginCarryCorsAndTimingHeaders) {
+  for (const RestReply& reply :
+       {Call("POST", "/predict", R"({"features": [1, 2, 3]})", "http://page.example"),
+        Call("POST", "/v2/models/sum3/infer",
+             R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP32", "data": [1, 1, 1]}]})",
+             "http://page.example"),
+        Call("POST", "/predict", "{bad", "http://page.example")}) {  // errors too: readable
+    EXPECT_THAT(reply.headers,
+                Contains(HeaderField{"access-control-allow-origin", "http://page.example"}));
+    EXPECT_THAT(reply.headers, Contains(HeaderField{"timing-allow-origin", "http://page.example"}));
+    EXPECT_THAT(reply.headers,
+                Contains(HeaderField{"access-control-expose-headers",
+                                     "server-timing, inference-header-content-length"}));
+    EXPECT_THAT(reply.headers, Contains(HeaderField{"vary", "origin"}));
+    EXPECT_THAT(
+        reply.headers,
+        Not(Contains(::testing::Field(&HeaderField::name, "access-control-allow-methods"))));
+  }
+}
+
+TEST_F(CorsRouterTest, OtherOriginsAndNoOriginGetNoCorsHeaders) {
+  EXPECT_THAT(Call("POST", "/predict", R"({"features": [1, 2, 3]})", "http://evil.example").headers,
+              IsEmpty());
+  EXPECT_THAT(Call("POST", "/predict", R"({"features": [1, 2, 3]})").headers, IsEmpty());
+  const RestReply preflight = Call("OPTIONS", "/predict", "", "http://evil.example");
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_THAT(preflight.headers, IsEmpty());
+}
+
+class AnyOriginRouterTest : public RestRouterTest {
+ protected:
+  AnyOriginRouterTest() : RestRouterTest({"*"}) {}
+};
+
+TEST_F(AnyOriginRouterTest, StarEchoesEachOrigin) {
+  EXPECT_THAT(Call("GET", "/v2", "", "http://one.example").headers,
+              Contains(HeaderField{"access-control-allow-origin", "http://one.example"}));
+  EXPECT_THAT(Call("OPTIONS", "/predict", "", "http://two.example:81").headers,
+              Contains(HeaderField{"access-control-allow-origin", "http://two.example:81"}));
+  EXPECT_THAT(Call("GET", "/v2").headers, IsEmpty());
 }
 
 TEST_F(RestRouterTest, V2HealthFollowsReadiness) {

@@ -35,16 +35,16 @@ size_t Http1Protocol::OnInput(char* data, size_t size) {
     consumed += parsed;
     if (error == http::error::need_more) error = {};
     if (error == http::error::body_limit) {
-      RejectMalformed(413, fmt::format("the request body exceeds the {}-byte limit",
-                                       options_.max_body_bytes));
+      Reject(413,
+             fmt::format("the request body exceeds the {}-byte limit", options_.max_body_bytes));
       return size;
     }
     if (error == http::error::header_limit) {
-      RejectMalformed(431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes));
+      Reject(431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes));
       return size;
     }
     if (error) {
-      RejectMalformed(400, fmt::format("malformed HTTP request: {}", error.message()));
+      Reject(400, fmt::format("malformed HTTP request: {}", error.message()));
       return size;
     }
     if (!parser_->is_done()) {
@@ -82,7 +82,7 @@ bool Http1Protocol::Dispatch() {
   head_ = parser->method() == "HEAD";
   in_flight_ = true;
   RestRequest request{parser->method(), parser->target(), std::move(parser->body()),
-                      parser->inference_header_length()};
+                      parser->inference_header_length(), parser->origin()};
   router_.Handle(std::move(request),
                  [this, connection = connection_.KeepAlive()](RestReply reply) mutable {
                    connection->Complete(
@@ -97,7 +97,13 @@ bool Http1Protocol::Upgrade() {
   if (absl::Status valid =
           websocket::ValidateHandshake(parser->websocket_key(), parser->websocket_version());
       !valid.ok()) {
-    RejectMalformed(400, MessageOf(valid));
+    Reject(400, MessageOf(valid));
+    return false;
+  }
+  if (!router_.cors().AcceptsWebSocket(parser->origin(), parser->host())) {
+    Reject(403, fmt::format("a page of {} may not open a WebSocket here: only the "
+                            "server's own pages and --cors-origin origins may",
+                            parser->origin()));
     return false;
   }
   websocket::AppendSwitchingProtocols(parser->websocket_key(), &connection_.output());
@@ -117,7 +123,7 @@ void Http1Protocol::SendReply(RestReply reply) {
   }
 }
 
-void Http1Protocol::RejectMalformed(int status, std::string_view message) {
+void Http1Protocol::Reject(int status, std::string_view message) {
   parser_.reset();
   AppendResponse(RestRouter::ErrorReply(status, message), {.close = true}, &connection_.output());
   connection_.CloseAfterWrite();

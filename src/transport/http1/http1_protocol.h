@@ -17,7 +17,8 @@ class RequestParser;
 // HTTP/1.1 (and 1.0) on one connection: keep-alive by default, Connection: close honoured, one
 // request at a time (pipelined requests wait in the buffer and are answered in order). A GET on
 // RestRouter::kWebSocketPath with a valid upgrade handshake switches the connection to the
-// protocol `make_websocket` returns.
+// protocol `make_websocket` returns, unless its Origin is refused (CorsPolicy::AcceptsWebSocket):
+// 403.
 class Http1Protocol : public Protocol {
  public:
   using WebSocketFactory = std::function<std::unique_ptr<Protocol>(ProtocolConnection&)>;
@@ -43,8 +44,9 @@ class Http1Protocol : public Protocol {
   bool Dispatch();
   bool Upgrade();
   void SendReply(RestReply reply);
-  // Answers a request the parser rejected and closes the connection.
-  void RejectMalformed(int status, std::string_view message);
+  // Answers `status` with {"error": message} and closes the connection: a request the parser
+  // rejected, or a WebSocket handshake refused.
+  void Reject(int status, std::string_view message);
 
   ProtocolConnection& connection_;
   const RestRouter& router_;

@@ -22,12 +22,14 @@ using transport::testing::FakeConnection;
 // runs it: the test decides when each request is answered.
 class Http1ProtocolTest : public ::testing::Test {
  protected:
-  Http1ProtocolTest() {
+  explicit Http1ProtocolTest(std::vector<std::string> cors_origins = {}) {
     std::vector<ModelRegistry::Entry> entries;
     entries.push_back({"sum", FunctionBackend::RowSum()});
     registry_ = *ModelRegistry::Create(std::move(entries), "");
     scheduler_ = *Scheduler::Create(*registry_, {.mode = ExecutionMode::kWorker});
-    router_ = std::make_unique<RestRouter>(RestRouter::Options{}, *registry_, *scheduler_, ready_);
+    router_ =
+        std::make_unique<RestRouter>(RestRouter::Options{.cors = *CorsPolicy::Create(cors_origins)},
+                                     *registry_, *scheduler_, ready_);
     make_websocket_ = [this](ProtocolConnection& connection) {
       return std::make_unique<websocket::WebSocketProtocol>(
           connection, *registry_, *scheduler_, websocket::WebSocketProtocol::Options{});
@@ -172,6 +174,65 @@ TEST_F(Http1ProtocolTest, UpgradeHandsTheFollowingBytesToWebSocket) {
   EXPECT_THAT(connection_->TakeOutput(), StartsWith("HTTP/1.1 101 Switching Protocols"));
   CompleteNext();
   EXPECT_THAT(connection_->TakeOutput(), HasSubstr(R"({"id":1,"model":"sum","predictions":[4])"));
+}
+
+// A browser's WebSocket handshake from a page of `origin` to Host `host`.
+std::string Handshake(std::string_view origin, std::string_view host = "127.0.0.1:8000") {
+  return fmt::format(
+      "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Origin: {}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n\r\n",
+      host, origin);
+}
+
+TEST_F(Http1ProtocolTest, WebSocketFromAnotherSitesPageIs403) {
+  connection_->Receive(Handshake("http://evil.example"));
+  const std::string answer = connection_->TakeOutput();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 403 Forbidden\r\n"));
+  EXPECT_THAT(answer, HasSubstr("http://evil.example may not open a WebSocket"));
+  EXPECT_TRUE(connection_->close_after_write());
+}
+
+TEST_F(Http1ProtocolTest, WebSocketFromTheServersOwnPageIsServed) {
+  connection_->Receive(Handshake("http://127.0.0.1:8000"));
+  EXPECT_THAT(connection_->TakeOutput(), StartsWith("HTTP/1.1 101 Switching Protocols"));
+}
+
+class Http1CorsTest : public Http1ProtocolTest {
+ protected:
+  Http1CorsTest() : Http1ProtocolTest({"http://localhost:3000"}) {}
+};
+
+TEST_F(Http1CorsTest, WebSocketFromAnAllowedOriginIsServedAndOthersAreNot) {
+  connection_->Receive(Handshake("http://localhost:3000"));
+  EXPECT_THAT(connection_->TakeOutput(), StartsWith("HTTP/1.1 101 Switching Protocols"));
+  auto other = std::make_shared<FakeConnection>();
+  other->Start(std::make_unique<Http1Protocol>(*other, *router_, make_websocket_, options_));
+  other->Receive(Handshake("http://localhost:3001"));
+  EXPECT_THAT(other->TakeOutput(), StartsWith("HTTP/1.1 403 Forbidden"));
+}
+
+TEST_F(Http1CorsTest, PreflightAndAnswerCarryTheCorsHeaders) {
+  connection_->Receive(
+      "OPTIONS /predict HTTP/1.1\r\nHost: test\r\nOrigin: http://localhost:3000\r\n"
+      "Access-Control-Request-Method: POST\r\n"
+      "Access-Control-Request-Headers: content-type\r\n\r\n");
+  const std::string preflight = connection_->TakeOutput();
+  EXPECT_THAT(preflight, StartsWith("HTTP/1.1 204 No Content\r\n"));
+  EXPECT_THAT(preflight, HasSubstr("\r\naccess-control-allow-origin: http://localhost:3000\r\n"));
+  EXPECT_THAT(preflight, HasSubstr("\r\naccess-control-allow-methods: POST\r\n"));
+  EXPECT_THAT(preflight, HasSubstr("\r\naccess-control-max-age: 600\r\n"));
+  const std::string body = R"({"features": [1, 2]})";
+  connection_->Receive(
+      fmt::format("POST /predict HTTP/1.1\r\nHost: test\r\nOrigin: http://localhost:3000\r\n"
+                  "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                  body.size(), body));
+  CompleteNext();
+  const std::string answer = connection_->TakeOutput();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(answer, HasSubstr("\r\ntiming-allow-origin: http://localhost:3000\r\n"));
+  EXPECT_THAT(answer, HasSubstr("\r\naccess-control-expose-headers: server-timing"));
+  EXPECT_THAT(answer, HasSubstr("\r\nServer-Timing: "));
 }
 
 }  // namespace

@@ -13,10 +13,11 @@ RequestParser::RequestParser(size_t max_header_bytes, size_t max_body_bytes) {
   eager(true);  // parse body bytes in the same put() as the header
 }
 
-void RequestParser::on_request_impl(http::verb, boost::beast::string_view method_text,
+void RequestParser::on_request_impl(http::verb method, boost::beast::string_view method_text,
                                     boost::beast::string_view target, int version,
                                     boost::beast::error_code&) {
   method_.assign(method_text.data(), method_text.size());
+  get_ = method == http::verb::get;
   target_.assign(target.data(), target.size());
   version_ = version;
 }
@@ -35,6 +36,12 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
       break;
     case http::field::sec_websocket_version:
       websocket_version_.assign(value.data(), value.size());
+      break;
+    case http::field::origin:
+      origin_.assign(value.data(), value.size());
+      break;
+    case http::field::host:
+      if (get_) host_.assign(value.data(), value.size());
       break;
     case http::field::unknown:
       if (boost::beast::iequals(name_text, "Inference-Header-Content-Length")) {

@@ -9,7 +9,8 @@
 namespace predictwire::transport::http1 {
 
 // An HTTP/1.1 request parser that keeps only what the server reads: method, target, the
-// WebSocket handshake fields, Expect, and the body. Beast's full parser keeps every field, which
+// WebSocket handshake fields (with Host, on GET only), Origin (sent by browsers), Expect, and the
+// body. Beast's full parser keeps every field, which
 // costs ~18% of throughput (DESIGN.md). One parser per request.
 class RequestParser : public boost::beast::http::basic_parser<true> {
  public:
@@ -25,6 +26,10 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   const std::string& websocket_version() const { return websocket_version_; }
   // Inference-Header-Content-Length (v2 binary tensor data), empty when absent.
   const std::string& inference_header_length() const { return inference_header_length_; }
+  // Origin, empty when absent (clients other than browsers send none).
+  const std::string& origin() const { return origin_; }
+  // Host, kept for GET requests only (the WebSocket handshake's origin check); empty otherwise.
+  const std::string& host() const { return host_; }
   std::string& body() { return body_; }
 
  private:
@@ -52,6 +57,9 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   std::string websocket_key_;
   std::string websocket_version_;
   std::string inference_header_length_;
+  std::string origin_;
+  std::string host_;
+  bool get_ = false;
   std::string body_;
 };
 

@@ -33,8 +33,12 @@ std::string_view StatusLine(int status) {
       return "HTTP/1.1 101 Switching Protocols\r\n";
     case 200:
       return "HTTP/1.1 200 OK\r\n";
+    case 204:
+      return "HTTP/1.1 204 No Content\r\n";
     case 400:
       return "HTTP/1.1 400 Bad Request\r\n";
+    case 403:
+      return "HTTP/1.1 403 Forbidden\r\n";
     case 404:
       return "HTTP/1.1 404 Not Found\r\n";
     case 405:
@@ -83,10 +87,13 @@ void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std:
   out->append(StatusLine(reply.status));
   out->append("Server: predictwire\r\nDate: ");
   out->append(HttpDate());
-  out->append("\r\nContent-Type: ");
-  out->append(reply.content_type);
-  out->append("\r\nContent-Length: ");
-  AppendNumber(reply.body.size(), out);
+  // A 204 has no content, so neither of its headers (RFC 9110 section 8.6).
+  if (reply.status != 204) {
+    out->append("\r\nContent-Type: ");
+    out->append(reply.content_type);
+    out->append("\r\nContent-Length: ");
+    AppendNumber(reply.body.size(), out);
+  }
   if (reply.timing) {
     out->append("\r\nServer-Timing: queue;dur=");
     AppendMilliseconds(reply.timing->queue_us, out);
@@ -105,13 +112,19 @@ void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std:
     out->append("\r\nInference-Header-Content-Length: ");
     AppendNumber(*reply.inference_header_length, out);
   }
+  for (const HeaderField& field : reply.headers) {
+    out->append("\r\n");
+    out->append(field.name);
+    out->append(": ");
+    out->append(field.value);
+  }
   if (framing.close) {
     out->append("\r\nConnection: close");
   } else if (framing.keep_alive_http10) {
     out->append("\r\nConnection: keep-alive");
   }
   out->append("\r\n\r\n");
-  if (!framing.head) out->append(reply.body);
+  if (!framing.head && reply.status != 204) out->append(reply.body);
 }
 
 }  // namespace predictwire::transport::http1

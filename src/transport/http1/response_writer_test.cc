@@ -39,6 +39,21 @@ TEST(ResponseWriterTest, CloseKeepAliveHeadAndAllow) {
   EXPECT_THAT(out, HasSubstr("\r\nConnection: keep-alive\r\n"));
 }
 
+TEST(ResponseWriterTest, WritesFurtherHeadersAndNoContentFor204) {
+  RestReply reply;
+  reply.status = 204;
+  reply.allow = "POST";
+  reply.headers = {{"access-control-allow-origin", "http://page.example"}, {"vary", "origin"}};
+  std::string out;
+  AppendResponse(reply, {}, &out);
+  EXPECT_THAT(out, ::testing::StartsWith("HTTP/1.1 204 No Content\r\n"));
+  EXPECT_THAT(
+      out, HasSubstr("\r\naccess-control-allow-origin: http://page.example\r\nvary: origin\r\n"));
+  EXPECT_THAT(out, Not(HasSubstr("Content-Length")));
+  EXPECT_THAT(out, Not(HasSubstr("Content-Type")));
+  EXPECT_THAT(out, ::testing::EndsWith("\r\n\r\n"));
+}
+
 TEST(ResponseWriterTest, DateLooksLikeAnHttpDate) {
   const std::string date(HttpDate());
   EXPECT_EQ(date.size(), 29u);

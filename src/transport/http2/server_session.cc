@@ -16,6 +16,7 @@ struct ServerSession::Stream {
   std::string method;
   std::string path;
   std::string inference_header_length;  // v2 binary tensor data
+  std::string origin;                   // sent by browsers: CORS
   std::string body;
   size_t header_bytes = 0;
   bool header_too_large = false;
@@ -129,6 +130,8 @@ class ServerSession::Callbacks {
       stream->path.assign(View(value, value_length));
     } else if (field == "inference-header-content-length") {
       stream->inference_header_length.assign(View(value, value_length));
+    } else if (field == "origin") {
+      stream->origin.assign(View(value, value_length));
     }
     return 0;
   }
@@ -327,7 +330,7 @@ void ServerSession::Dispatch(int32_t stream_id, Stream& stream) {
   }
   buffered_body_bytes_ -= stream.body.size();
   on_request_(stream_id, RestRequest{stream.method, stream.path, std::move(stream.body),
-                                     stream.inference_header_length});
+                                     stream.inference_header_length, stream.origin});
 }
 
 void ServerSession::Reply(int32_t stream_id, RestReply reply) {
@@ -341,11 +344,13 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   std::to_chars(stream.status, stream.status + 3, status);
   stream.content_length = std::to_string(stream.reply.body.size());
 
-  nghttp2_nv fields[6];
+  nghttp2_nv fields[6 + RestReply::kMaxHeaders];
   size_t count = 0;
   fields[count++] = Field(":status", std::string_view(stream.status, 3));
-  fields[count++] = Field("content-type", stream.reply.content_type);
-  fields[count++] = Field("content-length", stream.content_length);
+  if (status != 204) {  // no content, so neither of its headers (RFC 9110 section 8.6)
+    fields[count++] = Field("content-type", stream.reply.content_type);
+    fields[count++] = Field("content-length", stream.content_length);
+  }
   if (stream.reply.timing) {
     stream.server_timing = ServerTimingValue(*stream.reply.timing);
     fields[count++] = Field("server-timing", stream.server_timing);
@@ -357,11 +362,14 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
     fields[count++] =
         Field("inference-header-content-length", stream.reply_inference_header_length);
   }
+  for (size_t i = 0; i < stream.reply.headers.size() && i < RestReply::kMaxHeaders; ++i) {
+    fields[count++] = Field(stream.reply.headers[i].name, stream.reply.headers[i].value);
+  }
 
   nghttp2_data_provider body{};
   body.source.ptr = &stream;
   body.read_callback = Callbacks::ReadBody;
-  const bool has_body = !stream.reply.body.empty() && stream.method != "HEAD";
+  const bool has_body = !stream.reply.body.empty() && stream.method != "HEAD" && status != 204;
   nghttp2_submit_response(session_, stream_id, fields, count, has_body ? &body : nullptr);
 }
 

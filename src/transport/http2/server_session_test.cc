@@ -33,6 +33,7 @@ struct Received {
   std::string method;
   std::string target;
   std::string body;
+  std::string origin;
 };
 
 std::unique_ptr<ServerSession> MakeServer(std::vector<Received>* received,
@@ -40,7 +41,7 @@ std::unique_ptr<ServerSession> MakeServer(std::vector<Received>* received,
   auto session = ServerSession::Create(
       {.max_body_bytes = max_body_bytes}, [received](int32_t stream_id, RestRequest request) {
         received->push_back({stream_id, std::string(request.method), std::string(request.target),
-                             std::move(request.body)});
+                             std::move(request.body), std::string(request.origin)});
       });
   EXPECT_TRUE(session.ok()) << session.status();
   return *std::move(session);
@@ -88,6 +89,34 @@ TEST(ServerSessionTest, AnswersStreamsInTheOrderRepliesCome) {
   EXPECT_EQ(client.responses[first].fields["content-length"], "100000");
   EXPECT_EQ(client.responses[first].fields["content-type"], "application/json");
   EXPECT_EQ(server->requests_in_flight(), 0u);
+}
+
+TEST(ServerSessionTest, OriginInAndFurtherHeadersOutAnd204WithoutContent) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  TestClient client;
+  const int32_t preflight =
+      client.Request("OPTIONS", "/predict", "", {{"origin", "http://page.example"}});
+  Exchange(client, *server);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].origin, "http://page.example");
+  RestReply reply;
+  reply.status = 204;
+  reply.allow = "POST";
+  reply.headers = {{"access-control-allow-origin", "http://page.example"},
+                   {"access-control-allow-methods", "POST"},
+                   {"vary", "origin"}};
+  server->Reply(preflight, std::move(reply));
+  Exchange(client, *server);
+  TestClient::Response& response = client.responses[preflight];
+  EXPECT_TRUE(response.closed);
+  EXPECT_EQ(response.error_code, 0u);
+  EXPECT_EQ(response.fields[":status"], "204");
+  EXPECT_EQ(response.fields["access-control-allow-origin"], "http://page.example");
+  EXPECT_EQ(response.fields["access-control-allow-methods"], "POST");
+  EXPECT_EQ(response.fields["vary"], "origin");
+  EXPECT_EQ(response.fields.count("content-length"), 0u);
+  EXPECT_TRUE(response.body.empty());
 }
 
 TEST(ServerSessionTest, ReplyToAResetStreamIsIgnored) {
