@@ -5,14 +5,20 @@
 #include <string>
 
 #include "codec/binary_predict.h"
+#include "codec/json_writer.h"
 #include "codec/predict_json.h"
 
 namespace predictwire::codec {
 namespace {
 
+// A /predict body as bench sends it: float32 features in their shortest form ("23.12"), spread
+// over a few orders of magnitude like the load generator's.
 std::string PredictBody(int features) {
   std::string body = R"({"id": 17, "model": "breast_cancer", "features": [)";
-  for (int i = 0; i < features; ++i) body += (i ? ", " : "") + std::to_string(i * 1.37 + 0.01);
+  for (int i = 0; i < features; ++i) {
+    if (i > 0) body += ",";
+    AppendJsonNumber(static_cast<float>((i % 17) * 1.37 + (i % 5) * 21.5 + 0.25), &body);
+  }
   return body + "]}";
 }
 

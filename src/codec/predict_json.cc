@@ -6,6 +6,7 @@
 
 #include "codec/json_reader.h"
 #include "codec/json_writer.h"
+#include "codec/predict_json_fast.h"
 #include "codec/predict_json_handler.h"
 
 namespace predictwire::codec {
@@ -13,6 +14,12 @@ namespace predictwire::codec {
 namespace json = boost::json;
 
 absl::StatusOr<PredictRequest> ParsePredictRequest(std::string_view text) {
+  PredictRequest request;
+  if (ParsePredictRequestFast(text, &request)) return request;
+  return ParsePredictRequestWithEvents(text);
+}
+
+absl::StatusOr<PredictRequest> ParsePredictRequestWithEvents(std::string_view text) {
   if (text.empty()) return absl::InvalidArgumentError("the body is empty; expected a JSON object");
   PredictRequest request;
   json::parse_options options;

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "codec/json_writer.h"
+#include "codec/predict_json_fast.h"
 
 namespace predictwire::codec {
 
@@ -225,7 +226,18 @@ bool PredictJsonHandler::on_uint64(uint64_t value, json::string_view s, json::er
 }
 
 bool PredictJsonHandler::on_double(double value, json::string_view s, json::error_code& ec) {
-  return OnNumber(value, std::string_view(s.data(), s.size()), ec);
+  const std::string_view rest(s.data(), s.size());
+  if (skip_depth_ == 0 && (slot_ == Slot::kFeatures || slot_ == Slot::kRow)) {
+    // Boost.JSON 1.81 may miss the nearest double by an ulp; the value is the text's nearest,
+    // as the fast path reads it.
+    std::string_view whole = rest;
+    if (!text_.empty()) {
+      text_.append(rest);
+      whole = text_;
+    }
+    JsonNumberValue(whole, &value);
+  }
+  return OnNumber(value, rest, ec);
 }
 
 bool PredictJsonHandler::on_bool(bool value, json::error_code& ec) {

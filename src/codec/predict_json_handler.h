@@ -16,6 +16,10 @@
 
 namespace predictwire::codec {
 
+// ParsePredictRequest without its fast path (predict_json_fast.h): every request goes through
+// the handler below. For tests and the fuzz target, which check that the two agree.
+absl::StatusOr<PredictRequest> ParsePredictRequestWithEvents(std::string_view text);
+
 class PredictJsonHandler {
  public:
   static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);

@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <bit>
+
+#include "codec/predict_json_fast.h"
+#include "codec/predict_json_handler.h"
+
 namespace predictwire::codec {
 namespace {
 
@@ -60,7 +65,8 @@ TEST(PredictJsonTest, RejectsBadInputWithUsefulMessages) {
       {R"({"id": [1], "features": [1]})", "\"id\" must be a string or a number, got an array"},
       {R"({"instances": [[1, 2], [3, "x"]]})", "instances[1][1] must be a number, got a string"},
       {R"({"instances": [[1], [[2]]]})", "instances[1][0] must be a number, got an array"},
-      {R"({"instances": [[1], {"a": 1}]})", "instances[1] must be an array of numbers, got an object"},
+      {R"({"instances": [[1], {"a": 1}]})",
+       "instances[1] must be an array of numbers, got an object"},
       {R"({"features": [1, {"a": 2}]})", "features[1] must be a number, got an object"},
       {R"({"features": [1]} trailing)", "malformed JSON"},
       {R"("just a string")", "expected a JSON object, got a string"},
@@ -136,6 +142,56 @@ TEST(PredictJsonTest, WritesResponseAndError) {
   out.clear();
   AppendErrorJson("", "no", 8, &out);
   EXPECT_EQ(out, R"({"error":"no","code":8})");
+}
+
+// The fast path decides alone only on input the full decoder accepts, with the same result to
+// the bit; everything else it leaves to the full decoder.
+TEST(PredictJsonFastTest, AgreesWithTheFullDecoderOrStepsAside) {
+  const char* const decided[] = {
+      R"({"features": [1, 2.5, -3e2, 0.1, 1E-7, -0, -0.0, 123456789012345678]})",
+      R"( {"model":"m","id":"abc","features":[3.4028234e38,-1.17549435e-38,7.006e-46]} )",
+      "{\n\t\"instances\" : [ [1,2] , [3,4] ],\r\n\"id\": 17.50, \"model\": \"x\"}",
+      R"({"id": true, "features": [0.30000000000000004, 2.2250738585072014e-308]})",
+      R"({"id": null, "features": [9007199254740993, 1.00000000000000011102230246251565404236316680908203125e0]})",
+      R"({"features": [123456789.123456789, 1e22, 1e23, 4.9406564584124654e-324]})",
+      R"({"features": [12345678901234567890, -98765432109876543210, 1e-30]})",
+  };
+  for (const char* text : decided) {
+    PredictRequest fast;
+    ASSERT_TRUE(ParsePredictRequestFast(text, &fast)) << text;
+    absl::StatusOr<PredictRequest> full = ParsePredictRequestWithEvents(text);
+    ASSERT_TRUE(full.ok()) << text << ": " << full.status();
+    EXPECT_EQ(fast.model, full->model) << text;
+    EXPECT_EQ(fast.id, full->id) << text;
+    EXPECT_EQ(fast.input.shape, full->input.shape) << text;
+    ASSERT_EQ(fast.input.values.size(), full->input.values.size()) << text;
+    for (size_t i = 0; i < fast.input.values.size(); ++i) {
+      EXPECT_EQ(std::bit_cast<uint32_t>(fast.input.values[i]),
+                std::bit_cast<uint32_t>(full->input.values[i]))
+          << text << " value " << i;
+    }
+  }
+  const char* const left[] = {
+      R"({"features": []})",                         // an error, with its message
+      R"({"features": [1], "instances": [[1]]})",    // both
+      R"({"features": [1], "features": [2]})",       // repeated
+      R"({"features": [1], "extra": {}})",           // a member it does not know
+      R"({"model": "caf\u00e9", "features": [1]})",  // an escape
+      R"({"model": "café", "features": [1]})",       // UTF-8
+      R"({"features": [01]})",                       // not JSON
+      R"({"features": [1.]})",
+      R"({"features": [1e999]})",  // past float32
+      R"({"features": [1]} x)",
+      R"({"instances": [[1, 2], [3]]})",
+      "",
+  };
+  for (const char* text : left) {
+    PredictRequest fast;
+    EXPECT_FALSE(ParsePredictRequestFast(text, &fast)) << text;
+  }
+  // And ParsePredictRequest still answers them as before.
+  EXPECT_TRUE(ParsePredictRequest(R"({"model": "café", "features": [1]})").ok());
+  EXPECT_THAT(ParsePredictRequest(R"({"features": []})").status().message(), HasSubstr("empty"));
 }
 
 }  // namespace

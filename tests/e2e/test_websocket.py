@@ -65,6 +65,28 @@ class WebSocketTest(unittest.TestCase):
         self.assertAlmostEqual(reply["predictions"][0], 0.0131836319, delta=1e-6)
         self.assertEqual(set(reply["timing"]), {"queue_us", "compute_us"})
 
+    def test_large_messages_before_and_after_the_connection_idles(self):
+        # 1 MiB of JSON grows the connection's buffer; once the connection has been quiet for a
+        # sweep interval the server lets the buffer go (cancelling its pending read), and the
+        # next large message grows it again on the same connection.
+        features = [float(i % 97) / 8 for i in range(120000)]
+        request = json.dumps({"id": 1, "model": "sleep50", "features": features})
+        self.assertGreater(len(request), 700000)
+
+        async def scenario():
+            async with self.connect() as ws:
+                replies = []
+                for pause in (0, 0, 3.2):
+                    await asyncio.sleep(pause)
+                    await ws.send(request)
+                    replies.append(json.loads(await ws.recv()))
+                await ws.send(json.dumps({"id": 2, "model": "sleep50", "features": [1, 2]}))
+                replies.append(json.loads(await ws.recv()))
+                return replies
+        replies = self.run_async(scenario())
+        self.assertEqual([reply.get("id") for reply in replies], [1, 1, 1, 2], replies[-1])
+        self.assertTrue(all("predictions" in reply for reply in replies))
+
     def test_pipelined_requests_come_back_out_of_order_matched_by_id(self):
         async def scenario():
             async with self.connect() as ws:

@@ -11,7 +11,10 @@
 namespace predictwire::transport {
 namespace {
 
-// A buffer grown past this for one large message is released once the message is done.
+// A buffer grown past this for large messages is released once the connection has been quiet for
+// a sweep interval, not after each message: a client sending 1 MiB messages back to back would
+// otherwise have the buffer regrown, and its fresh pages faulted in, for every one of them
+// (which doubled the time of a 1 MiB WebSocket request).
 constexpr size_t kKeepBufferBytes = 256 * 1024;
 
 }  // namespace
@@ -97,6 +100,15 @@ void Connection::StartRead() {
 void Connection::OnRead(const ErrorCode& error, size_t bytes) {
   reading_ = false;
   if (closed_) return;
+  if (release_input_) {
+    release_input_ = false;
+    if (error == asio::error::operation_aborted) {  // cancelled by ReleaseLargeBuffers
+      std::vector<char>().swap(input_);
+      input_begin_ = input_end_ = 0;
+      StartRead();
+      return;
+    }
+  }
   if (error) {
     if (error != asio::error::eof || close_after_write_) {
       Close();
@@ -190,10 +202,7 @@ void Connection::DeliverInput() {
     if (consumed == 0 && protocol_.get() == protocol) break;  // it needs more input
   }
   delivering_ = false;
-  if (input_begin_ == input_end_) {
-    input_begin_ = input_end_ = 0;
-    if (input_.size() > kKeepBufferBytes) std::vector<char>().swap(input_);
-  }
+  if (input_begin_ == input_end_) input_begin_ = input_end_ = 0;
 }
 
 void Connection::EnsureReadSpace() {
@@ -233,11 +242,7 @@ void Connection::OnWritten(const ErrorCode& error) {
     Close();
     return;
   }
-  if (output_writing_.capacity() > kKeepBufferBytes) {
-    std::string().swap(output_writing_);
-  } else {
-    output_writing_.clear();
-  }
+  output_writing_.clear();
   AfterEvent();
 }
 
@@ -259,6 +264,7 @@ void Connection::AfterEvent() {
 
 void Connection::SweepIfIdle(uint64_t tick) {
   if (closed_) return;
+  if (tick - last_input_tick_ >= 2) ReleaseLargeBuffers();  // a whole interval without input
   // A stamp of tick T means "some time during tick T", so only after more than N ticks have
   // passed is the connection certainly N sweep intervals old: it closes after N to N+1.
   if (close_after_write_) {
@@ -272,6 +278,24 @@ void Connection::SweepIfIdle(uint64_t tick) {
     AfterEvent();  // sends the goodbye; the linger above closes the socket
   } else {
     Close();
+  }
+}
+
+void Connection::ReleaseLargeBuffers() {
+  if (output_writing_.capacity() > kKeepBufferBytes && !writing_)
+    std::string().swap(output_writing_);
+  if (input_.size() <= kKeepBufferBytes || input_begin_ != input_end_) return;
+  if (!reading_ || tls_) {  // over TLS, a pending read fills the ciphertext buffer
+    std::vector<char>().swap(input_);
+    input_begin_ = input_end_ = 0;
+    return;
+  }
+  // The pending read holds the buffer: cancel it, and OnRead releases the buffer and reads
+  // again. Only with no write pending, which the cancel would end too.
+  if (!writing_) {
+    release_input_ = true;
+    ErrorCode ignored;
+    socket_.cancel(ignored);
   }
 }
 

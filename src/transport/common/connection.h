@@ -48,7 +48,8 @@ class Connection final : public ProtocolConnection,
 
   bool closed() const { return closed_; }
 
-  // Called by the IO thread's sweep: closes the connection if it has been idle too long.
+  // Called by the IO thread's sweep: closes the connection if it has been idle too long, and
+  // lets go of buffers grown for large messages once it has been quiet for a sweep interval.
   void SweepIfIdle(uint64_t tick);
   // Called when the server drains.
   void Drain();
@@ -57,6 +58,7 @@ class Connection final : public ProtocolConnection,
   void StartRead();
   void OnRead(const ErrorCode& error, size_t bytes);
   void DeliverInput();
+  void ReleaseLargeBuffers();
   void EnsureReadSpace();
   void Flush();
   void OnWritten(const ErrorCode& error);
@@ -91,6 +93,7 @@ class Connection final : public ProtocolConnection,
   std::string output_writing_;  // being written
 
   uint64_t last_input_tick_ = 0;
+  bool release_input_ = false;  // a read was cancelled to release its large buffer
   uint64_t close_tick_ = 0;  // when CloseAfterWrite was called
   bool reading_ = false;
   bool writing_ = false;
