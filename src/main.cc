@@ -1,11 +1,12 @@
 // predictwire: one binary, subcommands. Parses the command line and calls the module that does
 // the work; nothing else lives here.
 
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
-
 #include "cli/bench_command.h"
 #include "cli/compare_command.h"
 #include "cli/serve_command.h"
@@ -15,6 +16,13 @@ int main(int argc, char** argv) {
   // Debian's is: hundreds of instructions per lock on the request path. Lock order is checked
   // where it belongs, by clang's -Wthread-safety at build time and by the sanitizer builds.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Large requests (a 1 MiB tensor) allocate a few buffers of their size each. By default glibc
+  // maps such blocks fresh and unmaps them when freed, or trims the heap once 2 MiB are free at
+  // its top: either way the next request faults its pages in again, which took more time than
+  // parsing the request. Blocks up to 64 MiB come from the heap instead, which keeps up to 256 MiB
+  // of free memory for reuse (both ends of a benchmark behave alike).
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App app{
       "predictwire: serves ML models over every wire (REST, WebSocket, ...) and measures which "
       "wire is fastest for your model and traffic."};

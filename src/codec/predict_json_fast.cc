@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
 #include "codec/json_writer.h"
@@ -17,50 +16,7 @@ constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 constexpr uint64_t kLargestExactInteger = uint64_t{1} << 53;
 
-constexpr uint64_t kPowersOfTen[] = {1,
-                                     10,
-                                     100,
-                                     1000,
-                                     10000,
-                                     100000,
-                                     1000000,
-                                     10000000,
-                                     100000000,
-                                     1000000000,
-                                     10000000000,
-                                     100000000000,
-                                     1000000000000,
-                                     10000000000000,
-                                     100000000000000,
-                                     1000000000000000,
-                                     10000000000000000};
-
 inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
-// The ASCII digits at the start of the 8 bytes at `p` (which must be readable), up to 8 of them,
-// without a branch per digit: how many, and their value in `*value`.
-inline int LeadingDigits(const char* p, uint64_t* value) {
-  uint64_t chunk;
-  std::memcpy(&chunk, p, 8);                           // little-endian: p[0] is the lowest byte
-  const uint64_t digits = chunk ^ 0x3030303030303030;  // a digit byte becomes 0-9
-  // The high bit of each byte that is not 0-9 (no carry crosses a byte: at most 0x7F + 0x76).
-  const uint64_t other =
-      (((digits & 0x7F7F7F7F7F7F7F7F) + 0x7676767676767676) | digits) & 0x8080808080808080;
-  const int count = other == 0 ? 8 : __builtin_ctzll(other) >> 3;
-  if (count == 0) {
-    *value = 0;
-    return 0;
-  }
-  // Keep the digits and move them up, so that zeros lead: then eight digits are read as one
-  // number with three multiplications (p[0] the most significant).
-  uint64_t v = digits << (8 * (8 - count));
-  v = (v * 10) + (v >> 8);
-  v = (((v & 0x000000FF000000FF) * 0x000F424000000064) +
-       (((v >> 16) & 0x000000FF000000FF) * 0x0000271000000001)) >>
-      32;
-  *value = v;
-  return count;
-}
 
 inline const char* SkipSpaceFrom(const char* p) {
   while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') ++p;

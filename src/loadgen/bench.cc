@@ -227,6 +227,11 @@ BenchResult Collect(PreparedBench& load, Clock::time_point start, double cpu_sec
     }
   }
   result.client_cpu_seconds = cpu_seconds;  // MergeResults added the drivers' zeros
+  result.client_completions = 0;
+  for (auto& driver : load.drivers) {
+    result.client_completions += driver->answered.load(std::memory_order_relaxed) +
+                                 driver->failed.load(std::memory_order_relaxed);
+  }
   result.batch_p50_us = BatchMedians(batches);
   const Clock::time_point window_end =
       options.requests ? last_completion
@@ -278,15 +283,15 @@ absl::StatusOr<std::vector<BenchResult>> RunBenchTogether(std::vector<BenchOptio
   RunDrivers(loads, start);
   const double cpu_seconds = CpuSeconds() - cpu_before;
   std::vector<BenchResult> results;
-  uint64_t answered = 0;
+  uint64_t completions = 0;
   for (auto& load : loads) {
     results.push_back(Collect(*load, start, 0));
-    answered += results.back().requests + results.back().errors;
+    completions += results.back().client_completions;
   }
   // The client's CPU, shared out by requests: one process ran them all.
   for (BenchResult& result : results) {
     result.client_cpu_seconds =
-        answered > 0 ? cpu_seconds * (result.requests + result.errors) / answered : 0;
+        completions > 0 ? cpu_seconds * result.client_completions / completions : 0;
   }
   return results;
 }
@@ -306,6 +311,7 @@ void MergeResults(const BenchResult& part, BenchResult* total) {
   total->tls_resumed_handshakes += part.tls_resumed_handshakes;
   total->measured_seconds += part.measured_seconds;
   total->client_cpu_seconds += part.client_cpu_seconds;
+  total->client_completions += part.client_completions;
   total->throughput_rps =
       total->measured_seconds > 0 ? total->requests / total->measured_seconds : 0;
 }
@@ -350,8 +356,8 @@ std::string FormatTable(const BenchResult& result) {
     out += fmt::format("connection error {:<9}{}\n", kind, count);
   }
   if (result.requests + result.errors > 0) {
-    out += fmt::format("client CPU {:.2f}s ({:.2f} µs per request)\n", result.client_cpu_seconds,
-                       result.client_cpu_seconds * 1e6 / (result.requests + result.errors));
+    out += fmt::format("client CPU {:.2f}s ({:.2f} µs per request, warm-up included)\n",
+                       result.client_cpu_seconds, result.client_cpu_us_per_request());
   }
   return out;
 }
@@ -403,7 +409,8 @@ std::string ToJson(const BenchResult& result) {
       R"("connection_errors": {}, "measured_seconds": {:.3f}, "throughput_rps": {:.3f}, )"
       R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
       R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
-      R"("client_cpu_seconds": {:.3f}, "batch_p50_us": [{}], "p50_ci_us": {}, )"
+      R"("client_cpu_seconds": {:.3f}, "client_completions": {}, )"
+      R"("client_cpu_us_per_request": {:.2f}, "batch_p50_us": [{}], "p50_ci_us": {}, )"
       R"("latency_histogram_us": {}}})",
       WireLabel(o.wire), o.target_url, PayloadShapeName(o.shape), o.model, o.features, o.rows,
       o.rate > 0 ? "open" : "closed", o.rate, ArrivalName(o.arrival), o.concurrency,
@@ -412,8 +419,8 @@ std::string ToJson(const BenchResult& result) {
       result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),
       PercentilesJson(result.server, false), PercentilesJson(result.network, false),
       PercentilesJson(result.connect, false), o.wire.tls, o.tls_resume, result.tls_full_handshakes,
-      result.tls_resumed_handshakes, result.client_cpu_seconds,
-      fmt::format("{:.3f}", fmt::join(result.batch_p50_us, ", ")), IntervalJson(result), cdf);
+      result.tls_resumed_handshakes, result.client_cpu_seconds, result.client_completions,
+      result.client_cpu_us_per_request(), fmt::format("{:.3f}", fmt::join(result.batch_p50_us, ", ")), IntervalJson(result), cdf);
 }
 
 std::string CsvHeader() {

@@ -79,7 +79,13 @@ struct BenchResult {
   std::vector<double> batch_p50_us;
   uint64_t tls_full_handshakes = 0;
   uint64_t tls_resumed_handshakes = 0;
+  // The client's CPU over the whole run, warm-up included, and the requests it finished in that
+  // time (warm-up included, failures too): the client's cost per request is their ratio.
   double client_cpu_seconds = 0;
+  uint64_t client_completions = 0;
+  double client_cpu_us_per_request() const {
+    return client_completions > 0 ? client_cpu_seconds * 1e6 / client_completions : 0;
+  }
 };
 
 // Validates `options` (clear messages for bad combinations) and fills in what depends on other

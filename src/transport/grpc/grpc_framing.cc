@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace predictwire::transport::grpc_transport {
 
@@ -17,29 +18,44 @@ void AppendFramedMessage(std::string_view message, std::string* out) {
   out->append(message);
 }
 
+void MessageReader::Feed(std::string_view bytes) {
+  while (!bytes.empty() && error_.ok()) {
+    if (prefix_size_ < kMessagePrefixBytes) {
+      const size_t taken = std::min(bytes.size(), kMessagePrefixBytes - prefix_size_);
+      std::memcpy(prefix_ + prefix_size_, bytes.data(), taken);
+      prefix_size_ += taken;
+      bytes.remove_prefix(taken);
+      if (prefix_size_ < kMessagePrefixBytes) return;
+      const auto* prefix = reinterpret_cast<const uint8_t*>(prefix_);
+      length_ = (size_t{prefix[1]} << 24) | (size_t{prefix[2]} << 16) | (size_t{prefix[3]} << 8) |
+                size_t{prefix[4]};
+      if (length_ > max_message_bytes_) {
+        error_ = absl::ResourceExhaustedError(fmt::format(
+            "a message of {} bytes is larger than the limit of {}", length_, max_message_bytes_));
+        return;
+      }
+      reading_.compressed = prefix[0] != 0;
+      reading_.bytes.reserve(length_);
+    }
+    const size_t taken = std::min(bytes.size(), length_ - reading_.bytes.size());
+    reading_.bytes.append(bytes.data(), taken);
+    bytes.remove_prefix(taken);
+    if (reading_.bytes.size() == length_) {
+      complete_.push_back(std::move(reading_));
+      reading_ = Message();
+      prefix_size_ = 0;
+    }
+  }
+}
+
 absl::StatusOr<std::optional<MessageReader::Message>> MessageReader::Next() {
-  const size_t available = buffer_.size() - consumed_;
-  if (available < kMessagePrefixBytes) return std::nullopt;
-  const auto* prefix = reinterpret_cast<const uint8_t*>(buffer_.data() + consumed_);
-  const uint32_t length = (uint32_t{prefix[1]} << 24) | (uint32_t{prefix[2]} << 16) |
-                          (uint32_t{prefix[3]} << 8) | uint32_t{prefix[4]};
-  if (length > max_message_bytes_) {
-    return absl::ResourceExhaustedError(fmt::format(
-        "a message of {} bytes is larger than the limit of {}", length, max_message_bytes_));
+  if (!complete_.empty()) {
+    Message message = std::move(complete_.front());
+    complete_.pop_front();
+    return message;
   }
-  if (available < kMessagePrefixBytes + length) return std::nullopt;
-  Message message;
-  message.compressed = prefix[0] != 0;
-  message.bytes.assign(buffer_.data() + consumed_ + kMessagePrefixBytes, length);
-  consumed_ += kMessagePrefixBytes + length;
-  if (consumed_ == buffer_.size()) {
-    buffer_.clear();
-    consumed_ = 0;
-  } else if (consumed_ > 64 * 1024) {
-    buffer_.erase(0, consumed_);
-    consumed_ = 0;
-  }
-  return message;
+  if (!error_.ok()) return error_;
+  return std::nullopt;
 }
 
 absl::StatusOr<std::string> Decompress(std::string_view encoding, std::string_view compressed,

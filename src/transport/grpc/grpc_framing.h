@@ -8,10 +8,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace predictwire::transport::grpc_transport {
@@ -24,7 +26,7 @@ void AppendFramedMessage(std::string_view message, std::string* out);
 
 // The request stream's messages, from bytes split anywhere. A message longer than
 // `max_message_bytes` (compressed or not) is an error, found from its prefix alone so that its
-// bytes are never buffered.
+// bytes are never buffered. Each message's bytes are copied once, into a string of its size.
 class MessageReader {
  public:
   struct Message {
@@ -35,17 +37,21 @@ class MessageReader {
   explicit MessageReader(size_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
 
   // Takes more of the stream.
-  void Feed(std::string_view bytes) { buffer_.append(bytes); }
+  void Feed(std::string_view bytes);
   // The next whole message, none while it is incomplete, or ResourceExhausted for one past the
   // limit (the stream cannot go on after it).
   absl::StatusOr<std::optional<Message>> Next();
   // Bytes of a message begun and not finished: the stream ended in the middle of one.
-  bool has_partial_message() const { return consumed_ < buffer_.size(); }
+  bool has_partial_message() const { return prefix_size_ > 0; }
 
  private:
   const size_t max_message_bytes_;
-  std::string buffer_;
-  size_t consumed_ = 0;
+  std::deque<Message> complete_;
+  absl::Status error_;  // after the complete messages
+  char prefix_[kMessagePrefixBytes] = {};
+  size_t prefix_size_ = 0;  // of the message being read; 0 between messages
+  size_t length_ = 0;       // its length, once the prefix is whole
+  Message reading_;
 };
 
 // The message a compressed one stands for, under `encoding` (grpc-encoding: "gzip" or
