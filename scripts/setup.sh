@@ -16,6 +16,8 @@ packages=(
   xgboost
   # clients for end-to-end tests, the demo and the benchmark scripts
   curl python3 python3-websockets python3-requests wrk nginx-light
+  # promtool, which checks the /metrics exposition in the tests
+  prometheus
   nghttp2-client python3-grpcio python3-grpc-tools openssl
   # headless Chromium for the report page test (and browser measurements)
   chromium
@@ -41,8 +43,11 @@ if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-# nginx-light starts a system service on install; our benchmarks start their own instance.
-if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
-  "${sudo_cmd[@]}" systemctl stop nginx || true
-fi
+# nginx-light and prometheus start system services on install; nothing here needs them running
+# (our benchmarks start their own nginx, and the tests only run promtool).
+for service in nginx prometheus; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet $service 2>/dev/null; then
+    "${sudo_cmd[@]}" systemctl stop $service || true
+  fi
+done
 echo "setup: done"

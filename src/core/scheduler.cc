@@ -23,7 +23,7 @@ constexpr size_t kInitialWorkers = 4;
 }  // namespace
 
 struct Scheduler::Lane {
-  explicit Lane(const Model& m) : model(m) {}
+  Lane(const Model& m, Metrics* counted) : model(m), metrics(counted) {}
 
   struct Job {
     InferRequest request;
@@ -32,6 +32,7 @@ struct Scheduler::Lane {
   };
 
   const Model& model;
+  Metrics* const metrics;
   const size_t max_workers = static_cast<size_t>(std::max(1, model.info().instances));
 
   absl::Mutex mutex;
@@ -50,7 +51,9 @@ struct Scheduler::Lane {
 
 Scheduler::Scheduler(const ModelRegistry& registry, const Options& options) : options_(options) {
   lanes_.reserve(registry.models().size());
-  for (const auto& model : registry.models()) lanes_.push_back(std::make_unique<Lane>(*model));
+  for (const auto& model : registry.models()) {
+    lanes_.push_back(std::make_unique<Lane>(*model, options.metrics));
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(const ModelRegistry& registry,
@@ -156,6 +159,8 @@ void Scheduler::Run(Lane& lane, InferRequest request, SteadyClock::time_point su
   const SteadyClock::time_point finished = SteadyClock::now();
 
   const int64_t rows = std::max<int64_t>(1, request.input.rows());
+  if (lane.metrics != nullptr)
+    lane.metrics->RecordBatch(lane.model.index(), static_cast<size_t>(rows));
   const int64_t sample = std::chrono::nanoseconds(finished - started).count() / rows;
   const int64_t previous = lane.ns_per_row.load(std::memory_order_relaxed);
   const uint32_t samples = lane.samples.load(std::memory_order_relaxed);
@@ -170,6 +175,12 @@ void Scheduler::Run(Lane& lane, InferRequest request, SteadyClock::time_point su
   response.timing.queue_us = MicrosecondsBetween(submitted, started);
   response.timing.compute_us = MicrosecondsBetween(started, finished);
   std::move(done)(std::move(response));
+}
+
+size_t Scheduler::queued(const Model& model) const {
+  Lane& lane = *lanes_[model.index()];
+  absl::MutexLock lock(&lane.mutex);
+  return lane.queue.size();
 }
 
 void Scheduler::WorkerLoop(Lane& lane) {

@@ -9,6 +9,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "core/infer.h"
+#include "core/metrics.h"
 #include "core/model_registry.h"
 
 namespace predictwire {
@@ -35,6 +36,8 @@ class Scheduler {
     std::chrono::nanoseconds inline_threshold = std::chrono::microseconds(30);
     // Requests waiting per model beyond which Submit fails fast with ResourceExhausted.
     size_t max_queued_per_model = 16384;
+    // Where backend calls are counted (rows per call); null: nowhere. Must outlive the scheduler.
+    Metrics* metrics = nullptr;
   };
 
   // Called exactly once per Submit with the response or an error status. Must not block.
@@ -66,6 +69,8 @@ class Scheduler {
 
   // Whether the next single-row request for `model` would run inline. For tests and metrics.
   bool WouldRunInline(const Model& model) const;
+  // Requests waiting for `model`'s workers. Thread-safe.
+  size_t queued(const Model& model) const;
 
  private:
   struct Lane;

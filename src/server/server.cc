@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/backend_factory.h"
+#include "core/metrics.h"
 #include "core/model_registry.h"
 #include "transport/common/io_pool.h"
 #include "transport/common/limits.h"
@@ -33,6 +34,7 @@ namespace fs = std::filesystem;
 struct Server::Parts {
   ServerOptions options;
   std::unique_ptr<ModelRegistry> registry;
+  std::unique_ptr<Metrics> metrics;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<transport::IoPool> pool;
   std::atomic<bool> ready{false};
@@ -116,14 +118,17 @@ absl::StatusOr<fs::path> FindModelsDir(const std::string& configured) {
 }
 
 // A listener for `what` ("HTTP", "gRPC"...) on HOST:PORT `address`, with TLS when `tls` is set.
+// Its connections are counted in `metrics` under `kind`.
 absl::StatusOr<std::unique_ptr<transport::Listener>> ListenOn(
-    std::string_view what, const std::string& address, transport::TlsContext* tls,
-    transport::IoPool& pool, transport::Listener::ProtocolFactory make_protocol) {
+    std::string_view what, const std::string& address, transport::TlsContext* tls, Metrics& metrics,
+    ListenerKind kind, transport::IoPool& pool,
+    transport::Listener::ProtocolFactory make_protocol) {
   std::string host;
   uint16_t port = 0;
   if (absl::Status status = ParseHostPort(address, &host, &port); !status.ok()) return status;
   absl::StatusOr<std::unique_ptr<transport::Listener>> listener = transport::Listener::Create(
-      {.host = host, .port = port, .tls = tls}, pool, std::move(make_protocol));
+      {.host = host, .port = port, .tls = tls, .metrics = &metrics, .kind = kind}, pool,
+      std::move(make_protocol));
   if (!listener.ok()) {
     return absl::Status(listener.status().code(),
                         fmt::format("{} (for {})", std::string(listener.status().message()), what));
@@ -178,11 +183,27 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
       ModelRegistry::Create(*std::move(entries), options.default_model);
   if (!registry.ok()) return registry.status();
   parts->registry = *std::move(registry);
+  std::vector<std::string> model_names;
+  for (const auto& model : parts->registry->models()) model_names.push_back(model->name());
+  parts->metrics = std::make_unique<Metrics>(std::move(model_names));
 
+  Scheduler::Options scheduler_options = options.scheduler;
+  scheduler_options.metrics = parts->metrics.get();
   absl::StatusOr<std::unique_ptr<Scheduler>> scheduler =
-      Scheduler::Create(*parts->registry, options.scheduler);
+      Scheduler::Create(*parts->registry, scheduler_options);
   if (!scheduler.ok()) return scheduler.status();
   parts->scheduler = *std::move(scheduler);
+  parts->metrics->AddGauge(
+      {.name = "predictwire_queue_depth",
+       .help = "Requests waiting for a model's workers.",
+       .read = [registry = parts->registry.get(), scheduler = parts->scheduler.get()] {
+         std::vector<std::pair<std::string, double>> depths;
+         for (const auto& model : registry->models()) {
+           depths.emplace_back(Metrics::Label("model", model->name()),
+                               static_cast<double>(scheduler->queued(*model)));
+         }
+         return depths;
+       }});
 
   absl::StatusOr<std::unique_ptr<transport::IoPool>> pool =
       transport::IoPool::Create(options.io_threads);
@@ -194,17 +215,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   parts->router = std::make_unique<transport::RestRouter>(
       transport::RestRouter::Options{.server_name = "predictwire",
                                      .server_version = PREDICTWIRE_VERSION,
-                                     .cors = *std::move(cors)},
+                                     .cors = *std::move(cors),
+                                     .metrics = parts->metrics.get()},
       *parts->registry, *parts->scheduler, parts->ready);
   parts->http1_options = {.max_body_bytes = options.max_body_bytes,
                           .idle_timeout = options.http_idle_timeout};
   parts->http2_options = {.max_body_bytes = options.max_body_bytes,
                           .idle_timeout = options.http_idle_timeout};
   parts->websocket_options = {.max_message_bytes = options.max_body_bytes,
-                              .idle_timeout = options.websocket_idle_timeout};
+                              .idle_timeout = options.websocket_idle_timeout,
+                              .metrics = parts->metrics.get()};
   parts->grpc_service = std::make_unique<transport::grpc_transport::GrpcService>(
       transport::grpc_transport::GrpcService::Options{.server_version = PREDICTWIRE_VERSION,
-                                                      .max_message_bytes = options.max_body_bytes},
+                                                      .max_message_bytes = options.max_body_bytes,
+                                                      .metrics = parts->metrics.get()},
       *parts->registry, *parts->scheduler, parts->ready);
   Parts* raw = parts.get();
   parts->make_grpc = [raw](transport::ProtocolConnection& connection,
@@ -237,7 +261,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
         connection, raw->make_http1, raw->make_http2, raw->http1_options.idle_timeout);
   };
   absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
-      ListenOn("HTTP", options.http_address, nullptr, *parts->pool, detect);
+      ListenOn("HTTP", options.http_address, nullptr, *parts->metrics, ListenerKind::kHttp,
+               *parts->pool, detect);
   if (!listener.ok()) return listener.status();
   parts->http_listener = *std::move(listener);
 
@@ -252,18 +277,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     if (!tls.ok()) return tls.status();
     parts->tls = *std::move(tls);
     absl::StatusOr<std::unique_ptr<transport::Listener>> https =
-        ListenOn("HTTPS", options.https_address, parts->tls.get(), *parts->pool, detect);
+        ListenOn("HTTPS", options.https_address, parts->tls.get(), *parts->metrics,
+                 ListenerKind::kHttps, *parts->pool, detect);
     if (!https.ok()) return https.status();
     parts->https_listener = *std::move(https);
   }
   if (!options.grpc_address.empty()) {
     absl::StatusOr<std::unique_ptr<transport::Listener>> grpc =
-        ListenOn("gRPC", options.grpc_address, nullptr, *parts->pool, detect);
+        ListenOn("gRPC", options.grpc_address, nullptr, *parts->metrics, ListenerKind::kGrpc,
+                 *parts->pool, detect);
     if (!grpc.ok()) return grpc.status();
     parts->grpc_listener = *std::move(grpc);
     if (parts->tls) {
       absl::StatusOr<std::unique_ptr<transport::Listener>> grpcs =
-          ListenOn("gRPC over TLS", options.grpcs_address, parts->tls.get(), *parts->pool, detect);
+          ListenOn("gRPC over TLS", options.grpcs_address, parts->tls.get(), *parts->metrics,
+                   ListenerKind::kGrpcs, *parts->pool, detect);
       if (!grpcs.ok()) return grpcs.status();
       parts->grpcs_listener = *std::move(grpcs);
     }

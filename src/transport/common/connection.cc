@@ -19,9 +19,11 @@ constexpr size_t kKeepBufferBytes = 256 * 1024;
 
 }  // namespace
 
-Connection::Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls)
-    : socket_(std::move(socket)), thread_(thread) {
+Connection::Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls,
+                       ConnectionCounters counters)
+    : socket_(std::move(socket)), thread_(thread), counters_(counters) {
   if (tls != nullptr) tls_ = TlsEngine::Create(*tls);
+  if (counters_.metrics != nullptr) counters_.metrics->ConnectionOpened(counters_.kind);
 }
 
 Connection::~Connection() = default;
@@ -73,6 +75,7 @@ void Connection::Post(CompletionTask&& function) {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  if (counters_.metrics != nullptr) counters_.metrics->ConnectionClosed(counters_.kind);
   ErrorCode ignored;
   socket_.close(ignored);
   // Last: the registry may hold the last reference. Every caller holds its own as well.
@@ -120,6 +123,7 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
     return;
   }
   last_input_tick_ = thread_.tick();
+  if (counters_.metrics != nullptr) counters_.metrics->BytesReceived(counters_.kind, bytes);
   if (close_after_write_) {  // closing: read only to let the peer finish, and discard
     input_begin_ = input_end_ = 0;
     StartRead();
@@ -230,13 +234,15 @@ void Connection::Flush() {
   }
   output_writing_.swap(output_next_);
   writing_ = true;
-  asio::async_write(
-      socket_, asio::buffer(output_writing_),
-      [self = shared_from_this()](const ErrorCode& error, size_t) { self->OnWritten(error); });
+  asio::async_write(socket_, asio::buffer(output_writing_),
+                    [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
+                      self->OnWritten(error, bytes);
+                    });
 }
 
-void Connection::OnWritten(const ErrorCode& error) {
+void Connection::OnWritten(const ErrorCode& error, size_t bytes) {
   writing_ = false;
+  if (counters_.metrics != nullptr) counters_.metrics->BytesSent(counters_.kind, bytes);
   if (closed_) return;
   if (error) {
     Close();

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/metrics.h"
 #include "transport/common/asio_types.h"
 #include "transport/common/io_pool.h"
 #include "transport/common/protocol.h"
@@ -20,12 +21,20 @@ namespace predictwire::transport {
 //
 // Writes are coalesced: Write only appends, and the connection flushes once at the end of each
 // event (a read, a posted completion, a sweep), so replies produced together leave in one send.
+// Where a connection is counted: the server's metrics (null: nowhere) under its listener.
+struct ConnectionCounters {
+  Metrics* metrics = nullptr;
+  ListenerKind kind = ListenerKind::kHttp;
+};
+
 class Connection final : public ProtocolConnection,
                          public std::enable_shared_from_this<Connection> {
  public:
   // With `tls` (which must outlive the connection) the bytes on the socket are TLS records; the
-  // protocol sees and writes plaintext either way.
-  Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls = nullptr);
+  // protocol sees and writes plaintext either way. The connection and the bytes it reads and
+  // writes on its socket are counted in `counters`.
+  Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls = nullptr,
+             ConnectionCounters counters = {});
   ~Connection() override;
 
   Connection(const Connection&) = delete;
@@ -61,7 +70,7 @@ class Connection final : public ProtocolConnection,
   void ReleaseLargeBuffers();
   void EnsureReadSpace();
   void Flush();
-  void OnWritten(const ErrorCode& error);
+  void OnWritten(const ErrorCode& error, size_t bytes);
   // TLS: decrypts what `bytes` of ciphertext yield into the input buffer; false if the
   // connection failed or closed meanwhile.
   bool DecryptInput(size_t bytes);
@@ -78,6 +87,7 @@ class Connection final : public ProtocolConnection,
 
   TcpSocket socket_;
   IoThread& thread_;
+  const ConnectionCounters counters_;
   std::unique_ptr<Protocol> protocol_;
   std::vector<std::unique_ptr<Protocol>> retired_protocols_;
 
@@ -94,7 +104,7 @@ class Connection final : public ProtocolConnection,
 
   uint64_t last_input_tick_ = 0;
   bool release_input_ = false;  // a read was cancelled to release its large buffer
-  uint64_t close_tick_ = 0;  // when CloseAfterWrite was called
+  uint64_t close_tick_ = 0;     // when CloseAfterWrite was called
   bool reading_ = false;
   bool writing_ = false;
   bool input_paused_ = false;       // by the protocol

@@ -1,12 +1,14 @@
 #ifndef PREDICTWIRE_TRANSPORT_COMMON_INFERENCE_PATH_H_
 #define PREDICTWIRE_TRANSPORT_COMMON_INFERENCE_PATH_H_
 
+#include <chrono>
 #include <concepts>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/infer.h"
+#include "core/metrics.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
 
@@ -47,43 +49,73 @@ concept InferenceFormat = requires(typename Format::Input input, const ModelRegi
 // the call (gRPC).
 class InferencePath {
  public:
-  // `registry` and `scheduler` must outlive the path. `placement` applies to every request:
-  // kWorkerOnly for transports whose threads belong to a library (gRPC's).
-  InferencePath(const ModelRegistry& registry, Scheduler& scheduler,
-                Scheduler::Placement placement = Scheduler::Placement::kSchedulerChooses)
-      : registry_(registry), scheduler_(scheduler), placement_(placement) {}
+  // `registry`, `scheduler` and `metrics` (null: none kept) must outlive the path. Requests are
+  // counted under `protocol`.
+  InferencePath(const ModelRegistry& registry, Scheduler& scheduler, Metrics* metrics = nullptr,
+                RequestProtocol protocol = RequestProtocol::kHttp1)
+      : registry_(registry), scheduler_(scheduler), metrics_(metrics), protocol_(protocol) {}
 
   // Answers `input` by calling `sink` (void(Format::Reply) &&) exactly once with the encoded
   // reply: before Run returns when the request is rejected or runs inline, otherwise on the
   // worker thread that ran it. The sink must not block. Thread-safe.
   template <InferenceFormat Format, typename Sink>
   void Run(typename Format::Input input, Sink sink) const {
+    const Counted counted(metrics_, protocol_);
     DecodedRequest decoded;
     typename Format::Context context{};
     if (absl::Status status = Format::Decode(std::forward<typename Format::Input>(input), registry_,
                                              decoded, context);
         !status.ok()) {
-      std::move(sink)(Format::EncodeError(context, status));
+      typename Format::Reply reply = Format::EncodeError(context, status);
+      counted.Finish(decoded.model, status.code(), nullptr);
+      std::move(sink)(std::move(reply));
       return;
     }
     const Model& model = *decoded.model;
     scheduler_.Submit(
         model, std::move(decoded.request),
-        [&model, context = std::move(context),
+        [&model, counted, context = std::move(context),
          sink = std::move(sink)](absl::StatusOr<InferResponse> result) mutable {
           if (result.ok()) {
-            std::move(sink)(Format::EncodeReply(context, model, *result));
+            typename Format::Reply reply = Format::EncodeReply(context, model, *result);
+            counted.Finish(&model, absl::StatusCode::kOk, &result->timing);
+            std::move(sink)(std::move(reply));
           } else {
-            std::move(sink)(Format::EncodeError(context, result.status()));
+            typename Format::Reply reply = Format::EncodeError(context, result.status());
+            counted.Finish(&model, result.status().code(), nullptr);
+            std::move(sink)(std::move(reply));
           }
-        },
-        placement_);
+        });
   }
 
  private:
+  // One request as the metrics see it: started when made, finished with its outcome.
+  class Counted {
+   public:
+    Counted(Metrics* metrics, RequestProtocol protocol) : metrics_(metrics), protocol_(protocol) {
+      if (metrics_ == nullptr) return;
+      start_ = std::chrono::steady_clock::now();
+      metrics_->RequestStarted(protocol_);
+    }
+    void Finish(const Model* model, absl::StatusCode code, const ServerTiming* timing) const {
+      if (metrics_ == nullptr) return;
+      const auto total = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start_);
+      const size_t index = model != nullptr ? model->index() : 0;
+      metrics_->RequestFinished(protocol_, model != nullptr ? &index : nullptr, code, timing,
+                                static_cast<uint64_t>(total.count()));
+    }
+
+   private:
+    Metrics* metrics_;
+    RequestProtocol protocol_;
+    std::chrono::steady_clock::time_point start_{};
+  };
+
   const ModelRegistry& registry_;
   Scheduler& scheduler_;
-  const Scheduler::Placement placement_;
+  Metrics* const metrics_;
+  const RequestProtocol protocol_;
 };
 
 }  // namespace predictwire::transport

@@ -89,14 +89,21 @@ TEST(InferencePathTest, WorkerAnswerIsEncodedOnTheWorkerThread) {
   EXPECT_NE(thread, std::this_thread::get_id());
 }
 
-TEST(InferencePathTest, WorkerOnlyPlacementNeverRunsInline) {
+TEST(InferencePathTest, CountsEveryRequestWithItsModelAndOutcome) {
   auto registry = SumModel();
   auto scheduler = MakeScheduler(*registry, ExecutionMode::kInline);
-  const InferencePath path(*registry, *scheduler, Scheduler::Placement::kWorkerOnly);
-  std::promise<std::thread::id> answered;
-  path.Run<TextFormat>({"", {1}},
-                       [&](std::string) { answered.set_value(std::this_thread::get_id()); });
-  EXPECT_NE(answered.get_future().get(), std::this_thread::get_id());
+  Metrics metrics({"sum"});
+  const InferencePath path(*registry, *scheduler, &metrics, RequestProtocol::kWebSocket);
+  path.Run<TextFormat>({"", {1, 2}}, [](std::string) {});
+  path.Run<TextFormat>({"nope", {1}}, [](std::string) {});
+  EXPECT_EQ(metrics.RequestsFinished(RequestProtocol::kWebSocket), 2u);
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, ::testing::HasSubstr("predictwire_requests_total{protocol=\"websocket\","
+                                         "model=\"sum\",code=\"OK\"} 1\n"));
+  EXPECT_THAT(text, ::testing::HasSubstr("predictwire_requests_total{protocol=\"websocket\","
+                                         "model=\"\",code=\"NOT_FOUND\"} 1\n"));
+  EXPECT_THAT(text,
+              ::testing::HasSubstr("predictwire_requests_in_flight{protocol=\"websocket\"} 0\n"));
 }
 
 TEST(InferencePathTest, SchedulerRefusalIsEncodedAsAnError) {

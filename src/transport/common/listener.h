@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "transport/common/asio_types.h"
+#include "transport/common/connection.h"
 #include "transport/common/io_pool.h"
 #include "transport/common/protocol.h"
 #include "transport/common/protocol_connection.h"
@@ -28,6 +29,10 @@ class Listener {
     int backlog = 4096;
     // Every connection speaks TLS with this context (which must outlive the listener).
     const TlsContext* tls = nullptr;
+    // Where its connections and their bytes are counted, under `kind` (null: nowhere; must
+    // outlive the listener's connections).
+    Metrics* metrics = nullptr;
+    ListenerKind kind = ListenerKind::kHttp;
   };
 
   // Binds and listens (errors name the address), but accepts nothing until Start.
@@ -43,7 +48,7 @@ class Listener {
 
  private:
   Listener(IoPool& pool, ProtocolFactory make_protocol, TcpAcceptor acceptor, std::string host,
-           uint16_t port, const TlsContext* tls);
+           uint16_t port, const TlsContext* tls, ConnectionCounters counters);
   void Accept();
 
   IoPool& pool_;
@@ -53,6 +58,7 @@ class Listener {
   const std::string host_;
   const uint16_t port_;
   const TlsContext* const tls_;
+  const ConnectionCounters counters_;
 };
 
 }  // namespace predictwire::transport

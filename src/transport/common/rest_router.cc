@@ -23,6 +23,7 @@ constexpr std::string_view kRoutesText =
     "GET  /                             the browser page: ask a model, measure each wire\n"
     "GET  /routes                       this list\n"
     "GET  /models                       the models, as JSON: name, platform, features\n"
+    "GET  /metrics                      Prometheus metrics (text exposition 0.0.4)\n"
     "POST /predict                      {\"model\"?: NAME, \"features\": [numbers]}\n"
     "GET  /ws                           WebSocket: JSON text or compact binary messages\n"
     "GET  /v2                           Open Inference Protocol v2 server metadata\n"
@@ -133,7 +134,11 @@ RestReply ModelsReply(const ModelRegistry& registry) {
 
 RestRouter::RestRouter(const Options& options, const ModelRegistry& registry, Scheduler& scheduler,
                        const std::atomic<bool>& ready)
-    : options_(options), registry_(registry), path_(registry, scheduler), ready_(ready) {}
+    : options_(options),
+      registry_(registry),
+      http1_path_(registry, scheduler, options.metrics, RequestProtocol::kHttp1),
+      http2_path_(registry, scheduler, options.metrics, RequestProtocol::kHttp2),
+      ready_(ready) {}
 
 int RestRouter::HttpStatusFor(const absl::Status& status) {
   switch (status.code()) {
@@ -219,6 +224,13 @@ void RestRouter::Route(RestRequest request, RestReplyFunction reply) const {
     if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
     return std::move(reply)(ModelsReply(registry_));
   }
+  if (path == "/metrics" && options_.metrics != nullptr) {
+    if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
+    RestReply metrics;
+    metrics.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    metrics.body = options_.metrics->Render();
+    return std::move(reply)(std::move(metrics));
+  }
   if (path == "/v2" || path.starts_with("/v2/")) {
     return V2Route(method, path, std::move(request), std::move(reply));
   }
@@ -227,7 +239,7 @@ void RestRouter::Route(RestRequest request, RestReplyFunction reply) const {
 }
 
 void RestRouter::Predict(RestRequest request, RestReplyFunction reply) const {
-  path_.Run<RestPredictFormat>(request.body, std::move(reply));
+  PathFor(request).Run<RestPredictFormat>(request.body, std::move(reply));
 }
 
 void RestRouter::V2Route(std::string_view method, std::string_view path, RestRequest request,
@@ -294,8 +306,8 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
 }
 
 void RestRouter::V2Infer(const Model& model, RestRequest request, RestReplyFunction reply) const {
-  path_.Run<RestV2InferFormat>({model, request.body, request.inference_header_length},
-                               std::move(reply));
+  PathFor(request).Run<RestV2InferFormat>({model, request.body, request.inference_header_length},
+                                          std::move(reply));
 }
 
 }  // namespace predictwire::transport

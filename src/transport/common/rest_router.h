@@ -28,6 +28,8 @@ struct RestRequest {
   std::string_view inference_header_length;
   // The Origin header as sent (browsers send it), empty when absent: CORS (cors.h).
   std::string_view origin;
+  // The HTTP version it came on, for the metrics.
+  RequestProtocol protocol = RequestProtocol::kHttp1;
 };
 
 // The answer, before an HTTP version frames it.
@@ -57,6 +59,9 @@ class RestRouter {
     std::string server_version;
     // The origins whose pages may read answers (serve --cors-origin); none by default.
     CorsPolicy cors;
+    // Where requests are counted, and what GET /metrics shows; null: no /metrics. Must outlive
+    // the router.
+    Metrics* metrics = nullptr;
   };
 
   // `registry`, `scheduler` and `ready` must outlive the router. `ready` is false while the
@@ -91,7 +96,13 @@ class RestRouter {
 
   const Options options_;
   const ModelRegistry& registry_;
-  const InferencePath path_;
+  // The inference path of each HTTP version (they count their requests apart).
+  const InferencePath& PathFor(const RestRequest& request) const {
+    return request.protocol == RequestProtocol::kHttp2 ? http2_path_ : http1_path_;
+  }
+
+  const InferencePath http1_path_;
+  const InferencePath http2_path_;
   const std::atomic<bool>& ready_;
 };
 

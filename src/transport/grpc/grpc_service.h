@@ -29,6 +29,7 @@ class GrpcService {
     size_t max_message_bytes = kDefaultMaxBodyBytes;
     // Requests one ModelStreamInfer call may have in flight before its messages wait unread.
     size_t max_in_flight_per_stream = kMaxInFlightPerConnection;
+    Metrics* metrics = nullptr;  // where requests are counted, if anywhere; outlives the service
   };
 
   enum class Method {

@@ -329,8 +329,9 @@ void ServerSession::Dispatch(int32_t stream_id, Stream& stream) {
     return;
   }
   buffered_body_bytes_ -= stream.body.size();
-  on_request_(stream_id, RestRequest{stream.method, stream.path, std::move(stream.body),
-                                     stream.inference_header_length, stream.origin});
+  on_request_(stream_id,
+              RestRequest{stream.method, stream.path, std::move(stream.body),
+                          stream.inference_header_length, stream.origin, RequestProtocol::kHttp2});
 }
 
 void ServerSession::Reply(int32_t stream_id, RestReply reply) {

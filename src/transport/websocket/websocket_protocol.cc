@@ -9,7 +9,9 @@ namespace predictwire::transport::websocket {
 
 WebSocketProtocol::WebSocketProtocol(ProtocolConnection& connection, const ModelRegistry& registry,
                                      Scheduler& scheduler, const Options& options)
-    : connection_(connection), path_(registry, scheduler), options_(options) {}
+    : connection_(connection),
+      path_(registry, scheduler, options.metrics, RequestProtocol::kWebSocket),
+      options_(options) {}
 
 size_t WebSocketProtocol::OnInput(char* data, size_t size) {
   size_t consumed = 0;

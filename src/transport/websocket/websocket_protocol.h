@@ -25,6 +25,7 @@ class WebSocketProtocol : public Protocol {
   struct Options {
     size_t max_message_bytes = kDefaultMaxMessageBytes;
     std::chrono::seconds idle_timeout = kWebSocketIdleTimeout;
+    Metrics* metrics = nullptr;  // where requests are counted, if anywhere; outlives connections
   };
 
   // All references must outlive the connection.
