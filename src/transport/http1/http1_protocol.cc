@@ -43,6 +43,11 @@ size_t Http1Protocol::OnInput(char* data, size_t size) {
       Reject(431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes));
       return size;
     }
+    if (error && parser_->framing_error()) {
+      const RequestParser::FramingError refused = *parser_->framing_error();
+      Reject(refused.status, refused.message);
+      return size;
+    }
     if (error) {
       Reject(400, fmt::format("malformed HTTP request: {}", error.message()));
       return size;

@@ -1,7 +1,9 @@
 #include "transport/http1/request_parser.h"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 
 namespace predictwire::transport::http1 {
 
@@ -41,7 +43,16 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
       origin_.assign(value.data(), value.size());
       break;
     case http::field::host:
+      ++host_fields_;
       if (get_) host_.assign(value.data(), value.size());
+      break;
+    case http::field::content_length:
+      content_length_ = true;
+      break;
+    case http::field::transfer_encoding:
+      if (has_transfer_encoding_) transfer_encoding_ += ',';
+      transfer_encoding_.append(value.data(), value.size());
+      has_transfer_encoding_ = true;
       break;
     case http::field::unknown:
       if (boost::beast::iequals(name_text, "Inference-Header-Content-Length")) {
@@ -51,6 +62,38 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
     default:
       break;
   }
+}
+
+void RequestParser::on_header_impl(boost::beast::error_code& error) {
+  if (version_ >= 11 && host_fields_ != 1) {
+    framing_error_ = {400, host_fields_ == 0 ? "an HTTP/1.1 request needs a Host header"
+                                             : "a request may have only one Host header"};
+  } else if (host_fields_ > 1) {
+    framing_error_ = {400, "a request may have only one Host header"};
+  } else if (has_transfer_encoding_) {
+    // RFC 9112 section 6: which of the two framings a proxy used is unknowable, so neither is.
+    if (content_length_) {
+      framing_error_ = {400, "a request may not have both Transfer-Encoding and Content-Length"};
+    } else if (version_ < 11) {
+      framing_error_ = {400, "Transfer-Encoding is not HTTP/1.0"};
+    } else {
+      const http::token_list codings{transfer_encoding_};
+      size_t count = 0;
+      bool chunked_last = false;
+      bool unknown = false;
+      for (const auto coding : codings) {
+        ++count;
+        chunked_last = boost::beast::iequals(coding, "chunked");
+        unknown = unknown || !chunked_last;
+      }
+      if (unknown) {
+        framing_error_ = {501, "this server reads only the chunked transfer coding"};
+      } else if (count != 1 || !chunked_last) {
+        framing_error_ = {400, "Transfer-Encoding must be chunked, once"};
+      }
+    }
+  }
+  if (framing_error_) error = http::error::bad_transfer_encoding;
 }
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,

@@ -4,9 +4,12 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <string_view>
+
+#include "transport/common/http_date.h"
 
 namespace predictwire::transport::http2 {
 
@@ -19,6 +22,7 @@ struct ServerSession::Stream {
   std::string origin;                   // sent by browsers: CORS
   std::string body;
   size_t header_bytes = 0;
+  bool expects_continue = false;  // Expect: 100-continue
   bool header_too_large = false;
   bool body_too_large = false;
   bool dispatched = false;
@@ -41,6 +45,7 @@ struct ServerSession::Stream {
   RestReply reply;
   size_t body_sent = 0;
   char status[4] = {};
+  char date[29] = {};
   std::string content_length;
   std::string server_timing;
   std::string reply_inference_header_length;
@@ -94,6 +99,13 @@ class ServerSession::Callbacks {
   static int OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     ServerSession& self = Self(user_data);
+    // Past the advertised limit (nghttp2 enforces only a higher one: see Create), the stream
+    // alone is refused, as RFC 9113 section 5.1.2 allows; the client may retry it.
+    if (self.streams_.size() >= kHttp2MaxConcurrentStreams) {
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                NGHTTP2_REFUSED_STREAM);
+      return 0;
+    }
     auto stream = std::make_unique<Stream>();
     // Fails only for a stream nghttp2 does not keep (refused): it never closes, so never store it.
     if (nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get()) != 0) {
@@ -132,6 +144,11 @@ class ServerSession::Callbacks {
       stream->inference_header_length.assign(View(value, value_length));
     } else if (field == "origin") {
       stream->origin.assign(View(value, value_length));
+    } else if (field == "expect") {
+      const std::string_view expect = View(value, value_length);
+      stream->expects_continue =
+          expect.size() == 12 && std::equal(expect.begin(), expect.end(), "100-continue",
+                                            [](char a, char b) { return std::tolower(a) == b; });
     }
     return 0;
   }
@@ -178,7 +195,18 @@ class ServerSession::Callbacks {
                                   (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
       return 0;
     }
-    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
+    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+      // A client waiting to send its body (curl does for large ones) is told to go ahead.
+      Stream* waiting = Find(session, frame->hd.stream_id);
+      if (frame->hd.type == NGHTTP2_HEADERS && waiting != nullptr && waiting->expects_continue &&
+          !waiting->header_too_large) {
+        waiting->expects_continue = false;
+        const nghttp2_nv continue_fields[] = {Field(":status", "100")};
+        nghttp2_submit_headers(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, nullptr,
+                               continue_fields, 1, nullptr);
+      }
+      return 0;
+    }
     Stream* stream = Find(session, frame->hd.stream_id);
     if (stream == nullptr || stream->dispatched) return 0;
     Self(user_data).Dispatch(frame->hd.stream_id, *stream);
@@ -290,8 +318,11 @@ absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Optio
   const int created = nghttp2_session_server_new2(&self->session_, callbacks, self.get(), option);
   nghttp2_option_del(option);
   if (created != 0) return absl::ResourceExhaustedError("nghttp2: cannot create a server session");
+  // nghttp2 ends the whole connection (GOAWAY) for a stream past the limit it enforces once the
+  // client has acknowledged it. So it is given a higher one, the client is told the real one
+  // (PatchAdvertisedStreamLimit) and OnBeginHeaders refuses the streams in between one by one.
   const nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kHttp2MaxConcurrentStreams},
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kHttp2StreamsBeforeGoaway},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kHttp2StreamWindowBytes},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kMaxHeaderBytes},
   };
@@ -301,7 +332,29 @@ absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Optio
                                             kHttp2ConnectionWindowBytes) != 0) {
     return absl::InternalError("nghttp2: cannot queue the server's SETTINGS");
   }
+  self->Send(&self->preamble_);
+  if (!PatchAdvertisedStreamLimit(&self->preamble_)) {
+    return absl::InternalError("nghttp2: the server's SETTINGS are not where expected");
+  }
   return self;
+}
+
+bool ServerSession::PatchAdvertisedStreamLimit(std::string* preamble) {
+  constexpr size_t kFrameHeaderBytes = 9;
+  constexpr size_t kSettingBytes = 6;  // a 16-bit identifier and a 32-bit value
+  if (preamble->size() < kFrameHeaderBytes || (*preamble)[3] != NGHTTP2_SETTINGS) return false;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(preamble->data());
+  const size_t length = (size_t{bytes[0]} << 16) | (size_t{bytes[1]} << 8) | bytes[2];
+  if (preamble->size() < kFrameHeaderBytes + length) return false;
+  for (size_t at = kFrameHeaderBytes; at + kSettingBytes <= kFrameHeaderBytes + length;
+       at += kSettingBytes) {
+    if (((bytes[at] << 8) | bytes[at + 1]) != NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) continue;
+    for (int i = 0; i < 4; ++i) {
+      (*preamble)[at + 2 + i] = static_cast<char>(kHttp2MaxConcurrentStreams >> (24 - 8 * i));
+    }
+    return true;
+  }
+  return false;
 }
 
 bool ServerSession::Receive(const char* data, size_t size) {
@@ -344,10 +397,13 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   const int status = std::clamp(stream.reply.status, 100, 999);
   std::to_chars(stream.status, stream.status + 3, status);
   stream.content_length = std::to_string(stream.reply.body.size());
+  const std::string_view date = HttpDate();
+  std::memcpy(stream.date, date.data(), std::min(date.size(), sizeof(stream.date)));
 
-  nghttp2_nv fields[6 + RestReply::kMaxHeaders];
+  nghttp2_nv fields[7 + RestReply::kMaxHeaders];
   size_t count = 0;
   fields[count++] = Field(":status", std::string_view(stream.status, 3));
+  fields[count++] = Field("date", std::string_view(stream.date, sizeof(stream.date)));
   if (status != 204) {  // no content, so neither of its headers (RFC 9110 section 8.6)
     fields[count++] = Field("content-type", stream.reply.content_type);
     fields[count++] = Field("content-length", stream.content_length);
@@ -454,6 +510,10 @@ void ServerSession::Forget(int32_t stream_id) {
 }
 
 void ServerSession::Send(std::string* out) {
+  if (!preamble_.empty()) {
+    out->append(preamble_);
+    preamble_.clear();
+  }
   for (;;) {
     const uint8_t* data = nullptr;
     const ssize_t size = nghttp2_session_mem_send(session_, &data);

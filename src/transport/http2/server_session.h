@@ -118,11 +118,15 @@ class ServerSession {
   void OnGrpcFrame(int32_t stream_id, Stream& stream, uint8_t frame_type, bool end_stream);
   // Forgets a stream nghttp2 has closed (answered or reset).
   void Forget(int32_t stream_id);
+  // Rewrites SETTINGS_MAX_CONCURRENT_STREAMS in the server's first SETTINGS frame, at the start
+  // of `preamble`, to kHttp2MaxConcurrentStreams; false if the frame is not there.
+  static bool PatchAdvertisedStreamLimit(std::string* preamble);
 
   const Options options_;
   RequestHandler on_request_;
   GrpcCallHandler* const grpc_;
   nghttp2_session* session_ = nullptr;  // owned
+  std::string preamble_;  // the server's first frames, as the client is to see them: Send
   std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
   size_t requests_in_flight_ = 0;
   size_t buffered_body_bytes_ = 0;  // over every open stream

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "transport/websocket/utf8.h"
+#include "codec/utf8.h"
 #include "transport/websocket/websocket_formats.h"
 
 namespace predictwire::transport::websocket {
@@ -83,7 +83,7 @@ void WebSocketProtocol::OnControlFrame(const FrameHeader& header, std::string_vi
       if (!IsValidReceivedCloseCode(code)) {
         return SendClose(kCloseProtocolError, "invalid close code");
       }
-      if (!IsValidUtf8(payload.substr(2))) {
+      if (!codec::IsValidUtf8(payload.substr(2))) {
         return SendClose(kCloseInvalidPayload, "close reason is not UTF-8");
       }
       return SendClose(code, "");
@@ -94,12 +94,22 @@ void WebSocketProtocol::OnControlFrame(const FrameHeader& header, std::string_vi
 }
 
 void WebSocketProtocol::OnMessage(Opcode opcode, std::string_view message) {
-  if (draining_) return;  // shutting down: answer what is in flight, start nothing new
-  if (opcode == Opcode::kText && !IsValidUtf8(message)) {
+  if (opcode == Opcode::kText && !codec::IsValidUtf8(message)) {
     return SendClose(kCloseInvalidPayload, "text is not UTF-8");
   }
   ++in_flight_;
   ReplySink sink{this, opcode, connection_.KeepAlive()};
+  if (draining_) {
+    // Shutting down: what is in flight is answered, and a request that comes meanwhile is told
+    // so (UNAVAILABLE, with its id) rather than dropped; the close follows the last answer.
+    const absl::Status stopping = absl::UnavailableError("the server is shutting down");
+    if (opcode == Opcode::kText) {
+      path_.Refuse<WebSocketTextFormat>(message, stopping, std::move(sink));
+    } else {
+      path_.Refuse<WebSocketBinaryFormat>(message, stopping, std::move(sink));
+    }
+    return;
+  }
   if (opcode == Opcode::kText) {
     path_.Run<WebSocketTextFormat>(message, std::move(sink));
   } else {

@@ -1,0 +1,627 @@
+"""Hostile clients on every wire (issue 13): framing a proxy could read differently (smuggling),
+bytes that are not UTF-8, floods of frames, streams and messages beyond the limits, and SIGTERM
+under load. Each case checks the server's answer and that it goes on serving. Loopback only, a
+bounded number of connections, every wait bounded. Raw sockets and hand-built frames where a
+library would refuse to send the bytes; hpack (Debian's python3-hpack) reads HTTP/2 answers.
+
+The WebSocket framing violations test_websocket.py already covers (unmasked, reserved bits, an
+oversized or non-UTF-8 message, a continuation without a message) are not repeated here, nor
+test_tls.py's plain HTTP and broken handshake on the HTTPS port."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import grpc
+import hpack
+import websockets
+
+from server_fixture import BINARY, Server, curl
+from test_grpc import infer_request, pb, pb_grpc
+from test_http2 import PREFACE, frame, hpack_integer, hpack_literal
+from test_tls import make_certificate
+from ws_raw import RawWebSocket
+
+MAX_BODY = 200000
+
+# HTTP/2 frame types and error codes (RFC 9113).
+DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, CONTINUATION = 0, 1, 3, 4, 6, 7, 9
+END_STREAM, ACK, END_HEADERS = 0x1, 0x1, 0x4
+REFUSED_STREAM, CANCEL = 7, 8
+
+
+def read_http1_responses(sock, count=None, timeout=10):
+    """HTTP/1.1 responses as (status, headers, body) until `count` or the server closes."""
+    sock.settimeout(timeout)
+    data, responses = b"", []
+    while count is None or len(responses) < count:
+        while b"\r\n\r\n" in data:
+            head, _, rest = data.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+            length = int(headers.get("Content-Length", 0))
+            if len(rest) < length:
+                break
+            responses.append((int(lines[0].split()[1]), headers, rest[:length]))
+            data = rest[length:]
+            if count is not None and len(responses) == count:
+                return responses
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return responses
+
+
+def exchange_http1(server, request, timeout=10):
+    """Sends `request` on a new connection; returns every response before the server closes."""
+    with socket.create_connection((server.host, server.port), timeout=timeout) as sock:
+        sock.sendall(request)
+        return read_http1_responses(sock, timeout=timeout)
+
+
+class H2Connection:
+    """A raw h2c (or gRPC) connection: hand-built frames out, frames read back and their header
+    blocks decoded."""
+
+    def __init__(self, address, settings=b""):
+        host, port = address.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=10)
+        self.sock.sendall(PREFACE + frame(SETTINGS, 0, 0, settings))
+        self.data = b""
+        self.decoder = hpack.Decoder()
+        self.decoder.max_allowed_table_size = 65536
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def frames(self, until, timeout=10):
+        """Reads frames as (type, flags, stream, payload) until `until(frame)` is true or the
+        connection ends; returns them all."""
+        self.sock.settimeout(timeout)
+        received = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while len(self.data) >= 9 and len(self.data) >= 9 + int.from_bytes(self.data[:3], "big"):
+                length = int.from_bytes(self.data[:3], "big")
+                header, payload = self.data[:9], self.data[9:9 + length]
+                self.data = self.data[9 + length:]
+                stream = int.from_bytes(header[5:9], "big") & 0x7FFFFFFF
+                received.append((header[3], header[4], stream, payload))
+                if header[3] == SETTINGS and not header[4] & ACK:
+                    self.send(frame(SETTINGS, ACK, 0, b""))
+                if until(received[-1]):
+                    return received
+            try:
+                chunk = self.sock.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            self.data += chunk
+        return received
+
+    def headers(self, payload, flags):
+        """The fields of a HEADERS frame's block (no padding or priority sent by nghttp2)."""
+        return dict(self.decoder.decode(payload, raw=False))
+
+    def close(self):
+        self.sock.close()
+
+
+def request_block(method, path, extra=()):
+    # :method and :scheme from HPACK's static table (RFC 7541 appendix A) where it has them.
+    methods = {"GET": b"\x82", "POST": b"\x83"}
+    block = methods[method] + b"\x86" + hpack_literal(":path", path) + hpack_literal(":authority", "t")
+    for name, value in extra:
+        block += hpack_literal(name, value)
+    return block
+
+
+def still_serving(test, server):
+    done = curl(server.url + "/v2/health/live", "-o", "/dev/null", "-w", "%{http_code}", timeout=10)
+    test.assertEqual(done.stdout, "200", done.stderr)
+
+
+class HostileServerTest(unittest.TestCase):
+    """One server with every listener (TLS too) for the cases that leave it serving."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory()
+        cert, key = make_certificate(cls.directory.name)
+        cls.server = Server("--https", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key,
+                            "--max-body", str(MAX_BODY),
+                            models=["instant=sleep:0", "slow=sleep:300ms"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.directory.cleanup()
+
+
+class Http1FramingTest(HostileServerTest):
+    BODY = b'{"features": [1]}'
+    NEXT = b"GET /v2/health/live HTTP/1.1\r\nHost: t\r\n\r\n"  # must never be answered
+
+    def assert_refused_and_closed(self, head, status):
+        request = b"POST /predict HTTP/1.1\r\nHost: t\r\n" + head + b"\r\n\r\n" + self.BODY
+        responses = exchange_http1(self.server, request + self.NEXT)
+        self.assertEqual([r[0] for r in responses], [status], (head, responses))
+        self.assertEqual(responses[0][1].get("Connection"), "close", head)
+        self.assertIn("error", json.loads(responses[0][2]))
+
+    def test_transfer_encoding_with_content_length_is_400_and_closes(self):
+        length = b"Content-Length: %d" % len(self.BODY)
+        for coding in (b"identity", b"chunked, gzip", b"chunked", b"gzip"):
+            self.assert_refused_and_closed(b"Transfer-Encoding: " + coding + b"\r\n" + length, 400)
+            self.assert_refused_and_closed(length + b"\r\nTransfer-Encoding: " + coding, 400)
+        still_serving(self, self.server)
+
+    def test_unknown_transfer_coding_is_501_and_closes(self):
+        for coding in (b"gzip", b"gzip, chunked", b"identity", b"gzip\r\nTransfer-Encoding: chunked"):
+            self.assert_refused_and_closed(b"Transfer-Encoding: " + coding, 501)
+
+    def test_two_content_lengths_and_chunk_size_overflow(self):
+        self.assert_refused_and_closed(b"Content-Length: 17\r\nContent-Length: 18", 400)
+        request = (b"POST /predict HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"1ffffffffffffffff\r\n" + self.BODY + b"\r\n0\r\n\r\n")
+        responses = exchange_http1(self.server, request + self.NEXT)
+        self.assertEqual([r[0] for r in responses], [400], responses)
+
+    def test_http11_without_host_is_400_http10_without_is_fine(self):
+        responses = exchange_http1(self.server, b"GET /v2/health/live HTTP/1.1\r\n\r\n" + self.NEXT)
+        self.assertEqual([r[0] for r in responses], [400], responses)
+        self.assertIn("Host", json.loads(responses[0][2])["error"])
+        responses = exchange_http1(self.server, b"GET /v2/health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        self.assertEqual([r[0] for r in responses], [400], responses)
+        responses = exchange_http1(self.server, b"GET /v2/health/live HTTP/1.0\r\n\r\n")
+        self.assertEqual([r[0] for r in responses], [200], responses)
+
+    def test_1000_pipelined_requests_are_answered_in_order(self):
+        requests = b"".join(
+            b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+            for body in (json.dumps({"model": "instant", "features": [i]}).encode() for i in range(1000)))
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
+            sender = threading.Thread(target=sock.sendall, args=(requests,))
+            sender.start()
+            responses = read_http1_responses(sock, count=1000, timeout=30)
+            sender.join(30)
+        self.assertEqual(len(responses), 1000)
+        self.assertEqual([json.loads(r[2])["predictions"][0] for r in responses], list(range(1000)))
+
+    def test_deep_json_nesting_and_many_headers(self):
+        body = b'{"features": ' + b"[" * 50000 + b"]" * 50000 + b"}"
+        request = b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
+            sock.sendall(request)
+            status, _, answer = read_http1_responses(sock, count=1)[0]
+        self.assertEqual(status, 400, answer)
+        self.assertIn("error", json.loads(answer))
+        headers = b"".join(b"X-Header-%d: value\r\n" % i for i in range(2000))
+        responses = exchange_http1(self.server, b"GET /v2/health/live HTTP/1.1\r\nHost: t\r\n" + headers + b"\r\n")
+        self.assertEqual([r[0] for r in responses], [431], responses)
+        still_serving(self, self.server)
+
+
+class Utf8InErrorsTest(HostileServerTest):
+    """A client's bytes quoted in an error never make the error invalid JSON, on any wire."""
+
+    def assert_json_error(self, body, what):
+        try:
+            answer = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            self.fail(f"{what}: not UTF-8 JSON ({error}): {body!r}")
+        self.assertIn("error", answer, what)
+        return answer
+
+    def test_http1_paths_and_methods(self):
+        for target in (b"/v2/models/%FF%FE", b"/v2/models/%FF%FE/infer", b"/v2/models/instant/versions/%C0%AF",
+                       b"/no/such/\xff\xfe", b"/v2/models/\xff\xfe"):
+            method = b"POST" if target.endswith(b"infer") else b"GET"
+            responses = exchange_http1(self.server, method + b" " + target + b" HTTP/1.1\r\nHost: t\r\n"
+                                       b"Connection: close\r\nContent-Length: 0\r\n\r\n")
+            self.assertEqual(len(responses), 1, target)
+            self.assertIn(responses[0][0], (400, 404), target)
+            answer = self.assert_json_error(responses[0][2], target)
+            if target.startswith(b"/v2/models/%FF"):
+                self.assertIn("\ufffd\ufffd", answer["error"])
+
+    def test_http2_path(self):
+        done = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "--max-time", "10",
+                               self.server.url + "/v2/models/%FF%FE"], capture_output=True, timeout=15)
+        self.assertIn("\ufffd", self.assert_json_error(done.stdout, "h2")["error"])
+
+    def test_websocket_model_names_that_are_not_utf8(self):
+        ws = RawWebSocket(self.server.host, self.server.port)
+        try:
+            # Binary: a model name of bytes ff fe; the error message is UTF-8 (docs/api.md).
+            name = b"\xff\xfe"
+            ws.send_frame(0x2, struct.pack("<BBHIIQ", 1, 0, len(name), 1, 1, 9) + name + struct.pack("<f", 1))
+            opcode, reply = ws.recv_frame()
+            self.assertEqual(opcode, 0x2)
+            status, request_id = reply[1], struct.unpack("<Q", reply[8:16])[0]
+            self.assertEqual((status, request_id), (5, 9))  # NOT_FOUND
+            self.assertIn("\ufffd", reply[24:].decode("utf-8"))
+            # Text: the JSON reader refuses escapes that decode to something other than UTF-8.
+            ws.send_frame(0x1, b'{"id": 7, "model": "\\udc00", "features": [1]}')
+            opcode, reply = ws.recv_frame()
+            self.assert_json_error(reply, "ws text")
+        finally:
+            ws.close()
+
+    def test_grpc_strings_that_are_not_utf8(self):
+        # model_name (field 1) as bytes ff fe: not a proto3 string, so not a ModelInferRequest.
+        message = b"\x0a\x02\xff\xfe"
+        status, text = grpc_call(self.server.addresses["grpc"], "ModelInfer", message)
+        self.assertEqual(status, "3", text)  # INVALID_ARGUMENT
+        status, _ = grpc_call(self.server.addresses["grpc"], "ModelMetadata", message)
+        self.assertEqual(status, "3")
+
+
+def grpc_headers(method, extra=()):
+    return request_block("POST", "/inference.GRPCInferenceService/" + method,
+                         (("content-type", "application/grpc"), ("te", "trailers")) + tuple(extra))
+
+
+def grpc_call(address, method, message, flag=0, declared=None, extra=(), end=True):
+    """One raw gRPC call: `message` with a prefix of `flag` and `declared` length (its own by
+    default). Returns (grpc-status, grpc-message) from the trailers."""
+    connection = H2Connection(address)
+    try:
+        length = len(message) if declared is None else declared
+        connection.send(frame(HEADERS, END_HEADERS, 1, grpc_headers(method, extra)) +
+                        frame(DATA, END_STREAM if end else 0, 1, struct.pack(">BI", flag, length) + message))
+        fields = {}
+        for frame_type, flags, stream, payload in connection.frames(
+                lambda f: f[2] == 1 and (f[0] == RST_STREAM or f[1] & END_STREAM and f[0] in (HEADERS, DATA))):
+            if frame_type == HEADERS and stream == 1:
+                fields.update(connection.headers(payload, flags))
+        return fields.get("grpc-status"), fields.get("grpc-message")
+    finally:
+        connection.close()
+
+
+class GrpcHostileTest(HostileServerTest):
+    def test_malformed_and_truncated_protobuf_is_invalid_argument(self):
+        address = self.server.addresses["grpc"]
+        whole = infer_request().SerializeToString()
+        for message in (whole[:len(whole) // 2], b"\xff" * 16, b"\x0a\xff\xff\xff\xff\x0f"):
+            status, text = grpc_call(address, "ModelInfer", message)
+            self.assertEqual(status, "3", (message, text))
+        # A message cut short by the end of the request stream.
+        status, _ = grpc_call(address, "ModelInfer", whole[:10], declared=len(whole))
+        self.assertEqual(status, "3")
+
+    def test_a_length_prefix_over_the_limit_is_refused_from_the_prefix(self):
+        # 4 GiB declared, 16 bytes sent, the stream left open: the answer cannot wait for the rest.
+        status, text = grpc_call(self.server.addresses["grpc"], "ModelInfer", b"x" * 16,
+                                 declared=0xFFFFFFFF, end=False)
+        self.assertEqual(status, "8", text)  # RESOURCE_EXHAUSTED
+
+    def test_compressed_flag_without_an_encoding(self):
+        message = infer_request().SerializeToString()
+        status, text = grpc_call(self.server.addresses["grpc"], "ModelInfer", message, flag=1)
+        self.assertEqual(status, "13", text)  # INTERNAL, as gRPC's own servers answer
+        status, _ = grpc_call(self.server.addresses["grpc"], "ModelInfer", message, flag=1,
+                              extra=(("grpc-encoding", "snappy"),))
+        self.assertEqual(status, "12")  # UNIMPLEMENTED: an encoding not read here
+
+    def test_the_server_still_answers_grpc(self):
+        with grpc.insecure_channel(self.server.addresses["grpc"]) as channel:
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            self.assertEqual(list(stub.ModelInfer(infer_request(), timeout=10).outputs[0].contents.fp32_contents),
+                             [6.5])
+
+
+class Http2HostileTest(HostileServerTest):
+    def test_date_on_answers(self):
+        done = curl("-sS", "-D", "-", "-o", "/dev/null", "--http2-prior-knowledge", self.server.url + "/v2")
+        self.assertIn("HTTP/2 200", done.stdout)
+        self.assertRegex(done.stdout, r"(?m)^date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT")
+
+    def test_100_continue(self):
+        started = time.monotonic()
+        done = curl("-v", "--http2-prior-knowledge", "--expect100-timeout", "8", "-H", "Expect: 100-continue",
+                    self.server.url + "/predict", data='{"model": "instant", "features": [2]}')
+        self.assertLess(time.monotonic() - started, 6, "curl waited out its expect timeout")
+        self.assertIn("HTTP/2 100", done.stderr)
+        self.assertEqual(json.loads(done.stdout)["predictions"], [2])
+
+    def test_a_stream_beyond_the_limit_is_refused_alone(self):
+        connection = H2Connection(self.server.address)
+        try:
+            settings = connection.frames(lambda f: f[0] == SETTINGS and f[1] & ACK)
+            advertised = dict(struct.unpack(">HI", payload[i:i + 6]) for t, flags, _, payload in settings
+                              if t == SETTINGS and not flags & ACK for i in range(0, len(payload), 6))
+            limit = advertised[3]
+            self.assertEqual(limit, 128)
+            # Every allowed stream open (bodies not sent), then one more.
+            streams = [1 + 2 * i for i in range(limit + 1)]
+            connection.send(b"".join(frame(HEADERS, END_HEADERS, s, request_block("POST", "/predict"))
+                                     for s in streams))
+            refused = connection.frames(lambda f: f[0] in (RST_STREAM, GOAWAY))
+            self.assertEqual([(f[0], f[2], f[3]) for f in refused if f[0] in (RST_STREAM, GOAWAY)],
+                             [(RST_STREAM, streams[-1], struct.pack(">I", REFUSED_STREAM))])
+            # The open streams are served as usual.
+            connection.send(frame(DATA, END_STREAM, 1, b'{"model": "instant", "features": [4]}'))
+            answer = connection.frames(lambda f: f[2] == 1 and f[0] == DATA and f[1] & END_STREAM)
+            self.assertEqual(json.loads(b"".join(f[3] for f in answer if f[0] == DATA and f[2] == 1))["predictions"],
+                             [4])
+        finally:
+            connection.close()
+
+    def test_rapid_reset_leaves_the_server_responsive(self):
+        connection = H2Connection(self.server.address)
+        try:
+            burst = b"".join(frame(HEADERS, END_HEADERS | END_STREAM, s, request_block("GET", "/v2/models/slow/ready")) +
+                             frame(RST_STREAM, 0, s, struct.pack(">I", CANCEL))
+                             for s in range(1, 2 * 2000, 2))
+            try:
+                connection.send(burst)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # told to calm down
+        finally:
+            connection.close()
+        started = time.monotonic()
+        still_serving(self, self.server)
+        self.assertLess(time.monotonic() - started, 5)
+
+    def assert_connection_ends(self, connection, data):
+        """Sends `data` (ignoring a server that hangs up meanwhile) and expects the server to end
+        the connection: GOAWAY or a close, within the bound."""
+        try:
+            connection.send(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        frames = connection.frames(lambda f: f[0] == GOAWAY, timeout=10)
+        ended = (frames and frames[-1][0] == GOAWAY)
+        if not ended:
+            try:
+                connection.sock.settimeout(5)
+                ended = connection.sock.recv(65536) == b""
+            except (ConnectionResetError, socket.timeout):
+                ended = True
+        self.assertTrue(ended, frames[-3:])
+
+    def test_continuation_flood(self):
+        connection = H2Connection(self.server.address)
+        try:
+            flood = frame(HEADERS, 0, 1, request_block("GET", "/v2")) + b"".join(
+                frame(CONTINUATION, 0, 1, hpack_literal("x-flood", "a" * 16)) for _ in range(20000))
+            self.assert_connection_ends(connection, flood)
+        finally:
+            connection.close()
+        still_serving(self, self.server)
+
+    def test_settings_and_ping_floods_without_reading(self):
+        for flood in (b"".join(frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 65535)) for _ in range(20000)),
+                      b"".join(frame(PING, 0, 0, struct.pack(">Q", i)) for i in range(20000))):
+            connection = H2Connection(self.server.address)
+            connection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            try:
+                self.assert_connection_ends(connection, flood)
+            finally:
+                connection.close()
+        still_serving(self, self.server)
+
+    def test_hpack_bomb(self):
+        connection = H2Connection(self.server.address)
+        try:
+            # One 4 KB field into the dynamic table (literal with incremental indexing, within the
+            # default 4096-byte table), then 200 one-byte references to it: 800 KB of header list
+            # from 4 KB of input.
+            insert = b"\x40" + hpack_integer(6, 7, 0) + b"x-bomb" + hpack_integer(4000, 7, 0) + b"a" * 4000
+            block = request_block("GET", "/v2") + insert + b"\xbe" * 200
+            connection.send(frame(HEADERS, END_HEADERS | END_STREAM, 1, block))
+            frames = connection.frames(lambda f: f[2] == 1 and f[0] in (HEADERS, RST_STREAM) or f[0] == GOAWAY)
+            last = frames[-1]
+            if last[0] == HEADERS:
+                self.assertEqual(connection.headers(last[3], last[1])[":status"], "431")
+            else:
+                self.assertIn(last[0], (RST_STREAM, GOAWAY))
+        finally:
+            connection.close()
+        still_serving(self, self.server)
+
+
+class WebSocketHostileTest(HostileServerTest):
+    def raw(self):
+        return RawWebSocket(self.server.host, self.server.port)
+
+    def test_control_frames_fragmented_or_oversized(self):
+        ws = self.raw()
+        ws.send_frame(0x9, b"ping", fin=False)  # a fragmented ping
+        self.assertEqual(ws.recv_close_code(), 1002)
+        ws.close()
+        ws = self.raw()
+        ws.send_frame(0x9, b"p" * 126)  # control payloads are at most 125 bytes
+        self.assertEqual(ws.recv_close_code(), 1002)
+        ws.close()
+
+    def test_a_2_to_the_63_length(self):
+        ws = self.raw()
+        ws.sock.sendall(struct.pack("!BBQ", 0x82, 0x80 | 127, 1 << 63) + os.urandom(4))
+        self.assertIn(ws.recv_close_code(), (1002, 1009))
+        ws.close()
+        ws = self.raw()
+        ws.sock.sendall(struct.pack("!BBQ", 0x82, 0x80 | 127, (1 << 63) - 1) + os.urandom(4))
+        self.assertEqual(ws.recv_close_code(), 1009)
+        ws.close()
+
+    def test_ping_flood_while_never_reading(self):
+        ws = self.raw()
+        ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        ping = struct.pack("!BB", 0x89, 0x80 | 125) + b"\x00" * 4 + b"p" * 125
+        sent = 0
+        ws.sock.settimeout(0.5)
+        deadline = time.monotonic() + 10
+        try:
+            while sent < 200000 and time.monotonic() < deadline:
+                ws.sock.sendall(ping * 100)
+                sent += 100
+        except (socket.timeout, BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading from a client that never reads
+        ws.close()
+        still_serving(self, self.server)
+
+
+class StopUnderLoadTest(unittest.TestCase):
+    """SIGTERM while every wire has requests in flight and more arriving: each request sent
+    before the signal gets its answer or a clean refusal, never silence."""
+
+    def test_every_wire(self):
+        server = Server(models=["slow=sleep:200ms"]).start()
+        outcomes = {"http1": [], "http2": [], "ws": [], "grpc": []}
+        stop = threading.Event()
+
+        def http1():
+            while not stop.is_set():
+                done = curl("-sS", "-w", "\n%{http_code}", "-d", '{"features": [3]}', server.url + "/predict",
+                            timeout=10)
+                body, _, status = done.stdout.rpartition("\n")
+                if status == "000":
+                    return  # no longer accepting: the request was never sent
+                outcomes["http1"].append((status, body))
+
+        def http2():
+            while not stop.is_set():
+                done = curl("-sS", "--http2-prior-knowledge", "-w", "\n%{http_code}", "-d", '{"features": [3]}',
+                            server.url + "/predict", timeout=10)
+                body, _, status = done.stdout.rpartition("\n")
+                if status == "000":
+                    return
+                outcomes["http2"].append((status, body))
+
+        def websocket():
+            async def run():
+                async with websockets.connect(server.ws_url, compression=None) as ws:
+                    async def read():
+                        try:
+                            async for reply in ws:
+                                outcomes["ws"].append(json.loads(reply))
+                        except websockets.ConnectionClosed:
+                            pass
+                    reader = asyncio.create_task(read())
+                    try:
+                        for i in range(1000):
+                            if stop.is_set():
+                                break
+                            await ws.send(json.dumps({"id": i, "features": [3]}))
+                            await asyncio.sleep(0.02)
+                    except websockets.ConnectionClosed:
+                        pass
+                    await asyncio.wait_for(reader, 20)
+            asyncio.run(run())
+
+        def grpc_calls():
+            with grpc.insecure_channel(server.addresses["grpc"]) as channel:
+                stub = pb_grpc.GRPCInferenceServiceStub(channel)
+                futures = []
+                while not stop.is_set():
+                    futures.append(stub.ModelInfer.future(infer_request("slow", [3.0]), timeout=10))
+                    time.sleep(0.02)
+                for future in futures:
+                    try:
+                        outcomes["grpc"].append(("OK", list(future.result().outputs[0].contents.fp32_contents)))
+                    except grpc.RpcError as error:
+                        outcomes["grpc"].append((error.code().name, error.details()))
+
+        threads = [threading.Thread(target=f) for f in (http1, http2, websocket, grpc_calls)]
+        try:
+            for thread in threads:
+                thread.start()
+            time.sleep(1.0)
+            self.assertEqual(server.stop(signal.SIGTERM), 0, server.stderr)
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+        finally:
+            stop.set()
+            server.stop()
+        for status, body in outcomes["http1"] + outcomes["http2"]:
+            self.assertIn(status, ("200", "503"), body)
+            if status == "200":
+                self.assertEqual(json.loads(body)["predictions"], [3])
+        answered = [o for o in outcomes["ws"] if "id" in o]
+        self.assertTrue(answered)
+        for reply in answered:
+            self.assertTrue(reply.get("predictions") == [3] or reply.get("code") == 14, reply)
+        # Answered in completion order; those answered are every one up to the last answered.
+        ids = sorted(o["id"] for o in answered)
+        self.assertEqual(ids, list(range(len(ids))), "a WebSocket request went unanswered")
+        self.assertTrue(outcomes["grpc"])
+        for code, detail in outcomes["grpc"]:
+            self.assertIn(code, ("OK", "UNAVAILABLE"), detail)
+        for wire in ("http1", "http2", "grpc"):
+            self.assertTrue(outcomes[wire], wire)
+
+    def test_a_websocket_request_during_the_stop_is_refused_not_dropped(self):
+        server = Server(models=["slow=sleep:400ms"]).start()
+        try:
+            ws = RawWebSocket(server.host, server.port)
+            ws.send_frame(0x1, b'{"id": 1, "features": [3]}')
+            time.sleep(0.1)  # request 1 is in flight
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.1)  # the server is draining: request 1 still runs
+            ws.send_frame(0x1, b'{"id": 2, "features": [3]}')
+            replies = [ws.recv_frame() for _ in range(3)]
+            ws.close()
+            self.assertEqual(server.process.wait(timeout=20), 0)
+        finally:
+            server.stop()
+        self.assertEqual([opcode for opcode, _ in replies], [0x1, 0x1, 0x8])
+        answers = {answer["id"]: answer for answer in (json.loads(payload) for _, payload in replies[:2])}
+        self.assertEqual(answers[1]["predictions"], [3])
+        self.assertEqual(answers[2]["code"], 14, answers[2])  # UNAVAILABLE, not silence
+        self.assertEqual(struct.unpack("!H", replies[2][1][:2])[0], 1001)
+
+    def test_an_idle_grpc_channel_does_not_delay_the_stop(self):
+        server = Server(models=["m=sleep:0"]).start()
+        try:
+            channel = grpc.insecure_channel(server.addresses["grpc"])
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            self.assertTrue(stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live)
+            h2 = H2Connection(server.address)  # an idle h2c connection too
+            h2.frames(lambda f: f[0] == SETTINGS and f[1] & ACK)
+            started = time.monotonic()
+            self.assertEqual(server.stop(signal.SIGTERM), 0, server.stderr)
+            self.assertLess(time.monotonic() - started, 1.5, "idle HTTP/2 connections held up the stop")
+            h2.close()
+            channel.close()
+        finally:
+            server.stop()
+
+
+class EphemeralPortsTest(unittest.TestCase):
+    def test_http_port_0_puts_the_other_listeners_on_free_ports(self):
+        # Only --http given: gRPC must not take the fixed 8001, so two servers run side by side.
+        processes = []
+        try:
+            for _ in range(2):
+                process = subprocess.Popen([BINARY, "serve", "--http", "127.0.0.1:0", "--model", "m=sleep:0"],
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                processes.append(process)
+                line = process.stdout.readline()
+                self.assertIn("predictwire: listening", line, process.stderr.read() if process.poll() else "")
+                self.assertNotIn(":8001", line)
+                self.assertRegex(line, r"grpc=127\.0\.0\.1:\d+")
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+                process.communicate(timeout=20)
+
+
+if __name__ == "__main__":
+    unittest.main()
