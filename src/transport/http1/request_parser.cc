@@ -9,6 +9,22 @@ namespace predictwire::transport::http1 {
 
 namespace http = boost::beast::http;
 
+namespace {
+
+// Whether `value` could be a Host (RFC 9112 section 3.2: uri-host [":" port]): the characters
+// of a reg-name, an IP literal or a port. Empty is allowed (a target with no authority).
+bool IsValidHost(boost::beast::string_view value) {
+  static constexpr std::string_view kAllowed = "-._~%!$&'()*+,;=:[]";
+  for (const char c : value) {
+    const bool alphanumeric =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alphanumeric && kAllowed.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 RequestParser::RequestParser(size_t max_header_bytes, size_t max_body_bytes) {
   header_limit(static_cast<std::uint32_t>(max_header_bytes));
   body_limit(max_body_bytes);
@@ -44,6 +60,7 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
       break;
     case http::field::host:
       ++host_fields_;
+      host_valid_ = host_valid_ && IsValidHost(value);
       if (get_) host_.assign(value.data(), value.size());
       break;
     case http::field::content_length:
@@ -70,6 +87,8 @@ void RequestParser::on_header_impl(boost::beast::error_code& error) {
                                              : "a request may have only one Host header"};
   } else if (host_fields_ > 1) {
     framing_error_ = {400, "a request may have only one Host header"};
+  } else if (!host_valid_) {
+    framing_error_ = {400, "the Host header is not a host name or address"};
   } else if (has_transfer_encoding_) {
     // RFC 9112 section 6: which of the two framings a proxy used is unknowable, so neither is.
     if (content_length_) {

@@ -18,7 +18,8 @@ namespace predictwire::transport::http1 {
 // It also refuses the framing RFC 9112 forbids, which Beast lets through and a proxy in front
 // could read differently (request smuggling): Transfer-Encoding with Content-Length, a transfer
 // coding other than one final "chunked" (501), Transfer-Encoding on HTTP/1.0, and an HTTP/1.1
-// request without exactly one Host. put() then fails and framing_error() says how to answer.
+// request without exactly one Host, or with one that is no host. put() then fails and
+// framing_error() says how to answer.
 class RequestParser : public boost::beast::http::basic_parser<true> {
  public:
   // The answer to a request whose framing is refused; the connection closes after it.
@@ -76,6 +77,7 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   std::string host_;
   bool get_ = false;
   int host_fields_ = 0;
+  bool host_valid_ = true;
   bool content_length_ = false;
   // Transfer-Encoding, every field's codings in order (RFC 9110 section 5.3 joins them).
   std::string transfer_encoding_;

@@ -134,6 +134,14 @@ TEST(RequestParserTest, Http11NeedsExactlyOneHost) {
   RequestParser two(16384, 1024);
   EXPECT_TRUE(Feed(two, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 1000));
   ASSERT_TRUE(two.framing_error());
+  RequestParser spaced(16384, 1024);
+  EXPECT_TRUE(Feed(spaced, "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 1000));
+  ASSERT_TRUE(spaced.framing_error());
+  for (const char* host : {"", "example.com:8000", "127.0.0.1", "[::1]:80"}) {
+    RequestParser valid(16384, 1024);
+    EXPECT_FALSE(Feed(valid, std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n", 1000))
+        << host;
+  }
   RequestParser old(16384, 1024);
   EXPECT_FALSE(Feed(old, "GET / HTTP/1.0\r\n\r\n", 1000));  // HTTP/1.0 has no Host
 }
