@@ -667,6 +667,27 @@ class StopUnderLoadTest(unittest.TestCase):
             server.stop()
 
 
+class ProtocolErrorMetricsTest(unittest.TestCase):
+    def test_refusals_are_counted(self):
+        with Server(models=["m=sleep:0"]) as server:
+            exchange_http1(server, b"POST /predict HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n")
+            ws = RawWebSocket(server.host, server.port)
+            ws.send_frame(0x1, b"{}", masked=False)
+            self.assertEqual(ws.recv_close_code(), 1002)
+            ws.close()
+            connection = H2Connection(server.address)
+            try:
+                connection.send(b"".join(frame(HEADERS, END_HEADERS, 1 + 2 * i, request_block("POST", "/predict"))
+                                         for i in range(129)))
+                connection.frames(lambda f: f[0] == RST_STREAM)
+            finally:
+                connection.close()
+            metrics = curl(server.url + "/metrics").stdout
+        for protocol, reason in (("http1", "malformed"), ("websocket", "violation"), ("http2", "refused_stream")):
+            self.assertIn(f'predictwire_protocol_errors_total{{protocol="{protocol}",reason="{reason}"}} 1\n',
+                          metrics)
+
+
 class EphemeralPortsTest(unittest.TestCase):
     def test_http_port_0_puts_the_other_listeners_on_free_ports(self):
         # Only --http given: gRPC must not take the fixed 8001, so two servers run side by side.

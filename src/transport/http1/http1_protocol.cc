@@ -130,6 +130,9 @@ void Http1Protocol::SendReply(RestReply reply) {
 
 void Http1Protocol::Reject(int status, std::string_view message) {
   parser_.reset();
+  if (options_.metrics != nullptr) {
+    options_.metrics->RecordProtocolError(RequestProtocol::kHttp1, ProtocolError::kMalformed);
+  }
   AppendResponse(RestRouter::ErrorReply(status, message), {.close = true}, &connection_.output());
   connection_.CloseAfterWrite();
 }

@@ -104,6 +104,7 @@ class ServerSession::Callbacks {
     if (self.streams_.size() >= kHttp2MaxConcurrentStreams) {
       nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                                 NGHTTP2_REFUSED_STREAM);
+      self.Count(ProtocolError::kRefusedStream);
       return 0;
     }
     auto stream = std::make_unique<Stream>();
@@ -256,7 +257,11 @@ class ServerSession::Callbacks {
 
   // A gRPC call the server has ended while the client still sends: RST_STREAM(NO_ERROR) after
   // the trailers closes the stream, so its messages stop (gRPC's PROTOCOL-HTTP2 spec).
-  static int OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+  static int OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
+    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+      Self(user_data).Count(ProtocolError::kViolation);
+      return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
       return 0;
     }
@@ -362,7 +367,11 @@ bool ServerSession::Receive(const char* data, size_t size) {
       nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), size);
   // Protocol errors nghttp2 can name are answered with a queued GOAWAY and end in Finished();
   // a negative result (bad preface, flooding, out of memory) ends the connection at once.
-  if (result < 0) failed_ = true;
+  if (result < 0) {
+    // A flood, a bad preface: nghttp2 ends the connection without a GOAWAY of its own.
+    if (!failed_) Count(ProtocolError::kViolation);
+    failed_ = true;
+  }
   return !failed_;
 }
 
@@ -498,6 +507,11 @@ void ServerSession::GrpcFinish(int32_t stream_id, int code, std::string_view mes
   stream.grpc_started = true;
   stream.grpc_trailers_sent = true;
   nghttp2_submit_response(session_, stream_id, fields, count, nullptr);
+}
+
+void ServerSession::Count(ProtocolError error) {
+  if (options_.metrics != nullptr)
+    options_.metrics->RecordProtocolError(RequestProtocol::kHttp2, error);
 }
 
 void ServerSession::Forget(int32_t stream_id) {
