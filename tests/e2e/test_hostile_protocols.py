@@ -217,6 +217,12 @@ class Http1FramingTest(HostileServerTest):
         responses = exchange_http1(self.server, b"GET /v2/health/live HTTP/1.0\r\n\r\n")
         self.assertEqual([r[0] for r in responses], [200], responses)
 
+    def test_absolute_form_targets_are_routed_by_their_path(self):
+        responses = exchange_http1(self.server, b"GET http://elsewhere.example/v2/models/instant HTTP/1.1\r\n"
+                                                b"Host: t\r\nConnection: close\r\n\r\n")
+        self.assertEqual([r[0] for r in responses], [200], responses)
+        self.assertEqual(json.loads(responses[0][2])["name"], "instant")
+
     def test_1000_pipelined_requests_are_answered_in_order(self):
         requests = b"".join(
             b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
@@ -241,6 +247,30 @@ class Http1FramingTest(HostileServerTest):
         responses = exchange_http1(self.server, b"GET /v2/health/live HTTP/1.1\r\nHost: t\r\n" + headers + b"\r\n")
         self.assertEqual([r[0] for r in responses], [431], responses)
         still_serving(self, self.server)
+
+
+class Http2FramingTest(HostileServerTest):
+    def test_smuggling_shapes_reset_the_stream_alone(self):
+        connection = H2Connection(self.server.address)
+        body = b'{"model": "instant", "features": [1]}'
+        shapes = ((("content-length", "5"),), (("transfer-encoding", "chunked"),), (("connection", "keep-alive"),),
+                  (("Content-Type", "application/json"),))
+        try:
+            for number, extra in enumerate(shapes):
+                stream = 1 + 2 * number
+                connection.send(frame(HEADERS, END_HEADERS, stream, request_block("POST", "/predict", extra)) +
+                                frame(DATA, END_STREAM, stream, body))
+                frames = connection.frames(lambda f: f[2] == stream and (f[0] == RST_STREAM or f[1] & END_STREAM)
+                                           or f[0] == GOAWAY)
+                self.assertEqual((frames[-1][0], frames[-1][2]), (RST_STREAM, stream), extra)
+            # The connection still serves a well-formed request.
+            stream = 1 + 2 * len(shapes)
+            connection.send(frame(HEADERS, END_HEADERS, stream, request_block("POST", "/predict")) +
+                            frame(DATA, END_STREAM, stream, body))
+            frames = connection.frames(lambda f: f[2] == stream and f[0] == DATA and f[1] & END_STREAM)
+            self.assertEqual(json.loads(frames[-1][3])["predictions"], [1])
+        finally:
+            connection.close()
 
 
 class Utf8InErrorsTest(HostileServerTest):

@@ -23,6 +23,20 @@ bool IsValidHost(boost::beast::string_view value) {
   return true;
 }
 
+// The scheme and authority of an absolute-form target ("http://host:port/path?query"), or an
+// empty view for any other form. RFC 9112 section 3.2.2: a server must accept the absolute form
+// (clients send it to proxies) and take the host from it rather than from Host.
+std::string_view AbsoluteFormPrefix(std::string_view target) {
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() &&
+        boost::beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      const size_t path = target.find_first_of("/?", scheme.size());
+      return target.substr(0, path == std::string_view::npos ? target.size() : path);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 RequestParser::RequestParser(size_t max_header_bytes, size_t max_body_bytes) {
@@ -38,6 +52,15 @@ void RequestParser::on_request_impl(http::verb method, boost::beast::string_view
   get_ = method == http::verb::get;
   target_.assign(target.data(), target.size());
   version_ = version;
+  if (!target_.empty() && target_[0] != '/') {  // not the origin form every route reads
+    const std::string_view prefix = AbsoluteFormPrefix(target_);
+    if (!prefix.empty()) {
+      const size_t scheme = prefix.find("://") + 3;
+      absolute_host_.assign(prefix.substr(scheme));
+      target_.erase(0, prefix.size());
+      if (target_.empty() || target_[0] != '/') target_.insert(0, 1, '/');
+    }
+  }
 }
 
 void RequestParser::on_field_impl(http::field name, boost::beast::string_view name_text,
@@ -61,7 +84,7 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
     case http::field::host:
       ++host_fields_;
       host_valid_ = host_valid_ && IsValidHost(value);
-      if (get_) host_.assign(value.data(), value.size());
+      if (get_ && absolute_host_.empty()) host_.assign(value.data(), value.size());
       break;
     case http::field::content_length:
       content_length_ = true;
@@ -82,6 +105,7 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
 }
 
 void RequestParser::on_header_impl(boost::beast::error_code& error) {
+  if (get_ && !absolute_host_.empty()) host_ = absolute_host_;
   if (version_ >= 11 && host_fields_ != 1) {
     framing_error_ = {400, host_fields_ == 0 ? "an HTTP/1.1 request needs a Host header"
                                              : "a request may have only one Host header"};

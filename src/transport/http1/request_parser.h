@@ -31,6 +31,8 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   RequestParser(size_t max_header_bytes, size_t max_body_bytes);
 
   const std::string& method() const { return method_; }
+  // In origin form ("/path?query"), whatever form it came in: an absolute-form target
+  // ("http://host/path") loses its scheme and authority, which then stand for Host.
   const std::string& target() const { return target_; }
   int version() const { return version_; }  // 10 or 11
   bool expects_continue() const { return expects_continue_; }
@@ -75,6 +77,7 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   std::string inference_header_length_;
   std::string origin_;
   std::string host_;
+  std::string absolute_host_;  // the authority of an absolute-form target
   bool get_ = false;
   int host_fields_ = 0;
   bool host_valid_ = true;

@@ -126,6 +126,24 @@ TEST(RequestParserTest, RefusesAmbiguousFraming) {
   }
 }
 
+TEST(RequestParserTest, AbsoluteFormTargetsAreReadInOriginForm) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"http://a.example:8000/v2/health/live?x=1", "/v2/health/live?x=1"},
+      {"HTTPS://a.example", "/"},
+      {"http://a.example?x=1", "/?x=1"},
+      {"/predict", "/predict"},
+  };
+  for (const auto& [target, origin_form] : cases) {
+    RequestParser parser(16384, 1024);
+    ASSERT_FALSE(Feed(parser, "GET " + target + " HTTP/1.1\r\nHost: other\r\n\r\n", 1000))
+        << target;
+    EXPECT_EQ(parser.target(), origin_form);
+  }
+  RequestParser parser(16384, 1024);
+  ASSERT_FALSE(Feed(parser, "GET http://a.example:8000/ws HTTP/1.1\r\nHost: other\r\n\r\n", 1000));
+  EXPECT_EQ(parser.host(), "a.example:8000");
+}
+
 TEST(RequestParserTest, Http11NeedsExactlyOneHost) {
   RequestParser none(16384, 1024);
   EXPECT_TRUE(Feed(none, "GET / HTTP/1.1\r\n\r\n", 1000));
