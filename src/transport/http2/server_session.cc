@@ -146,10 +146,11 @@ class ServerSession::Callbacks {
     } else if (field == "origin") {
       stream->origin.assign(View(value, value_length));
     } else if (field == "expect") {
+      constexpr std::string_view kContinue = "100-continue";
       const std::string_view expect = View(value, value_length);
-      stream->expects_continue =
-          expect.size() == 12 && std::equal(expect.begin(), expect.end(), "100-continue",
-                                            [](char a, char b) { return std::tolower(a) == b; });
+      stream->expects_continue = std::equal(
+          expect.begin(), expect.end(), kContinue.begin(), kContinue.end(),
+          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
     }
     return 0;
   }
