@@ -398,6 +398,17 @@ class Http2HostileTest(HostileServerTest):
         self.assertIn("HTTP/2 100", done.stderr)
         self.assertEqual(json.loads(done.stdout)["predictions"], [2])
 
+    def test_a_body_declared_over_the_limit_is_refused_before_it_is_sent(self):
+        with tempfile.NamedTemporaryFile() as body:
+            body.write(b"x" * (100 * MAX_BODY))
+            body.flush()
+            done = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code} %{size_upload}",
+                        "--data-binary", "@" + body.name, self.server.url + "/predict")
+        status, uploaded = done.stdout.split()
+        self.assertEqual(status, "413", done.stderr)
+        self.assertLess(int(uploaded), 100 * MAX_BODY, "the whole body was sent before the answer")
+        still_serving(self, self.server)
+
     def test_a_stream_beyond_the_limit_is_refused_alone(self):
         connection = H2Connection(self.server.address)
         try:

@@ -22,7 +22,8 @@ struct ServerSession::Stream {
   std::string origin;                   // sent by browsers: CORS
   std::string body;
   size_t header_bytes = 0;
-  bool expects_continue = false;  // Expect: 100-continue
+  bool expects_continue = false;    // Expect: 100-continue
+  bool declared_too_large = false;  // content-length over the body limit
   bool header_too_large = false;
   bool body_too_large = false;
   bool dispatched = false;
@@ -118,7 +119,7 @@ class ServerSession::Callbacks {
 
   static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
                       size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
-                      void*) {
+                      void* user_data) {
     Stream* stream = Find(session, frame->hd.stream_id);
     if (stream == nullptr) return 0;
     // RFC 9113 section 6.5.2 counts each field as name + value + 32.
@@ -145,6 +146,12 @@ class ServerSession::Callbacks {
       stream->inference_header_length.assign(View(value, value_length));
     } else if (field == "origin") {
       stream->origin.assign(View(value, value_length));
+    } else if (field == "content-length") {
+      uint64_t declared = 0;
+      const std::string_view text = View(value, value_length);
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), declared);
+      stream->declared_too_large = error == std::errc() && end == text.data() + text.size() &&
+                                   declared > Self(user_data).options_.max_body_bytes;
     } else if (field == "expect") {
       constexpr std::string_view kContinue = "100-continue";
       const std::string_view expect = View(value, value_length);
@@ -198,8 +205,16 @@ class ServerSession::Callbacks {
       return 0;
     }
     if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
-      // A client waiting to send its body (curl does for large ones) is told to go ahead.
       Stream* waiting = Find(session, frame->hd.stream_id);
+      // A body declared over the limit is answered 413 at once, as over HTTP/1.1, rather than
+      // after the client has sent it all.
+      if (frame->hd.type == NGHTTP2_HEADERS && waiting != nullptr && waiting->declared_too_large &&
+          !waiting->dispatched) {
+        waiting->body_too_large = true;
+        Self(user_data).Dispatch(frame->hd.stream_id, *waiting);
+        return 0;
+      }
+      // A client waiting to send its body (curl does for large ones) is told to go ahead.
       if (frame->hd.type == NGHTTP2_HEADERS && waiting != nullptr && waiting->expects_continue &&
           !waiting->header_too_large) {
         waiting->expects_continue = false;
@@ -257,7 +272,10 @@ class ServerSession::Callbacks {
   }
 
   // A gRPC call the server has ended while the client still sends: RST_STREAM(NO_ERROR) after
-  // the trailers closes the stream, so its messages stop (gRPC's PROTOCOL-HTTP2 spec).
+  // the trailers closes the stream, so its messages stop (gRPC's PROTOCOL-HTTP2 spec). Not for
+  // a REST answer given early (413): curl takes that reset for a failed stream and drops the
+  // answer, and a REST client stops on its own once it has one; what it still sends is read
+  // and discarded.
   static int OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
     if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
       Self(user_data).Count(ProtocolError::kViolation);

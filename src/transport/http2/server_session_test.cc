@@ -155,6 +155,22 @@ TEST(ServerSessionTest, OversizedBodyIs413AndOthersCarryOn) {
   EXPECT_EQ(received[0].stream_id, small);
 }
 
+TEST(ServerSessionTest, ABodyDeclaredOverTheLimitIs413BeforeItIsSent) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received, /*max_body_bytes=*/1000);
+  TestClient client;
+  const int32_t stream = client.Open("POST", "/predict", {{"content-length", "5000"}});
+  Exchange(client, *server);
+  EXPECT_EQ(client.responses[stream].fields[":status"], "413");
+  EXPECT_EQ(server->requests_in_flight(), 0u);
+  // What the client sends anyway is read and discarded; the stream then closes cleanly.
+  client.Write(stream, std::string(5000, 'x'), /*end=*/true);
+  Exchange(client, *server);
+  EXPECT_TRUE(client.responses[stream].closed);
+  EXPECT_EQ(client.responses[stream].error_code, 0u);
+  EXPECT_TRUE(received.empty());
+}
+
 TEST(ServerSessionTest, OversizedHeaderListIs431) {
   std::vector<Received> received;
   auto server = MakeServer(&received);
