@@ -66,6 +66,11 @@ nghttp2_nv Field(std::string_view name, std::string_view value) {
                     NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
 }
 
+// The message encodings GrpcCalls inflates (grpc_framing.h Decompress), sent with every call's
+// response headers so that a client whose encoding was refused (UNIMPLEMENTED) knows which to
+// use instead (gRPC's compression spec).
+constexpr std::string_view kGrpcAcceptEncoding = "identity, deflate, gzip";
+
 // grpc-message is percent-encoded: bytes outside printable ASCII, and '%', as %XX (gRPC's
 // PROTOCOL-HTTP2 spec).
 std::string PercentEncode(std::string_view text) {
@@ -479,7 +484,8 @@ void ServerSession::OnGrpcFrame(int32_t stream_id, Stream& stream, uint8_t frame
 
 void ServerSession::StartGrpcResponse(int32_t stream_id, Stream& stream) {
   stream.grpc_started = true;
-  const nghttp2_nv fields[] = {Field(":status", "200"), Field("content-type", "application/grpc")};
+  const nghttp2_nv fields[] = {Field(":status", "200"), Field("content-type", "application/grpc"),
+                               Field("grpc-accept-encoding", kGrpcAcceptEncoding)};
   nghttp2_data_provider body{};
   body.source.ptr = &stream;
   body.read_callback = Callbacks::ReadGrpcBody;
@@ -517,10 +523,11 @@ void ServerSession::GrpcFinish(int32_t stream_id, int code, std::string_view mes
     return;
   }
   // Nothing written: a trailers-only response, the status in the one HEADERS frame.
-  nghttp2_nv fields[4];
+  nghttp2_nv fields[5];
   size_t count = 0;
   fields[count++] = Field(":status", "200");
   fields[count++] = Field("content-type", "application/grpc");
+  fields[count++] = Field("grpc-accept-encoding", kGrpcAcceptEncoding);
   fields[count++] = Field("grpc-status", stream.grpc_status);
   if (!stream.grpc_message.empty()) fields[count++] = Field("grpc-message", stream.grpc_message);
   stream.grpc_started = true;
