@@ -33,9 +33,9 @@ from ws_raw import RawWebSocket
 MAX_BODY = 200000
 
 # HTTP/2 frame types and error codes (RFC 9113).
-DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, CONTINUATION = 0, 1, 3, 4, 6, 7, 9
+DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = 0, 1, 3, 4, 6, 7, 8, 9
 END_STREAM, ACK, END_HEADERS = 0x1, 0x1, 0x4
-REFUSED_STREAM, CANCEL = 7, 8
+PROTOCOL_ERROR, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, REFUSED_STREAM, CANCEL, COMPRESSION_ERROR = 1, 3, 6, 7, 8, 9
 
 
 def read_http1_responses(sock, count=None, timeout=10):
@@ -438,6 +438,31 @@ class Http2HostileTest(HostileServerTest):
                              [4])
         finally:
             connection.close()
+
+    def test_connection_errors_end_in_goaway_with_their_code(self):
+        get = request_block("GET", "/v2")
+        cases = {
+            "WINDOW_UPDATE of 0": (frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 0)), PROTOCOL_ERROR),
+            "connection window past 2^31-1": (frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 0x7FFFFFFF)) * 2,
+                                              FLOW_CONTROL_ERROR),
+            "DATA on stream 0": (frame(DATA, 0, 0, b"x"), PROTOCOL_ERROR),
+            "HEADERS on an even stream": (frame(HEADERS, END_HEADERS | END_STREAM, 2, get), PROTOCOL_ERROR),
+            "INITIAL_WINDOW_SIZE past 2^31-1": (frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 0x80000000)),
+                                                FLOW_CONTROL_ERROR),
+            "a frame over MAX_FRAME_SIZE": (frame(PING, 0, 0, b"\0" * 20000), FRAME_SIZE_ERROR),
+            "an HPACK index of 0": (frame(HEADERS, END_HEADERS | END_STREAM, 1, b"\x80"), COMPRESSION_ERROR),
+        }
+        for name, (data, code) in cases.items():
+            connection = H2Connection(self.server.address)
+            try:
+                connection.frames(lambda f: f[0] == SETTINGS and f[1] & ACK)
+                connection.send(data)
+                frames = connection.frames(lambda f: f[0] == GOAWAY, timeout=5)
+                self.assertTrue(frames and frames[-1][0] == GOAWAY, name)
+                self.assertEqual(struct.unpack(">I", frames[-1][3][4:8])[0], code, name)
+            finally:
+                connection.close()
+        still_serving(self, self.server)
 
     def test_rapid_reset_leaves_the_server_responsive(self):
         connection = H2Connection(self.server.address)
