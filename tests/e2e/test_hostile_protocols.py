@@ -590,6 +590,20 @@ class WebSocketHostileTest(HostileServerTest):
         self.assertEqual(ws.recv_close_code(), 1002)
         ws.close()
 
+    def test_utf8_split_across_fragments_with_a_ping_between(self):
+        ws = self.raw()
+        try:
+            message = '{"id": 5, "model": "instant", "features": [1], "note": "é"}'.encode()
+            split = message.index(b"\xc3") + 1  # inside the two bytes of é
+            ws.send_frame(0x1, message[:split], fin=False)
+            ws.send_frame(0x9, b"between")  # a control frame may come between fragments
+            ws.send_frame(0x0, message[split:])
+            replies = dict(ws.recv_frame() for _ in range(2))
+            self.assertEqual(replies[0xA], b"between")
+            self.assertEqual(json.loads(replies[0x1])["predictions"], [1])
+        finally:
+            ws.close()
+
     def test_a_2_to_the_63_length(self):
         ws = self.raw()
         ws.sock.sendall(struct.pack("!BBQ", 0x82, 0x80 | 127, 1 << 63) + os.urandom(4))
