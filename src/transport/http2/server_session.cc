@@ -21,6 +21,9 @@ struct ServerSession::Stream {
   size_t header_bytes = 0;
   bool header_too_large = false;
   bool body_too_large = false;
+  bool body_refused = false;  // the memory budget had no room for it: answered 503
+  MemoryCharge charge;        // the request body until answered, then the reply body until sent
+  bool body_pending = false;  // reply body bytes not yet handed to nghttp2
   bool dispatched = false;
   bool awaiting_reply = false;
 
@@ -95,6 +98,7 @@ class ServerSession::Callbacks {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     ServerSession& self = Self(user_data);
     auto stream = std::make_unique<Stream>();
+    stream->charge = MemoryCharge(self.options_.memory);
     // Fails only for a stream nghttp2 does not keep (refused): it never closes, so never store it.
     if (nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get()) != 0) {
       return 0;
@@ -148,7 +152,10 @@ class ServerSession::Callbacks {
     const bool grpc_call = stream != nullptr && stream->grpc && !stream->header_too_large &&
                            self.grpc_ != nullptr && stream->dispatched;
     if (!grpc_call) nghttp2_session_consume_stream(session, stream_id, length);
-    if (stream == nullptr || stream->body_too_large || stream->header_too_large) return 0;
+    if (stream == nullptr || stream->body_too_large || stream->header_too_large ||
+        stream->body_refused) {
+      return 0;
+    }
     if (stream->grpc) {
       if (grpc_call) self.grpc_->OnCallData(stream_id, View(data, length));
       return 0;
@@ -164,6 +171,14 @@ class ServerSession::Callbacks {
       nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_ENHANCE_YOUR_CALM);
       return 0;
     }
+    if (!stream->charge.GrowTo(stream->body.size() + length)) {
+      // Keep reading (and discarding) to the end of the stream, then answer 503.
+      stream->body_refused = true;
+      self.buffered_body_bytes_ -= stream->body.size();
+      std::string().swap(stream->body);
+      stream->charge.Reset();
+      return 0;
+    }
     stream->body.append(View(data, length));
     self.buffered_body_bytes_ += length;
     return 0;
@@ -171,6 +186,10 @@ class ServerSession::Callbacks {
 
   static int OnFrameReceived(nghttp2_session* session, const nghttp2_frame* frame,
                              void* user_data) {
+    if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+      Self(user_data).client_settings_received_ = true;
+      return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     Stream* grpc_stream = Find(session, frame->hd.stream_id);
     if (grpc_stream != nullptr && grpc_stream->grpc && !grpc_stream->header_too_large) {
@@ -247,7 +266,10 @@ class ServerSession::Callbacks {
     const size_t count = std::min(length, body.size() - stream.body_sent);
     std::memcpy(buffer, body.data() + stream.body_sent, count);
     stream.body_sent += count;
-    if (stream.body_sent == body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (stream.body_sent == body.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      stream.body_pending = false;
+    }
     return static_cast<ssize_t>(count);
   }
 
@@ -322,6 +344,12 @@ void ServerSession::Dispatch(int32_t stream_id, Stream& stream) {
                          431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes)));
     return;
   }
+  if (stream.body_refused) {
+    Reply(stream_id,
+          RestRouter::ErrorReply(
+              503, "the server is short of memory for this request's body; retry later"));
+    return;
+  }
   if (stream.body_too_large) {
     Reply(stream_id,
           RestRouter::ErrorReply(413, fmt::format("the request body exceeds the {}-byte limit",
@@ -371,6 +399,10 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   body.source.ptr = &stream;
   body.read_callback = Callbacks::ReadBody;
   const bool has_body = !stream.reply.body.empty() && stream.method != "HEAD" && status != 204;
+  // The request body is gone; the reply's waits here until the client's windows let it go.
+  stream.charge.Reset();
+  if (has_body) stream.charge.ForceTo(stream.reply.body.size());
+  stream.body_pending = has_body;
   nghttp2_submit_response(session_, stream_id, fields, count, has_body ? &body : nullptr);
 }
 
@@ -470,6 +502,13 @@ void ServerSession::Shutdown() {
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
                         nullptr, 0);
+}
+
+bool ServerSession::HasParkedOutput() const {
+  for (const auto& [stream_id, stream] : streams_) {
+    if (stream->body_pending || !stream->grpc_out.empty()) return true;
+  }
+  return false;
 }
 
 bool ServerSession::Finished() const {
