@@ -568,6 +568,33 @@ class MemoryBudgetTest(unittest.TestCase):
             self.assertEqual(fields.get("grpc-status"), "8", fields)
             self.assertIn("short of memory", fields.get("grpc-message", ""))
 
+    def test_four_100_mib_grpc_messages_are_refused_from_their_prefixes(self):
+        # The case, with a message limit that lets them in: the budget refuses each one
+        # from its 5-byte prefix, before its bytes arrive.
+        with serve("--max-body", str(128 * MiB), "--max-memory", str(64 * MiB),
+                   models=["m=sleep:0"]) as server:
+            pid = server.process.pid
+            baseline = proc_status(pid, "VmRSS")
+            sock, connection = h2_connection(server)
+            streams = []
+            for _ in range(4):
+                stream_id = connection.get_next_available_stream_id()
+                connection.send_headers(stream_id, [
+                    (":method", "POST"), (":path", "/inference.GRPCInferenceService/ModelInfer"),
+                    (":scheme", "http"), (":authority", "x"), ("content-type", "application/grpc"),
+                    ("te", "trailers")])
+                connection.send_data(stream_id, b"\x00" + struct.pack("!I", 100 * MiB) + bytes(16000))
+                streams.append(stream_id)
+            sock.sendall(connection.data_to_send())
+            import h2.events
+            events = h2_events_until(sock, connection, lambda events: sum(
+                isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)) for e in events) >= 4, 10)
+            sock.close()
+            statuses = [dict((k.decode(), v.decode()) for k, v in e.headers).get("grpc-status")
+                        for e in events if isinstance(e, (h2.events.ResponseReceived, h2.events.TrailersReceived))]
+            self.assertEqual([s for s in statuses if s is not None], ["8"] * 4, statuses)
+            self.assertLess(proc_status(pid, "VmHWM") - baseline, 32 * MiB)
+
     def test_a_websocket_message_past_the_budget_is_answered_and_the_connection_lives(self):
         from ws_raw import RawWebSocket
         with serve("--max-memory", str(MiB), models=["m=sleep:0"]) as server:

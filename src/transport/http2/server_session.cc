@@ -22,7 +22,9 @@ struct ServerSession::Stream {
   bool header_too_large = false;
   bool body_too_large = false;
   bool body_refused = false;  // the memory budget had no room for it: answered 503
-  MemoryCharge charge;        // the request body until answered, then the reply body until sent
+  // The request body until answered, then the reply body (a gRPC call's: its unsent messages)
+  // until nghttp2 has taken it.
+  MemoryCharge charge;
   bool body_pending = false;  // reply body bytes not yet handed to nghttp2
   bool dispatched = false;
   bool awaiting_reply = false;
@@ -227,6 +229,7 @@ class ServerSession::Callbacks {
     if (stream.grpc_out_sent == stream.grpc_out.size()) {
       stream.grpc_out.clear();
       stream.grpc_out_sent = 0;
+      stream.charge.Reset();
       if (stream.grpc_finishing) {
         *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
         const nghttp2_nv trailers[] = {Field("grpc-status", stream.grpc_status),
@@ -439,6 +442,7 @@ void ServerSession::GrpcWrite(int32_t stream_id, std::string_view framed) {
   if (found == streams_.end() || found->second->grpc_finishing) return;
   Stream& stream = *found->second;
   stream.grpc_out.append(framed);
+  stream.charge.ForceTo(stream.grpc_out.size());  // held until the client's windows take it
   if (!stream.grpc_started) return StartGrpcResponse(stream_id, stream);
   if (stream.grpc_deferred) {
     stream.grpc_deferred = false;
