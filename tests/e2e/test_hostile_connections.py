@@ -185,6 +185,18 @@ class HeaderDeadlineTest(unittest.TestCase):
             sock.close()
 
 
+    def test_an_http2_header_block_left_unfinished_is_closed(self):
+        # A HEADERS frame without END_HEADERS, then nothing: the CONTINUATION never comes.
+        with serve("--header-timeout", "2s", models=["m=sleep:0"]) as server:
+            sock, connection = h2_connection(server)
+            block = b"\x83\x86"  # :method POST, :scheme http (HPACK static table)
+            sock.sendall(struct.pack("!I", len(block))[1:] + b"\x01\x00" + struct.pack("!I", 1) + block)
+            start = time.monotonic()
+            self.assertTrue(wait_for(lambda: closed_by_peer(sock), 8))
+            self.assertLess(time.monotonic() - start, 6)
+            sock.close()
+
+
 class TlsHandshakeDeadlineTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -71,7 +71,7 @@ void Http2Protocol::OnIdle() {
   connection_.CloseAfterWrite();
 }
 
-bool Http2Protocol::AwaitingRequestHead() const { return !session_->client_settings_received(); }
+bool Http2Protocol::AwaitingRequestHead() const { return session_->AwaitingRequestHead(); }
 
 bool Http2Protocol::HasParkedOutput() const { return session_->HasParkedOutput(); }
 

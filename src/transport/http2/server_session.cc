@@ -28,6 +28,7 @@ struct ServerSession::Stream {
   bool body_pending = false;  // reply body bytes not yet handed to nghttp2
   bool dispatched = false;
   bool awaiting_reply = false;
+  bool headers_done = false;  // the request's header block (HEADERS and CONTINUATION) is whole
 
   // gRPC: a call (content-type application/grpc), handed to the GrpcCallHandler as it comes.
   bool grpc = false;
@@ -194,6 +195,9 @@ class ServerSession::Callbacks {
     }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     Stream* grpc_stream = Find(session, frame->hd.stream_id);
+    if (grpc_stream != nullptr && frame->hd.type == NGHTTP2_HEADERS) {
+      grpc_stream->headers_done = true;
+    }
     if (grpc_stream != nullptr && grpc_stream->grpc && !grpc_stream->header_too_large) {
       Self(user_data).OnGrpcFrame(frame->hd.stream_id, *grpc_stream, frame->hd.type,
                                   (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
@@ -506,6 +510,14 @@ void ServerSession::Shutdown() {
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
                         nullptr, 0);
+}
+
+bool ServerSession::AwaitingRequestHead() const {
+  if (!client_settings_received_) return true;
+  for (const auto& [stream_id, stream] : streams_) {
+    if (!stream->headers_done) return true;
+  }
+  return false;
 }
 
 bool ServerSession::HasParkedOutput() const {

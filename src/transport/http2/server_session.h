@@ -106,8 +106,11 @@ class ServerSession {
   // True when the session neither expects input nor has output: the connection may close.
   bool Finished() const;
 
-  // Whether the client's first SETTINGS (after its preface) has arrived: its head is complete.
+  // Whether the client's first SETTINGS (after its preface) has arrived.
   bool client_settings_received() const { return client_settings_received_; }
+  // Whether a head is incomplete: the preface and SETTINGS, or a stream's header block (a
+  // HEADERS frame whose CONTINUATIONs have not all come).
+  bool AwaitingRequestHead() const;
   // Whether some reply or gRPC message waits for the client to open a flow-control window.
   bool HasParkedOutput() const;
 

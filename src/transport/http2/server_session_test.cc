@@ -163,6 +163,24 @@ TEST(ServerSessionTest, TheHeadIsCompleteOnceTheClientsSettingsArrive) {
   EXPECT_TRUE(server->client_settings_received());
 }
 
+TEST(ServerSessionTest, AnUnfinishedHeaderBlockIsAnAwaitedHead) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  EXPECT_TRUE(server->AwaitingRequestHead());
+  std::string input(kClientPreface);
+  input += std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9);  // SETTINGS, empty
+  ASSERT_TRUE(server->Receive(input.data(), input.size()));
+  EXPECT_FALSE(server->AwaitingRequestHead());
+  // HEADERS on stream 1 without END_HEADERS: :method GET, :scheme http.
+  const std::string headers("\x00\x00\x02\x01\x00\x00\x00\x00\x01\x82\x86", 11);
+  ASSERT_TRUE(server->Receive(headers.data(), headers.size()));
+  EXPECT_TRUE(server->AwaitingRequestHead());
+  // The CONTINUATION with END_HEADERS: :path /, :authority x.
+  const std::string continuation("\x00\x00\x04\x09\x04\x00\x00\x00\x01\x84\x41\x01x", 13);
+  ASSERT_TRUE(server->Receive(continuation.data(), continuation.size()));
+  EXPECT_FALSE(server->AwaitingRequestHead());
+}
+
 TEST(ServerSessionTest, AReplyPastTheWindowIsParkedAndChargedUntilSent) {
   MemoryBudget budget(1 << 20);
   std::vector<Received> received;
