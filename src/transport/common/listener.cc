@@ -81,18 +81,7 @@ void Listener::Accept() {
           });
           return;
         }
-        // Over the cap: closed at once, which frees its descriptor, while those open are served.
-        // The count lags the connections accepted but not yet started on their thread, so a burst
-        // may overshoot the cap by a few.
-        if (pool_.open_connections() >= static_cast<int64_t>(max_connections_)) {
-          ErrorCode ignored;
-          socket.close(ignored);
-          if (counters_.metrics != nullptr) {
-            counters_.metrics->ConnectionDefended(counters_.kind, ConnectionDefence::kRefused);
-          }
-          Accept();
-          return;
-        }
+        if (RefusedOverCap(socket)) return Accept();
         asio::post(target.executor(), [this, &target, socket = std::move(socket)]() mutable {
           auto connection =
               std::make_shared<Connection>(std::move(socket), target, tls_, counters_, limits_);
@@ -100,6 +89,19 @@ void Listener::Accept() {
         });
         Accept();
       });
+}
+
+bool Listener::RefusedOverCap(TcpSocket& socket) {
+  // The count lags the connections accepted but not yet started on their thread, so a burst may
+  // overshoot the cap by a few.
+  if (pool_.open_connections() < static_cast<int64_t>(max_connections_)) return false;
+  // Closed at once, which frees its descriptor; the connections open are served as before.
+  ErrorCode ignored;
+  socket.close(ignored);
+  if (counters_.metrics != nullptr) {
+    counters_.metrics->ConnectionDefended(counters_.kind, ConnectionDefence::kRefused);
+  }
+  return true;
 }
 
 }  // namespace predictwire::transport

@@ -56,6 +56,8 @@ class Listener {
   Listener(IoPool& pool, ProtocolFactory make_protocol, TcpAcceptor acceptor, std::string host,
            uint16_t port, const Options& options);
   void Accept();
+  // Over max_connections: closes `socket`, counts it and returns true.
+  bool RefusedOverCap(TcpSocket& socket);
 
   IoPool& pool_;
   const ProtocolFactory make_protocol_;
