@@ -20,7 +20,7 @@ packages=(
   python3-hpack
   # promtool, which checks the /metrics exposition in the tests
   prometheus
-  nghttp2-client python3-grpcio python3-grpc-tools openssl
+  nghttp2-client python3-h2 python3-grpcio python3-grpc-tools openssl
   # headless Chromium for the report page test (and browser measurements)
   chromium
   # the article's reference servers in peers/

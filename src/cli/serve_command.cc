@@ -92,6 +92,12 @@ struct ServeFlags {
   std::string inline_threshold = FormatDuration(options.scheduler.inline_threshold);
   std::string http_idle_timeout = FormatDuration(options.http_idle_timeout);
   std::string websocket_idle_timeout = FormatDuration(options.websocket_idle_timeout);
+  std::string header_timeout = FormatDuration(options.header_timeout);
+  std::string tls_handshake_timeout = FormatDuration(options.tls_handshake_timeout);
+  std::string write_timeout = FormatDuration(options.write_timeout);
+  // Kept only when given: their defaults are derived (from the fd limit, from --max-body).
+  size_t max_connections = 0;
+  size_t max_response_bytes = 0;
 };
 
 }  // namespace
@@ -188,13 +194,57 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                    "The same for WebSocket connections")
       ->check(CheckDuration)
       ->capture_default_str();
-  serve->callback([flags, exit_status, serve] {
+  serve
+      ->add_option("--header-timeout", flags->header_timeout,
+                   "Close a connection whose request head (HTTP/1.1 request line and fields, the "
+                   "WebSocket handshake, the HTTP/2 preface and SETTINGS) has not all arrived "
+                   "this long after its first byte (HTTP/1.1 is told 408)")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--tls-handshake-timeout", flags->tls_handshake_timeout,
+                   "Close a TLS connection whose handshake is not done this long after the accept")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--write-timeout", flags->write_timeout,
+                   "Close a connection whose output has not moved for this long (a client that "
+                   "stopped reading, or an HTTP/2 window left at zero); a slow reader that "
+                   "keeps taking bytes is never cut off")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  CLI::Option* max_connections =
+      serve
+          ->add_option("--max-connections", flags->max_connections,
+                       "Connections open at once over every port; beyond it new ones are closed "
+                       "as soon as accepted (default: the open-file limit less 1/16, at least 32 "
+                       "descriptors)")
+          ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--max-memory", options.max_memory_bytes,
+                   "Bytes the server holds at most for large request bodies and messages and for "
+                   "unsent answers; beyond it large requests get HTTP 503 / RESOURCE_EXHAUSTED")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  CLI::Option* max_response =
+      serve
+          ->add_option("--max-response", flags->max_response_bytes,
+                       "Largest answer, in bytes: a request for more rows than fit (4 bytes a "
+                       "row, the most compact answer) is refused before it runs, HTTP 503 / "
+                       "RESOURCE_EXHAUSTED (default: --max-body)")
+          ->check(CLI::PositiveNumber);
+  serve->callback([flags, exit_status, serve, max_connections, max_response] {
     server::ServerOptions& options = flags->options;
     FreePortsBesideEphemeralHttp(*serve, options);
     options.scheduler.mode = ParseExecutionMode(flags->execution);
     options.scheduler.inline_threshold = ParseDuration(flags->inline_threshold);
     options.http_idle_timeout = ToWholeSeconds(flags->http_idle_timeout);
     options.websocket_idle_timeout = ToWholeSeconds(flags->websocket_idle_timeout);
+    options.header_timeout = ToWholeSeconds(flags->header_timeout);
+    options.tls_handshake_timeout = ToWholeSeconds(flags->tls_handshake_timeout);
+    options.write_timeout = ToWholeSeconds(flags->write_timeout);
+    if (max_connections->count() > 0) options.max_connections = flags->max_connections;
+    if (max_response->count() > 0) options.max_response_bytes = flags->max_response_bytes;
     *exit_status = Serve(options);
   });
 }

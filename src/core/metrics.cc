@@ -114,6 +114,12 @@ std::string_view ListenerKindName(ListenerKind kind) {
   return kNames[static_cast<size_t>(kind)];
 }
 
+std::string_view ConnectionDefenceName(ConnectionDefence defence) {
+  constexpr std::array<std::string_view, kConnectionDefences> kNames = {
+      "refused", "header_timeout", "handshake_timeout", "write_timeout"};
+  return kNames[static_cast<size_t>(defence)];
+}
+
 // Every cell one thread (or a few) records into. Histogram buckets are stored as counts per
 // bucket and made cumulative when rendered.
 struct Metrics::Shard {
@@ -147,6 +153,7 @@ struct Metrics::Shard {
   std::array<std::atomic<uint64_t>, kListenerKinds> bytes_in{};
   std::array<std::atomic<uint64_t>, kListenerKinds> bytes_out{};
   std::array<std::atomic<uint64_t>, kRequestProtocols * kProtocolErrors> protocol_errors{};
+  std::array<std::atomic<uint64_t>, kListenerKinds * kConnectionDefences> defended{};
 };
 
 Metrics::Metrics(std::vector<std::string> models)
@@ -222,6 +229,12 @@ void Metrics::BytesReceived(ListenerKind listener, uint64_t bytes) {
 }
 void Metrics::BytesSent(ListenerKind listener, uint64_t bytes) {
   Add(Local().bytes_out[static_cast<size_t>(listener)], bytes);
+}
+
+void Metrics::ConnectionDefended(ListenerKind listener, ConnectionDefence defence) {
+  Add(Local().defended[static_cast<size_t>(listener) * kConnectionDefences +
+                       static_cast<size_t>(defence)],
+      1);
 }
 
 void Metrics::AddGauge(Gauge gauge) { gauges_.push_back(std::move(gauge)); }
@@ -387,8 +400,23 @@ std::string Metrics::Render() const {
     }
   }
 
+  Family(&out, "predictwire_connections_defended_total", "counter",
+         "Connections refused (over --max-connections) or closed by a header, TLS handshake or "
+         "write timeout, by listener and reason.");
+  for (size_t l = 0; l < kListenerKinds; ++l) {
+    for (size_t d = 0; d < kConnectionDefences; ++d) {
+      out += fmt::format(
+          "predictwire_connections_defended_total{{listener=\"{}\",reason=\"{}\"}} {}\n",
+          ListenerKindName(static_cast<ListenerKind>(l)),
+          ConnectionDefenceName(static_cast<ConnectionDefence>(d)),
+          Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& {
+            return shard.defended[l * kConnectionDefences + d];
+          }));
+    }
+  }
+
   for (const Gauge& gauge : gauges_) {
-    Family(&out, gauge.name, "gauge", gauge.help);
+    Family(&out, gauge.name, gauge.type, gauge.help);
     for (const auto& [labels, value] : gauge.read()) {
       out += labels.empty() ? fmt::format("{} {}\n", gauge.name, value)
                             : fmt::format("{}{{{}}} {}\n", gauge.name, labels, value);

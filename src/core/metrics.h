@@ -38,6 +38,15 @@ std::string_view ListenerKindName(ListenerKind kind);
 // the connection (WebSocket close 1002, 1007 or 1009; HTTP/2 GOAWAY with an error).
 enum class ProtocolError : uint8_t { kMalformed, kRefusedStream, kViolation };
 inline constexpr size_t kProtocolErrors = 3;
+// Why the server ended a connection it did not want to keep (transport/common/limits.h).
+enum class ConnectionDefence : uint8_t {
+  kRefused,           // over --max-connections: closed as soon as accepted
+  kHeaderTimeout,     // no whole request head within --header-timeout
+  kHandshakeTimeout,  // no whole TLS handshake within --tls-handshake-timeout
+  kWriteTimeout,      // output stalled for --write-timeout
+};
+inline constexpr size_t kConnectionDefences = 4;
+std::string_view ConnectionDefenceName(ConnectionDefence defence);
 
 class Metrics {
  public:
@@ -74,6 +83,8 @@ class Metrics {
   void BytesReceived(ListenerKind listener, uint64_t bytes);
   void BytesSent(ListenerKind listener, uint64_t bytes);
   void RecordProtocolError(RequestProtocol protocol, ProtocolError error);
+  // A connection refused or cut off by one of the connection defences.
+  void ConnectionDefended(ListenerKind listener, ConnectionDefence defence);
 
   // Gauges read when scraped: e.g. each model's queue depth, from the scheduler.
   struct Gauge {
@@ -81,6 +92,8 @@ class Metrics {
     std::string help;
     // (labels, value) pairs; labels as Prometheus writes them, e.g. model="m".
     std::function<std::vector<std::pair<std::string, double>>()> read;
+    // "gauge", or "counter" for a total kept elsewhere (e.g. the memory budget's refusals).
+    std::string type = "gauge";
   };
   void AddGauge(Gauge gauge);
   // `name="value"` with the value escaped as the exposition format wants, for a gauge's labels.

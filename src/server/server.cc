@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -13,6 +14,7 @@
 #include "transport/common/io_pool.h"
 #include "transport/common/limits.h"
 #include "transport/common/listener.h"
+#include "transport/common/memory_budget.h"
 #include "transport/common/rest_router.h"
 #include "transport/common/tcp_echo.h"
 #include "transport/common/tls.h"
@@ -37,6 +39,9 @@ struct Server::Parts {
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<transport::IoPool> pool;
+  std::unique_ptr<transport::MemoryBudget> memory;
+  transport::ConnectionLimits connection_limits;
+  size_t max_connections = 0;
   std::atomic<bool> ready{false};
   std::unique_ptr<transport::RestRouter> router;
   transport::http1::Http1Protocol::Options http1_options;
@@ -65,6 +70,14 @@ struct Server::Parts {
     return all;
   }
 };
+
+size_t DefaultMaxConnections() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 65536;
+  const size_t fds = static_cast<size_t>(limit.rlim_cur);
+  const size_t reserve = std::max(transport::kMinReservedFds, fds / transport::kReservedFdsDivisor);
+  return fds > reserve ? fds - reserve : 1;
+}
 
 absl::Status ParseHostPort(const std::string& address, std::string* host, uint16_t* port) {
   const size_t colon = address.rfind(':');
@@ -118,17 +131,24 @@ absl::StatusOr<fs::path> FindModelsDir(const std::string& configured) {
 }
 
 // A listener for `what` ("HTTP", "gRPC"...) on HOST:PORT `address`, with TLS when `tls` is set.
-// Its connections are counted in `metrics` under `kind`.
+// Its connections are counted in `metrics` under `kind` and kept within `limits` and
+// `max_connections`.
 absl::StatusOr<std::unique_ptr<transport::Listener>> ListenOn(
     std::string_view what, const std::string& address, transport::TlsContext* tls, Metrics& metrics,
-    ListenerKind kind, transport::IoPool& pool,
-    transport::Listener::ProtocolFactory make_protocol) {
+    ListenerKind kind, const transport::ConnectionLimits& limits, size_t max_connections,
+    transport::IoPool& pool, transport::Listener::ProtocolFactory make_protocol) {
   std::string host;
   uint16_t port = 0;
   if (absl::Status status = ParseHostPort(address, &host, &port); !status.ok()) return status;
-  absl::StatusOr<std::unique_ptr<transport::Listener>> listener = transport::Listener::Create(
-      {.host = host, .port = port, .tls = tls, .metrics = &metrics, .kind = kind}, pool,
-      std::move(make_protocol));
+  absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
+      transport::Listener::Create({.host = host,
+                                   .port = port,
+                                   .tls = tls,
+                                   .metrics = &metrics,
+                                   .kind = kind,
+                                   .limits = limits,
+                                   .max_connections = max_connections},
+                                  pool, std::move(make_protocol));
   if (!listener.ok()) {
     return absl::Status(listener.status().code(),
                         fmt::format("{} (for {})", std::string(listener.status().message()), what));
@@ -173,9 +193,27 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   if (options.max_body_bytes == 0) {
     return absl::InvalidArgumentError("the body limit must be at least 1 byte");
   }
-  if (options.http_idle_timeout.count() <= 0 || options.websocket_idle_timeout.count() <= 0) {
-    return absl::InvalidArgumentError("idle timeouts must be at least 1 second");
+  if (options.http_idle_timeout.count() <= 0 || options.websocket_idle_timeout.count() <= 0 ||
+      options.header_timeout.count() <= 0 || options.tls_handshake_timeout.count() <= 0 ||
+      options.write_timeout.count() <= 0) {
+    return absl::InvalidArgumentError(
+        "idle timeouts, and the header, handshake and write timeouts, must be at least 1 second");
   }
+  if (options.max_connections == 0u) {
+    return absl::InvalidArgumentError("the connection limit must be at least 1");
+  }
+  if (options.max_response_bytes == 0u) {
+    return absl::InvalidArgumentError("the answer limit must be at least 1 byte");
+  }
+  if (options.max_memory_bytes == 0) {
+    return absl::InvalidArgumentError("the memory budget must be at least 1 byte");
+  }
+  parts->memory = std::make_unique<transport::MemoryBudget>(options.max_memory_bytes);
+  parts->connection_limits = {.header_timeout = options.header_timeout,
+                              .tls_handshake_timeout = options.tls_handshake_timeout,
+                              .write_timeout = options.write_timeout,
+                              .memory = parts->memory.get()};
+  parts->max_connections = options.max_connections.value_or(DefaultMaxConnections());
 
   absl::StatusOr<std::vector<ModelRegistry::Entry>> entries = LoadModels(options);
   if (!entries.ok()) return entries.status();
@@ -205,32 +243,69 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
          return depths;
        }});
 
+  parts->metrics->AddGauge(
+      {.name = "predictwire_memory_budget_used_bytes",
+       .help = "Bytes held for large request bodies and messages and unsent answers "
+               "(--max-memory caps them).",
+       .read = [memory = parts->memory.get()] {
+         return std::vector<std::pair<std::string, double>>{
+             {"", static_cast<double>(memory->used())}};
+       }});
+  parts->metrics->AddGauge({.name = "predictwire_memory_budget_limit_bytes",
+                            .help = "The memory budget, --max-memory.",
+                            .read = [memory = parts->memory.get()] {
+                              return std::vector<std::pair<std::string, double>>{
+                                  {"", static_cast<double>(memory->limit())}};
+                            }});
+  parts->metrics->AddGauge({.name = "predictwire_memory_refusals_total",
+                            .help = "Large requests refused because the memory budget was full.",
+                            .read =
+                                [memory = parts->memory.get()] {
+                                  return std::vector<std::pair<std::string, double>>{
+                                      {"", static_cast<double>(memory->refusals())}};
+                                },
+                            .type = "counter"});
+  parts->metrics->AddGauge(
+      {.name = "predictwire_max_connections",
+       .help = "Connections the server keeps open at most, --max-connections.",
+       .read = [max = parts->max_connections] {
+         return std::vector<std::pair<std::string, double>>{{"", static_cast<double>(max)}};
+       }});
+
   absl::StatusOr<std::unique_ptr<transport::IoPool>> pool =
       transport::IoPool::Create(options.io_threads);
   if (!pool.ok()) return pool.status();
   parts->pool = *std::move(pool);
 
+  const size_t max_response_bytes = options.max_response_bytes.value_or(options.max_body_bytes);
   absl::StatusOr<transport::CorsPolicy> cors = transport::CorsPolicy::Create(options.cors_origins);
   if (!cors.ok()) return cors.status();
   parts->router = std::make_unique<transport::RestRouter>(
       transport::RestRouter::Options{.server_name = "predictwire",
                                      .server_version = PREDICTWIRE_VERSION,
                                      .cors = *std::move(cors),
-                                     .metrics = parts->metrics.get()},
+                                     .metrics = parts->metrics.get(),
+                                     .max_response_bytes = max_response_bytes},
       *parts->registry, *parts->scheduler, parts->ready);
   parts->http1_options = {.max_body_bytes = options.max_body_bytes,
                           .idle_timeout = options.http_idle_timeout,
-                          .metrics = parts->metrics.get()};
+                          .metrics = parts->metrics.get(),
+                          .memory = parts->memory.get()};
   parts->http2_options = {.max_body_bytes = options.max_body_bytes,
                           .idle_timeout = options.http_idle_timeout,
-                          .metrics = parts->metrics.get()};
+                          .metrics = parts->metrics.get(),
+                          .memory = parts->memory.get()};
   parts->websocket_options = {.max_message_bytes = options.max_body_bytes,
                               .idle_timeout = options.websocket_idle_timeout,
-                              .metrics = parts->metrics.get()};
+                              .metrics = parts->metrics.get(),
+                              .memory = parts->memory.get(),
+                              .max_response_bytes = max_response_bytes};
   parts->grpc_service = std::make_unique<transport::grpc_transport::GrpcService>(
       transport::grpc_transport::GrpcService::Options{.server_version = PREDICTWIRE_VERSION,
                                                       .max_message_bytes = options.max_body_bytes,
-                                                      .metrics = parts->metrics.get()},
+                                                      .metrics = parts->metrics.get(),
+                                                      .memory = parts->memory.get(),
+                                                      .max_response_bytes = max_response_bytes},
       *parts->registry, *parts->scheduler, parts->ready);
   Parts* raw = parts.get();
   parts->make_grpc = [raw](transport::ProtocolConnection& connection,
@@ -264,7 +339,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   };
   absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
       ListenOn("HTTP", options.http_address, nullptr, *parts->metrics, ListenerKind::kHttp,
-               *parts->pool, detect);
+               parts->connection_limits, parts->max_connections, *parts->pool, detect);
   if (!listener.ok()) return listener.status();
   parts->http_listener = *std::move(listener);
 
@@ -278,22 +353,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
                                              .alpn = {"h2", "http/1.1"}});
     if (!tls.ok()) return tls.status();
     parts->tls = *std::move(tls);
-    absl::StatusOr<std::unique_ptr<transport::Listener>> https =
-        ListenOn("HTTPS", options.https_address, parts->tls.get(), *parts->metrics,
-                 ListenerKind::kHttps, *parts->pool, detect);
+    absl::StatusOr<std::unique_ptr<transport::Listener>> https = ListenOn(
+        "HTTPS", options.https_address, parts->tls.get(), *parts->metrics, ListenerKind::kHttps,
+        parts->connection_limits, parts->max_connections, *parts->pool, detect);
     if (!https.ok()) return https.status();
     parts->https_listener = *std::move(https);
   }
   if (!options.grpc_address.empty()) {
     absl::StatusOr<std::unique_ptr<transport::Listener>> grpc =
         ListenOn("gRPC", options.grpc_address, nullptr, *parts->metrics, ListenerKind::kGrpc,
-                 *parts->pool, detect);
+                 parts->connection_limits, parts->max_connections, *parts->pool, detect);
     if (!grpc.ok()) return grpc.status();
     parts->grpc_listener = *std::move(grpc);
     if (parts->tls) {
       absl::StatusOr<std::unique_ptr<transport::Listener>> grpcs =
           ListenOn("gRPC over TLS", options.grpcs_address, parts->tls.get(), *parts->metrics,
-                   ListenerKind::kGrpcs, *parts->pool, detect);
+                   ListenerKind::kGrpcs, parts->connection_limits, parts->max_connections,
+                   *parts->pool, detect);
       if (!grpcs.ok()) return grpcs.status();
       parts->grpcs_listener = *std::move(grpcs);
     }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,18 @@ struct ServerOptions {
   // HTTP/2 and gRPC, and WebSocket.
   std::chrono::seconds http_idle_timeout = transport::kHttpIdleTimeout;
   std::chrono::seconds websocket_idle_timeout = transport::kWebSocketIdleTimeout;
+  // Connection defences (transport/common/limits.h): a request head, a TLS handshake and
+  // stalled output each have a deadline.
+  std::chrono::seconds header_timeout = transport::kDefaultHeaderTimeout;
+  std::chrono::seconds tls_handshake_timeout = transport::kDefaultTlsHandshakeTimeout;
+  std::chrono::seconds write_timeout = transport::kDefaultWriteTimeout;
+  // Connections open at once over every listener; none: sized from the open-file limit when the
+  // server is created (DefaultMaxConnections).
+  std::optional<size_t> max_connections;
+  // Bytes held for large request bodies and messages and unsent answers, server-wide.
+  size_t max_memory_bytes = transport::kDefaultMaxMemoryBytes;
+  // The largest answer; none: max_body_bytes.
+  std::optional<size_t> max_response_bytes;
   // How long a graceful stop waits for in-flight requests.
   std::chrono::milliseconds drain_timeout{10000};
 };
@@ -84,6 +97,9 @@ class Server {
 
   std::unique_ptr<Parts> parts_;
 };
+
+// The open-file limit less a reserve (limits.h) for the server's other descriptors.
+size_t DefaultMaxConnections();
 
 // Parses "HOST:PORT" or "[V6HOST]:PORT".
 absl::Status ParseHostPort(const std::string& address, std::string* host, uint16_t* port);

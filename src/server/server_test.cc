@@ -91,6 +91,15 @@ TEST(ServerTest, ZeroIsNotADefaultButAnError) {
   ServerOptions no_idle = options;
   no_idle.websocket_idle_timeout = std::chrono::seconds(0);
   EXPECT_THAT(Server::Create(no_idle).status().message(), HasSubstr("idle timeouts"));
+  ServerOptions no_write_time = options;
+  no_write_time.write_timeout = std::chrono::seconds(0);
+  EXPECT_THAT(Server::Create(no_write_time).status().message(), HasSubstr("write timeouts"));
+  ServerOptions no_connections = options;
+  no_connections.max_connections = 0;
+  EXPECT_THAT(Server::Create(no_connections).status().message(), HasSubstr("connection limit"));
+  ServerOptions no_memory = options;
+  no_memory.max_memory_bytes = 0;
+  EXPECT_THAT(Server::Create(no_memory).status().message(), HasSubstr("memory budget"));
 }
 
 }  // namespace

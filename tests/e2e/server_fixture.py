@@ -20,8 +20,9 @@ READY = re.compile(r"^predictwire: listening http=(\S+):(\d+)((?: [\w-]+=\S+)*)$
 class Server:
     """A running server; use as a context manager, or call start() and stop()."""
 
-    def __init__(self, *args, models=None):
+    def __init__(self, *args, models=None, preexec_fn=None):
         self.args = list(args)
+        self.preexec_fn = preexec_fn  # run in the child before exec (e.g. to lower its rlimits)
         if models is not None:
             for model in models:
                 self.args += ["--model", model]
@@ -34,7 +35,8 @@ class Server:
         self.process = subprocess.Popen(
             [BINARY, "serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0",
              "--grpcs", "127.0.0.1:0", *self.args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            preexec_fn=self.preexec_fn)
         # The server prints exactly one line when ready; wait for it, bounded.
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         line = self.process.stdout.readline() if ready else ""

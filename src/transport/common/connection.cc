@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
@@ -20,8 +21,12 @@ constexpr size_t kKeepBufferBytes = 256 * 1024;
 }  // namespace
 
 Connection::Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls,
-                       ConnectionCounters counters)
-    : socket_(std::move(socket)), thread_(thread), counters_(counters) {
+                       ConnectionCounters counters, ConnectionLimits limits)
+    : socket_(std::move(socket)),
+      thread_(thread),
+      counters_(counters),
+      limits_(limits),
+      output_charge_(limits.memory) {
   if (tls != nullptr) tls_ = TlsEngine::Create(*tls);
   if (counters_.metrics != nullptr) counters_.metrics->ConnectionOpened(counters_.kind);
 }
@@ -30,7 +35,8 @@ Connection::~Connection() = default;
 
 void Connection::Start(std::unique_ptr<Protocol> protocol) {
   protocol_ = std::move(protocol);
-  last_input_tick_ = thread_.tick();
+  last_input_tick_ = last_output_tick_ = start_tick_ = thread_.tick();
+  head_since_tick_ = start_tick_;
   ErrorCode ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   thread_.Register(shared_from_this());
@@ -76,6 +82,7 @@ void Connection::Close() {
   if (closed_) return;
   closed_ = true;
   if (counters_.metrics != nullptr) counters_.metrics->ConnectionClosed(counters_.kind);
+  output_charge_.Reset();
   ErrorCode ignored;
   socket_.close(ignored);
   // Last: the registry may hold the last reference. Every caller holds its own as well.
@@ -237,11 +244,21 @@ void Connection::Flush() {
     return;
   }
   output_writing_.swap(output_next_);
+  output_written_ = 0;
+  output_charge_.ForceTo(output_writing_.size());
+  last_output_tick_ = thread_.tick();
+  WriteSome();
+}
+
+void Connection::WriteSome() {
+  // Piece by piece rather than one async_write, so that each piece the peer takes counts as
+  // progress: a slow reader of a large answer is moving, a stalled one is not (write timeout).
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(output_writing_),
-                    [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
-                      self->OnWritten(error, bytes);
-                    });
+  socket_.async_write_some(asio::buffer(output_writing_.data() + output_written_,
+                                        output_writing_.size() - output_written_),
+                           [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
+                             self->OnWritten(error, bytes);
+                           });
 }
 
 void Connection::OnWritten(const ErrorCode& error, size_t bytes) {
@@ -252,7 +269,14 @@ void Connection::OnWritten(const ErrorCode& error, size_t bytes) {
     Close();
     return;
   }
+  if (bytes > 0) last_output_tick_ = thread_.tick();
+  output_written_ += bytes;
+  if (output_written_ < output_writing_.size()) {
+    WriteSome();
+    return;
+  }
   output_writing_.clear();
+  output_charge_.Reset();
   AfterEvent();
 }
 
@@ -284,14 +308,48 @@ void Connection::SweepIfIdle(uint64_t tick) {
     if (tick - close_tick_ > static_cast<uint64_t>(kLingerTimeout / kSweepInterval)) Close();
     return;
   }
+  if (tls_ && !tls_->handshake_done() &&
+      tick - start_tick_ > static_cast<uint64_t>(limits_.tls_handshake_timeout / kSweepInterval)) {
+    return Defend(ConnectionDefence::kHandshakeTimeout);
+  }
+  // The head's clock starts when the sweep first sees it awaited (the first request's at the
+  // accept), so it may run up to one interval long: no clock call on the request path.
+  if (!protocol_->AwaitingRequestHead()) {
+    head_since_tick_ = kNotAwaiting;
+  } else if (head_since_tick_ == kNotAwaiting) {
+    head_since_tick_ = tick;
+  } else if (tick - head_since_tick_ >
+             static_cast<uint64_t>(limits_.header_timeout / kSweepInterval)) {
+    return Defend(ConnectionDefence::kHeaderTimeout);
+  }
+  if (writing_ || protocol_->HasParkedOutput()) {
+    // Output waits for the peer: only the write timeout applies, and only while nothing moves.
+    if (tick - last_output_tick_ > static_cast<uint64_t>(limits_.write_timeout / kSweepInterval)) {
+      Defend(ConnectionDefence::kWriteTimeout);
+    }
+    return;
+  }
   const auto idle_ticks = static_cast<uint64_t>(protocol_->IdleTimeout() / kSweepInterval);
-  if (protocol_->HasWorkInFlight() || tick - last_input_tick_ <= idle_ticks) return;
+  const uint64_t last_activity = std::max(last_input_tick_, last_output_tick_);
+  if (protocol_->HasWorkInFlight() || tick - last_activity <= idle_ticks) return;
   protocol_->OnIdle();
   if (close_after_write_) {
     AfterEvent();  // sends the goodbye; the linger above closes the socket
   } else {
     Close();
   }
+}
+
+void Connection::Defend(ConnectionDefence defence) {
+  if (counters_.metrics != nullptr) counters_.metrics->ConnectionDefended(counters_.kind, defence);
+  if (defence == ConnectionDefence::kHeaderTimeout) {
+    protocol_->OnHeaderTimeout();
+    if (close_after_write_) {
+      AfterEvent();  // sends the 408; the linger closes the socket
+      return;
+    }
+  }
+  Close();
 }
 
 void Connection::ReleaseLargeBuffers() {

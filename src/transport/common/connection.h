@@ -9,6 +9,8 @@
 #include "core/metrics.h"
 #include "transport/common/asio_types.h"
 #include "transport/common/io_pool.h"
+#include "transport/common/limits.h"
+#include "transport/common/memory_budget.h"
 #include "transport/common/protocol.h"
 #include "transport/common/protocol_connection.h"
 #include "transport/common/tls.h"
@@ -27,6 +29,15 @@ struct ConnectionCounters {
   ListenerKind kind = ListenerKind::kHttp;
 };
 
+// The deadlines every connection keeps (limits.h), checked by the IO thread's sweep, and the
+// budget its unsent output is charged to (null: none).
+struct ConnectionLimits {
+  std::chrono::seconds header_timeout = kDefaultHeaderTimeout;
+  std::chrono::seconds tls_handshake_timeout = kDefaultTlsHandshakeTimeout;
+  std::chrono::seconds write_timeout = kDefaultWriteTimeout;
+  MemoryBudget* memory = nullptr;
+};
+
 class Connection final : public ProtocolConnection,
                          public std::enable_shared_from_this<Connection> {
  public:
@@ -34,7 +45,7 @@ class Connection final : public ProtocolConnection,
   // protocol sees and writes plaintext either way. The connection and the bytes it reads and
   // writes on its socket are counted in `counters`.
   Connection(TcpSocket socket, IoThread& thread, const TlsContext* tls = nullptr,
-             ConnectionCounters counters = {});
+             ConnectionCounters counters = {}, ConnectionLimits limits = {});
   ~Connection() override;
 
   Connection(const Connection&) = delete;
@@ -57,8 +68,10 @@ class Connection final : public ProtocolConnection,
 
   bool closed() const { return closed_; }
 
-  // Called by the IO thread's sweep: closes the connection if it has been idle too long, and
-  // lets go of buffers grown for large messages once it has been quiet for a sweep interval.
+  // Called by the IO thread's sweep: closes the connection if it has been idle too long (no
+  // input and no output), if its TLS handshake or a request head is overdue, or if its output
+  // has stalled; and lets go of buffers grown for large messages once it has been quiet for a
+  // sweep interval.
   void SweepIfIdle(uint64_t tick);
   // Called when the server drains.
   void Drain();
@@ -70,6 +83,9 @@ class Connection final : public ProtocolConnection,
   void ReleaseLargeBuffers();
   void EnsureReadSpace();
   void Flush();
+  void WriteSome();
+  // Ends the connection for `defence`, counted.
+  void Defend(ConnectionDefence defence);
   void OnWritten(const ErrorCode& error, size_t bytes);
   // TLS: decrypts what `bytes` of ciphertext yield into the input buffer; false if the
   // connection failed or closed meanwhile.
@@ -90,6 +106,7 @@ class Connection final : public ProtocolConnection,
   TcpSocket socket_;
   IoThread& thread_;
   const ConnectionCounters counters_;
+  const ConnectionLimits limits_;
   std::unique_ptr<Protocol> protocol_;
   std::vector<std::unique_ptr<Protocol>> retired_protocols_;
 
@@ -103,8 +120,15 @@ class Connection final : public ProtocolConnection,
   size_t input_end_ = 0;        // one past the last byte read
   std::string output_next_;     // queued, not yet handed to the socket
   std::string output_writing_;  // being written
+  size_t output_written_ = 0;   // of output_writing_, by the writes so far
+  MemoryCharge output_charge_;  // output_writing_'s bytes against the memory budget
 
   uint64_t last_input_tick_ = 0;
+  uint64_t last_output_tick_ = 0;  // when output last moved (or began to wait)
+  uint64_t start_tick_ = 0;
+  // Since when a request head has been awaited; kNotAwaiting while none is.
+  static constexpr uint64_t kNotAwaiting = ~uint64_t{0};
+  uint64_t head_since_tick_ = kNotAwaiting;
   bool release_input_ = false;  // a read was cancelled to release its large buffer
   uint64_t close_tick_ = 0;     // when CloseAfterWrite was called
   bool reading_ = false;

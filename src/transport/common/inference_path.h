@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <concepts>
+#include <cstdint>
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -50,10 +52,20 @@ concept InferenceFormat = requires(typename Format::Input input, const ModelRegi
 class InferencePath {
  public:
   // `registry`, `scheduler` and `metrics` (null: none kept) must outlive the path. Requests are
-  // counted under `protocol`.
+  // counted under `protocol`. A request whose answer would take more than `max_response_bytes`
+  // (at least kMinAnswerBytesPerRow a row) is refused RESOURCE_EXHAUSTED before it runs.
   InferencePath(const ModelRegistry& registry, Scheduler& scheduler, Metrics* metrics = nullptr,
-                RequestProtocol protocol = RequestProtocol::kHttp1)
-      : registry_(registry), scheduler_(scheduler), metrics_(metrics), protocol_(protocol) {}
+                RequestProtocol protocol = RequestProtocol::kHttp1,
+                size_t max_response_bytes = SIZE_MAX)
+      : registry_(registry),
+        scheduler_(scheduler),
+        metrics_(metrics),
+        protocol_(protocol),
+        max_answer_rows_(max_response_bytes / kMinAnswerBytesPerRow) {}
+
+  // Every model answers one value a row, and the most compact format (v2 binary FP32) spends 4
+  // bytes on it: the least an answer can take.
+  static constexpr size_t kMinAnswerBytesPerRow = 4;
 
   // Answers `input` by calling `sink` (void(Format::Reply) &&) exactly once with the encoded
   // reply: before Run returns when the request is rejected or runs inline, otherwise on the
@@ -72,6 +84,16 @@ class InferencePath {
       return;
     }
     const Model& model = *decoded.model;
+    if (static_cast<uint64_t>(decoded.request.input.rows()) > max_answer_rows_) {
+      const absl::Status status = absl::ResourceExhaustedError(
+          "the answer to " + std::to_string(decoded.request.input.rows()) +
+          " rows would pass the server's answer limit (--max-response) of " +
+          std::to_string(max_answer_rows_ * kMinAnswerBytesPerRow) + " bytes; send fewer rows");
+      typename Format::Reply reply = Format::EncodeError(context, status);
+      counted.Finish(&model, status.code(), nullptr);
+      std::move(sink)(std::move(reply));
+      return;
+    }
     scheduler_.Submit(
         model, std::move(decoded.request),
         [&model, counted, context = std::move(context),
@@ -131,6 +153,7 @@ class InferencePath {
   Scheduler& scheduler_;
   Metrics* const metrics_;
   const RequestProtocol protocol_;
+  const uint64_t max_answer_rows_;
 };
 
 }  // namespace predictwire::transport

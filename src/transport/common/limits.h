@@ -63,6 +63,33 @@ inline constexpr std::chrono::seconds kSweepInterval{1};
 // rather than a reset.
 inline constexpr std::chrono::seconds kLingerTimeout{2};
 
+// Connection defences (nginx's client_header_timeout and send_timeout, Envoy's
+// request_headers_timeout and max connections). All are checked by the once-a-second sweep, so
+// they cost the request path nothing and fire up to one interval late.
+// A connection must complete each request head (HTTP/1.1 request line and fields, the WebSocket
+// handshake, the HTTP/2 preface and SETTINGS) within this of its first byte (the first request:
+// of the accept); HTTP/1.1 is answered 408, then closed (the default of --header-timeout).
+inline constexpr std::chrono::seconds kDefaultHeaderTimeout{10};
+// A TLS handshake must complete within this of the accept (--tls-handshake-timeout).
+inline constexpr std::chrono::seconds kDefaultTlsHandshakeTimeout{10};
+// Output that makes no progress for this long (the peer reads nothing, or an HTTP/2 peer keeps
+// a flow-control window at zero) closes the connection (the default of --write-timeout). Output
+// that moves, however slowly, keeps the connection open: the idle timeout counts output too.
+inline constexpr std::chrono::seconds kDefaultWriteTimeout{30};
+// --max-connections defaults to the open-file limit less this share (at least
+// kMinReservedFds), kept for listeners, models, logs and a refused connection's accept.
+inline constexpr size_t kReservedFdsDivisor = 16;
+inline constexpr size_t kMinReservedFds = 32;
+
+// The memory budget (--max-memory): bytes held for request bodies and messages being received
+// or answered, and for answers not yet sent, across the whole server. A large request past it is
+// refused (HTTP 503, gRPC and WebSocket RESOURCE_EXHAUSTED) rather than grow the heap.
+inline constexpr size_t kDefaultMaxMemoryBytes = size_t{1} << 30;
+// Buffers up to this size are not charged, so small requests never touch the shared counter.
+inline constexpr size_t kMemoryChargeFloorBytes = 64 * 1024;
+// The largest answer (--max-response) follows the body limit unless set: a request for more rows
+// than fit is refused before it runs (transport/common/inference_path.h).
+
 // Read buffer: starting size, and the smallest free space offered to each read.
 inline constexpr size_t kInitialReadBufferBytes = 8 * 1024;
 inline constexpr size_t kMinReadSpaceBytes = 4 * 1024;

@@ -34,21 +34,21 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const Options& option
   }
   const uint16_t port = acceptor.local_endpoint(error).port();
   return std::unique_ptr<Listener>(new Listener(pool, std::move(make_protocol), std::move(acceptor),
-                                                options.host, port, options.tls,
-                                                {options.metrics, options.kind}));
+                                                options.host, port, options));
 }
 
 Listener::Listener(IoPool& pool, ProtocolFactory make_protocol, TcpAcceptor acceptor,
-                   std::string host, uint16_t port, const TlsContext* tls,
-                   ConnectionCounters counters)
+                   std::string host, uint16_t port, const Options& options)
     : pool_(pool),
       make_protocol_(std::move(make_protocol)),
       acceptor_(std::move(acceptor)),
       retry_timer_(pool.thread(0).executor()),
       host_(std::move(host)),
       port_(port),
-      tls_(tls),
-      counters_(counters) {}
+      tls_(options.tls),
+      counters_{options.metrics, options.kind},
+      limits_(options.limits),
+      max_connections_(options.max_connections) {}
 
 void Listener::Start() {
   asio::post(pool_.thread(0).executor(), [this] { Accept(); });
@@ -67,26 +67,41 @@ void Listener::Stop() {
 
 void Listener::Accept() {
   IoThread& target = pool_.Next();
-  acceptor_.async_accept(target.context(), [this, &target](const ErrorCode& error,
-                                                           TcpSocket socket) {
-    if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (error) {
-      // Out of file descriptors or memory: wait rather than spin, and keep serving the
-      // connections that are open.
-      std::fprintf(stderr, "predictwire: accept failed on %s:%u: %s\n", host_.c_str(), port_,
-                   error.message().c_str());
-      retry_timer_.expires_after(std::chrono::milliseconds(100));
-      retry_timer_.async_wait([this](const ErrorCode& wait_error) {
-        if (!wait_error) Accept();
+  acceptor_.async_accept(
+      target.context(), [this, &target](const ErrorCode& error, TcpSocket socket) {
+        if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        if (error) {
+          // Out of file descriptors or memory: wait rather than spin, and keep serving the
+          // connections that are open.
+          std::fprintf(stderr, "predictwire: accept failed on %s:%u: %s\n", host_.c_str(), port_,
+                       error.message().c_str());
+          retry_timer_.expires_after(std::chrono::milliseconds(100));
+          retry_timer_.async_wait([this](const ErrorCode& wait_error) {
+            if (!wait_error) Accept();
+          });
+          return;
+        }
+        if (RefusedOverCap(socket)) return Accept();
+        asio::post(target.executor(), [this, &target, socket = std::move(socket)]() mutable {
+          auto connection =
+              std::make_shared<Connection>(std::move(socket), target, tls_, counters_, limits_);
+          connection->Start(make_protocol_(*connection));
+        });
+        Accept();
       });
-      return;
-    }
-    asio::post(target.executor(), [this, &target, socket = std::move(socket)]() mutable {
-      auto connection = std::make_shared<Connection>(std::move(socket), target, tls_, counters_);
-      connection->Start(make_protocol_(*connection));
-    });
-    Accept();
-  });
+}
+
+bool Listener::RefusedOverCap(TcpSocket& socket) {
+  // The count lags the connections accepted but not yet started on their thread, so a burst may
+  // overshoot the cap by a few.
+  if (pool_.open_connections() < static_cast<int64_t>(max_connections_)) return false;
+  // Closed at once, which frees its descriptor; the connections open are served as before.
+  ErrorCode ignored;
+  socket.close(ignored);
+  if (counters_.metrics != nullptr) {
+    counters_.metrics->ConnectionDefended(counters_.kind, ConnectionDefence::kRefused);
+  }
+  return true;
 }
 
 }  // namespace predictwire::transport

@@ -1,6 +1,7 @@
 #ifndef PREDICTWIRE_TRANSPORT_COMMON_LISTENER_H_
 #define PREDICTWIRE_TRANSPORT_COMMON_LISTENER_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,6 +34,11 @@ class Listener {
     // outlive the listener's connections).
     Metrics* metrics = nullptr;
     ListenerKind kind = ListenerKind::kHttp;
+    // Deadlines and the memory budget of its connections.
+    ConnectionLimits limits;
+    // While the pool has this many connections open (over every listener), a new one is closed
+    // as soon as it is accepted, and counted; those open are served as before.
+    size_t max_connections = SIZE_MAX;
   };
 
   // Binds and listens (errors name the address), but accepts nothing until Start.
@@ -48,8 +54,10 @@ class Listener {
 
  private:
   Listener(IoPool& pool, ProtocolFactory make_protocol, TcpAcceptor acceptor, std::string host,
-           uint16_t port, const TlsContext* tls, ConnectionCounters counters);
+           uint16_t port, const Options& options);
   void Accept();
+  // Over max_connections: closes `socket`, counts it and returns true.
+  bool RefusedOverCap(TcpSocket& socket);
 
   IoPool& pool_;
   const ProtocolFactory make_protocol_;
@@ -59,6 +67,8 @@ class Listener {
   const uint16_t port_;
   const TlsContext* const tls_;
   const ConnectionCounters counters_;
+  const ConnectionLimits limits_;
+  const size_t max_connections_;
 };
 
 }  // namespace predictwire::transport

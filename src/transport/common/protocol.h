@@ -30,6 +30,19 @@ class Protocol {
   // The connection has been idle that long: a protocol that can say goodbye (HTTP/2's GOAWAY)
   // queues it and closes after writing; otherwise the connection closes at once.
   virtual void OnIdle() {}
+
+  // True while the connection waits for the rest of a request head (the connection's
+  // --header-timeout then applies): HTTP/1.1 between a request's first byte and the end of its
+  // fields, HTTP/2 until the client's preface and SETTINGS and while a stream's header block is
+  // incomplete. Read by the sweep, once a second.
+  virtual bool AwaitingRequestHead() const { return false; }
+  // The head did not come in time: a protocol that can say so (HTTP/1.1's 408) queues it and
+  // closes after writing; otherwise the connection closes at once.
+  virtual void OnHeaderTimeout() {}
+
+  // True while answers are held back by the peer's flow control (an HTTP/2 window at zero): the
+  // connection's --write-timeout then applies, as to output the socket does not take.
+  virtual bool HasParkedOutput() const { return false; }
 };
 
 }  // namespace predictwire::transport

@@ -136,8 +136,10 @@ RestRouter::RestRouter(const Options& options, const ModelRegistry& registry, Sc
                        const std::atomic<bool>& ready)
     : options_(options),
       registry_(registry),
-      http1_path_(registry, scheduler, options.metrics, RequestProtocol::kHttp1),
-      http2_path_(registry, scheduler, options.metrics, RequestProtocol::kHttp2),
+      http1_path_(registry, scheduler, options.metrics, RequestProtocol::kHttp1,
+                  options.max_response_bytes),
+      http2_path_(registry, scheduler, options.metrics, RequestProtocol::kHttp2,
+                  options.max_response_bytes),
       ready_(ready) {}
 
 int RestRouter::HttpStatusFor(const absl::Status& status) {

@@ -62,6 +62,8 @@ class RestRouter {
     // Where requests are counted, and what GET /metrics shows; null: no /metrics. Must outlive
     // the router.
     Metrics* metrics = nullptr;
+    // The largest answer (serve --max-response; see InferencePath).
+    size_t max_response_bytes = SIZE_MAX;
   };
 
   // `registry`, `scheduler` and `ready` must outlive the router. `ready` is false while the

@@ -18,7 +18,9 @@ GrpcCalls::Call* GrpcCalls::Find(int32_t stream_id) {
 }
 
 void GrpcCalls::OnCallBegin(int32_t stream_id, const http2::GrpcCallHeaders& headers) {
-  Call& call = calls_.try_emplace(stream_id, service_.options().max_message_bytes).first->second;
+  Call& call =
+      calls_.try_emplace(stream_id, service_.options().max_message_bytes, service_.options().memory)
+          .first->second;
   call.method = GrpcService::MethodOf(headers.path);
   call.encoding = std::string(headers.encoding);
   if (!headers.timeout.empty()) {

@@ -47,7 +47,7 @@ class GrpcCalls : public http2::GrpcCallHandler {
 
  private:
   struct Call {
-    explicit Call(size_t max_message_bytes) : reader(max_message_bytes) {}
+    Call(size_t max_message_bytes, MemoryBudget* memory) : reader(max_message_bytes, memory) {}
     GrpcService::Method method = GrpcService::Method::kUnknown;
     MessageReader reader;
     std::string encoding;  // grpc-encoding of compressed messages

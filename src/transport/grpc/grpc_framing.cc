@@ -34,6 +34,11 @@ void MessageReader::Feed(std::string_view bytes) {
             "a message of {} bytes is larger than the limit of {}", length_, max_message_bytes_));
         return;
       }
+      if (!charge_.GrowTo(length_)) {
+        error_ = absl::ResourceExhaustedError(fmt::format(
+            "the server is short of memory for a message of {} bytes; retry later", length_));
+        return;
+      }
       reading_.compressed = prefix[0] != 0;
       reading_.bytes.reserve(length_);
     }
@@ -43,6 +48,7 @@ void MessageReader::Feed(std::string_view bytes) {
     if (reading_.bytes.size() == length_) {
       complete_.push_back(std::move(reading_));
       reading_ = Message();
+      charge_.Reset();
       prefix_size_ = 0;
     }
   }

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "transport/common/memory_budget.h"
 
 namespace predictwire::transport::grpc_transport {
 
@@ -34,7 +35,10 @@ class MessageReader {
     std::string bytes;
   };
 
-  explicit MessageReader(size_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
+  // A message past kMemoryChargeFloorBytes is charged to `memory` (null: none) while it
+  // arrives, from its prefix on; when the budget has no room it is ResourceExhausted at once.
+  explicit MessageReader(size_t max_message_bytes, MemoryBudget* memory = nullptr)
+      : max_message_bytes_(max_message_bytes), charge_(memory) {}
 
   // Takes more of the stream.
   void Feed(std::string_view bytes);
@@ -52,6 +56,7 @@ class MessageReader {
   size_t prefix_size_ = 0;  // of the message being read; 0 between messages
   size_t length_ = 0;       // its length, once the prefix is whole
   Message reading_;
+  MemoryCharge charge_;  // reading_'s bytes
 };
 
 // The message a compressed one stands for, under `encoding` (grpc-encoding: "gzip" or

@@ -46,6 +46,27 @@ TEST(GrpcFramingTest, AnOversizedMessageIsRefusedFromItsPrefix) {
   EXPECT_THAT(next.status().message(), HasSubstr("limit of 10"));
 }
 
+TEST(GrpcFramingTest, ALargeMessageIsChargedWhileItArrivesAndRefusedWithoutRoom) {
+  MemoryBudget budget(1 << 20);
+  MessageReader reader(64 << 20, &budget);
+  std::string framed;
+  AppendFramedMessage(std::string(500000, 'a'), &framed);
+  reader.Feed(std::string_view(framed).substr(0, 1000));
+  EXPECT_EQ(budget.used(), 500000u);  // from the prefix on
+  reader.Feed(std::string_view(framed).substr(1000));
+  absl::StatusOr<std::optional<MessageReader::Message>> message = reader.Next();
+  ASSERT_TRUE(message.ok() && message->has_value());
+  EXPECT_EQ((*message)->bytes.size(), 500000u);
+  EXPECT_EQ(budget.used(), 0u);  // whole: the caller holds it now
+
+  MessageReader greedy(64 << 20, &budget);
+  const char prefix[] = {0, 0, 0x20, 0, 0};  // 2 MiB, more than the budget
+  greedy.Feed(std::string_view(prefix, sizeof(prefix)));
+  EXPECT_TRUE(absl::IsResourceExhausted(greedy.Next().status()));
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_EQ(budget.refusals(), 1u);
+}
+
 TEST(GrpcFramingTest, GzipAndDeflateInflate) {
   const std::string text(5000, 'a');
   const std::string gzip = GzipCompress(text);

@@ -30,7 +30,8 @@ GrpcService::GrpcService(Options options, const ModelRegistry& registry, Schedul
     : options_(std::move(options)),
       registry_(registry),
       ready_(ready),
-      path_(registry, scheduler, options_.metrics, RequestProtocol::kGrpc) {}
+      path_(registry, scheduler, options_.metrics, RequestProtocol::kGrpc,
+            options_.max_response_bytes) {}
 
 GrpcService::Method GrpcService::MethodOf(std::string_view path) {
   static constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods = {{

@@ -17,6 +17,7 @@
 #include "core/scheduler.h"
 #include "transport/common/inference_path.h"
 #include "transport/common/limits.h"
+#include "transport/common/memory_budget.h"
 
 namespace predictwire::transport::grpc_transport {
 
@@ -30,6 +31,9 @@ class GrpcService {
     // Requests one ModelStreamInfer call may have in flight before its messages wait unread.
     size_t max_in_flight_per_stream = kMaxInFlightPerConnection;
     Metrics* metrics = nullptr;  // where requests are counted, if anywhere; outlives the service
+    // Large request messages are charged here while they arrive (null: no budget).
+    MemoryBudget* memory = nullptr;
+    size_t max_response_bytes = SIZE_MAX;  // the largest answer (see InferencePath)
   };
 
   enum class Method {

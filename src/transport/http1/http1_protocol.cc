@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/beast/http/error.hpp>
 
 #include "core/status.h"
@@ -18,7 +19,8 @@ Http1Protocol::Http1Protocol(ProtocolConnection& connection, const RestRouter& r
     : connection_(connection),
       router_(router),
       make_websocket_(make_websocket),
-      options_(options) {}
+      options_(options),
+      body_charge_(options.memory) {}
 
 Http1Protocol::~Http1Protocol() = default;
 
@@ -50,6 +52,14 @@ size_t Http1Protocol::OnInput(char* data, size_t size) {
     }
     if (error) {
       Reject(400, fmt::format("malformed HTTP request: {}", error.message()));
+      return size;
+    }
+    // A large body is charged from its header on (all of its declared length, which the parser
+    // reserves at once) and refused when the server's memory budget has no room for it.
+    if (parser_->is_header_done() &&
+        !body_charge_.GrowTo(
+            std::max<size_t>(parser_->content_length().value_or(0), parser_->body().size()))) {
+      Reject(503, "the server is short of memory for this request's body; retry later");
       return size;
     }
     if (!parser_->is_done()) {
@@ -118,6 +128,7 @@ bool Http1Protocol::Upgrade() {
 
 void Http1Protocol::SendReply(RestReply reply) {
   in_flight_ = false;
+  body_charge_.Reset();  // the answer, if large, is charged by the connection while it is sent
   const bool close = !keep_alive_ || draining_;
   AppendResponse(reply, {.close = close, .keep_alive_http10 = http10_ && !close, .head = head_},
                  &connection_.output());
@@ -133,9 +144,16 @@ void Http1Protocol::Reject(int status, std::string_view message) {
   if (options_.metrics != nullptr) {
     options_.metrics->RecordProtocolError(RequestProtocol::kHttp1, ProtocolError::kMalformed);
   }
+  body_charge_.Reset();
   AppendResponse(RestRouter::ErrorReply(status, message), {.close = true}, &connection_.output());
   connection_.CloseAfterWrite();
 }
+
+bool Http1Protocol::AwaitingRequestHead() const {
+  return !in_flight_ && parser_ != nullptr && !parser_->is_header_done();
+}
+
+void Http1Protocol::OnHeaderTimeout() { Reject(408, "the request head did not arrive in time"); }
 
 void Http1Protocol::OnDrain() {
   draining_ = true;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "transport/common/limits.h"
+#include "transport/common/memory_budget.h"
 #include "transport/common/protocol.h"
 #include "transport/common/protocol_connection.h"
 #include "transport/common/rest_router.h"
@@ -26,7 +27,8 @@ class Http1Protocol : public Protocol {
   struct Options {
     size_t max_body_bytes = kDefaultMaxBodyBytes;
     std::chrono::seconds idle_timeout = kHttpIdleTimeout;
-    Metrics* metrics = nullptr;  // counts refused requests, if set; outlives connections
+    Metrics* metrics = nullptr;      // counts refused requests, if set; outlives connections
+    MemoryBudget* memory = nullptr;  // large bodies are charged here (null: no budget)
   };
 
   // `router` and `make_websocket` must outlive the connection.
@@ -38,6 +40,8 @@ class Http1Protocol : public Protocol {
   void OnDrain() override;
   bool HasWorkInFlight() const override { return in_flight_; }
   std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
+  bool AwaitingRequestHead() const override;
+  void OnHeaderTimeout() override;
 
  private:
   // Handles the request the parser completed. Returns false if the connection no longer speaks
@@ -55,6 +59,7 @@ class Http1Protocol : public Protocol {
   const Options options_;
 
   std::unique_ptr<RequestParser> parser_;  // the request being read; null between requests
+  MemoryCharge body_charge_;               // its body, from its header until it is answered
   bool continue_sent_ = false;
   bool in_flight_ = false;  // a request is being answered
   bool keep_alive_ = true;  // of the request in flight

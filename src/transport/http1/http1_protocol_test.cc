@@ -101,6 +101,42 @@ TEST_F(Http1ProtocolTest, PipelinedRequestsAreAnsweredInOrderOneAtATime) {
   EXPECT_FALSE(connection_->closing());
 }
 
+TEST_F(Http1ProtocolTest, AHalfReadHeadIsAwaitedAndTimesOutWith408) {
+  EXPECT_FALSE(protocol().AwaitingRequestHead());  // nothing asked yet: the idle timeout's
+  connection_->Receive("GET /v2/health/live HTTP/1.1\r\nHost: te");
+  EXPECT_TRUE(protocol().AwaitingRequestHead());
+  protocol().OnHeaderTimeout();
+  EXPECT_THAT(connection_->TakeOutput(), StartsWith("HTTP/1.1 408 Request Timeout"));
+  EXPECT_TRUE(connection_->close_after_write());
+}
+
+TEST_F(Http1ProtocolTest, AWholeHeadIsNoLongerAwaitedWhileItsBodyComes) {
+  connection_->Receive("POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: 50\r\n\r\n{");
+  EXPECT_FALSE(protocol().AwaitingRequestHead());
+}
+
+TEST_F(Http1ProtocolTest, ALargeBodyPastTheMemoryBudgetIs503AndReleased) {
+  MemoryBudget budget(100 * 1024);
+  auto connection = std::make_shared<FakeConnection>();
+  connection->Start(std::make_unique<Http1Protocol>(*connection, *router_, make_websocket_,
+                                                    Http1Protocol::Options{.memory = &budget}));
+  connection->Receive("POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: 200000\r\n\r\n");
+  EXPECT_THAT(connection->TakeOutput(), StartsWith("HTTP/1.1 503 Service Unavailable"));
+  EXPECT_TRUE(connection->close_after_write());
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_EQ(budget.refusals(), 1u);
+
+  // One that fits is charged while it is read and answered, then released.
+  auto fits = std::make_shared<FakeConnection>();
+  fits->Start(std::make_unique<Http1Protocol>(*fits, *router_, make_websocket_,
+                                              Http1Protocol::Options{.memory = &budget}));
+  fits->Receive("POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: 90000\r\n\r\n{");
+  EXPECT_EQ(budget.used(), 90000u);
+  fits->Receive(std::string(89999, ' '));
+  EXPECT_THAT(fits->TakeOutput(), StartsWith("HTTP/1.1 400"));  // not JSON: answered at once
+  EXPECT_EQ(budget.used(), 0u);
+}
+
 TEST_F(Http1ProtocolTest, ContinueIsSentOnceWhenTheHeaderIsComplete) {
   const std::string body = R"({"features": [5]})";
   const std::string header = fmt::format(

@@ -41,6 +41,8 @@ std::string_view StatusLine(int status) {
       return "HTTP/1.1 404 Not Found\r\n";
     case 405:
       return "HTTP/1.1 405 Method Not Allowed\r\n";
+    case 408:
+      return "HTTP/1.1 408 Request Timeout\r\n";
     case 413:
       return "HTTP/1.1 413 Content Too Large\r\n";
     case 426:

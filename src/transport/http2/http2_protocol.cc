@@ -23,7 +23,9 @@ absl::StatusOr<std::unique_ptr<Http2Protocol>> Http2Protocol::Create(ProtocolCon
     });
   }
   absl::StatusOr<std::unique_ptr<ServerSession>> session = ServerSession::Create(
-      {.max_body_bytes = options.max_body_bytes, .metrics = options.metrics},
+      {.max_body_bytes = options.max_body_bytes,
+       .metrics = options.metrics,
+       .memory = options.memory},
       [raw](int32_t stream_id, RestRequest request) { raw->Route(stream_id, std::move(request)); },
       protocol->grpc_calls_.get());
   if (!session.ok()) return session.status();
@@ -70,6 +72,10 @@ void Http2Protocol::OnIdle() {
   SendPending();
   connection_.CloseAfterWrite();
 }
+
+bool Http2Protocol::AwaitingRequestHead() const { return session_->AwaitingRequestHead(); }
+
+bool Http2Protocol::HasParkedOutput() const { return session_->HasParkedOutput(); }
 
 bool Http2Protocol::HasWorkInFlight() const {
   return session_->requests_in_flight() > 0 || (grpc_calls_ && grpc_calls_->open_calls() > 0);

@@ -7,6 +7,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "transport/common/limits.h"
+#include "transport/common/memory_budget.h"
 #include "transport/common/protocol.h"
 #include "transport/common/protocol_connection.h"
 #include "transport/common/rest_router.h"
@@ -28,7 +29,8 @@ class Http2Protocol : public Protocol {
   struct Options {
     size_t max_body_bytes = kDefaultMaxBodyBytes;  // per stream
     std::chrono::seconds idle_timeout = kHttpIdleTimeout;
-    Metrics* metrics = nullptr;  // counts protocol errors, if set; outlives connections
+    Metrics* metrics = nullptr;      // counts protocol errors, if set; outlives connections
+    MemoryBudget* memory = nullptr;  // see ServerSession::Options
   };
 
   // The gRPC calls of one connection (grpc_transport::GrpcCalls), given the connection and how
@@ -49,6 +51,8 @@ class Http2Protocol : public Protocol {
   bool HasWorkInFlight() const override;
   std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
   void OnIdle() override;
+  bool AwaitingRequestHead() const override;
+  bool HasParkedOutput() const override;
 
  private:
   Http2Protocol(ProtocolConnection& connection, const RestRouter& router, const Options& options);

@@ -39,6 +39,8 @@ class PriorKnowledgeDetector : public Protocol {
   void OnDrain() override { connection_.Close(); }  // nothing was asked yet
   bool HasWorkInFlight() const override { return false; }
   std::chrono::seconds IdleTimeout() const override { return idle_timeout_; }
+  // Nothing has been said yet: the first request head is awaited from the accept.
+  bool AwaitingRequestHead() const override { return true; }
 
  private:
   ProtocolConnection& connection_;

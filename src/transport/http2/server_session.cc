@@ -26,8 +26,14 @@ struct ServerSession::Stream {
   bool declared_too_large = false;  // content-length over the body limit
   bool header_too_large = false;
   bool body_too_large = false;
+  bool body_refused = false;  // the memory budget had no room for it: answered 503
+  // The request body until answered, then the reply body (a gRPC call's: its unsent messages)
+  // until nghttp2 has taken it.
+  MemoryCharge charge;
+  bool body_pending = false;  // reply body bytes not yet handed to nghttp2
   bool dispatched = false;
   bool awaiting_reply = false;
+  bool headers_done = false;  // the request's header block (HEADERS and CONTINUATION) is whole
 
   // gRPC: a call (content-type application/grpc), handed to the GrpcCallHandler as it comes.
   bool grpc = false;
@@ -114,6 +120,7 @@ class ServerSession::Callbacks {
       return 0;
     }
     auto stream = std::make_unique<Stream>();
+    stream->charge = MemoryCharge(self.options_.memory);
     // Fails only for a stream nghttp2 does not keep (refused): it never closes, so never store it.
     if (nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get()) != 0) {
       return 0;
@@ -179,7 +186,10 @@ class ServerSession::Callbacks {
     const bool grpc_call = stream != nullptr && stream->grpc && !stream->header_too_large &&
                            self.grpc_ != nullptr && stream->dispatched;
     if (!grpc_call) nghttp2_session_consume_stream(session, stream_id, length);
-    if (stream == nullptr || stream->body_too_large || stream->header_too_large) return 0;
+    if (stream == nullptr || stream->body_too_large || stream->header_too_large ||
+        stream->body_refused) {
+      return 0;
+    }
     if (stream->grpc) {
       if (grpc_call) self.grpc_->OnCallData(stream_id, View(data, length));
       return 0;
@@ -195,6 +205,14 @@ class ServerSession::Callbacks {
       nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_ENHANCE_YOUR_CALM);
       return 0;
     }
+    if (!stream->charge.GrowTo(stream->body.size() + length)) {
+      // Keep reading (and discarding) to the end of the stream, then answer 503.
+      stream->body_refused = true;
+      self.buffered_body_bytes_ -= stream->body.size();
+      std::string().swap(stream->body);
+      stream->charge.Reset();
+      return 0;
+    }
     stream->body.append(View(data, length));
     self.buffered_body_bytes_ += length;
     return 0;
@@ -202,8 +220,15 @@ class ServerSession::Callbacks {
 
   static int OnFrameReceived(nghttp2_session* session, const nghttp2_frame* frame,
                              void* user_data) {
+    if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+      Self(user_data).client_settings_received_ = true;
+      return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     Stream* grpc_stream = Find(session, frame->hd.stream_id);
+    if (grpc_stream != nullptr && frame->hd.type == NGHTTP2_HEADERS) {
+      grpc_stream->headers_done = true;
+    }
     if (grpc_stream != nullptr && grpc_stream->grpc && !grpc_stream->header_too_large) {
       Self(user_data).OnGrpcFrame(frame->hd.stream_id, *grpc_stream, frame->hd.type,
                                   (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
@@ -258,6 +283,7 @@ class ServerSession::Callbacks {
     if (stream.grpc_out_sent == stream.grpc_out.size()) {
       stream.grpc_out.clear();
       stream.grpc_out_sent = 0;
+      stream.charge.Reset();
       if (stream.grpc_finishing) {
         *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
         const nghttp2_nv trailers[] = {Field("grpc-status", stream.grpc_status),
@@ -304,7 +330,10 @@ class ServerSession::Callbacks {
     const size_t count = std::min(length, body.size() - stream.body_sent);
     std::memcpy(buffer, body.data() + stream.body_sent, count);
     stream.body_sent += count;
-    if (stream.body_sent == body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (stream.body_sent == body.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      stream.body_pending = false;
+    }
     return static_cast<ssize_t>(count);
   }
 
@@ -408,6 +437,12 @@ void ServerSession::Dispatch(int32_t stream_id, Stream& stream) {
                          431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes)));
     return;
   }
+  if (stream.body_refused) {
+    Reply(stream_id,
+          RestRouter::ErrorReply(
+              503, "the server is short of memory for this request's body; retry later"));
+    return;
+  }
   if (stream.body_too_large) {
     Reply(stream_id,
           RestRouter::ErrorReply(413, fmt::format("the request body exceeds the {}-byte limit",
@@ -460,6 +495,10 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   body.source.ptr = &stream;
   body.read_callback = Callbacks::ReadBody;
   const bool has_body = !stream.reply.body.empty() && stream.method != "HEAD" && status != 204;
+  // The request body is gone; the reply's waits here until the client's windows let it go.
+  stream.charge.Reset();
+  if (has_body) stream.charge.ForceTo(stream.reply.body.size());
+  stream.body_pending = has_body;
   nghttp2_submit_response(session_, stream_id, fields, count, has_body ? &body : nullptr);
 }
 
@@ -497,6 +536,7 @@ void ServerSession::GrpcWrite(int32_t stream_id, std::string_view framed) {
   if (found == streams_.end() || found->second->grpc_finishing) return;
   Stream& stream = *found->second;
   stream.grpc_out.append(framed);
+  stream.charge.ForceTo(stream.grpc_out.size());  // held until the client's windows take it
   if (!stream.grpc_started) return StartGrpcResponse(stream_id, stream);
   if (stream.grpc_deferred) {
     stream.grpc_deferred = false;
@@ -570,6 +610,21 @@ void ServerSession::Shutdown() {
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
                         nullptr, 0);
+}
+
+bool ServerSession::AwaitingRequestHead() const {
+  if (!client_settings_received_) return true;
+  for (const auto& [stream_id, stream] : streams_) {
+    if (!stream->headers_done) return true;
+  }
+  return false;
+}
+
+bool ServerSession::HasParkedOutput() const {
+  for (const auto& [stream_id, stream] : streams_) {
+    if (stream->body_pending || !stream->grpc_out.empty()) return true;
+  }
+  return false;
 }
 
 bool ServerSession::Finished() const {

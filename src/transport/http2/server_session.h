@@ -9,6 +9,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "transport/common/limits.h"
+#include "transport/common/memory_budget.h"
 #include "transport/common/rest_router.h"
 
 struct nghttp2_session;  // nghttp2 stays out of this header
@@ -58,6 +59,9 @@ class ServerSession {
     size_t max_body_bytes = kDefaultMaxBodyBytes;  // per stream; more is answered 413
     // Counts refused streams and connections ended for errors, if set; outlives the session.
     Metrics* metrics = nullptr;
+    // Large request bodies (until answered) and reply bodies (until sent) are charged here; a
+    // body the budget has no room for is answered 503. Null: no budget.
+    MemoryBudget* memory = nullptr;
   };
 
   // Receives each complete request; must eventually call Reply(stream_id, ...) exactly once,
@@ -104,6 +108,14 @@ class ServerSession {
   // True when the session neither expects input nor has output: the connection may close.
   bool Finished() const;
 
+  // Whether the client's first SETTINGS (after its preface) has arrived.
+  bool client_settings_received() const { return client_settings_received_; }
+  // Whether a head is incomplete: the preface and SETTINGS, or a stream's header block (a
+  // HEADERS frame whose CONTINUATIONs have not all come).
+  bool AwaitingRequestHead() const;
+  // Whether some reply or gRPC message waits for the client to open a flow-control window.
+  bool HasParkedOutput() const;
+
   // Requests handed to the handler and not yet replied to.
   size_t requests_in_flight() const { return requests_in_flight_; }
 
@@ -134,6 +146,7 @@ class ServerSession {
   size_t requests_in_flight_ = 0;
   size_t buffered_body_bytes_ = 0;  // over every open stream
   bool failed_ = false;             // a callback asked for the connection to end
+  bool client_settings_received_ = false;
 };
 
 }  // namespace predictwire::transport::http2

@@ -171,6 +171,75 @@ TEST(ServerSessionTest, ABodyDeclaredOverTheLimitIs413BeforeItIsSent) {
   EXPECT_TRUE(received.empty());
 }
 
+TEST(ServerSessionTest, TheHeadIsCompleteOnceTheClientsSettingsArrive) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  EXPECT_FALSE(server->client_settings_received());
+  TestClient client;  // sends its preface and SETTINGS
+  Exchange(client, *server);
+  EXPECT_TRUE(server->client_settings_received());
+}
+
+TEST(ServerSessionTest, AnUnfinishedHeaderBlockIsAnAwaitedHead) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  EXPECT_TRUE(server->AwaitingRequestHead());
+  std::string input(kClientPreface);
+  input += std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9);  // SETTINGS, empty
+  ASSERT_TRUE(server->Receive(input.data(), input.size()));
+  EXPECT_FALSE(server->AwaitingRequestHead());
+  // HEADERS on stream 1 without END_HEADERS: :method GET, :scheme http.
+  const std::string headers("\x00\x00\x02\x01\x00\x00\x00\x00\x01\x82\x86", 11);
+  ASSERT_TRUE(server->Receive(headers.data(), headers.size()));
+  EXPECT_TRUE(server->AwaitingRequestHead());
+  // The CONTINUATION with END_HEADERS: :path /, :authority x.
+  const std::string continuation("\x00\x00\x04\x09\x04\x00\x00\x00\x01\x84\x41\x01x", 13);
+  ASSERT_TRUE(server->Receive(continuation.data(), continuation.size()));
+  EXPECT_FALSE(server->AwaitingRequestHead());
+}
+
+TEST(ServerSessionTest, AReplyPastTheWindowIsParkedAndChargedUntilSent) {
+  MemoryBudget budget(1 << 20);
+  std::vector<Received> received;
+  auto session = ServerSession::Create(
+      {.max_body_bytes = 1000, .memory = &budget}, [&](int32_t stream_id, RestRequest request) {
+        received.push_back({stream_id, std::string(request.method), std::string(request.target),
+                            std::move(request.body), std::string(request.origin)});
+      });
+  ASSERT_TRUE(session.ok());
+  ServerSession& server = **session;
+  TestClient client;
+  const int32_t stream = client.Request("GET", "/big", "");
+  Exchange(client, server);
+  ASSERT_EQ(received.size(), 1u);
+  // More than the client's 64 KiB window: it waits for WINDOW_UPDATEs, charged meanwhile.
+  server.Reply(stream, TextReply(200, std::string(100000, 'x')));
+  EXPECT_EQ(budget.used(), 100000u);
+  EXPECT_TRUE(server.HasParkedOutput());
+  Exchange(client, server);
+  EXPECT_TRUE(client.responses[stream].closed);
+  EXPECT_FALSE(server.HasParkedOutput());
+  EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST(ServerSessionTest, ABodyPastTheMemoryBudgetIs503) {
+  MemoryBudget budget(100 * 1024);
+  std::vector<Received> received;
+  auto session = ServerSession::Create(
+      {.max_body_bytes = 1 << 20, .memory = &budget}, [&](int32_t stream_id, RestRequest request) {
+        received.push_back({stream_id, std::string(request.method), std::string(request.target),
+                            std::move(request.body), std::string(request.origin)});
+      });
+  ASSERT_TRUE(session.ok());
+  TestClient client;
+  const int32_t big = client.Request("POST", "/predict", std::string(200000, '1'));
+  Exchange(client, **session);
+  EXPECT_EQ(client.responses[big].fields[":status"], "503");
+  EXPECT_TRUE(received.empty());
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_GE(budget.refusals(), 1u);
+}
+
 TEST(ServerSessionTest, OversizedHeaderListIs431) {
   std::vector<Received> received;
   auto server = MakeServer(&received);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "codec/utf8.h"
 #include "transport/websocket/websocket_formats.h"
 
@@ -10,12 +12,22 @@ namespace predictwire::transport::websocket {
 WebSocketProtocol::WebSocketProtocol(ProtocolConnection& connection, const ModelRegistry& registry,
                                      Scheduler& scheduler, const Options& options)
     : connection_(connection),
-      path_(registry, scheduler, options.metrics, RequestProtocol::kWebSocket),
-      options_(options) {}
+      path_(registry, scheduler, options.metrics, RequestProtocol::kWebSocket,
+            options.max_response_bytes),
+      options_(options),
+      message_charge_(options.memory) {}
 
 size_t WebSocketProtocol::OnInput(char* data, size_t size) {
   size_t consumed = 0;
   while (!close_sent_) {
+    if (skip_bytes_ > 0) {
+      const size_t skipped = static_cast<size_t>(std::min<uint64_t>(skip_bytes_, size - consumed));
+      consumed += skipped;
+      skip_bytes_ -= skipped;
+      if (skip_bytes_ > 0) break;
+      if (skip_ends_message_) RefuseForMemory();
+      continue;
+    }
     if (in_flight_ >= kMaxInFlightPerConnection) {
       input_paused_ = true;
       connection_.PauseInput();
@@ -39,11 +51,33 @@ size_t WebSocketProtocol::OnInput(char* data, size_t size) {
                                                   options_.max_message_bytes));
       return size;
     }
+    if (!IsControl(header.opcode)) {
+      if (skipping_message_ && header.opcode != Opcode::kContinuation) {
+        SendClose(kCloseProtocolError, "a new message started before the last one ended");
+        return size;
+      }
+      if (!skipping_message_ && !message_charge_.GrowTo(assembled)) {
+        // No room in the memory budget: skip the message's bytes as they come, unbuffered.
+        skipping_message_ = true;
+        skipped_opcode_ = assembling_ ? message_opcode_ : header.opcode;
+        assembling_ = false;
+        std::string().swap(message_);
+        message_charge_.Reset();
+      }
+      if (skipping_message_) {
+        consumed += header.header_length;
+        skip_bytes_ = header.payload_length;
+        skip_ends_message_ = header.fin;
+        if (skip_bytes_ == 0 && skip_ends_message_) RefuseForMemory();
+        continue;
+      }
+    }
     if (size - consumed - header.header_length < header.payload_length) break;  // wait for it
     char* payload = data + consumed + header.header_length;
     Unmask(payload, header.payload_length, header.mask);
     consumed += header.header_length + header.payload_length;
     OnFrame(header, std::string_view(payload, header.payload_length));
+    if (!assembling_) message_charge_.Reset();  // decoded, or answered
   }
   return close_sent_ ? size : consumed;
 }
@@ -149,6 +183,23 @@ void WebSocketProtocol::CloseForViolation(uint16_t code, std::string_view reason
     options_.metrics->RecordProtocolError(RequestProtocol::kWebSocket, ProtocolError::kViolation);
   }
   SendClose(code, reason);
+}
+
+void WebSocketProtocol::RefuseForMemory() {
+  skipping_message_ = false;
+  skip_ends_message_ = false;
+  const absl::Status status =
+      absl::ResourceExhaustedError("the server is short of memory for this message; retry later");
+  std::string payload;
+  if (skipped_opcode_ == Opcode::kBinary) {
+    uint64_t id = 0;  // unread
+    payload = WebSocketBinaryFormat::EncodeError(id, status);
+  } else {
+    std::string id;  // unread
+    payload = WebSocketTextFormat::EncodeError(id, status);
+  }
+  AppendFrameHeader(skipped_opcode_, payload.size(), &connection_.output());
+  connection_.Write(payload);
 }
 
 void WebSocketProtocol::SendClose(uint16_t code, std::string_view reason) {

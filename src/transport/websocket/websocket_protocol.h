@@ -9,6 +9,7 @@
 #include "core/scheduler.h"
 #include "transport/common/inference_path.h"
 #include "transport/common/limits.h"
+#include "transport/common/memory_budget.h"
 #include "transport/common/protocol.h"
 #include "transport/common/protocol_connection.h"
 #include "transport/websocket/frame.h"
@@ -26,6 +27,10 @@ class WebSocketProtocol : public Protocol {
     size_t max_message_bytes = kDefaultMaxMessageBytes;
     std::chrono::seconds idle_timeout = kWebSocketIdleTimeout;
     Metrics* metrics = nullptr;  // where requests are counted, if anywhere; outlives connections
+    // Large messages are charged here while they arrive; one the budget has no room for is
+    // skipped unread and answered RESOURCE_EXHAUSTED. Null: no budget.
+    MemoryBudget* memory = nullptr;
+    size_t max_response_bytes = SIZE_MAX;  // the largest answer (see InferencePath)
   };
 
   // All references must outlive the connection.
@@ -53,6 +58,8 @@ class WebSocketProtocol : public Protocol {
   void SendClose(uint16_t code, std::string_view reason);
   // The client broke the protocol: counted, and closed with `code`.
   void CloseForViolation(uint16_t code, std::string_view reason);
+  // The message being skipped for want of memory is over: answer it RESOURCE_EXHAUSTED.
+  void RefuseForMemory();
 
   ProtocolConnection& connection_;
   const InferencePath path_;
@@ -66,6 +73,13 @@ class WebSocketProtocol : public Protocol {
   bool assembling_ = false;
   Opcode message_opcode_ = Opcode::kText;
   std::string message_;
+  MemoryCharge message_charge_;  // the message being received, in message_ or the input
+  // A message refused for want of memory: its payload bytes still to skip, whether the frame
+  // being skipped is its last, and its opcode (for the error reply).
+  bool skipping_message_ = false;
+  uint64_t skip_bytes_ = 0;
+  bool skip_ends_message_ = false;
+  Opcode skipped_opcode_ = Opcode::kText;
 };
 
 }  // namespace predictwire::transport::websocket
