@@ -73,6 +73,7 @@ struct ServeFlags {
   std::string inline_threshold = FormatDuration(options.scheduler.inline_threshold);
   std::string http_idle_timeout = FormatDuration(options.http_idle_timeout);
   std::string websocket_idle_timeout = FormatDuration(options.websocket_idle_timeout);
+  std::string request_timeout;  // empty: none
 };
 
 }  // namespace
@@ -168,12 +169,21 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                    "The same for WebSocket connections")
       ->check(CheckDuration)
       ->capture_default_str();
+  serve
+      ->add_option("--request-timeout", flags->request_timeout,
+                   "Answer a request DEADLINE_EXCEEDED (HTTP 504, WebSocket error code 4) when it "
+                   "is not answered within this long; one still queued then is dropped without "
+                   "running. gRPC's grpc-timeout applies too, the earlier wins. Default: none")
+      ->check(CheckDuration);
   serve->callback([flags, exit_status] {
     server::ServerOptions& options = flags->options;
     options.scheduler.mode = ParseExecutionMode(flags->execution);
     options.scheduler.inline_threshold = ParseDuration(flags->inline_threshold);
     options.http_idle_timeout = ToWholeSeconds(flags->http_idle_timeout);
     options.websocket_idle_timeout = ToWholeSeconds(flags->websocket_idle_timeout);
+    if (!flags->request_timeout.empty()) {
+      options.scheduler.request_timeout = ParseDuration(flags->request_timeout);
+    }
     *exit_status = Serve(options);
   });
 }

@@ -62,10 +62,10 @@ TEST(MetricsTest, ConnectionsBytesBatchesAndGauges) {
   metrics.RecordBatch(0, 1);
   metrics.RecordBatch(0, 40);
   metrics.RecordExpired(0);
-  metrics.AddGauge({.name = "predictwire_queue_depth",
-                    .help = "Requests waiting.",
-                    .read = [] { return std::vector<std::pair<std::string, double>>{
-                                     {"model=\"m\"", 3}}; }});
+  metrics.RecordCancelled(0);
+  metrics.AddGauge({.name = "predictwire_queue_depth", .help = "Requests waiting.", .read = [] {
+                      return std::vector<std::pair<std::string, double>>{{"model=\"m\"", 3}};
+                    }});
   const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr("predictwire_connections_open{listener=\"http\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("predictwire_connections_total{listener=\"http\"} 2\n"));
@@ -75,6 +75,7 @@ TEST(MetricsTest, ConnectionsBytesBatchesAndGauges) {
   EXPECT_THAT(text, HasSubstr("predictwire_batch_size_bucket{model=\"m\",le=\"64\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("predictwire_batch_size_sum{model=\"m\"} 41\n"));
   EXPECT_THAT(text, HasSubstr("predictwire_requests_expired_total{model=\"m\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("predictwire_requests_cancelled_total{model=\"m\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE predictwire_queue_depth gauge\n"
                               "predictwire_queue_depth{model=\"m\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes "));
@@ -89,8 +90,8 @@ TEST(MetricsTest, ThreadsAddUpWithoutLosingCounts) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10000; ++i) {
         metrics.RequestStarted(RequestProtocol::kWebSocket);
-        metrics.RequestFinished(RequestProtocol::kWebSocket, &model, absl::StatusCode::kOk,
-                                nullptr, 1);
+        metrics.RequestFinished(RequestProtocol::kWebSocket, &model, absl::StatusCode::kOk, nullptr,
+                                1);
       }
     });
   }

@@ -43,8 +43,8 @@ absl::StatusOr<std::unique_ptr<ModelRegistry>> ModelRegistry::Create(
     if (registry->by_name_.contains(ToAbsl(entry.name))) {
       return absl::InvalidArgumentError(fmt::format("model '{}' is given twice", entry.name));
     }
-    auto model =
-        std::make_unique<Model>(entry.name, registry->models_.size(), std::move(entry.backend));
+    auto model = std::make_unique<Model>(entry.name, registry->models_.size(),
+                                         std::move(entry.backend), entry.batching);
     registry->by_name_.emplace(model->name(), model.get());
     registry->models_.push_back(std::move(model));
   }

@@ -1,6 +1,7 @@
 #ifndef PREDICTWIRE_TRANSPORT_COMMON_INFERENCE_PATH_H_
 #define PREDICTWIRE_TRANSPORT_COMMON_INFERENCE_PATH_H_
 
+#include <algorithm>
 #include <chrono>
 #include <concepts>
 #include <utility>
@@ -13,6 +14,15 @@
 #include "core/scheduler.h"
 
 namespace predictwire::transport {
+
+// What a transport knows of a request besides its bytes: when its answer stops being useful
+// (gRPC's grpc-timeout; serve --request-timeout is the scheduler's), and the flag it sets once
+// the client has gone. The scheduler drops a request that is past either when a worker reaches
+// it.
+struct RequestControl {
+  SteadyClock::time_point deadline = SteadyClock::time_point::max();
+  CancelFlag cancelled;
+};
 
 // What a format's Decode produces: the model to run (from the registry) and its input.
 struct DecodedRequest {
@@ -59,7 +69,7 @@ class InferencePath {
   // reply: before Run returns when the request is rejected or runs inline, otherwise on the
   // worker thread that ran it. The sink must not block. Thread-safe.
   template <InferenceFormat Format, typename Sink>
-  void Run(typename Format::Input input, Sink sink) const {
+  void Run(typename Format::Input input, Sink sink, RequestControl control = {}) const {
     const Counted counted(metrics_, protocol_);
     DecodedRequest decoded;
     typename Format::Context context{};
@@ -72,6 +82,8 @@ class InferencePath {
       return;
     }
     const Model& model = *decoded.model;
+    decoded.request.deadline = std::min(decoded.request.deadline, control.deadline);
+    decoded.request.cancelled = std::move(control.cancelled);
     scheduler_.Submit(
         model, std::move(decoded.request),
         [&model, counted, context = std::move(context),

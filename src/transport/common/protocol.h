@@ -30,6 +30,11 @@ class Protocol {
   // The connection has been idle that long: a protocol that can say goodbye (HTTP/2's GOAWAY)
   // queues it and closes after writing; otherwise the connection closes at once.
   virtual void OnIdle() {}
+
+  // The peer has gone, so requests still queued for it need not run: `half_close` when it sent
+  // EOF (it may still be reading, which HTTP/1.1 allows), otherwise the connection is closed.
+  // May be called more than once.
+  virtual void OnPeerGone(bool half_close) { (void)half_close; }
 };
 
 }  // namespace predictwire::transport

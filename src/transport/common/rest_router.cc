@@ -239,7 +239,8 @@ void RestRouter::Route(RestRequest request, RestReplyFunction reply) const {
 }
 
 void RestRouter::Predict(RestRequest request, RestReplyFunction reply) const {
-  PathFor(request).Run<RestPredictFormat>(request.body, std::move(reply));
+  PathFor(request).Run<RestPredictFormat>(request.body, std::move(reply),
+                                          {.cancelled = std::move(request.cancelled)});
 }
 
 void RestRouter::V2Route(std::string_view method, std::string_view path, RestRequest request,
@@ -307,7 +308,8 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
 
 void RestRouter::V2Infer(const Model& model, RestRequest request, RestReplyFunction reply) const {
   PathFor(request).Run<RestV2InferFormat>({model, request.body, request.inference_header_length},
-                                          std::move(reply));
+                                          std::move(reply),
+                                          {.cancelled = std::move(request.cancelled)});
 }
 
 }  // namespace predictwire::transport

@@ -50,7 +50,8 @@ GrpcService::Method GrpcService::MethodOf(std::string_view path) {
   return Method::kUnknown;
 }
 
-void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone done) const {
+void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone done,
+                            RequestControl control) const {
   const bool ready = ready_.load(std::memory_order_relaxed);
   switch (method) {
     case Method::kServerLive: {
@@ -92,9 +93,11 @@ void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone d
     }
     case Method::kModelInfer:
       return path_.Run<GrpcInferFormat>(
-          request, [done = std::move(done)](GrpcInferFormat::Reply reply) mutable {
+          request,
+          [done = std::move(done)](GrpcInferFormat::Reply reply) mutable {
             std::move(done)(std::move(reply.status), std::move(reply.message));
-          });
+          },
+          std::move(control));
     case Method::kModelStreamInfer:
     case Method::kUnknown:
       break;
@@ -103,8 +106,9 @@ void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone d
                   "");
 }
 
-void GrpcService::CallStream(std::string_view request, StreamDone done) const {
-  path_.Run<GrpcStreamInferFormat>(request, std::move(done));
+void GrpcService::CallStream(std::string_view request, StreamDone done,
+                             RequestControl control) const {
+  path_.Run<GrpcStreamInferFormat>(request, std::move(done), std::move(control));
 }
 
 }  // namespace predictwire::transport::grpc_transport

@@ -71,6 +71,11 @@ void Http2Protocol::OnIdle() {
   connection_.CloseAfterWrite();
 }
 
+void Http2Protocol::OnPeerGone(bool) {
+  // An HTTP/2 client that closes its side cannot even send WINDOW_UPDATE: it is gone.
+  session_->CancelAll();
+}
+
 bool Http2Protocol::HasWorkInFlight() const {
   return session_->requests_in_flight() > 0 || (grpc_calls_ && grpc_calls_->open_calls() > 0);
 }

@@ -48,6 +48,7 @@ class Http2Protocol : public Protocol {
   bool HasWorkInFlight() const override;
   std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
   void OnIdle() override;
+  void OnPeerGone(bool half_close) override;
 
  private:
   Http2Protocol(ProtocolConnection& connection, const RestRouter& router, const Options& options);

@@ -101,9 +101,9 @@ void WebSocketProtocol::OnMessage(Opcode opcode, std::string_view message) {
   ++in_flight_;
   ReplySink sink{this, opcode, connection_.KeepAlive()};
   if (opcode == Opcode::kText) {
-    path_.Run<WebSocketTextFormat>(message, std::move(sink));
+    path_.Run<WebSocketTextFormat>(message, std::move(sink), {.cancelled = client_gone_});
   } else {
-    path_.Run<WebSocketBinaryFormat>(message, std::move(sink));
+    path_.Run<WebSocketBinaryFormat>(message, std::move(sink), {.cancelled = client_gone_});
   }
 }
 
