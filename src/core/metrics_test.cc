@@ -63,9 +63,10 @@ TEST(MetricsTest, ConnectionsBytesBatchesAndGauges) {
   metrics.RecordBatch(0, 40);
   metrics.RecordExpired(0);
   metrics.RecordCancelled(0);
-  metrics.AddGauge({.name = "predictwire_queue_depth", .help = "Requests waiting.", .read = [] {
-                      return std::vector<std::pair<std::string, double>>{{"model=\"m\"", 3}};
-                    }});
+  metrics.AddGauge({.name = "predictwire_queue_depth",
+                    .help = "Requests waiting.",
+                    .read = [] { return std::vector<std::pair<std::string, double>>{
+                                     {"model=\"m\"", 3}}; }});
   const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr("predictwire_connections_open{listener=\"http\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("predictwire_connections_total{listener=\"http\"} 2\n"));
@@ -90,8 +91,8 @@ TEST(MetricsTest, ThreadsAddUpWithoutLosingCounts) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10000; ++i) {
         metrics.RequestStarted(RequestProtocol::kWebSocket);
-        metrics.RequestFinished(RequestProtocol::kWebSocket, &model, absl::StatusCode::kOk, nullptr,
-                                1);
+        metrics.RequestFinished(RequestProtocol::kWebSocket, &model, absl::StatusCode::kOk,
+                                nullptr, 1);
       }
     });
   }

@@ -148,13 +148,13 @@ absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions
   for (const std::string& flag : flags) {
     absl::StatusOr<backends::ModelFlag> parsed = backends::ParseModelFlag(flag);
     if (!parsed.ok()) return parsed.status();
-    absl::StatusOr<std::unique_ptr<Backend>> backend = backends::CreateBackend(parsed->spec);
-    if (!backend.ok()) {
+    absl::StatusOr<backends::ModelSpec> model = backends::CreateModel(parsed->spec);
+    if (!model.ok()) {
       return absl::Status(
-          backend.status().code(),
-          fmt::format("model '{}': {}", parsed->name, std::string(backend.status().message())));
+          model.status().code(),
+          fmt::format("model '{}': {}", parsed->name, std::string(model.status().message())));
     }
-    entries.push_back({parsed->name, *std::move(backend)});
+    entries.push_back({parsed->name, std::move(model->backend), model->batching});
   }
   return entries;
 }
