@@ -21,7 +21,7 @@ TEST(BackendFactoryTest, ParsesModelFlags) {
 TEST(BackendFactoryTest, BuildsSimulatedBackends) {
   auto sleep = CreateBackend("sleep:50ms");
   ASSERT_TRUE(sleep.ok()) << sleep.status();
-  EXPECT_EQ((*sleep)->info().platform, "sleep");
+  EXPECT_EQ((*sleep)->info().platform, "predictwire_sleep");
   EXPECT_EQ((*sleep)->info().execution, ExecutionKind::kMayBlock);
 
   auto instant = CreateBackend("sleep:0");
@@ -30,7 +30,7 @@ TEST(BackendFactoryTest, BuildsSimulatedBackends) {
 
   auto busy = CreateBackend("busy:1.5ms,instances=3");
   ASSERT_TRUE(busy.ok()) << busy.status();
-  EXPECT_EQ((*busy)->info().platform, "busy");
+  EXPECT_EQ((*busy)->info().platform, "predictwire_busy");
   EXPECT_EQ((*busy)->info().instances, 3);
 }
 

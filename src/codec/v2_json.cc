@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "codec/json_reader.h"
 #include "codec/json_writer.h"
 #include "codec/v2_raw.h"
@@ -74,6 +76,12 @@ absl::StatusOr<V2Input> ParseInput(const json::value& value, size_t index) {
   if (input.datatype == "BYTES") {
     return absl::InvalidArgumentError(fmt::format(
         "{} ('{}') has datatype BYTES; the models served take numbers", where, input.name));
+  }
+  if (input.datatype == "BF16") {
+    return absl::InvalidArgumentError(
+        fmt::format("{} ('{}') has datatype BF16, a v2 datatype this server does not support; "
+                    "send FP32, FP16 or FP64",
+                    where, input.name));
   }
   if (!IsNumericDatatype(input.datatype)) {
     return absl::InvalidArgumentError(
@@ -202,6 +210,9 @@ absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text,
     if (!input.ok()) return input.status();
     request.inputs.push_back(*std::move(input));
   }
+  // An output's own "binary_data", true or false, wins over the request's "binary_data_output"
+  // (the binary tensor data extension: the output's parameter is the more specific).
+  std::optional<bool> output_binary;
   if (const json::value* outputs = (*object)->if_contains("outputs")) {
     if (!outputs->is_array()) {
       return absl::InvalidArgumentError("\"outputs\" must be an array of {\"name\": ...}");
@@ -219,8 +230,8 @@ absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text,
       if (const json::value* parameters = output.if_contains("parameters");
           parameters != nullptr && parameters->is_object()) {
         if (const json::value* flag = parameters->get_object().if_contains("binary_data");
-            flag != nullptr && flag->is_bool() && flag->get_bool()) {
-          request.binary_output = true;
+            flag != nullptr && flag->is_bool()) {
+          output_binary = flag->get_bool();
         }
       }
     }
@@ -232,6 +243,7 @@ absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text,
       request.binary_output = true;
     }
   }
+  if (output_binary) request.binary_output = *output_binary;
   // The binary section: each binary input's bytes, in input order, and nothing else.
   size_t offset = 0;
   for (V2Input& input : request.inputs) {
@@ -295,7 +307,7 @@ size_t AppendV2InferResponse(std::string_view model_name, std::string_view model
 }
 
 void AppendV2ModelMetadata(std::string_view model_name, std::span<const std::string> versions,
-                           const BackendInfo& info, std::string* out) {
+                           const BackendInfo& info, std::string* out, ModelProperties properties) {
   out->append("{\"name\":");
   AppendJsonString(model_name, out);
   out->append(",\"versions\":[");
@@ -309,7 +321,18 @@ void AppendV2ModelMetadata(std::string_view model_name, std::span<const std::str
   AppendTensorSpec(info.input, out);
   out->append("],\"outputs\":[");
   AppendTensorSpec(info.output, out);
-  out->append("]}");
+  out->push_back(']');
+  if (!properties.empty()) {
+    out->append(",\"properties\":{");
+    for (size_t i = 0; i < properties.size(); ++i) {
+      if (i != 0) out->push_back(',');
+      AppendJsonString(properties[i].first, out);
+      out->push_back(':');
+      AppendJsonString(properties[i].second, out);
+    }
+    out->push_back('}');
+  }
+  out->push_back('}');
 }
 
 void AppendV2ServerMetadata(std::string_view name, std::string_view version,

@@ -54,6 +54,8 @@ TEST(V2JsonTest, RejectsBadRequests) {
       {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP99", "data": [1]}]})",
        "not a v2 datatype"},
       {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": ["a"]}]})", "BYTES"},
+      {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BF16", "data": [1]}]})",
+       "BF16, a v2 datatype this server does not support"},
       {R"({"inputs": [{"name": "x", "datatype": "FP32", "data": [1]}]})", "needs \"shape\""},
       {R"({"inputs": [{"name": "x", "shape": [-1], "datatype": "FP32", "data": [1]}]})",
        "non-negative"},
@@ -129,6 +131,20 @@ TEST(V2JsonTest, BinaryTensorDataExtension) {
       R"({"parameters":{"binary_data_output":true},"inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]})");
   ASSERT_TRUE(request.ok());
   EXPECT_TRUE(request->binary_output);
+
+  // An output's own binary_data wins over the request-level switch, either way.
+  request = ParseV2InferRequest(
+      R"({"parameters":{"binary_data_output":true},"outputs":[{"name":"predictions",)"
+      R"("parameters":{"binary_data":false}}],)"
+      R"("inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]})");
+  ASSERT_TRUE(request.ok());
+  EXPECT_FALSE(request->binary_output);
+  request = ParseV2InferRequest(
+      R"({"parameters":{"binary_data_output":false},"outputs":[{"name":"predictions",)"
+      R"("parameters":{"binary_data":true}}],)"
+      R"("inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]})");
+  ASSERT_TRUE(request.ok());
+  EXPECT_TRUE(request->binary_output);
 }
 
 TEST(V2JsonTest, BinaryTensorDataMustAddUp) {
@@ -161,15 +177,21 @@ TEST(V2JsonTest, BinaryTensorDataMustAddUp) {
 
 TEST(V2JsonTest, WritesMetadata) {
   BackendInfo info;
-  info.platform = "xgboost";
+  info.platform = "xgboost_json";
   info.input = TensorSpec{"features", "FP32", {-1, 30}};
   info.output = TensorSpec{"predictions", "FP32", {-1}};
   std::string out;
   const std::string versions[] = {"1"};
   AppendV2ModelMetadata("bc", versions, info, &out);
-  EXPECT_EQ(out, R"({"name":"bc","versions":["1"],"platform":"xgboost",)"
+  EXPECT_EQ(out, R"({"name":"bc","versions":["1"],"platform":"xgboost_json",)"
                  R"("inputs":[{"name":"features","datatype":"FP32","shape":[-1,30]}],)"
                  R"("outputs":[{"name":"predictions","datatype":"FP32","shape":[-1]}]})");
+  out.clear();
+  const std::pair<std::string, std::string> properties[] = {{"instances", "2"},
+                                                            {"max_batch_rows", "64"}};
+  AppendV2ModelMetadata("bc", versions, info, &out, properties);
+  EXPECT_THAT(out, ::testing::EndsWith(
+                       R"("shape":[-1]}],"properties":{"instances":"2","max_batch_rows":"64"}})"));
   out.clear();
   const std::string_view extensions[] = {"a", "b"};
   AppendV2ServerMetadata("predictwire", "0.1.0", extensions, &out);

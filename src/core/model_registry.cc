@@ -31,6 +31,19 @@ absl::Status Model::ValidateInput(const Tensor& input) const {
   return absl::OkStatus();
 }
 
+std::vector<std::pair<std::string, std::string>> Model::Properties() const {
+  std::vector<std::pair<std::string, std::string>> properties = {
+      {"instances", std::to_string(info().instances)}};
+  if (batching_.enabled()) {
+    properties.emplace_back("max_batch_rows", std::to_string(batching_.max_rows));
+    properties.emplace_back(
+        "batch_delay_us",
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::microseconds>(batching_.max_delay).count()));
+  }
+  return properties;
+}
+
 absl::StatusOr<std::unique_ptr<ModelRegistry>> ModelRegistry::Create(
     std::vector<Entry> entries, std::string_view default_model) {
   if (entries.empty()) return absl::InvalidArgumentError("no models to serve");

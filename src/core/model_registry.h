@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -42,6 +43,9 @@ class Model {
   Backend& backend() const { return *backend_; }
   const BackendInfo& info() const { return backend_->info(); }
   const Batching& batching() const { return batching_; }
+  // What model metadata reports as the model's properties (the Open Inference Protocol's
+  // optional map): "instances" and, when batching, "max_batch_rows" and "batch_delay_us".
+  std::vector<std::pair<std::string, std::string>> Properties() const;
 
   // OK when `input` is a [rows, cols] matrix this model accepts; otherwise InvalidArgument with a
   // message that names the model, what it expects and what it got.

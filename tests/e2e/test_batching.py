@@ -83,6 +83,13 @@ class BatchingTest(unittest.TestCase):
         seconds, _ = asyncio.run(ask_all(self.server.ws_url, "plain", 16))
         self.assertGreater(seconds, 16 * MODEL_MS / 1000)  # a lower bound: one call per request
 
+    def test_model_metadata_reports_batching(self):
+        with urllib.request.urlopen(self.server.url + "/v2/models/delayed", timeout=10) as response:
+            metadata = json.loads(response.read())
+        self.assertEqual(metadata["platform"], "predictwire_sleep")
+        self.assertEqual(metadata["properties"],
+                         {"instances": "1", "max_batch_rows": "8", "batch_delay_us": "2000"})
+
     def test_bad_options_are_refused(self):
         for spec, message in [("sleep:1ms,batch=0", "batch=MAX"),
                               ("sleep:1ms,batch-delay=1ms", "needs batch=MAX"),

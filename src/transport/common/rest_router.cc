@@ -302,7 +302,8 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
     return std::move(reply)(EmptyReply(ready_.load(std::memory_order_relaxed) ? 200 : 400));
   }
   RestReply metadata;
-  codec::AppendV2ModelMetadata(model->name(), kModelVersions, model->info(), &metadata.body);
+  codec::AppendV2ModelMetadata(model->name(), kModelVersions, model->info(), &metadata.body,
+                               model->Properties());
   std::move(reply)(std::move(metadata));
 }
 

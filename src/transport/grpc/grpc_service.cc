@@ -88,7 +88,8 @@ void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone d
           FindV2Model(registry_, parsed->name(), parsed->version());
       if (!model.ok()) return std::move(done)(model.status(), "");
       inference::ModelMetadataResponse response;
-      codec::ToProto((*model)->name(), codec::kV2ModelVersion, (*model)->info(), &response);
+      codec::ToProto((*model)->name(), codec::kV2ModelVersion, (*model)->info(), &response,
+                     (*model)->Properties());
       return std::move(done)(absl::OkStatus(), response.SerializeAsString());
     }
     case Method::kModelInfer:
