@@ -64,7 +64,31 @@ struct Scheduler::Lane {
   std::atomic<uint32_t> samples{0};
 };
 
-Scheduler::Scheduler(const ModelRegistry& registry, const Options& options) : options_(options) {
+// Threads for work too long for an IO thread, fed in order from one queue.
+struct Scheduler::OffloadPool {
+  absl::Mutex mutex;
+  absl::CondVar wake;
+  std::deque<Task> tasks ABSL_GUARDED_BY(mutex);
+  bool stopping ABSL_GUARDED_BY(mutex) = false;
+  std::vector<std::thread> threads;  // started in Create, joined in Shutdown
+
+  void Loop() {
+    for (;;) {
+      Task task;
+      {
+        absl::MutexLock lock(&mutex);
+        while (!stopping && tasks.empty()) wake.Wait(&mutex);
+        if (tasks.empty()) return;  // stopping, and every task has run
+        task = std::move(tasks.front());
+        tasks.pop_front();
+      }
+      std::move(task)();
+    }
+  }
+};
+
+Scheduler::Scheduler(const ModelRegistry& registry, const Options& options)
+    : options_(options), offload_(std::make_unique<OffloadPool>()) {
   lanes_.reserve(registry.models().size());
   for (const auto& model : registry.models()) {
     lanes_.push_back(std::make_unique<Lane>(*model, options.metrics));
@@ -80,6 +104,10 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(const ModelRegistry
     return absl::InvalidArgumentError("request_timeout must not be negative");
   }
   std::unique_ptr<Scheduler> scheduler(new Scheduler(registry, options));
+  OffloadPool& pool = *scheduler->offload_;
+  for (size_t i = 0; i < std::max<size_t>(1, options.offload_threads); ++i) {
+    pool.threads.emplace_back([&pool] { pool.Loop(); });
+  }
   for (auto& lane : scheduler->lanes_) {
     // A few threads up front so the first burst does not wait for thread creation (~0.5 ms
     // each here); more start on demand.
@@ -95,7 +123,28 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(const ModelRegistry
 
 Scheduler::~Scheduler() { Shutdown(); }
 
+void Scheduler::Offload(Task task) {
+  {
+    absl::MutexLock lock(&offload_->mutex);
+    if (!offload_->stopping) {
+      offload_->tasks.push_back(std::move(task));
+      offload_->wake.Signal();
+      return;
+    }
+  }
+  std::move(task)();  // shut down: what it submits is refused as Unavailable
+}
+
 void Scheduler::Shutdown() {
+  // Offloaded tasks first: they may still submit requests to the lanes.
+  {
+    absl::MutexLock lock(&offload_->mutex);
+    offload_->stopping = true;
+  }
+  offload_->wake.SignalAll();
+  std::vector<std::thread> offload_threads;
+  offload_threads.swap(offload_->threads);  // a second Shutdown finds none
+  for (std::thread& thread : offload_threads) thread.join();
   for (auto& lane : lanes_) {
     {
       absl::MutexLock lock(&lane->mutex);

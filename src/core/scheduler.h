@@ -42,6 +42,8 @@ class Scheduler {
     // Every request's deadline is at most this long after it is submitted (serve
     // --request-timeout); zero: none but the request's own (InferRequest::deadline).
     std::chrono::nanoseconds request_timeout{0};
+    // Threads that run Offload's tasks (decoding large bodies off the IO threads).
+    size_t offload_threads = 2;
   };
 
   // Called exactly once per Submit with the response or an error status. Must not block.
@@ -72,8 +74,16 @@ class Scheduler {
   void Submit(const Model& model, InferRequest request, Done done,
               Placement placement = Placement::kSchedulerChooses);
 
-  // Stops accepting requests (later Submits fail with Unavailable), finishes every request
-  // already queued, and joins the workers. Idempotent; call from any thread but a worker.
+  // Runs `task` on one of the offload threads, which exist so that IO threads never do long
+  // work themselves (decoding a body of megabytes). Tasks run in the order given, up to
+  // Options::offload_threads at once. After Shutdown the task runs on the calling thread.
+  // Thread-safe.
+  using Task = absl::AnyInvocable<void() &&>;
+  void Offload(Task task);
+
+  // Stops accepting requests (later Submits fail with Unavailable), finishes every offloaded
+  // task and every request already queued, and joins the threads. Idempotent; call from any
+  // thread but a worker or an offload thread.
   void Shutdown();
 
   // Whether the next single-row request for `model` would run inline. For tests and metrics.
@@ -83,6 +93,7 @@ class Scheduler {
 
  private:
   struct Lane;
+  struct OffloadPool;
 
   Scheduler(const ModelRegistry& registry, const Options& options);
   bool ShouldRunInline(const Lane& lane, int64_t rows) const;
@@ -103,6 +114,7 @@ class Scheduler {
   const Options options_;
   // One per model, indexed by Model::index(). The vector itself never changes after Create.
   std::vector<std::unique_ptr<Lane>> lanes_;
+  const std::unique_ptr<OffloadPool> offload_;
 };
 
 }  // namespace predictwire

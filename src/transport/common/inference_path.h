@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <concepts>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -12,6 +14,7 @@
 #include "core/metrics.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
+#include "transport/common/limits.h"
 
 namespace predictwire::transport {
 
@@ -98,6 +101,24 @@ class InferencePath {
             std::move(sink)(std::move(reply));
           }
         });
+  }
+
+  // Run for an input made from `body`, which the path owns meanwhile: a body of
+  // kOffloadDecodeBytes or more is decoded on one of the scheduler's offload threads, so that
+  // the IO thread goes on serving its other connections; a smaller one is decoded here, with no
+  // extra hop. `make_input(std::string_view body)` builds the Format::Input (views into the body
+  // and into `make_input` itself stay valid while it is decoded). Thread-safe.
+  template <InferenceFormat Format, typename MakeInput, typename Sink>
+  void RunOwned(std::string body, MakeInput make_input, Sink sink,
+                RequestControl control = {}) const {
+    if (body.size() < kOffloadDecodeBytes) {
+      Run<Format>(make_input(std::string_view(body)), std::move(sink), std::move(control));
+      return;
+    }
+    scheduler_.Offload([this, body = std::move(body), make_input = std::move(make_input),
+                        sink = std::move(sink), control = std::move(control)]() mutable {
+      Run<Format>(make_input(std::string_view(body)), std::move(sink), std::move(control));
+    });
   }
 
  private:

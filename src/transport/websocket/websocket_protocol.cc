@@ -100,6 +100,18 @@ void WebSocketProtocol::OnMessage(Opcode opcode, std::string_view message) {
   }
   ++in_flight_;
   ReplySink sink{this, opcode, connection_.KeepAlive()};
+  if (message.size() >= kOffloadDecodeBytes) {
+    // Decoded off this thread, from a copy: the message lives in buffers reused for the next.
+    const auto view = [](std::string_view bytes) { return bytes; };
+    if (opcode == Opcode::kText) {
+      path_.RunOwned<WebSocketTextFormat>(std::string(message), view, std::move(sink),
+                                          {.cancelled = client_gone_});
+    } else {
+      path_.RunOwned<WebSocketBinaryFormat>(std::string(message), view, std::move(sink),
+                                            {.cancelled = client_gone_});
+    }
+    return;
+  }
   if (opcode == Opcode::kText) {
     path_.Run<WebSocketTextFormat>(message, std::move(sink), {.cancelled = client_gone_});
   } else {
