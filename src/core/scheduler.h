@@ -86,6 +86,9 @@ class Scheduler {
   // thread but a worker or an offload thread.
   void Shutdown();
 
+  // Options::request_timeout: zero for none.
+  std::chrono::nanoseconds request_timeout() const { return options_.request_timeout; }
+
   // Whether the next single-row request for `model` would run inline. For tests and metrics.
   bool WouldRunInline(const Model& model) const;
   // Requests waiting for `model`'s workers. Thread-safe.

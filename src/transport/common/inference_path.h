@@ -115,6 +115,11 @@ class InferencePath {
       Run<Format>(make_input(std::string_view(body)), std::move(sink), std::move(control));
       return;
     }
+    // The request's deadline counts from now, not from when an offload thread gets to it.
+    if (const std::chrono::nanoseconds timeout = scheduler_.request_timeout();
+        timeout.count() > 0) {
+      control.deadline = std::min(control.deadline, SteadyClock::now() + timeout);
+    }
     scheduler_.Offload([this, body = std::move(body), make_input = std::move(make_input),
                         sink = std::move(sink), control = std::move(control)]() mutable {
       Run<Format>(make_input(std::string_view(body)), std::move(sink), std::move(control));

@@ -167,5 +167,31 @@ TEST(InferencePathTest, AfterShutdownAnOffloadedDecodeIsAnsweredUnavailable) {
   EXPECT_EQ(large.get_future().get().second, -1);
 }
 
+// BodyFormat that takes its time over a large body.
+struct SlowBodyFormat : BodyFormat {
+  static absl::Status Decode(std::string_view body, const ModelRegistry& registry,
+                             DecodedRequest& decoded, Context& context) {
+    if (body.size() >= kOffloadDecodeBytes)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return BodyFormat::Decode(body, registry, decoded, context);
+  }
+};
+static_assert(InferenceFormat<SlowBodyFormat>);
+
+TEST(InferencePathTest, AnOffloadedDecodeCountsAgainstTheRequestTimeout) {
+  auto registry = SumModel();
+  Scheduler::Options options;
+  options.mode = ExecutionMode::kWorker;
+  options.request_timeout = std::chrono::milliseconds(1);
+  auto scheduler = *Scheduler::Create(*registry, options);
+  const InferencePath path(*registry, *scheduler);
+  std::promise<BodyFormat::Reply> large;
+  // The decode alone outlasts the timeout (20 ms against 1 ms; a lower bound only).
+  path.RunOwned<SlowBodyFormat>(
+      std::string(kOffloadDecodeBytes, 'x'), [](std::string_view body) { return body; },
+      [&](BodyFormat::Reply reply) { large.set_value(reply); });
+  EXPECT_EQ(large.get_future().get().second, -1);
+}
+
 }  // namespace
 }  // namespace predictwire::transport
