@@ -179,6 +179,29 @@ class CancellationTest(unittest.TestCase):
         cancelled = metric(self.server, "predictwire_requests_cancelled_total", "slow50") - before
         self.assertGreaterEqual(cancelled, self.RESETS - 2)
 
+    def test_cancelled_grpc_calls_are_not_run(self):
+        before = metric(self.server, "predictwire_requests_cancelled_total", "slow50")
+        with grpc.insecure_channel(self.server.addresses["grpc"]) as channel:
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            calls = [stub.ModelInfer.future(infer_request(model="slow50", features=[1.0]),
+                                            timeout=30) for _ in range(8)]
+            time.sleep(0.02)  # let them reach the queue (a lower bound only)
+            for call in calls[1:]:
+                call.cancel()
+            calls[0].result()
+            started = time.monotonic()
+            stub.ModelInfer(infer_request(model="slow50", features=[1.0]), timeout=30)
+            elapsed = time.monotonic() - started
+        # Had the seven cancelled calls run, the fresh one would have waited 350 ms more.
+        self.assertLess(elapsed, 7 * self.MODEL_MS / 1000 / 2)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cancelled = metric(self.server, "predictwire_requests_cancelled_total", "slow50") - before
+            if cancelled >= 5:
+                break
+            time.sleep(0.05)
+        self.assertGreaterEqual(cancelled, 5)
+
     def test_closed_websocket_drops_its_queued_requests(self):
         before = metric(self.server, "predictwire_requests_cancelled_total", "slow50")
 
