@@ -310,6 +310,11 @@ void Scheduler::RunBatch(Lane& lane, std::vector<Job>& jobs, SteadyClock::time_p
   }
 }
 
+size_t Scheduler::offloads_waiting() const {
+  absl::MutexLock lock(&offload_->mutex);
+  return offload_->tasks.size();
+}
+
 size_t Scheduler::queued(const Model& model) const {
   Lane& lane = *lanes_[model.index()];
   absl::MutexLock lock(&lane.mutex);

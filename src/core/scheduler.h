@@ -93,6 +93,8 @@ class Scheduler {
   bool WouldRunInline(const Model& model) const;
   // Requests waiting for `model`'s workers. Thread-safe.
   size_t queued(const Model& model) const;
+  // Offloaded tasks not yet started. Thread-safe.
+  size_t offloads_waiting() const;
 
  private:
   struct Lane;

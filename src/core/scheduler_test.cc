@@ -399,6 +399,39 @@ TEST(SchedulerTest, CancelledRequestsAreDroppedNotRun) {
               HasSubstr("predictwire_requests_cancelled_total{model=\"model\"} 3"));
 }
 
+TEST(SchedulerTest, OffloadRunsTasksOffTheCallingThreadInOrder) {
+  auto registry = OneModel(FunctionBackend::RowSum());
+  Scheduler::Options options;
+  options.offload_threads = 1;
+  auto scheduler = *Scheduler::Create(*registry, options);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::mutex mutex;
+  std::vector<int> order;
+  std::thread::id ran_on;
+  std::promise<void> started;
+  scheduler->Offload([&, released] {
+    ran_on = std::this_thread::get_id();
+    started.set_value();
+    released.wait();
+  });
+  started.get_future().wait();
+  for (int i = 0; i < 3; ++i) {
+    scheduler->Offload([&, i] {
+      std::lock_guard lock(mutex);
+      order.push_back(i);
+    });
+  }
+  EXPECT_EQ(scheduler->offloads_waiting(), 3u);  // the first holds the only offload thread
+  release.set_value();
+  scheduler->Shutdown();  // runs what was offloaded first
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+  bool ran_here = false;
+  scheduler->Offload([&] { ran_here = true; });  // after Shutdown: on the caller
+  EXPECT_TRUE(ran_here);
+}
+
 // A RowSum backend that records the rows and columns of every call.
 struct RecordingBackend {
   absl::Mutex mutex;

@@ -204,6 +204,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
          }
          return depths;
        }});
+  parts->metrics->AddGauge(
+      {.name = "predictwire_offload_queue_depth",
+       .help = "Large request bodies waiting for an offload thread to decode them.",
+       .read = [scheduler = parts->scheduler.get()] {
+         return std::vector<std::pair<std::string, double>>{
+             {"", static_cast<double>(scheduler->offloads_waiting())}};
+       }});
 
   absl::StatusOr<std::unique_ptr<transport::IoPool>> pool =
       transport::IoPool::Create(options.io_threads);
