@@ -67,9 +67,11 @@ class RequestTimeoutTest(unittest.TestCase):
             statuses = [s for s, _ in pool.map(lambda _: predict(self.server, "slow"), range(4))]
         elapsed = time.monotonic() - started
         self.assertEqual(statuses, [504] * 4)
-        # One ran (300 ms); the three queued behind it expired at once instead of running.
-        self.assertEqual(metric(self.server, "predictwire_requests_expired_total", "slow") - before, 3)
-        self.assertLess(elapsed, 0.9)  # four sequential runs would take 1.2 s
+        # One ran (300 ms; on a very busy machine it may itself have expired before a worker got
+        # to it); the ones queued behind it expired at once instead of running.
+        expired = metric(self.server, "predictwire_requests_expired_total", "slow") - before
+        self.assertIn(expired, (3, 4))
+        self.assertLess(elapsed, 1.0)  # four sequential runs would take 1.2 s
 
     def test_websocket_error_has_code_4(self):
         async def ask():
@@ -116,14 +118,15 @@ class GrpcTimeoutTest(unittest.TestCase):
             codes = list(pool.map(call, range(3)))
         self.assertEqual(codes, [grpc.StatusCode.DEADLINE_EXCEEDED] * 3)
         # The worker reaches the two queued calls after 300 ms: both are dropped, neither runs
-        # (the expired counter says why; a deadline is checked before the cancellation).
+        # (the expired counter says why; a deadline is checked before the cancellation). The
+        # first may have expired too, on a machine too busy to start it within 100 ms.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             dropped = metric(self.server, "predictwire_requests_expired_total", "slow") - before
             if dropped >= 2:
                 break
             time.sleep(0.05)
-        self.assertEqual(dropped, 2)
+        self.assertIn(dropped, (2, 3))
 
     def test_without_any_deadline_a_slow_call_is_answered(self):
         with grpc.insecure_channel(self.server.addresses["grpc"]) as channel:
