@@ -16,6 +16,8 @@ packages=(
   xgboost
   # clients for end-to-end tests, the demo and the benchmark scripts
   curl python3 python3-websockets python3-requests wrk nginx-light
+  # HPACK, to read the HTTP/2 answers the hostile-protocol tests provoke with hand-built frames
+  python3-hpack
   # promtool, which checks the /metrics exposition in the tests
   prometheus
   nghttp2-client python3-grpcio python3-grpc-tools openssl

@@ -45,6 +45,25 @@ std::chrono::seconds ToWholeSeconds(const std::string& text) {
                   std::chrono::ceil<std::chrono::seconds>(ParseDuration(text)));
 }
 
+// With --http on port 0 (a test, a second instance beside a first), the listeners not given on
+// the command line or in the config pick free ports too rather than their fixed defaults, which
+// another instance may hold; on their default host, and off as before if not set up.
+void FreePortsBesideEphemeralHttp(const CLI::App& serve, server::ServerOptions& options) {
+  std::string host;
+  uint16_t port = 0;
+  if (!server::ParseHostPort(options.http_address, &host, &port).ok() || port != 0) return;
+  const std::pair<const char*, std::string*> others[] = {
+      {"--grpc", &options.grpc_address},
+      {"--https", &options.https_address},
+      {"--grpcs", &options.grpcs_address},
+  };
+  for (const auto& [flag, address] : others) {
+    if (serve.count(flag) > 0 || address->empty()) continue;
+    if (!server::ParseHostPort(*address, &host, &port).ok()) continue;
+    *address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":0";
+  }
+}
+
 int Serve(const server::ServerOptions& options) {
   RaiseOpenFileLimit();
   server::ShutdownSignals signals;  // before any thread starts
@@ -98,7 +117,8 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
   serve
       ->add_option("--grpc", options.grpc_address,
                    "HOST:PORT for gRPC (inference.GRPCInferenceService, the Open Inference "
-                   "Protocol); port 0 picks a free one, an empty value turns gRPC off")
+                   "Protocol); port 0 picks a free one, an empty value turns gRPC off. When "
+                   "--http's port is 0, --grpc, --https and --grpcs not given pick free ports too")
       ->capture_default_str();
   serve
       ->add_option("--grpcs", options.grpcs_address,
@@ -175,8 +195,9 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                    "is not answered within this long; one still queued then is dropped without "
                    "running. gRPC's grpc-timeout applies too, the earlier wins. Default: none")
       ->check(CheckDuration);
-  serve->callback([flags, exit_status] {
+  serve->callback([flags, exit_status, serve] {
     server::ServerOptions& options = flags->options;
+    FreePortsBesideEphemeralHttp(*serve, options);
     options.scheduler.mode = ParseExecutionMode(flags->execution);
     options.scheduler.inline_threshold = ParseDuration(flags->inline_threshold);
     options.http_idle_timeout = ToWholeSeconds(flags->http_idle_timeout);

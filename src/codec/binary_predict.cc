@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstring>
 
+#include "codec/utf8.h"
+
 namespace predictwire::codec {
 
 static_assert(std::endian::native == std::endian::little,
@@ -97,6 +99,11 @@ void AppendBinaryPredictResponse(uint64_t id, const InferResponse& response, std
 
 void AppendBinaryPredictError(uint64_t id, uint8_t code, std::string_view message,
                               std::string* out) {
+  // The message is UTF-8 (docs/api.md) even when it quotes bytes a client sent that are not.
+  if (!IsValidUtf8(message)) {
+    const std::string valid = ToValidUtf8(message);
+    return AppendBinaryPredictError(id, code, valid, out);
+  }
   AppendResponseHeader(code, static_cast<uint32_t>(message.size()), id, ServerTiming{}, out);
   out->append(message);
 }

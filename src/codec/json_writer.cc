@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "codec/utf8.h"
+
 namespace predictwire::codec {
 namespace {
 
@@ -22,6 +24,19 @@ void AppendJsonString(std::string_view text, std::string* out) {
   size_t clean_from = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const size_t length = Utf8SequenceLength(text.substr(i));
+      if (length > 0) {
+        i += length - 1;
+        continue;
+      }
+      // Not UTF-8 (a client's bytes quoted in an error, say): JSON text must be, so the byte
+      // becomes U+FFFD, as a decoder replaces what it cannot read.
+      out->append(text.substr(clean_from, i - clean_from));
+      clean_from = i + 1;
+      out->append("\\ufffd");
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(text.substr(clean_from, i - clean_from));
     clean_from = i + 1;

@@ -11,6 +11,8 @@ namespace predictwire::codec {
 // Small appenders for writing JSON straight into a response buffer, with no DOM in between.
 
 // Appends `text` as a quoted JSON string, escaping quotes, backslashes and control characters.
+// Bytes that are not well-formed UTF-8 are written as \ufffd, so the result is valid JSON
+// whatever `text` holds.
 void AppendJsonString(std::string_view text, std::string* out);
 
 // Appends the shortest decimal form that reads back as the same float; NaN and infinities,

@@ -22,6 +22,12 @@ TEST(JsonWriterTest, EscapesStrings) {
   EXPECT_EQ(String("héllo"), "\"héllo\"");  // UTF-8 passes through
 }
 
+TEST(JsonWriterTest, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  EXPECT_EQ(String("model\xFF\xFE"), "\"model\\ufffd\\ufffd\"");
+  EXPECT_EQ(String("a\xE2\x82"), "\"a\\ufffd\\ufffd\"");                    // a truncated sequence
+  EXPECT_EQ(String("\xC0\xAFok\xC3\xA9"), "\"\\ufffd\\ufffdok\xC3\xA9\"");  // overlong, then é
+}
+
 TEST(JsonWriterTest, FloatsRoundTripAndNonFiniteIsNull) {
   std::string out;
   AppendJsonArray(std::vector<float>{0.1f, -2.5f, 1e-30f, 3.0f}, &out);

@@ -148,6 +148,7 @@ struct Metrics::Shard {
   std::array<std::atomic<uint64_t>, kListenerKinds> closed{};
   std::array<std::atomic<uint64_t>, kListenerKinds> bytes_in{};
   std::array<std::atomic<uint64_t>, kListenerKinds> bytes_out{};
+  std::array<std::atomic<uint64_t>, kRequestProtocols * kProtocolErrors> protocol_errors{};
 };
 
 Metrics::Metrics(std::vector<std::string> models)
@@ -206,6 +207,12 @@ void Metrics::RecordBatch(size_t model, size_t rows) {
 
 void Metrics::RecordExpired(size_t model) { Add(Local().expired[model], 1); }
 void Metrics::RecordCancelled(size_t model) { Add(Local().cancelled[model], 1); }
+
+void Metrics::RecordProtocolError(RequestProtocol protocol, ProtocolError error) {
+  Add(Local().protocol_errors[static_cast<size_t>(protocol) * kProtocolErrors +
+                              static_cast<size_t>(error)],
+      1);
+}
 
 void Metrics::ConnectionOpened(ListenerKind listener) {
   Add(Local().opened[static_cast<size_t>(listener)], 1);
@@ -377,6 +384,20 @@ std::string Metrics::Render() const {
                "Bytes received on connections (after TLS), by listener.", total(&Shard::bytes_in));
   per_listener("predictwire_sent_bytes_total", "counter",
                "Bytes sent on connections (before TLS), by listener.", total(&Shard::bytes_out));
+
+  Family(&out, "predictwire_protocol_errors_total", "counter",
+         "Input refused before it became a request, by protocol and reason.");
+  static constexpr std::string_view kReasons[kProtocolErrors] = {"malformed", "refused_stream",
+                                                                 "violation"};
+  for (size_t p = 0; p < kRequestProtocols; ++p) {
+    for (size_t e = 0; e < kProtocolErrors; ++e) {
+      out += fmt::format("predictwire_protocol_errors_total{{protocol=\"{}\",reason=\"{}\"}} {}\n",
+                         RequestProtocolName(static_cast<RequestProtocol>(p)), kReasons[e],
+                         Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& {
+                           return shard.protocol_errors[p * kProtocolErrors + e];
+                         }));
+    }
+  }
 
   for (const Gauge& gauge : gauges_) {
     Family(&out, gauge.name, "gauge", gauge.help);

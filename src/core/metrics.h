@@ -32,6 +32,13 @@ enum class ListenerKind : uint8_t { kHttp, kHttps, kGrpc, kGrpcs };
 inline constexpr size_t kListenerKinds = 4;
 std::string_view ListenerKindName(ListenerKind kind);
 
+// Input a connection refused before it became a request: a request HTTP/1.1 could not frame
+// (malformed, smuggling-shaped, a header or body over its limit, a refused WebSocket handshake),
+// an HTTP/2 stream beyond the concurrency limit (REFUSED_STREAM), and a violation that ended
+// the connection (WebSocket close 1002, 1007 or 1009; HTTP/2 GOAWAY with an error).
+enum class ProtocolError : uint8_t { kMalformed, kRefusedStream, kViolation };
+inline constexpr size_t kProtocolErrors = 3;
+
 class Metrics {
  public:
   // Upper bounds of the latency histograms' buckets, in microseconds (exposed in seconds).
@@ -68,6 +75,7 @@ class Metrics {
   void ConnectionClosed(ListenerKind listener);
   void BytesReceived(ListenerKind listener, uint64_t bytes);
   void BytesSent(ListenerKind listener, uint64_t bytes);
+  void RecordProtocolError(RequestProtocol protocol, ProtocolError error);
 
   // Gauges read when scraped: e.g. each model's queue depth, from the scheduler.
   struct Gauge {

@@ -63,10 +63,9 @@ TEST(MetricsTest, ConnectionsBytesBatchesAndGauges) {
   metrics.RecordBatch(0, 40);
   metrics.RecordExpired(0);
   metrics.RecordCancelled(0);
-  metrics.AddGauge({.name = "predictwire_queue_depth",
-                    .help = "Requests waiting.",
-                    .read = [] { return std::vector<std::pair<std::string, double>>{
-                                     {"model=\"m\"", 3}}; }});
+  metrics.AddGauge({.name = "predictwire_queue_depth", .help = "Requests waiting.", .read = [] {
+                      return std::vector<std::pair<std::string, double>>{{"model=\"m\"", 3}};
+                    }});
   const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr("predictwire_connections_open{listener=\"http\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("predictwire_connections_total{listener=\"http\"} 2\n"));
@@ -83,6 +82,23 @@ TEST(MetricsTest, ConnectionsBytesBatchesAndGauges) {
   EXPECT_THAT(text, HasSubstr("process_open_fds "));
 }
 
+TEST(MetricsTest, ProtocolErrorsByProtocolAndReason) {
+  Metrics metrics({"m"});
+  metrics.RecordProtocolError(RequestProtocol::kHttp1, ProtocolError::kMalformed);
+  metrics.RecordProtocolError(RequestProtocol::kHttp2, ProtocolError::kRefusedStream);
+  metrics.RecordProtocolError(RequestProtocol::kHttp2, ProtocolError::kRefusedStream);
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("# TYPE predictwire_protocol_errors_total counter\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("predictwire_protocol_errors_total{protocol=\"http1\",reason=\"malformed\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("predictwire_protocol_errors_total{protocol=\"http2\",reason=\"refused_"
+                        "stream\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("predictwire_protocol_errors_total{protocol=\"websocket\",reason="
+                              "\"violation\"} 0\n"));
+}
+
 TEST(MetricsTest, ThreadsAddUpWithoutLosingCounts) {
   Metrics metrics({"m"});
   const size_t model = 0;
@@ -91,8 +107,8 @@ TEST(MetricsTest, ThreadsAddUpWithoutLosingCounts) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10000; ++i) {
         metrics.RequestStarted(RequestProtocol::kWebSocket);
-        metrics.RequestFinished(RequestProtocol::kWebSocket, &model, absl::StatusCode::kOk,
-                                nullptr, 1);
+        metrics.RequestFinished(RequestProtocol::kWebSocket, &model, absl::StatusCode::kOk, nullptr,
+                                1);
       }
     });
   }

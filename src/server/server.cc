@@ -226,9 +226,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
                                      .metrics = parts->metrics.get()},
       *parts->registry, *parts->scheduler, parts->ready);
   parts->http1_options = {.max_body_bytes = options.max_body_bytes,
-                          .idle_timeout = options.http_idle_timeout};
+                          .idle_timeout = options.http_idle_timeout,
+                          .metrics = parts->metrics.get()};
   parts->http2_options = {.max_body_bytes = options.max_body_bytes,
-                          .idle_timeout = options.http_idle_timeout};
+                          .idle_timeout = options.http_idle_timeout,
+                          .metrics = parts->metrics.get()};
   parts->websocket_options = {.max_message_bytes = options.max_body_bytes,
                               .idle_timeout = options.websocket_idle_timeout,
                               .metrics = parts->metrics.get()};

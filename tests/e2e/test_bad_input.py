@@ -135,9 +135,9 @@ class BadInputTest(unittest.TestCase):
 
     def test_client_that_disconnects_mid_request(self):
         with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
-            sock.sendall(b"POST /predict HTTP/1.1\r\nContent-Length: 1000\r\n\r\n{\"features\"")
+            sock.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n{\"features\"")
         with socket.create_connection((self.server.host, self.server.port), timeout=10) as sock:
-            sock.sendall(b'POST /predict HTTP/1.1\r\nContent-Length: 40\r\n\r\n{"model":"sleep50","features":[1]}')
+            sock.sendall(b'POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\n\r\n{"model":"sleep50","features":[1]}')
             # gone before the 50 ms answer
         self.assert_still_serving()
 

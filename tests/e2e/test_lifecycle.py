@@ -86,7 +86,7 @@ class IdleConnectionTest(unittest.TestCase):
             stalled = socket.create_connection((server.host, server.port), timeout=10)
             stalled.sendall(b"POST /predict HTTP/1.1\r\nContent-Len")  # and nothing more
             busy = socket.create_connection((server.host, server.port), timeout=10)
-            request = b'POST /predict HTTP/1.1\r\nContent-Length: 17\r\n\r\n{"features": [1]}'
+            request = b'POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 17\r\n\r\n{"features": [1]}'
             open_ones = {idle, stalled}
             deadline = time.monotonic() + 10
             # The sweep runs once a second, so the quiet ones close after 1-3 s; meanwhile a

@@ -128,6 +128,10 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
   if (counters_.metrics != nullptr) counters_.metrics->BytesReceived(counters_.kind, bytes);
   if (close_after_write_) {  // closing: read only to let the peer finish, and discard
     input_begin_ = input_end_ = 0;
+    if (draining_ && send_shut_ && NothingUnread()) {
+      Close();
+      return;
+    }
     StartRead();
     return;
   }
@@ -259,6 +263,9 @@ void Connection::ShutdownSend() {
   ErrorCode ignored;
   socket_.shutdown(asio::socket_base::shutdown_send, ignored);
   if (peer_closed_) Close();  // both directions are done
+  // A stopping server has no reason to wait for the peer's FIN (an idle gRPC client sends none
+  // for seconds): it closes as soon as no unread input would turn the close into a reset.
+  if (draining_ && NothingUnread()) Close();
 }
 
 void Connection::AfterEvent() {
@@ -307,8 +314,14 @@ void Connection::ReleaseLargeBuffers() {
   }
 }
 
+bool Connection::NothingUnread() {
+  ErrorCode error;
+  return socket_.available(error) == 0 && !error;
+}
+
 void Connection::Drain() {
   if (closed_) return;
+  draining_ = true;
   protocol_->OnDrain();
   AfterEvent();
 }

@@ -79,6 +79,8 @@ class Connection final : public ProtocolConnection,
   // A plain-text request on a TLS port gets a plain-text answer saying so, then the close.
   void RefusePlaintext();
   void ShutdownSend();
+  // Whether the socket holds no input not yet read (closing it then sends FIN, not RST).
+  bool NothingUnread();
   // Flushes and applies state changes after any event that may have produced output.
   void AfterEvent();
   // ProtocolConnection's hop back to this thread.
@@ -114,6 +116,7 @@ class Connection final : public ProtocolConnection,
   bool close_after_write_ = false;
   bool send_shut_ = false;
   bool closed_ = false;
+  bool draining_ = false;  // the server is stopping
 };
 
 }  // namespace predictwire::transport

@@ -126,6 +126,21 @@ class InferencePath {
     });
   }
 
+  // Answers `input` with the error `status` without running it (a server that is stopping),
+  // through `sink` as Run does, before returning. Decodes only for what the error reply needs
+  // (its request id); counted under `status`'s code.
+  template <InferenceFormat Format, typename Sink>
+  void Refuse(typename Format::Input input, const absl::Status& status, Sink sink) const {
+    const Counted counted(metrics_, protocol_);
+    DecodedRequest decoded;
+    typename Format::Context context{};
+    // Its own error, if any, matters less than the refusal.
+    (void)Format::Decode(std::forward<typename Format::Input>(input), registry_, decoded, context);
+    typename Format::Reply reply = Format::EncodeError(context, status);
+    counted.Finish(decoded.model, status.code(), nullptr);
+    std::move(sink)(std::move(reply));
+  }
+
  private:
   // One request as the metrics see it: started when made, finished with its outcome.
   class Counted {

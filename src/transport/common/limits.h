@@ -24,6 +24,9 @@ inline constexpr size_t kMaxInFlightPerConnection = 1024;
 // a client that opens more gets REFUSED_STREAM for the extra ones. Each open stream may hold a
 // request body of up to the body limit, so this also bounds a connection's memory.
 inline constexpr uint32_t kHttp2MaxConcurrentStreams = 128;
+// Beyond this many, a client that ignores the refusals loses the connection (GOAWAY): nghttp2
+// keeps each refused stream until its RST_STREAM is out.
+inline constexpr uint32_t kHttp2StreamsBeforeGoaway = 8 * kHttp2MaxConcurrentStreams;
 // HTTP/2 flow-control windows the server advertises for request bodies. The server buffers each
 // body whole (the codecs need all of it) and hands credit back as bytes arrive, so the windows
 // bound throughput, not memory: a window smaller than a body costs the client one round trip per

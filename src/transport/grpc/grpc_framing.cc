@@ -65,10 +65,15 @@ absl::StatusOr<std::string> Decompress(std::string_view encoding, std::string_vi
     window_bits = 16 + MAX_WBITS;  // a gzip header and trailer
   } else if (encoding == "deflate") {
     window_bits = MAX_WBITS;  // a zlib stream
+  } else if (encoding.empty() || encoding == "identity") {
+    // A client that flags a message compressed yet names no compression breaks the protocol:
+    // INTERNAL, as gRPC's own implementations answer it.
+    return absl::InternalError(
+        "a message flagged compressed, but the call's grpc-encoding names no compression");
   } else {
     return absl::UnimplementedError(fmt::format(
         "a compressed message in grpc-encoding '{}'; this server reads gzip and deflate",
-        encoding.empty() ? "identity" : encoding));
+        encoding));
   }
   z_stream stream{};
   if (inflateInit2(&stream, window_bits) != Z_OK) {

@@ -55,8 +55,9 @@ class MessageReader {
 };
 
 // The message a compressed one stands for, under `encoding` (grpc-encoding: "gzip" or
-// "deflate"; "identity" never compresses). Unimplemented for another encoding,
-// InvalidArgument for bytes that do not inflate, ResourceExhausted past `max_bytes`.
+// "deflate"; "identity" never compresses). Unimplemented for another encoding, Internal for
+// none or "identity" (the protocol forbids the flag then), InvalidArgument for bytes that do
+// not inflate, ResourceExhausted past `max_bytes`.
 absl::StatusOr<std::string> Decompress(std::string_view encoding, std::string_view compressed,
                                        size_t max_bytes);
 

@@ -65,6 +65,9 @@ TEST(GrpcFramingTest, GzipAndDeflateInflate) {
   absl::Status unknown = Decompress("snappy", gzip, 10000).status();
   EXPECT_EQ(unknown.code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(unknown.message(), HasSubstr("snappy"));
+  // The compressed flag with no compression named breaks the protocol.
+  EXPECT_EQ(Decompress("", gzip, 10000).status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(Decompress("identity", gzip, 10000).status().code(), absl::StatusCode::kInternal);
 }
 
 TEST(GrpcFramingTest, Timeouts) {

@@ -43,6 +43,11 @@ size_t Http1Protocol::OnInput(char* data, size_t size) {
       Reject(431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes));
       return size;
     }
+    if (error && parser_->framing_error()) {
+      const RequestParser::FramingError refused = *parser_->framing_error();
+      Reject(refused.status, refused.message);
+      return size;
+    }
     if (error) {
       Reject(400, fmt::format("malformed HTTP request: {}", error.message()));
       return size;
@@ -130,6 +135,9 @@ void Http1Protocol::SendReply(RestReply reply) {
 
 void Http1Protocol::Reject(int status, std::string_view message) {
   parser_.reset();
+  if (options_.metrics != nullptr) {
+    options_.metrics->RecordProtocolError(RequestProtocol::kHttp1, ProtocolError::kMalformed);
+  }
   AppendResponse(RestRouter::ErrorReply(status, message), {.close = true}, &connection_.output());
   connection_.CloseAfterWrite();
 }

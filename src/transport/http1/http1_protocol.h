@@ -27,6 +27,7 @@ class Http1Protocol : public Protocol {
   struct Options {
     size_t max_body_bytes = kDefaultMaxBodyBytes;
     std::chrono::seconds idle_timeout = kHttpIdleTimeout;
+    Metrics* metrics = nullptr;  // counts refused requests, if set; outlives connections
   };
 
   // `router` and `make_websocket` must outlive the connection.

@@ -235,5 +235,30 @@ TEST_F(Http1CorsTest, PreflightAndAnswerCarryTheCorsHeaders) {
   EXPECT_THAT(answer, HasSubstr("\r\nServer-Timing: "));
 }
 
+// Framing a proxy could read differently is answered and the connection closed, whatever
+// follows it; the refusal is counted.
+TEST_F(Http1ProtocolTest, SmugglingShapedFramingIsRefusedCountedAndClosed) {
+  Metrics metrics({"sum"});
+  const Http1Protocol::Options options{.metrics = &metrics};
+  for (const auto& [framing, status] :
+       {std::pair<std::string, std::string>{"Transfer-Encoding: identity\r\nContent-Length: 2",
+                                            "HTTP/1.1 400 Bad Request\r\n"},
+        {"Transfer-Encoding: gzip", "HTTP/1.1 501 Not Implemented\r\n"}}) {
+    auto connection = std::make_shared<FakeConnection>();
+    connection->Start(
+        std::make_unique<Http1Protocol>(*connection, *router_, make_websocket_, options));
+    connection->Receive("POST /predict HTTP/1.1\r\nHost: test\r\n" + framing + "\r\n\r\n{}" +
+                        "GET /v2/health/live HTTP/1.1\r\nHost: test\r\n\r\n");
+    const std::string answer = connection->TakeOutput();
+    EXPECT_THAT(answer, StartsWith(status)) << framing;
+    EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1u) << answer;
+    EXPECT_THAT(answer, HasSubstr("Connection: close"));
+    EXPECT_TRUE(connection->close_after_write());
+  }
+  EXPECT_THAT(
+      metrics.Render(),
+      HasSubstr("predictwire_protocol_errors_total{protocol=\"http1\",reason=\"malformed\"} 2\n"));
+}
+
 }  // namespace
 }  // namespace predictwire::transport::http1

@@ -1,11 +1,43 @@
 #include "transport/http1/request_parser.h"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 
 namespace predictwire::transport::http1 {
 
 namespace http = boost::beast::http;
+
+namespace {
+
+// Whether `value` could be a Host (RFC 9112 section 3.2: uri-host [":" port]): the characters
+// of a reg-name, an IP literal or a port. Empty is allowed (a target with no authority).
+bool IsValidHost(boost::beast::string_view value) {
+  static constexpr std::string_view kAllowed = "-._~%!$&'()*+,;=:[]";
+  for (const char c : value) {
+    const bool alphanumeric =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alphanumeric && kAllowed.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+// The scheme and authority of an absolute-form target ("http://host:port/path?query"), or an
+// empty view for any other form. RFC 9112 section 3.2.2: a server must accept the absolute form
+// (clients send it to proxies) and take the host from it rather than from Host.
+std::string_view AbsoluteFormPrefix(std::string_view target) {
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() &&
+        boost::beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      const size_t path = target.find_first_of("/?", scheme.size());
+      return target.substr(0, path == std::string_view::npos ? target.size() : path);
+    }
+  }
+  return {};
+}
+
+}  // namespace
 
 RequestParser::RequestParser(size_t max_header_bytes, size_t max_body_bytes) {
   header_limit(static_cast<std::uint32_t>(max_header_bytes));
@@ -20,6 +52,15 @@ void RequestParser::on_request_impl(http::verb method, boost::beast::string_view
   get_ = method == http::verb::get;
   target_.assign(target.data(), target.size());
   version_ = version;
+  if (!target_.empty() && target_[0] != '/') {  // not the origin form every route reads
+    const std::string_view prefix = AbsoluteFormPrefix(target_);
+    if (!prefix.empty()) {
+      const size_t scheme = prefix.find("://") + 3;
+      absolute_host_.assign(prefix.substr(scheme));
+      target_.erase(0, prefix.size());
+      if (target_.empty() || target_[0] != '/') target_.insert(0, 1, '/');
+    }
+  }
 }
 
 void RequestParser::on_field_impl(http::field name, boost::beast::string_view name_text,
@@ -41,7 +82,17 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
       origin_.assign(value.data(), value.size());
       break;
     case http::field::host:
-      if (get_) host_.assign(value.data(), value.size());
+      ++host_fields_;
+      host_valid_ = host_valid_ && IsValidHost(value);
+      if (get_ && absolute_host_.empty()) host_.assign(value.data(), value.size());
+      break;
+    case http::field::content_length:
+      content_length_ = true;
+      break;
+    case http::field::transfer_encoding:
+      if (has_transfer_encoding_) transfer_encoding_ += ',';
+      transfer_encoding_.append(value.data(), value.size());
+      has_transfer_encoding_ = true;
       break;
     case http::field::unknown:
       if (boost::beast::iequals(name_text, "Inference-Header-Content-Length")) {
@@ -51,6 +102,41 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
     default:
       break;
   }
+}
+
+void RequestParser::on_header_impl(boost::beast::error_code& error) {
+  if (get_ && !absolute_host_.empty()) host_ = absolute_host_;
+  if (version_ >= 11 && host_fields_ != 1) {
+    framing_error_ = {400, host_fields_ == 0 ? "an HTTP/1.1 request needs a Host header"
+                                             : "a request may have only one Host header"};
+  } else if (host_fields_ > 1) {
+    framing_error_ = {400, "a request may have only one Host header"};
+  } else if (!host_valid_) {
+    framing_error_ = {400, "the Host header is not a host name or address"};
+  } else if (has_transfer_encoding_) {
+    // RFC 9112 section 6: which of the two framings a proxy used is unknowable, so neither is.
+    if (content_length_) {
+      framing_error_ = {400, "a request may not have both Transfer-Encoding and Content-Length"};
+    } else if (version_ < 11) {
+      framing_error_ = {400, "Transfer-Encoding is not HTTP/1.0"};
+    } else {
+      const http::token_list codings{transfer_encoding_};
+      size_t count = 0;
+      bool chunked_last = false;
+      bool unknown = false;
+      for (const auto coding : codings) {
+        ++count;
+        chunked_last = boost::beast::iequals(coding, "chunked");
+        unknown = unknown || !chunked_last;
+      }
+      if (unknown) {
+        framing_error_ = {501, "this server reads only the chunked transfer coding"};
+      } else if (count != 1 || !chunked_last) {
+        framing_error_ = {400, "Transfer-Encoding must be chunked, once"};
+      }
+    }
+  }
+  if (framing_error_) error = http::error::bad_transfer_encoding;
 }
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,

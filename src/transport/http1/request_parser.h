@@ -4,7 +4,9 @@
 // Includes Beast: only http1 sources include this header.
 
 #include <boost/beast/http/basic_parser.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace predictwire::transport::http1 {
 
@@ -12,11 +14,25 @@ namespace predictwire::transport::http1 {
 // WebSocket handshake fields (with Host, on GET only), Origin (sent by browsers), Expect, and the
 // body. Beast's full parser keeps every field, which
 // costs ~18% of throughput (DESIGN.md). One parser per request.
+//
+// It also refuses the framing RFC 9112 forbids, which Beast lets through and a proxy in front
+// could read differently (request smuggling): Transfer-Encoding with Content-Length, a transfer
+// coding other than one final "chunked" (501), Transfer-Encoding on HTTP/1.0, and an HTTP/1.1
+// request without exactly one Host, or with one that is no host. put() then fails and
+// framing_error() says how to answer.
 class RequestParser : public boost::beast::http::basic_parser<true> {
  public:
+  // The answer to a request whose framing is refused; the connection closes after it.
+  struct FramingError {
+    int status;  // 400 or 501
+    std::string_view message;
+  };
+
   RequestParser(size_t max_header_bytes, size_t max_body_bytes);
 
   const std::string& method() const { return method_; }
+  // In origin form ("/path?query"), whatever form it came in: an absolute-form target
+  // ("http://host/path") loses its scheme and authority, which then stand for Host.
   const std::string& target() const { return target_; }
   int version() const { return version_; }  // 10 or 11
   bool expects_continue() const { return expects_continue_; }
@@ -31,6 +47,8 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   // Host, kept for GET requests only (the WebSocket handshake's origin check); empty otherwise.
   const std::string& host() const { return host_; }
   std::string& body() { return body_; }
+  // Set when put() failed on the request's framing.
+  const std::optional<FramingError>& framing_error() const { return framing_error_; }
 
  private:
   void on_request_impl(boost::beast::http::verb method, boost::beast::string_view method_text,
@@ -39,7 +57,7 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   void on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code&) override {}
   void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_text,
                      boost::beast::string_view value, boost::beast::error_code& error) override;
-  void on_header_impl(boost::beast::error_code&) override {}
+  void on_header_impl(boost::beast::error_code& error) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                          boost::beast::error_code& error) override;
   size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code& error) override;
@@ -59,7 +77,15 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   std::string inference_header_length_;
   std::string origin_;
   std::string host_;
+  std::string absolute_host_;  // the authority of an absolute-form target
   bool get_ = false;
+  int host_fields_ = 0;
+  bool host_valid_ = true;
+  bool content_length_ = false;
+  // Transfer-Encoding, every field's codings in order (RFC 9110 section 5.3 joins them).
+  std::string transfer_encoding_;
+  bool has_transfer_encoding_ = false;
+  std::optional<FramingError> framing_error_;
   std::string body_;
 };
 

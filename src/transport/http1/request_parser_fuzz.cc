@@ -1,10 +1,9 @@
 // Fuzz target: HTTP/1.1 requests through the server's lean parser, fed in pieces as reads
 // deliver them (the first byte picks the piece size), several requests per connection.
 
+#include <boost/beast/http/error.hpp>
 #include <cstdint>
 #include <memory>
-
-#include <boost/beast/http/error.hpp>
 
 #include "transport/http1/request_parser.h"
 

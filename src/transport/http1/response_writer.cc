@@ -1,8 +1,6 @@
 #include "transport/http1/response_writer.h"
 
 #include <charconv>
-#include <cstdio>
-#include <ctime>
 
 namespace predictwire::transport::http1 {
 namespace {
@@ -62,25 +60,6 @@ std::string_view StatusLine(int status) {
       if (status >= 400) return "HTTP/1.1 400 Bad Request\r\n";
       return "HTTP/1.1 200 OK\r\n";
   }
-}
-
-std::string_view HttpDate() {
-  // Formatted by hand: strftime consults the time zone, which re-reads /etc/localtime.
-  static constexpr char kDays[][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr char kMonths[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  thread_local std::time_t cached_second = -1;
-  thread_local char cached[32];
-  const std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm utc;
-    gmtime_r(&now, &utc);
-    std::snprintf(cached, sizeof(cached), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[utc.tm_wday],
-                  utc.tm_mday, kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
-                  utc.tm_sec);
-    cached_second = now;
-  }
-  return std::string_view(cached, 29);
 }
 
 void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std::string* out) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "transport/common/http_date.h"
 #include "transport/common/rest_router.h"
 
 namespace predictwire::transport::http1 {
@@ -22,9 +23,6 @@ void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std:
 
 // "HTTP/1.1 200 OK\r\n" for the status codes the server sends; others get a generic reason.
 std::string_view StatusLine(int status);
-
-// The current time as an HTTP Date value, recomputed at most once a second per thread.
-std::string_view HttpDate();
 
 }  // namespace predictwire::transport::http1
 

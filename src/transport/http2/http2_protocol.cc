@@ -23,7 +23,7 @@ absl::StatusOr<std::unique_ptr<Http2Protocol>> Http2Protocol::Create(ProtocolCon
     });
   }
   absl::StatusOr<std::unique_ptr<ServerSession>> session = ServerSession::Create(
-      {.max_body_bytes = options.max_body_bytes},
+      {.max_body_bytes = options.max_body_bytes, .metrics = options.metrics},
       [raw](int32_t stream_id, RestRequest request) { raw->Route(stream_id, std::move(request)); },
       protocol->grpc_calls_.get());
   if (!session.ok()) return session.status();

@@ -28,6 +28,7 @@ class Http2Protocol : public Protocol {
   struct Options {
     size_t max_body_bytes = kDefaultMaxBodyBytes;  // per stream
     std::chrono::seconds idle_timeout = kHttpIdleTimeout;
+    Metrics* metrics = nullptr;  // counts protocol errors, if set; outlives connections
   };
 
   // The gRPC calls of one connection (grpc_transport::GrpcCalls), given the connection and how

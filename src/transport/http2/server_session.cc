@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <string_view>
+
+#include "transport/common/http_date.h"
 
 namespace predictwire::transport::http2 {
 
@@ -23,6 +26,8 @@ struct ServerSession::Stream : std::enable_shared_from_this<Stream> {
   std::string origin;                   // sent by browsers: CORS
   std::string body;
   size_t header_bytes = 0;
+  bool expects_continue = false;    // Expect: 100-continue
+  bool declared_too_large = false;  // content-length over the body limit
   bool header_too_large = false;
   bool body_too_large = false;
   bool dispatched = false;
@@ -45,6 +50,7 @@ struct ServerSession::Stream : std::enable_shared_from_this<Stream> {
   RestReply reply;
   size_t body_sent = 0;
   char status[4] = {};
+  char date[29] = {};
   std::string content_length;
   std::string server_timing;
   std::string reply_inference_header_length;
@@ -63,6 +69,11 @@ nghttp2_nv Field(std::string_view name, std::string_view value) {
                     name.size(), value.size(),
                     NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
 }
+
+// The message encodings GrpcCalls inflates (grpc_framing.h Decompress), sent with every call's
+// response headers so that a client whose encoding was refused (UNIMPLEMENTED) knows which to
+// use instead (gRPC's compression spec).
+constexpr std::string_view kGrpcAcceptEncoding = "identity, deflate, gzip";
 
 // grpc-message is percent-encoded: bytes outside printable ASCII, and '%', as %XX (gRPC's
 // PROTOCOL-HTTP2 spec).
@@ -98,6 +109,14 @@ class ServerSession::Callbacks {
   static int OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     ServerSession& self = Self(user_data);
+    // Past the advertised limit (nghttp2 enforces only a higher one: see Create), the stream
+    // alone is refused, as RFC 9113 section 5.1.2 allows; the client may retry it.
+    if (self.streams_.size() >= kHttp2MaxConcurrentStreams) {
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                NGHTTP2_REFUSED_STREAM);
+      self.Count(ProtocolError::kRefusedStream);
+      return 0;
+    }
     auto stream = std::make_shared<Stream>();
     // Fails only for a stream nghttp2 does not keep (refused): it never closes, so never store it.
     if (nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get()) != 0) {
@@ -109,7 +128,7 @@ class ServerSession::Callbacks {
 
   static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
                       size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
-                      void*) {
+                      void* user_data) {
     Stream* stream = Find(session, frame->hd.stream_id);
     if (stream == nullptr) return 0;
     // RFC 9113 section 6.5.2 counts each field as name + value + 32.
@@ -136,6 +155,18 @@ class ServerSession::Callbacks {
       stream->inference_header_length.assign(View(value, value_length));
     } else if (field == "origin") {
       stream->origin.assign(View(value, value_length));
+    } else if (field == "content-length") {
+      uint64_t declared = 0;
+      const std::string_view text = View(value, value_length);
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), declared);
+      stream->declared_too_large = error == std::errc() && end == text.data() + text.size() &&
+                                   declared > Self(user_data).options_.max_body_bytes;
+    } else if (field == "expect") {
+      constexpr std::string_view kContinue = "100-continue";
+      const std::string_view expect = View(value, value_length);
+      stream->expects_continue = std::equal(
+          expect.begin(), expect.end(), kContinue.begin(), kContinue.end(),
+          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
     }
     return 0;
   }
@@ -182,7 +213,26 @@ class ServerSession::Callbacks {
                                   (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
       return 0;
     }
-    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
+    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+      Stream* waiting = Find(session, frame->hd.stream_id);
+      // A body declared over the limit is answered 413 at once, as over HTTP/1.1, rather than
+      // after the client has sent it all.
+      if (frame->hd.type == NGHTTP2_HEADERS && waiting != nullptr && waiting->declared_too_large &&
+          !waiting->dispatched) {
+        waiting->body_too_large = true;
+        Self(user_data).Dispatch(frame->hd.stream_id, *waiting);
+        return 0;
+      }
+      // A client waiting to send its body (curl does for large ones) is told to go ahead.
+      if (frame->hd.type == NGHTTP2_HEADERS && waiting != nullptr && waiting->expects_continue &&
+          !waiting->header_too_large) {
+        waiting->expects_continue = false;
+        const nghttp2_nv continue_fields[] = {Field(":status", "100")};
+        nghttp2_submit_headers(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, nullptr,
+                               continue_fields, 1, nullptr);
+      }
+      return 0;
+    }
     Stream* stream = Find(session, frame->hd.stream_id);
     if (stream == nullptr || stream->dispatched) return 0;
     Self(user_data).Dispatch(frame->hd.stream_id, *stream);
@@ -233,8 +283,15 @@ class ServerSession::Callbacks {
   }
 
   // A gRPC call the server has ended while the client still sends: RST_STREAM(NO_ERROR) after
-  // the trailers closes the stream, so its messages stop (gRPC's PROTOCOL-HTTP2 spec).
-  static int OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+  // the trailers closes the stream, so its messages stop (gRPC's PROTOCOL-HTTP2 spec). Not for
+  // a REST answer given early (413): curl takes that reset for a failed stream and drops the
+  // answer, and a REST client stops on its own once it has one; what it still sends is read
+  // and discarded.
+  static int OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
+    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+      Self(user_data).Count(ProtocolError::kViolation);
+      return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
       return 0;
     }
@@ -296,8 +353,11 @@ absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Optio
   const int created = nghttp2_session_server_new2(&self->session_, callbacks, self.get(), option);
   nghttp2_option_del(option);
   if (created != 0) return absl::ResourceExhaustedError("nghttp2: cannot create a server session");
+  // nghttp2 ends the whole connection (GOAWAY) for a stream past the limit it enforces once the
+  // client has acknowledged it. So it is given a higher one, the client is told the real one
+  // (PatchAdvertisedStreamLimit) and OnBeginHeaders refuses the streams in between one by one.
   const nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kHttp2MaxConcurrentStreams},
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kHttp2StreamsBeforeGoaway},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kHttp2StreamWindowBytes},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kMaxHeaderBytes},
   };
@@ -307,7 +367,29 @@ absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Optio
                                             kHttp2ConnectionWindowBytes) != 0) {
     return absl::InternalError("nghttp2: cannot queue the server's SETTINGS");
   }
+  self->Send(&self->preamble_);
+  if (!PatchAdvertisedStreamLimit(&self->preamble_)) {
+    return absl::InternalError("nghttp2: the server's SETTINGS are not where expected");
+  }
   return self;
+}
+
+bool ServerSession::PatchAdvertisedStreamLimit(std::string* preamble) {
+  constexpr size_t kFrameHeaderBytes = 9;
+  constexpr size_t kSettingBytes = 6;  // a 16-bit identifier and a 32-bit value
+  if (preamble->size() < kFrameHeaderBytes || (*preamble)[3] != NGHTTP2_SETTINGS) return false;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(preamble->data());
+  const size_t length = (size_t{bytes[0]} << 16) | (size_t{bytes[1]} << 8) | bytes[2];
+  if (preamble->size() < kFrameHeaderBytes + length) return false;
+  for (size_t at = kFrameHeaderBytes; at + kSettingBytes <= kFrameHeaderBytes + length;
+       at += kSettingBytes) {
+    if (((bytes[at] << 8) | bytes[at + 1]) != NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) continue;
+    for (int i = 0; i < 4; ++i) {
+      (*preamble)[at + 2 + i] = static_cast<char>(kHttp2MaxConcurrentStreams >> (24 - 8 * i));
+    }
+    return true;
+  }
+  return false;
 }
 
 bool ServerSession::Receive(const char* data, size_t size) {
@@ -315,7 +397,11 @@ bool ServerSession::Receive(const char* data, size_t size) {
       nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), size);
   // Protocol errors nghttp2 can name are answered with a queued GOAWAY and end in Finished();
   // a negative result (bad preface, flooding, out of memory) ends the connection at once.
-  if (result < 0) failed_ = true;
+  if (result < 0) {
+    // A flood, a bad preface: nghttp2 ends the connection without a GOAWAY of its own.
+    if (!failed_) Count(ProtocolError::kViolation);
+    failed_ = true;
+  }
   return !failed_;
 }
 
@@ -351,10 +437,13 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   const int status = std::clamp(stream.reply.status, 100, 999);
   std::to_chars(stream.status, stream.status + 3, status);
   stream.content_length = std::to_string(stream.reply.body.size());
+  const std::string_view date = HttpDate();
+  std::memcpy(stream.date, date.data(), std::min(date.size(), sizeof(stream.date)));
 
-  nghttp2_nv fields[6 + RestReply::kMaxHeaders];
+  nghttp2_nv fields[7 + RestReply::kMaxHeaders];
   size_t count = 0;
   fields[count++] = Field(":status", std::string_view(stream.status, 3));
+  fields[count++] = Field("date", std::string_view(stream.date, sizeof(stream.date)));
   if (status != 204) {  // no content, so neither of its headers (RFC 9110 section 8.6)
     fields[count++] = Field("content-type", stream.reply.content_type);
     fields[count++] = Field("content-length", stream.content_length);
@@ -402,7 +491,8 @@ void ServerSession::OnGrpcFrame(int32_t stream_id, Stream& stream, uint8_t frame
 
 void ServerSession::StartGrpcResponse(int32_t stream_id, Stream& stream) {
   stream.grpc_started = true;
-  const nghttp2_nv fields[] = {Field(":status", "200"), Field("content-type", "application/grpc")};
+  const nghttp2_nv fields[] = {Field(":status", "200"), Field("content-type", "application/grpc"),
+                               Field("grpc-accept-encoding", kGrpcAcceptEncoding)};
   nghttp2_data_provider body{};
   body.source.ptr = &stream;
   body.read_callback = Callbacks::ReadGrpcBody;
@@ -440,10 +530,11 @@ void ServerSession::GrpcFinish(int32_t stream_id, int code, std::string_view mes
     return;
   }
   // Nothing written: a trailers-only response, the status in the one HEADERS frame.
-  nghttp2_nv fields[4];
+  nghttp2_nv fields[5];
   size_t count = 0;
   fields[count++] = Field(":status", "200");
   fields[count++] = Field("content-type", "application/grpc");
+  fields[count++] = Field("grpc-accept-encoding", kGrpcAcceptEncoding);
   fields[count++] = Field("grpc-status", stream.grpc_status);
   if (!stream.grpc_message.empty()) fields[count++] = Field("grpc-message", stream.grpc_message);
   stream.grpc_started = true;
@@ -461,6 +552,11 @@ void ServerSession::CancelAll() {
   for (auto& [stream_id, stream] : streams_) stream->gone.store(true, std::memory_order_relaxed);
 }
 
+void ServerSession::Count(ProtocolError error) {
+  if (options_.metrics != nullptr)
+    options_.metrics->RecordProtocolError(RequestProtocol::kHttp2, error);
+}
+
 void ServerSession::Forget(int32_t stream_id) {
   const auto found = streams_.find(stream_id);
   if (found == streams_.end()) return;
@@ -471,6 +567,10 @@ void ServerSession::Forget(int32_t stream_id) {
 }
 
 void ServerSession::Send(std::string* out) {
+  if (!preamble_.empty()) {
+    out->append(preamble_);
+    preamble_.clear();
+  }
   for (;;) {
     const uint8_t* data = nullptr;
     const ssize_t size = nghttp2_session_mem_send(session_, &data);

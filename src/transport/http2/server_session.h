@@ -56,6 +56,8 @@ class ServerSession {
  public:
   struct Options {
     size_t max_body_bytes = kDefaultMaxBodyBytes;  // per stream; more is answered 413
+    // Counts refused streams and connections ended for errors, if set; outlives the session.
+    Metrics* metrics = nullptr;
   };
 
   // Receives each complete request; must eventually call Reply(stream_id, ...) exactly once,
@@ -124,11 +126,16 @@ class ServerSession {
   void OnGrpcFrame(int32_t stream_id, Stream& stream, uint8_t frame_type, bool end_stream);
   // Forgets a stream nghttp2 has closed (answered or reset).
   void Forget(int32_t stream_id);
+  void Count(ProtocolError error);
+  // Rewrites SETTINGS_MAX_CONCURRENT_STREAMS in the server's first SETTINGS frame, at the start
+  // of `preamble`, to kHttp2MaxConcurrentStreams; false if the frame is not there.
+  static bool PatchAdvertisedStreamLimit(std::string* preamble);
 
   const Options options_;
   RequestHandler on_request_;
   GrpcCallHandler* const grpc_;
   nghttp2_session* session_ = nullptr;  // owned
+  std::string preamble_;  // the server's first frames, as the client is to see them: Send
   // Shared: a request in the scheduler's queue holds its stream's cancel flag.
   std::unordered_map<int32_t, std::shared_ptr<Stream>> streams_;
   size_t requests_in_flight_ = 0;

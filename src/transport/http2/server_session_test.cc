@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "transport/common/limits.h"
@@ -154,6 +155,22 @@ TEST(ServerSessionTest, OversizedBodyIs413AndOthersCarryOn) {
   EXPECT_EQ(received[0].stream_id, small);
 }
 
+TEST(ServerSessionTest, ABodyDeclaredOverTheLimitIs413BeforeItIsSent) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received, /*max_body_bytes=*/1000);
+  TestClient client;
+  const int32_t stream = client.Open("POST", "/predict", {{"content-length", "5000"}});
+  Exchange(client, *server);
+  EXPECT_EQ(client.responses[stream].fields[":status"], "413");
+  EXPECT_EQ(server->requests_in_flight(), 0u);
+  // What the client sends anyway is read and discarded; the stream then closes cleanly.
+  client.Write(stream, std::string(5000, 'x'), /*end=*/true);
+  Exchange(client, *server);
+  EXPECT_TRUE(client.responses[stream].closed);
+  EXPECT_EQ(client.responses[stream].error_code, 0u);
+  EXPECT_TRUE(received.empty());
+}
+
 TEST(ServerSessionTest, OversizedHeaderListIs431) {
   std::vector<Received> received;
   auto server = MakeServer(&received);
@@ -179,6 +196,101 @@ TEST(ServerSessionTest, ShutdownFinishesOpenStreamsThenEnds) {
   Exchange(client, *server);
   EXPECT_EQ(client.responses[stream].body, "done");
   EXPECT_TRUE(server->Finished());
+}
+
+TEST(ServerSessionTest, AnswersCarryADate) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  TestClient client;
+  const int32_t stream = client.Request("GET", "/v2", "");
+  Exchange(client, *server);
+  server->Reply(stream, TextReply(200, "{}"));
+  Exchange(client, *server);
+  const std::string& date = client.responses[stream].fields["date"];
+  ASSERT_EQ(date.size(), 29u) << date;
+  EXPECT_EQ(date.substr(25), " GMT");
+}
+
+TEST(ServerSessionTest, ExpectContinueIsAnsweredBeforeTheBody) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  TestClient client;
+  const int32_t stream = client.Open("POST", "/predict", {{"expect", "100-continue"}});
+  Exchange(client, *server);
+  EXPECT_EQ(client.responses[stream].fields[":status"], "100");
+  EXPECT_TRUE(received.empty());
+  client.Write(stream, "{}", /*end=*/true);
+  Exchange(client, *server);
+  ASSERT_EQ(received.size(), 1u);
+  server->Reply(stream, TextReply(200, "{}"));
+  Exchange(client, *server);
+  EXPECT_EQ(client.responses[stream].fields[":status"], "200");
+  EXPECT_EQ(client.responses[stream].header_blocks, 2);
+}
+
+// The frames in `bytes` (whole ones) as (type, stream id, first four payload bytes).
+std::vector<std::tuple<int, int32_t, uint32_t>> Frames(std::string_view bytes) {
+  std::vector<std::tuple<int, int32_t, uint32_t>> frames;
+  const auto byte = [&](size_t at) { return static_cast<uint32_t>(uint8_t(bytes[at])); };
+  for (size_t at = 0; at + 9 <= bytes.size();) {
+    const size_t length = (byte(at) << 16) | (byte(at + 1) << 8) | byte(at + 2);
+    const int32_t stream_id = static_cast<int32_t>(
+        ((byte(at + 5) & 0x7f) << 24) | (byte(at + 6) << 16) | (byte(at + 7) << 8) | byte(at + 8));
+    uint32_t first_word = 0;
+    if (length >= 4 && at + 13 <= bytes.size()) {
+      first_word =
+          (byte(at + 9) << 24) | (byte(at + 10) << 16) | (byte(at + 11) << 8) | byte(at + 12);
+    }
+    frames.emplace_back(static_cast<int>(byte(at + 3)), stream_id, first_word);
+    at += 9 + length;
+  }
+  return frames;
+}
+
+TEST(ServerSessionTest, StreamsPastTheLimitAreRefusedOneByOne) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  TestClient client;
+  std::vector<int32_t> open;
+  for (uint32_t i = 0; i < kHttp2MaxConcurrentStreams; ++i) {
+    open.push_back(client.Request("GET", "/v2", ""));
+  }
+  Exchange(client, *server);  // SETTINGS acknowledged both ways
+  ASSERT_EQ(received.size(), kHttp2MaxConcurrentStreams);
+  // A client that ignores the advertised limit: a HEADERS frame (GET / over http, from HPACK's
+  // static table) on a new stream while every allowed one is open.
+  const std::string extra_headers("\x00\x00\x03\x01\x05\x00\x00\x03\xe9\x82\x86\x84", 12);
+  ASSERT_TRUE(server->Receive(extra_headers.data(), extra_headers.size()));
+  std::string output;
+  server->Send(&output);
+  const auto frames = Frames(output);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0],
+            std::make_tuple(int{NGHTTP2_RST_STREAM}, 1001, uint32_t{NGHTTP2_REFUSED_STREAM}));
+  EXPECT_EQ(received.size(), kHttp2MaxConcurrentStreams);
+  // The others are answered as usual.
+  server->Reply(open[0], TextReply(200, "ok"));
+  Exchange(client, *server);
+  EXPECT_EQ(client.responses[open[0]].body, "ok");
+  EXPECT_FALSE(client.goaway);
+}
+
+TEST(ServerSessionTest, AdvertisesTheStreamLimit) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  std::string output;
+  server->Send(&output);
+  ASSERT_GE(output.size(), 9u);
+  EXPECT_EQ(output[3], NGHTTP2_SETTINGS);
+  bool found = false;
+  for (size_t at = 9; at + 6 <= 9 + size_t(uint8_t(output[2])); at += 6) {
+    if (output[at] == 0 && output[at + 1] == NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) {
+      found = true;
+      EXPECT_EQ((uint32_t(uint8_t(output[at + 4])) << 8) | uint8_t(output[at + 5]),
+                kHttp2MaxConcurrentStreams);
+    }
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(ServerSessionTest, GarbageAfterThePrefaceEndsTheConnection) {

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "codec/utf8.h"
 #include "transport/websocket/frame.h"
-#include "transport/websocket/utf8.h"
 
 using namespace predictwire::transport::websocket;
 
@@ -24,9 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (header.payload_length > available) break;
     char* payload = bytes.data() + offset + header.header_length;
     Unmask(payload, header.payload_length, header.mask);
-    if (header.opcode == Opcode::kText) IsValidUtf8(std::string_view(payload, header.payload_length));
+    if (header.opcode == Opcode::kText)
+      predictwire::codec::IsValidUtf8(std::string_view(payload, header.payload_length));
     offset += header.header_length + header.payload_length;
   }
-  IsValidUtf8(std::string_view(reinterpret_cast<const char*>(data), size));
+  predictwire::codec::IsValidUtf8(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "transport/websocket/utf8.h"
+#include "codec/utf8.h"
 #include "transport/websocket/websocket_formats.h"
 
 namespace predictwire::transport::websocket {
@@ -26,17 +26,17 @@ size_t WebSocketProtocol::OnInput(char* data, size_t size) {
     const ParseStatus status = ParseFrameHeader(data + consumed, size - consumed, &header, &error);
     if (status == ParseStatus::kNeedMore) break;
     if (status == ParseStatus::kProtocolError) {
-      SendClose(kCloseProtocolError, error);
+      CloseForViolation(kCloseProtocolError, error);
       return size;
     }
     if (!header.masked) {
-      SendClose(kCloseProtocolError, "client frames must be masked");
+      CloseForViolation(kCloseProtocolError, "client frames must be masked");
       return size;
     }
     const uint64_t assembled = (assembling_ ? message_.size() : 0) + header.payload_length;
     if (assembled > options_.max_message_bytes) {
-      SendClose(kCloseTooBig,
-                fmt::format("message exceeds the {}-byte limit", options_.max_message_bytes));
+      CloseForViolation(kCloseTooBig, fmt::format("message exceeds the {}-byte limit",
+                                                  options_.max_message_bytes));
       return size;
     }
     if (size - consumed - header.header_length < header.payload_length) break;  // wait for it
@@ -51,7 +51,8 @@ size_t WebSocketProtocol::OnInput(char* data, size_t size) {
 void WebSocketProtocol::OnFrame(const FrameHeader& header, std::string_view payload) {
   if (IsControl(header.opcode)) return OnControlFrame(header, payload);
   if (header.opcode == Opcode::kContinuation) {
-    if (!assembling_) return SendClose(kCloseProtocolError, "continuation without a message");
+    if (!assembling_)
+      return CloseForViolation(kCloseProtocolError, "continuation without a message");
     message_.append(payload);
     if (!header.fin) return;
     assembling_ = false;
@@ -60,7 +61,8 @@ void WebSocketProtocol::OnFrame(const FrameHeader& header, std::string_view payl
     return;
   }
   if (assembling_) {
-    return SendClose(kCloseProtocolError, "a new message started before the last one ended");
+    return CloseForViolation(kCloseProtocolError,
+                             "a new message started before the last one ended");
   }
   if (header.fin) return OnMessage(header.opcode, payload);
   assembling_ = true;
@@ -78,13 +80,14 @@ void WebSocketProtocol::OnControlFrame(const FrameHeader& header, std::string_vi
       return;
     case Opcode::kClose: {
       if (payload.empty()) return SendClose(kCloseNormal, "");
-      if (payload.size() == 1) return SendClose(kCloseProtocolError, "close payload of 1 byte");
+      if (payload.size() == 1)
+        return CloseForViolation(kCloseProtocolError, "close payload of 1 byte");
       const uint16_t code = static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
       if (!IsValidReceivedCloseCode(code)) {
-        return SendClose(kCloseProtocolError, "invalid close code");
+        return CloseForViolation(kCloseProtocolError, "invalid close code");
       }
-      if (!IsValidUtf8(payload.substr(2))) {
-        return SendClose(kCloseInvalidPayload, "close reason is not UTF-8");
+      if (!codec::IsValidUtf8(payload.substr(2))) {
+        return CloseForViolation(kCloseInvalidPayload, "close reason is not UTF-8");
       }
       return SendClose(code, "");
     }
@@ -94,12 +97,22 @@ void WebSocketProtocol::OnControlFrame(const FrameHeader& header, std::string_vi
 }
 
 void WebSocketProtocol::OnMessage(Opcode opcode, std::string_view message) {
-  if (draining_) return;  // shutting down: answer what is in flight, start nothing new
-  if (opcode == Opcode::kText && !IsValidUtf8(message)) {
-    return SendClose(kCloseInvalidPayload, "text is not UTF-8");
+  if (opcode == Opcode::kText && !codec::IsValidUtf8(message)) {
+    return CloseForViolation(kCloseInvalidPayload, "text is not UTF-8");
   }
   ++in_flight_;
   ReplySink sink{this, opcode, connection_.KeepAlive()};
+  if (draining_) {
+    // Shutting down: what is in flight is answered, and a request that comes meanwhile is told
+    // so (UNAVAILABLE, with its id) rather than dropped; the close follows the last answer.
+    const absl::Status stopping = absl::UnavailableError("the server is shutting down");
+    if (opcode == Opcode::kText) {
+      path_.Refuse<WebSocketTextFormat>(message, stopping, std::move(sink));
+    } else {
+      path_.Refuse<WebSocketBinaryFormat>(message, stopping, std::move(sink));
+    }
+    return;
+  }
   if (message.size() >= kOffloadDecodeBytes) {
     // Decoded off this thread, from a copy: the message lives in buffers reused for the next.
     const auto view = [](std::string_view bytes) { return bytes; };
@@ -141,6 +154,13 @@ void WebSocketProtocol::OnReplyReady(Opcode opcode, std::string_view payload) {
 void WebSocketProtocol::OnDrain() {
   draining_ = true;
   if (in_flight_ == 0) SendClose(kCloseGoingAway, "server shutting down");
+}
+
+void WebSocketProtocol::CloseForViolation(uint16_t code, std::string_view reason) {
+  if (options_.metrics != nullptr) {
+    options_.metrics->RecordProtocolError(RequestProtocol::kWebSocket, ProtocolError::kViolation);
+  }
+  SendClose(code, reason);
 }
 
 void WebSocketProtocol::SendClose(uint16_t code, std::string_view reason) {

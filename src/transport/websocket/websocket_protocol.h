@@ -55,6 +55,8 @@ class WebSocketProtocol : public Protocol {
   // On the IO thread: sends the reply to one request in flight.
   void OnReplyReady(Opcode opcode, std::string_view payload);
   void SendClose(uint16_t code, std::string_view reason);
+  // The client broke the protocol: counted, and closed with `code`.
+  void CloseForViolation(uint16_t code, std::string_view reason);
 
   ProtocolConnection& connection_;
   const InferencePath path_;

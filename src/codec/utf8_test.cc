@@ -1,8 +1,8 @@
-#include "transport/websocket/utf8.h"
+#include "codec/utf8.h"
 
 #include <gtest/gtest.h>
 
-namespace predictwire::transport::websocket {
+namespace predictwire::codec {
 namespace {
 
 TEST(Utf8Test, AcceptsWellFormedText) {
@@ -21,5 +21,19 @@ TEST(Utf8Test, RejectsMalformedText) {
   EXPECT_FALSE(IsValidUtf8("12345678\xFF"));      // after an ASCII run
 }
 
+TEST(Utf8Test, ToValidUtf8ReplacesWhatIsNot) {
+  EXPECT_EQ(ToValidUtf8("h\xC3\xA9llo"), "h\xC3\xA9llo");
+  EXPECT_EQ(ToValidUtf8("m\xFF\xFE"), "m\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(Utf8Test, SequenceLength) {
+  EXPECT_EQ(Utf8SequenceLength(""), 0u);
+  EXPECT_EQ(Utf8SequenceLength("a\xFF"), 1u);
+  EXPECT_EQ(Utf8SequenceLength("\xC3\xA9x"), 2u);         // é
+  EXPECT_EQ(Utf8SequenceLength("\xF0\x9D\x84\x9E"), 4u);  // U+1D11E
+  EXPECT_EQ(Utf8SequenceLength("\xFF\xFE"), 0u);
+  EXPECT_EQ(Utf8SequenceLength("\xE2\x82"), 0u);  // truncated
+}
+
 }  // namespace
-}  // namespace predictwire::transport::websocket
+}  // namespace predictwire::codec
