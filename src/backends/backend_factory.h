@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/backend.h"
+#include "core/model_registry.h"
 
 namespace predictwire::backends {
 
@@ -33,9 +34,22 @@ struct BackendKind {
 // Every kind, in the order help lists them.
 std::span<const BackendKind> BackendKinds();
 
-// Builds a backend from a SPEC: KIND:ARGUMENT with a kind of BackendKinds() (xgboost:PATH,
-// sleep:DURATION, busy:DURATION), optionally followed by ",instances=N" (how many requests may
-// run at once). DURATION is a number with a unit: ns, us, ms, s (e.g. 1.5ms); 0 needs none.
+// A model as one SPEC describes it: its backend and how the scheduler batches its requests.
+struct ModelSpec {
+  std::unique_ptr<Backend> backend;
+  Batching batching;
+};
+
+// Builds a model from a SPEC: KIND:ARGUMENT with a kind of BackendKinds() (xgboost:PATH,
+// sleep:DURATION, busy:DURATION), optionally followed by options: ",instances=N" (how many
+// requests may run at once), ",batch=MAX" (dynamic batching: up to MAX rows per backend call)
+// and ",batch-delay=DURATION" (how long the oldest request may wait for others; with batch=,
+// default 0: merge only what is already waiting). DURATION is a number with a unit: ns, us, ms,
+// s (e.g. 1.5ms); 0 needs none.
+absl::StatusOr<ModelSpec> CreateModel(std::string_view spec);
+
+// CreateModel's backend alone; batching options are checked, then left to the caller who wants
+// them (CreateModel).
 absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(std::string_view spec);
 
 // The SPEC grammar, from the table, for --help and error messages.

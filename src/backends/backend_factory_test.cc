@@ -21,7 +21,7 @@ TEST(BackendFactoryTest, ParsesModelFlags) {
 TEST(BackendFactoryTest, BuildsSimulatedBackends) {
   auto sleep = CreateBackend("sleep:50ms");
   ASSERT_TRUE(sleep.ok()) << sleep.status();
-  EXPECT_EQ((*sleep)->info().platform, "sleep");
+  EXPECT_EQ((*sleep)->info().platform, "predictwire_sleep");
   EXPECT_EQ((*sleep)->info().execution, ExecutionKind::kMayBlock);
 
   auto instant = CreateBackend("sleep:0");
@@ -30,7 +30,7 @@ TEST(BackendFactoryTest, BuildsSimulatedBackends) {
 
   auto busy = CreateBackend("busy:1.5ms,instances=3");
   ASSERT_TRUE(busy.ok()) << busy.status();
-  EXPECT_EQ((*busy)->info().platform, "busy");
+  EXPECT_EQ((*busy)->info().platform, "predictwire_busy");
   EXPECT_EQ((*busy)->info().instances, 3);
 }
 
@@ -46,6 +46,13 @@ TEST(BackendFactoryTest, RejectsBadSpecs) {
       {"sleep:-1ms", "not a duration"},
       {"busy:1ms,instances=0", "instances=N"},
       {"busy:1ms,threads=2", "instances=N"},
+      {"busy:1ms,batch=0", "batch=MAX"},
+      {"busy:1ms,batch=many", "batch=MAX"},
+      {"busy:1ms,batch=65537", "1 <= MAX <= 65536"},
+      {"busy:1ms,batch=8,batch-delay=soon", "batch-delay=DURATION"},
+      {"busy:1ms,batch=8,batch-delay=11s", "at most 10s"},
+      {"busy:1ms,batch-delay=1ms", "needs batch=MAX"},
+      {"busy:1ms,batch", "not understood"},
       {"xgboost:", "needs a model file path"},
       {"xgboost:/nonexistent/model.json", "cannot load XGBoost model"},
   };
@@ -71,6 +78,24 @@ TEST(BackendFactoryTest, EveryKindOfTheTableIsCreatableAndInTheHelp) {
     EXPECT_NE(kind.create, nullptr) << kind.kind;
   }
   EXPECT_NE(help.find("instances=N"), std::string::npos);
+  EXPECT_NE(help.find("batch=MAX"), std::string::npos);
+}
+
+TEST(BackendFactoryTest, BatchingOptions) {
+  auto plain = CreateModel("busy:1ms,instances=2");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->batching.enabled());
+  EXPECT_EQ(plain->backend->info().instances, 2);
+
+  auto batched = CreateModel("sleep:10ms,batch=64,batch-delay=2ms,instances=1");
+  ASSERT_TRUE(batched.ok()) << batched.status();
+  EXPECT_EQ(batched->batching.max_rows, 64u);
+  EXPECT_EQ(batched->batching.max_delay, std::chrono::milliseconds(2));
+
+  auto no_delay = CreateModel("busy:1ms,batch=8");
+  ASSERT_TRUE(no_delay.ok()) << no_delay.status();
+  EXPECT_EQ(no_delay->batching.max_rows, 8u);
+  EXPECT_EQ(no_delay->batching.max_delay, std::chrono::nanoseconds(0));
 }
 
 }  // namespace

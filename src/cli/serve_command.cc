@@ -98,6 +98,7 @@ struct ServeFlags {
   // Kept only when given: their defaults are derived (from the fd limit, from --max-body).
   size_t max_connections = 0;
   size_t max_response_bytes = 0;
+  std::string request_timeout;  // empty: none
 };
 
 }  // namespace
@@ -233,6 +234,12 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                        "row, the most compact answer) is refused before it runs, HTTP 503 / "
                        "RESOURCE_EXHAUSTED (default: --max-body)")
           ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--request-timeout", flags->request_timeout,
+                   "Answer a request DEADLINE_EXCEEDED (HTTP 504, WebSocket error code 4) when it "
+                   "is not answered within this long; one still queued then is dropped without "
+                   "running. gRPC's grpc-timeout applies too, the earlier wins. Default: none")
+      ->check(CheckDuration);
   serve->callback([flags, exit_status, serve, max_connections, max_response] {
     server::ServerOptions& options = flags->options;
     FreePortsBesideEphemeralHttp(*serve, options);
@@ -245,6 +252,9 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
     options.write_timeout = ToWholeSeconds(flags->write_timeout);
     if (max_connections->count() > 0) options.max_connections = flags->max_connections;
     if (max_response->count() > 0) options.max_response_bytes = flags->max_response_bytes;
+    if (!flags->request_timeout.empty()) {
+      options.scheduler.request_timeout = ParseDuration(flags->request_timeout);
+    }
     *exit_status = Serve(options);
   });
 }

@@ -14,7 +14,7 @@ namespace json = boost::json;
 absl::StatusOr<json::value> ParseJsonDocument(std::string_view text, json::storage_ptr resource) {
   if (text.empty()) return absl::InvalidArgumentError("the body is empty; expected a JSON object");
   json::parse_options options;
-  options.max_depth = 64;
+  options.max_depth = kJsonMaxDepth;
   json::parser parser(std::move(resource), options);
   boost::system::error_code error;
   const size_t consumed = parser.write(text.data(), text.size(), error);

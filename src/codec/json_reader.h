@@ -17,6 +17,8 @@ namespace predictwire::codec {
 // Bytes of stack the JSON codecs give Boost.JSON before it falls back to the heap, so a typical
 // request is parsed without allocating for the document.
 inline constexpr size_t kJsonStackBytes = 4096;
+// Deepest nesting of arrays and objects the JSON codecs accept.
+inline constexpr size_t kJsonMaxDepth = 64;
 
 // Parses `text` as exactly one JSON value with storage from `resource`. On failure returns
 // InvalidArgument naming the reason and the byte offset.

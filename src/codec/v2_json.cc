@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/basic_parser_impl.hpp>
+#include <optional>
+
 #include "codec/json_reader.h"
 #include "codec/json_writer.h"
+#include "codec/v2_json_handler.h"
 #include "codec/v2_raw.h"
 #include "core/status.h"
 
@@ -37,27 +41,9 @@ absl::StatusOr<std::string_view> RequiredString(const json::object& object, std:
   return std::string_view(value->get_string());
 }
 
-// BOOL data arrives as JSON booleans; everything else numeric as numbers.
-absl::Status AppendBooleans(const json::value& value, std::string& where, std::vector<float>* out) {
-  if (value.is_bool()) {
-    out->push_back(value.get_bool() ? 1.0f : 0.0f);
-    return absl::OkStatus();
-  }
-  if (!value.is_array()) {
-    return absl::InvalidArgumentError(
-        fmt::format("{} must be a boolean, got {}", where, JsonKindName(value)));
-  }
-  const size_t where_length = where.size();
-  const json::array& array = value.get_array();
-  for (size_t i = 0; i < array.size(); ++i) {
-    fmt::format_to(std::back_inserter(where), "[{}]", i);
-    if (absl::Status status = AppendBooleans(array[i], where, out); !status.ok()) return status;
-    where.resize(where_length);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<V2Input> ParseInput(const json::value& value, size_t index) {
+// `streamed` is the input's "data", read as the document was parsed (the document holds null
+// in its place); null when the input has none.
+absl::StatusOr<V2Input> ParseInput(const json::value& value, size_t index, StreamedData* streamed) {
   const std::string where = fmt::format("inputs[{}]", index);
   if (!value.is_object()) {
     return absl::InvalidArgumentError(
@@ -74,6 +60,12 @@ absl::StatusOr<V2Input> ParseInput(const json::value& value, size_t index) {
   if (input.datatype == "BYTES") {
     return absl::InvalidArgumentError(fmt::format(
         "{} ('{}') has datatype BYTES; the models served take numbers", where, input.name));
+  }
+  if (input.datatype == "BF16") {
+    return absl::InvalidArgumentError(
+        fmt::format("{} ('{}') has datatype BF16, a v2 datatype this server does not support; "
+                    "send FP32, FP16 or FP64",
+                    where, input.name));
   }
   if (!IsNumericDatatype(input.datatype)) {
     return absl::InvalidArgumentError(
@@ -136,12 +128,15 @@ absl::StatusOr<V2Input> ParseInput(const json::value& value, size_t index) {
   if (data == nullptr) {
     return absl::InvalidArgumentError(fmt::format("{} ('{}') has no \"data\"", where, input.name));
   }
-  std::string data_where = fmt::format("{}.data", where);
-  input.tensor.values.reserve(std::min<uint64_t>(*expected, 1 << 24));
-  absl::Status status = input.datatype == "BOOL"
-                            ? AppendBooleans(*data, data_where, &input.tensor.values)
-                            : AppendNestedNumbers(*data, data_where, &input.tensor.values);
-  if (!status.ok()) return status;
+  if (streamed == nullptr || !streamed->present) {
+    return absl::InternalError(fmt::format("{} ('{}'): its data was not read", where, input.name));
+  }
+  // BOOL data are JSON booleans; every other datatype's are numbers.
+  const bool numbers = input.datatype != "BOOL";
+  const std::optional<Refusal>& refused =
+      numbers ? streamed->number_refusal : streamed->boolean_refusal;
+  if (refused) return absl::InvalidArgumentError(refused->Message(index, numbers));
+  input.tensor.values = std::move(streamed->values);
   if (input.tensor.values.size() != *expected) {
     return absl::InvalidArgumentError(fmt::format("{} ('{}') has {} values but its shape holds {}",
                                                   where, input.name, input.tensor.values.size(),
@@ -176,14 +171,29 @@ absl::StatusOr<uint64_t> ElementCount(std::span<const int64_t> shape) {
 
 absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text,
                                                    std::string_view binary) {
+  if (text.empty()) return absl::InvalidArgumentError("the body is empty; expected a JSON object");
   unsigned char stack[kJsonStackBytes];
   json::monotonic_resource resource(stack, sizeof(stack));
-  json::value document;
-  absl::StatusOr<json::object*> object = ParseJsonObject(text, &resource, &document);
-  if (!object.ok()) return object.status();
+  json::parse_options options;
+  options.max_depth = kJsonMaxDepth;
+  json::basic_parser<V2JsonHandler> parser(options, json::storage_ptr(&resource), text.size());
+  json::error_code error;
+  const size_t consumed = parser.write_some(false, text.data(), text.size(), error);
+  if (!error && consumed < text.size()) error = json::error::extra_data;
+  if (error) {
+    return absl::InvalidArgumentError(
+        fmt::format("malformed JSON at byte {}: {}", consumed, error.message()));
+  }
+  json::value document = parser.handler().ReleaseDocument();
+  if (!document.is_object()) {
+    return absl::InvalidArgumentError(
+        fmt::format("expected a JSON object, got {}", JsonKindName(document)));
+  }
+  const json::object& object = document.get_object();
+  absl::InlinedVector<StreamedData, 1>& streamed = parser.handler().data();
 
   V2InferRequest request;
-  if (const json::value* id = (*object)->if_contains("id")) {
+  if (const json::value* id = object.if_contains("id")) {
     if (!id->is_string()) {
       return absl::InvalidArgumentError(
           fmt::format("\"id\" must be a string, got {}", JsonKindName(*id)));
@@ -191,18 +201,22 @@ absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text,
     request.has_id = true;
     request.id = std::string(id->get_string());
   }
-  const json::value* inputs = (*object)->if_contains("inputs");
+  const json::value* inputs = object.if_contains("inputs");
   if (inputs == nullptr || !inputs->is_array() || inputs->get_array().empty()) {
     return absl::InvalidArgumentError(
         "expected \"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}, ...]");
   }
   const json::array& input_array = inputs->get_array();
   for (size_t i = 0; i < input_array.size(); ++i) {
-    absl::StatusOr<V2Input> input = ParseInput(input_array[i], i);
+    absl::StatusOr<V2Input> input =
+        ParseInput(input_array[i], i, i < streamed.size() ? &streamed[i] : nullptr);
     if (!input.ok()) return input.status();
     request.inputs.push_back(*std::move(input));
   }
-  if (const json::value* outputs = (*object)->if_contains("outputs")) {
+  // An output's own "binary_data", true or false, wins over the request's "binary_data_output"
+  // (the binary tensor data extension: the output's parameter is the more specific).
+  std::optional<bool> output_binary;
+  if (const json::value* outputs = object.if_contains("outputs")) {
     if (!outputs->is_array()) {
       return absl::InvalidArgumentError("\"outputs\" must be an array of {\"name\": ...}");
     }
@@ -219,19 +233,20 @@ absl::StatusOr<V2InferRequest> ParseV2InferRequest(std::string_view text,
       if (const json::value* parameters = output.if_contains("parameters");
           parameters != nullptr && parameters->is_object()) {
         if (const json::value* flag = parameters->get_object().if_contains("binary_data");
-            flag != nullptr && flag->is_bool() && flag->get_bool()) {
-          request.binary_output = true;
+            flag != nullptr && flag->is_bool()) {
+          output_binary = flag->get_bool();
         }
       }
     }
   }
-  if (const json::value* parameters = (*object)->if_contains("parameters");
+  if (const json::value* parameters = object.if_contains("parameters");
       parameters != nullptr && parameters->is_object()) {
     if (const json::value* flag = parameters->get_object().if_contains("binary_data_output");
         flag != nullptr && flag->is_bool() && flag->get_bool()) {
       request.binary_output = true;
     }
   }
+  if (output_binary) request.binary_output = *output_binary;
   // The binary section: each binary input's bytes, in input order, and nothing else.
   size_t offset = 0;
   for (V2Input& input : request.inputs) {
@@ -295,7 +310,7 @@ size_t AppendV2InferResponse(std::string_view model_name, std::string_view model
 }
 
 void AppendV2ModelMetadata(std::string_view model_name, std::span<const std::string> versions,
-                           const BackendInfo& info, std::string* out) {
+                           const BackendInfo& info, std::string* out, ModelProperties properties) {
   out->append("{\"name\":");
   AppendJsonString(model_name, out);
   out->append(",\"versions\":[");
@@ -309,7 +324,18 @@ void AppendV2ModelMetadata(std::string_view model_name, std::span<const std::str
   AppendTensorSpec(info.input, out);
   out->append("],\"outputs\":[");
   AppendTensorSpec(info.output, out);
-  out->append("]}");
+  out->push_back(']');
+  if (!properties.empty()) {
+    out->append(",\"properties\":{");
+    for (size_t i = 0; i < properties.size(); ++i) {
+      if (i != 0) out->push_back(',');
+      AppendJsonString(properties[i].first, out);
+      out->push_back(':');
+      AppendJsonString(properties[i].second, out);
+    }
+    out->push_back('}');
+  }
+  out->push_back('}');
 }
 
 void AppendV2ServerMetadata(std::string_view name, std::string_view version,

@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -61,9 +62,14 @@ size_t AppendV2InferResponse(std::string_view model_name, std::string_view model
                              const V2InferRequest& request, const TensorSpec& output,
                              const InferResponse& response, std::string* out);
 
-// Appends {"name", "versions", "platform", "inputs": [...], "outputs": [...]}.
+// A model's optional properties (name, value), as model metadata reports them.
+using ModelProperties = std::span<const std::pair<std::string, std::string>>;
+
+// Appends {"name", "versions", "platform", "inputs": [...], "outputs": [...]} and, when there
+// are any, "properties": {name: value, ...}.
 void AppendV2ModelMetadata(std::string_view model_name, std::span<const std::string> versions,
-                           const BackendInfo& info, std::string* out);
+                           const BackendInfo& info, std::string* out,
+                           ModelProperties properties = {});
 
 // Appends {"name", "version", "extensions": [...]}.
 void AppendV2ServerMetadata(std::string_view name, std::string_view version,

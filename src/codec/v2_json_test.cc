@@ -54,6 +54,8 @@ TEST(V2JsonTest, RejectsBadRequests) {
       {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP99", "data": [1]}]})",
        "not a v2 datatype"},
       {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": ["a"]}]})", "BYTES"},
+      {R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BF16", "data": [1]}]})",
+       "BF16, a v2 datatype this server does not support"},
       {R"({"inputs": [{"name": "x", "datatype": "FP32", "data": [1]}]})", "needs \"shape\""},
       {R"({"inputs": [{"name": "x", "shape": [-1], "datatype": "FP32", "data": [1]}]})",
        "non-negative"},
@@ -129,6 +131,20 @@ TEST(V2JsonTest, BinaryTensorDataExtension) {
       R"({"parameters":{"binary_data_output":true},"inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]})");
   ASSERT_TRUE(request.ok());
   EXPECT_TRUE(request->binary_output);
+
+  // An output's own binary_data wins over the request-level switch, either way.
+  request = ParseV2InferRequest(
+      R"({"parameters":{"binary_data_output":true},"outputs":[{"name":"predictions",)"
+      R"("parameters":{"binary_data":false}}],)"
+      R"("inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]})");
+  ASSERT_TRUE(request.ok());
+  EXPECT_FALSE(request->binary_output);
+  request = ParseV2InferRequest(
+      R"({"parameters":{"binary_data_output":false},"outputs":[{"name":"predictions",)"
+      R"("parameters":{"binary_data":true}}],)"
+      R"("inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]})");
+  ASSERT_TRUE(request.ok());
+  EXPECT_TRUE(request->binary_output);
 }
 
 TEST(V2JsonTest, BinaryTensorDataMustAddUp) {
@@ -159,17 +175,83 @@ TEST(V2JsonTest, BinaryTensorDataMustAddUp) {
               HasSubstr("belong to no input"));
 }
 
+// The data of each input is read as the text streams past (no document of it); what it reads and
+// how it refuses must stay what walking a document gave.
+TEST(V2JsonTest, StreamedDataKeepsTheDocumentRules) {
+  // int64 elements of an array convert straight to float, a lone one by way of double; data may
+  // come before the datatype and shape that say how to read it.
+  auto request = ParseV2InferRequest(
+      R"({"inputs":[{"data":[16777217,9007199254740993,18446744073709551615,0.1],)"
+      R"("name":"a","datatype":"FP32","shape":[4]}]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->inputs[0].tensor.values,
+              ElementsAre(static_cast<float>(int64_t{16777217}),
+                          static_cast<float>(int64_t{9007199254740993}),
+                          static_cast<float>(18446744073709551615.0), 0.1f));
+  request = ParseV2InferRequest(
+      R"({"inputs":[{"name":"a","datatype":"INT64","shape":[],"data":9007199254740993}]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->inputs[0].tensor.values,
+              ElementsAre(static_cast<float>(static_cast<double>(int64_t{9007199254740993}))));
+
+  // A repeated key counts once, the last time, as in a document; "data" elsewhere is not data.
+  request =
+      ParseV2InferRequest(R"({"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[7]}],)"
+                          R"("inputs":[{"name":"a","shape":[2],"datatype":"FP32","data":[9,9],)"
+                          R"("parameters":{"data":[5]},"data":[[1],[2]]},)"
+                          R"({"name":"b","shape":[2],"datatype":"BOOL","data":[true,[false]]}],)"
+                          R"("outputs":[{"name":"predictions","data":3}]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  ASSERT_EQ(request->inputs.size(), 2u);
+  EXPECT_THAT(request->inputs[0].tensor.values, ElementsAre(1, 2));
+  EXPECT_THAT(request->inputs[1].tensor.values, ElementsAre(1, 0));
+
+  const struct {
+    const char* body;
+    const char* message;
+  } refused[] = {
+      {R"({"inputs":[{"name":"a","shape":[3],"datatype":"FP32","data":[1,[2,"x"]]}]})",
+       "inputs[0].data[1][1] must be a number, got a string"},
+      {R"({"inputs":[{"name":"a","shape":[2],"datatype":"FP32","data":[1,{"k":[1]}]}]})",
+       "inputs[0].data[1] must be a number, got an object"},
+      {R"({"inputs":[{"name":"a","shape":[2],"datatype":"FP32","data":[true,1]}]})",
+       "inputs[0].data[0] must be a number, got a boolean"},
+      {R"({"inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1e39]}]})",
+       "inputs[0].data[0] is outside the float32 range"},
+      {R"({"inputs":[{"name":"a","shape":[],"datatype":"FP32","data":null}]})",
+       "inputs[0].data must be a number, got null"},
+      {R"({"inputs":[{"name":"a","shape":[2],"datatype":"BOOL","data":[true,0]}]})",
+       "inputs[0].data[1] must be a boolean, got a number"},
+      // The input's own checks come before its data's, whatever the order of its members.
+      {R"({"inputs":[{"data":["x"],"name":"a","shape":[1]}]})", "has no \"datatype\""},
+      {R"({"inputs":[{"name":"a","shape":[1],"datatype":"FP32"}]})", "has no \"data\""},
+      {R"({"inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]} x)",
+       "malformed JSON at byte"},
+  };
+  for (const auto& c : refused) {
+    auto result = ParseV2InferRequest(c.body);
+    ASSERT_FALSE(result.ok()) << c.body;
+    EXPECT_THAT(result.status().message(), HasSubstr(c.message)) << c.body;
+  }
+}
+
 TEST(V2JsonTest, WritesMetadata) {
   BackendInfo info;
-  info.platform = "xgboost";
+  info.platform = "xgboost_json";
   info.input = TensorSpec{"features", "FP32", {-1, 30}};
   info.output = TensorSpec{"predictions", "FP32", {-1}};
   std::string out;
   const std::string versions[] = {"1"};
   AppendV2ModelMetadata("bc", versions, info, &out);
-  EXPECT_EQ(out, R"({"name":"bc","versions":["1"],"platform":"xgboost",)"
+  EXPECT_EQ(out, R"({"name":"bc","versions":["1"],"platform":"xgboost_json",)"
                  R"("inputs":[{"name":"features","datatype":"FP32","shape":[-1,30]}],)"
                  R"("outputs":[{"name":"predictions","datatype":"FP32","shape":[-1]}]})");
+  out.clear();
+  const std::pair<std::string, std::string> properties[] = {{"instances", "2"},
+                                                            {"max_batch_rows", "64"}};
+  AppendV2ModelMetadata("bc", versions, info, &out, properties);
+  EXPECT_THAT(out, ::testing::EndsWith(
+                       R"("shape":[-1]}],"properties":{"instances":"2","max_batch_rows":"64"}})"));
   out.clear();
   const std::string_view extensions[] = {"a", "b"};
   AppendV2ServerMetadata("predictwire", "0.1.0", extensions, &out);

@@ -141,13 +141,14 @@ void ToProto(std::string_view model_name, std::string_view model_version,
   }
 }
 
-void ToProto(std::string_view model_name, std::string_view model_version,
-             const BackendInfo& info, inference::ModelMetadataResponse* out) {
+void ToProto(std::string_view model_name, std::string_view model_version, const BackendInfo& info,
+             inference::ModelMetadataResponse* out, ModelProperties properties) {
   out->set_name(std::string(model_name));
   out->add_versions(std::string(model_version));
   out->set_platform(info.platform);
   ToProto(info.input, out->add_inputs());
   ToProto(info.output, out->add_outputs());
+  for (const auto& [name, value] : properties) (*out->mutable_properties())[name] = value;
 }
 
 }  // namespace predictwire::codec

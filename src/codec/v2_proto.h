@@ -27,9 +27,9 @@ void ToProto(std::string_view model_name, std::string_view model_version,
              const V2InferRequest& request, const TensorSpec& output,
              const InferResponse& response, inference::ModelInferResponse* out);
 
-// Fills `out` with a model's metadata.
-void ToProto(std::string_view model_name, std::string_view model_version,
-             const BackendInfo& info, inference::ModelMetadataResponse* out);
+// Fills `out` with a model's metadata and its properties.
+void ToProto(std::string_view model_name, std::string_view model_version, const BackendInfo& info,
+             inference::ModelMetadataResponse* out, ModelProperties properties = {});
 
 }  // namespace predictwire::codec
 

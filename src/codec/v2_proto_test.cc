@@ -128,14 +128,16 @@ TEST(V2ProtoTest, EncodesTheAnswerAsTheRequestSentIt) {
 
 TEST(V2ProtoTest, EncodesModelMetadata) {
   BackendInfo info;
-  info.platform = "xgboost";
+  info.platform = "xgboost_json";
   info.input = TensorSpec{"features", "FP32", {-1, 30}};
   info.output = TensorSpec{"predictions", "FP32", {-1}};
   inference::ModelMetadataResponse metadata;
-  ToProto("breast_cancer", "1", info, &metadata);
+  const std::pair<std::string, std::string> properties[] = {{"instances", "2"}};
+  ToProto("breast_cancer", "1", info, &metadata, properties);
   EXPECT_EQ(metadata.name(), "breast_cancer");
   EXPECT_THAT(metadata.versions(), ElementsAre("1"));
-  EXPECT_EQ(metadata.platform(), "xgboost");
+  EXPECT_EQ(metadata.platform(), "xgboost_json");
+  EXPECT_EQ(metadata.properties().at("instances"), "2");
   ASSERT_EQ(metadata.inputs_size(), 1);
   EXPECT_EQ(metadata.inputs(0).name(), "features");
   EXPECT_THAT(metadata.inputs(0).shape(), ElementsAre(-1, 30));

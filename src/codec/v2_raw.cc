@@ -50,6 +50,10 @@ absl::StatusOr<size_t> RawElementSize(std::string_view datatype) {
     return absl::InvalidArgumentError(
         "datatype BYTES holds strings; the models served take numbers");
   }
+  if (datatype == "BF16") {
+    return absl::InvalidArgumentError(
+        "datatype BF16 is a v2 datatype this server does not support; send FP32, FP16 or FP64");
+  }
   return absl::InvalidArgumentError(fmt::format("'{}' is not a v2 datatype", datatype));
 }
 

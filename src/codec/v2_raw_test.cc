@@ -45,6 +45,8 @@ TEST(V2RawTest, SizesMustMatchAndBytesAreRefused) {
   EXPECT_FALSE(AppendRawValues("FP32", std::string(), UINT64_MAX, "x", &out).ok());
   EXPECT_THAT(AppendRawValues("BYTES", "ab", 2, "x", &out).message(), HasSubstr("BYTES"));
   EXPECT_THAT(RawElementSize("FP8").status().message(), HasSubstr("'FP8' is not a v2 datatype"));
+  EXPECT_THAT(RawElementSize("BF16").status().message(),
+              HasSubstr("BF16 is a v2 datatype this server does not support"));
   EXPECT_TRUE(out.empty());
 }
 

@@ -28,7 +28,8 @@ enum class ExecutionKind {
 };
 
 struct BackendInfo {
-  std::string platform;  // "xgboost", "sleep", "busy"
+  // The Open Inference Protocol's <framework>_<format>: "xgboost_json", "predictwire_sleep", ...
+  std::string platform;
   TensorSpec input;      // shape [-1, features] (features may be -1 for "any")
   TensorSpec output;     // shape [-1]
   ExecutionKind execution = ExecutionKind::kCompute;

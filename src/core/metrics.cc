@@ -133,7 +133,8 @@ struct Metrics::Shard {
         compute_us_sum(model_slots),
         batch_rows(model_slots * kBatchSlots),
         batch_rows_sum(model_slots),
-        expired(model_slots) {}
+        expired(model_slots),
+        cancelled(model_slots) {}
 
   std::vector<std::atomic<uint64_t>> requests;        // [protocol][model][code]
   std::vector<std::atomic<uint64_t>> request_us;      // [protocol][model][bucket]
@@ -145,6 +146,7 @@ struct Metrics::Shard {
   std::vector<std::atomic<uint64_t>> batch_rows;  // [model][bucket]
   std::vector<std::atomic<uint64_t>> batch_rows_sum;
   std::vector<std::atomic<uint64_t>> expired;
+  std::vector<std::atomic<uint64_t>> cancelled;
   // Up and down counts: a gauge is started minus finished, summed over shards.
   std::array<std::atomic<uint64_t>, kRequestProtocols> started{};
   std::array<std::atomic<uint64_t>, kRequestProtocols> finished{};
@@ -211,6 +213,7 @@ void Metrics::RecordBatch(size_t model, size_t rows) {
 }
 
 void Metrics::RecordExpired(size_t model) { Add(Local().expired[model], 1); }
+void Metrics::RecordCancelled(size_t model) { Add(Local().cancelled[model], 1); }
 
 void Metrics::RecordProtocolError(RequestProtocol protocol, ProtocolError error) {
   Add(Local().protocol_errors[static_cast<size_t>(protocol) * kProtocolErrors +
@@ -345,6 +348,15 @@ std::string Metrics::Render() const {
     out += fmt::format(
         "predictwire_requests_expired_total{{{}}} {}\n", model_label(m),
         Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& { return shard.expired[m]; }));
+  }
+  Family(&out, "predictwire_requests_cancelled_total", "counter",
+         "Requests dropped from a model's queue because their client had gone (a reset stream, "
+         "a cancelled call, a closed connection) before they ran.");
+  for (size_t m = 0; m + 1 < model_slots_; ++m) {
+    out += fmt::format("predictwire_requests_cancelled_total{{{}}} {}\n", model_label(m),
+                       Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& {
+                         return shard.cancelled[m];
+                       }));
   }
 
   Family(&out, "predictwire_requests_in_flight", "gauge",

@@ -77,6 +77,8 @@ class Metrics {
   void RecordBatch(size_t model, size_t rows);
   // A request dropped from a queue because its deadline had passed.
   void RecordExpired(size_t model);
+  // A request dropped from a queue because its client had gone.
+  void RecordCancelled(size_t model);
 
   void ConnectionOpened(ListenerKind listener);
   void ConnectionClosed(ListenerKind listener);

@@ -62,6 +62,7 @@ TEST(MetricsTest, ConnectionsBytesBatchesAndGauges) {
   metrics.RecordBatch(0, 1);
   metrics.RecordBatch(0, 40);
   metrics.RecordExpired(0);
+  metrics.RecordCancelled(0);
   metrics.AddGauge({.name = "predictwire_queue_depth", .help = "Requests waiting.", .read = [] {
                       return std::vector<std::pair<std::string, double>>{{"model=\"m\"", 3}};
                     }});
@@ -74,6 +75,7 @@ TEST(MetricsTest, ConnectionsBytesBatchesAndGauges) {
   EXPECT_THAT(text, HasSubstr("predictwire_batch_size_bucket{model=\"m\",le=\"64\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("predictwire_batch_size_sum{model=\"m\"} 41\n"));
   EXPECT_THAT(text, HasSubstr("predictwire_requests_expired_total{model=\"m\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("predictwire_requests_cancelled_total{model=\"m\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE predictwire_queue_depth gauge\n"
                               "predictwire_queue_depth{model=\"m\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes "));

@@ -31,6 +31,19 @@ absl::Status Model::ValidateInput(const Tensor& input) const {
   return absl::OkStatus();
 }
 
+std::vector<std::pair<std::string, std::string>> Model::Properties() const {
+  std::vector<std::pair<std::string, std::string>> properties = {
+      {"instances", std::to_string(info().instances)}};
+  if (batching_.enabled()) {
+    properties.emplace_back("max_batch_rows", std::to_string(batching_.max_rows));
+    properties.emplace_back(
+        "batch_delay_us",
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::microseconds>(batching_.max_delay).count()));
+  }
+  return properties;
+}
+
 absl::StatusOr<std::unique_ptr<ModelRegistry>> ModelRegistry::Create(
     std::vector<Entry> entries, std::string_view default_model) {
   if (entries.empty()) return absl::InvalidArgumentError("no models to serve");
@@ -43,8 +56,8 @@ absl::StatusOr<std::unique_ptr<ModelRegistry>> ModelRegistry::Create(
     if (registry->by_name_.contains(ToAbsl(entry.name))) {
       return absl::InvalidArgumentError(fmt::format("model '{}' is given twice", entry.name));
     }
-    auto model =
-        std::make_unique<Model>(entry.name, registry->models_.size(), std::move(entry.backend));
+    auto model = std::make_unique<Model>(entry.name, registry->models_.size(),
+                                         std::move(entry.backend), entry.batching);
     registry->by_name_.emplace(model->name(), model.get());
     registry->models_.push_back(std::move(model));
   }

@@ -9,12 +9,14 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "core/test_backend.h"
 
 namespace predictwire {
 namespace {
 
 using testing::FunctionBackend;
+using testing::Gate;
 using ::testing::HasSubstr;
 using testing::RowRequest;
 
@@ -55,9 +57,9 @@ class Completions {
   std::vector<std::thread::id> threads_;
 };
 
-std::unique_ptr<ModelRegistry> OneModel(std::unique_ptr<Backend> backend) {
+std::unique_ptr<ModelRegistry> OneModel(std::unique_ptr<Backend> backend, Batching batching = {}) {
   std::vector<ModelRegistry::Entry> entries;
-  entries.push_back({"model", std::move(backend)});
+  entries.push_back({"model", std::move(backend), batching});
   return *ModelRegistry::Create(std::move(entries), "");
 }
 
@@ -298,6 +300,287 @@ TEST(SchedulerTest, ShutdownFinishesQueuedWorkThenRejects) {
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(completions.result(i).ok());
   scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(5));
   EXPECT_EQ(completions.result(5).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(SchedulerTest, QueuedRequestsPastTheirDeadlineAreDroppedNotRun) {
+  Gate gate;
+  auto registry = OneModel(Gate::RowSum(gate, /*instances=*/1));
+  Metrics metrics({"model"});
+  Scheduler::Options options;
+  options.metrics = &metrics;
+  auto scheduler = *Scheduler::Create(*registry, options);
+  Completions completions;
+  const Model& model = registry->default_model();
+  scheduler->Submit(model, RowRequest({1}), completions.Callback(0));
+  gate.WaitForArrivals(1);  // the only worker is held by request 0
+  for (int tag = 1; tag <= 3; ++tag) {
+    InferRequest late = RowRequest({2});
+    late.deadline = SteadyClock::now() - std::chrono::seconds(1);
+    scheduler->Submit(model, std::move(late), completions.Callback(tag));
+  }
+  InferRequest timely = RowRequest({3});
+  timely.deadline = SteadyClock::now() + std::chrono::hours(1);
+  scheduler->Submit(model, std::move(timely), completions.Callback(4));
+  gate.Open();
+  completions.WaitFor(5);
+  EXPECT_EQ(completions.tags(), (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_TRUE(completions.result(0).ok());
+  for (size_t i = 1; i <= 3; ++i) {
+    EXPECT_EQ(completions.result(i).status().code(), absl::StatusCode::kDeadlineExceeded);
+    EXPECT_THAT(completions.result(i).status().message(), HasSubstr("was not run"));
+  }
+  EXPECT_TRUE(completions.result(4).ok());
+  gate.WaitForArrivals(2);  // requests 0 and 4 ran; the expired ones never reached the model
+  scheduler->Shutdown();
+  EXPECT_THAT(metrics.Render(), HasSubstr("predictwire_requests_expired_total{model=\"model\"} 3"));
+}
+
+TEST(SchedulerTest, RequestTimeoutExpiresQueuedRequests) {
+  Gate gate;
+  std::atomic<int> runs{0};
+  auto backend =
+      std::make_unique<FunctionBackend>(FunctionBackend::MakeInfo(-1, ExecutionKind::kMayBlock, 1),
+                                        [&](const Tensor& in, Tensor* out) {
+                                          ++runs;
+                                          gate.Pass();
+                                          out->shape = {in.rows()};
+                                          out->values.assign(in.rows(), 0);
+                                          return absl::OkStatus();
+                                        });
+  auto registry = OneModel(std::move(backend));
+  Scheduler::Options options;
+  options.request_timeout = std::chrono::milliseconds(1);
+  auto scheduler = *Scheduler::Create(*registry, options);
+  Completions completions;
+  const Model& model = registry->default_model();
+  for (int tag = 0; tag < 3; ++tag) {
+    scheduler->Submit(model, RowRequest({1}), completions.Callback(tag));
+  }
+  // Well past the 1 ms timeout of all three (a lower bound only: no upper bound is assumed).
+  // The one worker may have taken the first in time (it then waits at the gate and finishes
+  // late) or not (it expires too); the others expire queued either way.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  gate.Open();
+  completions.WaitFor(3);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(completions.result(i).status().code(), absl::StatusCode::kDeadlineExceeded) << i;
+  }
+  EXPECT_LE(runs.load(), 1);
+}
+
+TEST(SchedulerTest, AnAnswerAfterTheRequestTimeoutIsDeadlineExceeded) {
+  auto backend = std::make_unique<FunctionBackend>(
+      FunctionBackend::MakeInfo(-1, ExecutionKind::kCompute, 1), [](const Tensor& in, Tensor* out) {
+        // Longer than the timeout (a lower bound only).
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+        out->shape = {in.rows()};
+        out->values.assign(in.rows(), 0);
+        return absl::OkStatus();
+      });
+  auto registry = OneModel(std::move(backend));
+  Scheduler::Options options;
+  options.mode = ExecutionMode::kInline;  // starts at once: only the run outlasts the timeout
+  options.request_timeout = std::chrono::milliseconds(50);
+  auto scheduler = *Scheduler::Create(*registry, options);
+  Completions completions;
+  scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(0));
+  completions.WaitFor(1);
+  EXPECT_EQ(completions.result(0).status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(completions.result(0).status().message(), HasSubstr("finished after"));
+}
+
+TEST(SchedulerTest, CancelledRequestsAreDroppedNotRun) {
+  Gate gate;
+  auto registry = OneModel(Gate::RowSum(gate, /*instances=*/1));
+  Metrics metrics({"model"});
+  Scheduler::Options options;
+  options.metrics = &metrics;
+  auto scheduler = *Scheduler::Create(*registry, options);
+  Completions completions;
+  const Model& model = registry->default_model();
+  scheduler->Submit(model, RowRequest({1}), completions.Callback(0));
+  gate.WaitForArrivals(1);
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  for (int tag = 1; tag <= 3; ++tag) {
+    InferRequest request = RowRequest({2});
+    request.cancelled = gone;
+    scheduler->Submit(model, std::move(request), completions.Callback(tag));
+  }
+  scheduler->Submit(model, RowRequest({3}), completions.Callback(4));
+  gone->store(true);  // the client went while its requests were queued
+  gate.Open();
+  completions.WaitFor(5);
+  for (size_t i = 1; i <= 3; ++i) {
+    EXPECT_EQ(completions.result(i).status().code(), absl::StatusCode::kCancelled);
+  }
+  ASSERT_TRUE(completions.result(4).ok());
+  EXPECT_THAT(completions.result(4)->output.values, ::testing::ElementsAre(3.0f));
+  scheduler->Shutdown();
+  EXPECT_THAT(metrics.Render(),
+              HasSubstr("predictwire_requests_cancelled_total{model=\"model\"} 3"));
+}
+
+TEST(SchedulerTest, OffloadRunsTasksOffTheCallingThreadInOrder) {
+  auto registry = OneModel(FunctionBackend::RowSum());
+  Scheduler::Options options;
+  options.offload_threads = 1;
+  auto scheduler = *Scheduler::Create(*registry, options);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::mutex mutex;
+  std::vector<int> order;
+  std::thread::id ran_on;
+  std::promise<void> started;
+  scheduler->Offload([&, released] {
+    ran_on = std::this_thread::get_id();
+    started.set_value();
+    released.wait();
+  });
+  started.get_future().wait();
+  for (int i = 0; i < 3; ++i) {
+    scheduler->Offload([&, i] {
+      std::lock_guard lock(mutex);
+      order.push_back(i);
+    });
+  }
+  EXPECT_EQ(scheduler->offloads_waiting(), 3u);  // the first holds the only offload thread
+  release.set_value();
+  scheduler->Shutdown();  // runs what was offloaded first
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+  bool ran_here = false;
+  scheduler->Offload([&] { ran_here = true; });  // after Shutdown: on the caller
+  EXPECT_TRUE(ran_here);
+}
+
+// A RowSum backend that records the rows and columns of every call.
+struct RecordingBackend {
+  absl::Mutex mutex;
+  std::vector<std::pair<int64_t, int64_t>> calls ABSL_GUARDED_BY(mutex);  // (rows, cols)
+
+  std::unique_ptr<Backend> Make(bool fail_on_negative = false) {
+    auto sum = std::shared_ptr<FunctionBackend>(FunctionBackend::RowSum());
+    return std::make_unique<FunctionBackend>(
+        FunctionBackend::MakeInfo(-1, ExecutionKind::kCompute, 1),
+        [this, sum, fail_on_negative](const Tensor& in, Tensor* out) {
+          {
+            absl::MutexLock lock(&mutex);
+            calls.emplace_back(in.rows(), in.cols());
+          }
+          if (fail_on_negative) {
+            for (float v : in.values) {
+              if (v < 0) return absl::InvalidArgumentError("negative feature");
+            }
+          }
+          return sum->Infer(in, out);
+        });
+  }
+  std::vector<std::pair<int64_t, int64_t>> Calls() {
+    absl::MutexLock lock(&mutex);
+    return calls;
+  }
+};
+
+TEST(SchedulerBatchingTest, MergesRequestsIntoCallsOfMaxRowsAndSplitsAnswers) {
+  RecordingBackend recording;
+  auto registry = OneModel(recording.Make(), Batching{4, std::chrono::hours(1)});
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kInline);  // batching: never inline
+  Completions completions;
+  for (int i = 0; i < 8; ++i) {
+    scheduler->Submit(registry->default_model(), RowRequest({float(i), 1}),
+                      completions.Callback(i));
+  }
+  completions.WaitFor(8);
+  EXPECT_EQ(recording.Calls(), (std::vector<std::pair<int64_t, int64_t>>{{4, 2}, {4, 2}}));
+  for (size_t i = 0; i < 8; ++i) {
+    const int tag = completions.tags()[i];
+    auto result = completions.result(i);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_THAT(result->output.shape, ::testing::ElementsAre(1));
+    EXPECT_THAT(result->output.values, ::testing::ElementsAre(float(tag) + 1));
+    EXPECT_NE(completions.thread(i), std::this_thread::get_id());
+  }
+}
+
+TEST(SchedulerBatchingTest, DelayFlushesAPartialBatchAndShapesAreNotMixed) {
+  RecordingBackend recording;
+  auto registry = OneModel(recording.Make(), Batching{64, std::chrono::milliseconds(5)});
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  const Model& model = registry->default_model();
+  scheduler->Submit(model, RowRequest({1, 2}), completions.Callback(0));
+  scheduler->Submit(model, RowRequest({1, 2, 3}), completions.Callback(1));
+  scheduler->Submit(model, RowRequest({3, 4}), completions.Callback(2));
+  scheduler->Submit(model, RowRequest({4, 5, 6}), completions.Callback(3));
+  completions.WaitFor(4);
+  int64_t rows_of_two = 0, rows_of_three = 0;
+  for (const auto& [rows, cols] : recording.Calls()) {
+    ASSERT_TRUE(cols == 2 || cols == 3);
+    (cols == 2 ? rows_of_two : rows_of_three) += rows;
+  }
+  EXPECT_EQ(rows_of_two, 2);
+  EXPECT_EQ(rows_of_three, 2);
+  const float expected[] = {3, 6, 7, 15};
+  for (size_t i = 0; i < 4; ++i) {
+    auto result = completions.result(i);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_THAT(result->output.values, ::testing::ElementsAre(expected[completions.tags()[i]]));
+  }
+}
+
+TEST(SchedulerBatchingTest, OneBadRequestDoesNotFailTheOthers) {
+  RecordingBackend recording;
+  auto registry =
+      OneModel(recording.Make(/*fail_on_negative=*/true), Batching{4, std::chrono::hours(1)});
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  for (int i = 0; i < 4; ++i) {
+    scheduler->Submit(registry->default_model(), RowRequest({i == 2 ? -1.0f : 1.0f}),
+                      completions.Callback(i));
+  }
+  completions.WaitFor(4);
+  for (size_t i = 0; i < 4; ++i) {
+    const int tag = completions.tags()[i];
+    EXPECT_EQ(completions.result(i).ok(), tag != 2) << tag;
+  }
+  // The merged call failed, then each request ran alone.
+  EXPECT_EQ(recording.Calls().size(), 5u);
+}
+
+TEST(SchedulerBatchingTest, ARequestLargerThanMaxRowsRunsAlone) {
+  RecordingBackend recording;
+  auto registry = OneModel(recording.Make(), Batching{2, std::chrono::milliseconds(1)});
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  InferRequest big;
+  big.input.shape = {3, 1};
+  big.input.values = {1, 2, 3};
+  scheduler->Submit(registry->default_model(), std::move(big), completions.Callback(0));
+  completions.WaitFor(1);
+  ASSERT_TRUE(completions.result(0).ok());
+  EXPECT_THAT(completions.result(0)->output.values, ::testing::ElementsAre(1, 2, 3));
+  EXPECT_EQ(recording.Calls(), (std::vector<std::pair<int64_t, int64_t>>{{3, 1}}));
+}
+
+TEST(SchedulerBatchingTest, ExpiredAndCancelledRequestsLeaveTheBatch) {
+  RecordingBackend recording;
+  auto registry = OneModel(recording.Make(), Batching{3, std::chrono::hours(1)});
+  auto scheduler = MakeScheduler(*registry);
+  Completions completions;
+  InferRequest expired = RowRequest({1});
+  expired.deadline = SteadyClock::now() - std::chrono::seconds(1);
+  InferRequest cancelled = RowRequest({2});
+  cancelled.cancelled = std::make_shared<std::atomic<bool>>(true);
+  scheduler->Submit(registry->default_model(), std::move(expired), completions.Callback(0));
+  scheduler->Submit(registry->default_model(), std::move(cancelled), completions.Callback(1));
+  scheduler->Submit(registry->default_model(), RowRequest({3}), completions.Callback(2));
+  completions.WaitFor(3);
+  EXPECT_EQ(recording.Calls(), (std::vector<std::pair<int64_t, int64_t>>{{1, 1}}));
+  for (size_t i = 0; i < 3; ++i) {
+    const absl::StatusCode want[] = {absl::StatusCode::kDeadlineExceeded,
+                                     absl::StatusCode::kCancelled, absl::StatusCode::kOk};
+    EXPECT_EQ(completions.result(i).status().code(), want[completions.tags()[i]]);
+  }
 }
 
 }  // namespace

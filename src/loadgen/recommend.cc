@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "loadgen/batching_verdict.h"
 #include "loadgen/browser_wires.h"
 
 namespace predictwire::loadgen {
@@ -453,6 +454,8 @@ Verdict Recommend(const Scenario& scenario) {
   if (healthy.empty()) {
     verdict.text = "no wire completed its load without errors";
     verdict.meaning = verdict.text;
+  } else if (scenario.id == "batching") {
+    JudgeBatching(healthy, &verdict);
   } else if (scenario.sweep == Sweep::kConcurrency) {
     JudgeThroughput(healthy, &verdict);
   } else if (scenario.id == "browser") {
@@ -527,6 +530,7 @@ std::vector<std::string> OverallLines(const Report& report) {
       {"Model compute time", {"compute"}},
       {"Payload size", {"payload"}},
       {"Number of clients", {"many-clients", "concurrency", "capacity"}},
+      {"Batching", {"batching"}},
       {"Network round trip", {"wan"}},
       {"TLS", {"tls"}},
   };

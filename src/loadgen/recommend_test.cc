@@ -180,6 +180,32 @@ TEST(RecommendTest, TheTlsScenarioSaysWhatTlsAddsToEachWire) {
   EXPECT_THAT(verdict.meaning, StartsWith("TLS adds per request"));
 }
 
+TEST(RecommendTest, TheBatchingScenarioSaysFromWhichLoadBatchingPaysAndWhatItCosts) {
+  Scenario scenario;
+  scenario.id = "batching";
+  scenario.sweep = Sweep::kConcurrency;
+  // p50 in µs at 1 and 64 outstanding: batching adds 20 µs alone, then carries 4x more.
+  const struct {
+    const char* model;
+    double level;
+    double p50_us;
+  } points[] = {{"busy1", 1, 1000},
+                {"busy1", 64, 64000},
+                {"busy1_batched", 1, 1020},
+                {"busy1_batched", 64, 16000}};
+  for (const auto& point : points) {
+    loadgen::Run run = MakeRun("ws", point.p50_us, point.level);
+    run.result.options.model = point.model;
+    run.result.throughput_rps = point.level * 1e6 / point.p50_us;
+    scenario.runs.push_back(run);
+  }
+  const Verdict verdict = Recommend(scenario);
+  EXPECT_THAT(verdict.best, ::testing::ElementsAre("busy1 batched from 64 outstanding"));
+  EXPECT_THAT(verdict.meaning, HasSubstr("busy1: batching pays from 64 outstanding"));
+  EXPECT_THAT(verdict.meaning, HasSubstr("at 1 outstanding it costs 20 µs on the p50"));
+  EXPECT_THAT(verdict.text, HasSubstr("64 outstanding: 4000 vs 1000 req/s (4.00x)"));
+}
+
 TEST(RecommendTest, SetsAsideRunsWithErrors) {
   Scenario scenario;
   scenario.runs = {MakeRun("ws", 40), MakeRun("rest", 10, 0, 50)};

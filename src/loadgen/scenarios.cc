@@ -304,6 +304,50 @@ PlannedScenario Concurrency(const PlanOptions& options) {
   return scenario;
 }
 
+// Dynamic batching's trade (--model ...,batch=MAX): throughput and latency at 1 to 64 requests
+// outstanding, each model with and without batching, on one multiplexing wire (one connection
+// carries every outstanding request, as a busy client would send them). The real XGBoost model
+// costs per row; busy1 costs 1 ms per call whatever its rows, like a model whose cost is the
+// call (an accelerator, an interpreter): batching pays most there.
+PlannedScenario Batching(const PlanOptions& options) {
+  const bool quick = options.quick;
+  PlannedScenario scenario{
+      "batching", "Dynamic batching: with and without, 1 to 64 outstanding",
+      "Heavy traffic to one model: does merging concurrent requests into one model call carry "
+      "more, and what does it cost a lone request?",
+      Sweep::kConcurrency};
+  // --quick: the two ends only, briefly (its whole plan must stay within its budget).
+  const std::vector<int> levels = quick ? std::vector<int>{1, 64} : std::vector<int>{1, 4, 16, 64};
+  const nanoseconds duration = quick ? milliseconds(150) : seconds(4);
+  const nanoseconds warmup = quick ? milliseconds(50) : Warmup(options);
+  std::vector<WireSpec> wires = Select(options, [](const Wire& wire, bool) {
+    return wire.multiplexes && !wire.new_connection_per_request;
+  });
+  if (wires.empty()) {
+    wires =
+        Select(options, [](const Wire& wire, bool) { return !wire.new_connection_per_request; });
+  }
+  if (wires.empty()) return scenario;
+  const WireSpec& wire = wires.front();
+  for (const std::string model : {"breast_cancer", "busy1"}) {
+    for (const bool batched : {false, true}) {
+      const std::string served = batched ? model + std::string(kBatchedSuffix) : model;
+      for (int level : levels) {
+        BenchOptions bench = Closed(wire, level, duration, warmup);
+        bench.pipeline = level;
+        PlannedRun run = ServerRun(fmt::format("{}, {}{}, {} outstanding", WireLabel(wire), model,
+                                               batched ? " batched" : "", level),
+                                   bench, served);
+        // The plot draws one line per model and batching: the "wire" groups runs.
+        run.wire = fmt::format("{} {}{}", WireLabel(wire), model, batched ? " batched" : "");
+        run.sweep_value = level;
+        scenario.runs.push_back(std::move(run));
+      }
+    }
+  }
+  return scenario;
+}
+
 // Capacity at a latency objective: each wire's open-loop rate is raised step by step until its
 // p99 passes the objective or errors appear (compare stops there); the answer is the highest
 // rate each wire held. 16 connections, each carrying one request at a time (16 for a
@@ -441,18 +485,18 @@ PlannedScenario Browser(const PlanOptions& options) {
 }  // namespace
 
 std::vector<std::string> ServerModels(const std::string& models_dir) {
-  return {"breast_cancer=xgboost:" + models_dir + "/breast_cancer.json",
-          "instant=sleep:0",
-          "sleep1=sleep:1ms",
-          "sleep50=sleep:50ms",
-          "busy1=busy:1ms",
-          "busy50=busy:50ms"};
+  return {"breast_cancer=xgboost:" + models_dir + "/breast_cancer.json", "instant=sleep:0",
+          "sleep1=sleep:1ms", "sleep50=sleep:50ms", "busy1=busy:1ms", "busy50=busy:50ms",
+          // The batching scenario's: up to 64 rows per call, the oldest waiting at most 100 µs.
+          "breast_cancer" + std::string(kBatchedSuffix) + "=xgboost:" + models_dir +
+              "/breast_cancer.json,batch=64,batch-delay=100us",
+          "busy1" + std::string(kBatchedSuffix) + "=busy:1ms,batch=64,batch-delay=100us"};
 }
 
 const std::vector<std::string>& ScenarioIds() {
   static const std::vector<std::string> ids = {
       "sporadic",    "high-frequency", "tls", "many-clients", "compute", "payload",
-      "concurrency", "capacity",       "wan", "article",      "browser"};
+      "concurrency", "capacity",       "wan", "article",      "browser", "batching"};
   return ids;
 }
 
@@ -470,6 +514,7 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options) {
   if (own_server) plan.push_back(Payload(options));
   plan.push_back(Concurrency(options));
   plan.push_back(Capacity(options));
+  if (own_server) plan.push_back(Batching(options));
   if (!options.rtts.empty()) plan.push_back(Wan(options));
   if (options.peers) {
     for (int clients : {1, 4}) plan.push_back(Article(options, clients));

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "loadgen/bench.h"
@@ -73,6 +74,9 @@ std::vector<PlannedScenario> PlanScenarios(const PlanOptions& options);
 // The scenarios' ids (or id prefixes, for families like many-clients-100 and -1000), for
 // --scenarios and its help.
 const std::vector<std::string>& ScenarioIds();
+
+// The batching scenario's models: a model's name with this suffix is the same model, batched.
+inline constexpr std::string_view kBatchedSuffix = "_batched";
 
 // The models compare starts its server with: NAME=SPEC flags.
 std::vector<std::string> ServerModels(const std::string& models_dir);

@@ -168,13 +168,13 @@ absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions
   for (const std::string& flag : flags) {
     absl::StatusOr<backends::ModelFlag> parsed = backends::ParseModelFlag(flag);
     if (!parsed.ok()) return parsed.status();
-    absl::StatusOr<std::unique_ptr<Backend>> backend = backends::CreateBackend(parsed->spec);
-    if (!backend.ok()) {
+    absl::StatusOr<backends::ModelSpec> model = backends::CreateModel(parsed->spec);
+    if (!model.ok()) {
       return absl::Status(
-          backend.status().code(),
-          fmt::format("model '{}': {}", parsed->name, std::string(backend.status().message())));
+          model.status().code(),
+          fmt::format("model '{}': {}", parsed->name, std::string(model.status().message())));
     }
-    entries.push_back({parsed->name, *std::move(backend)});
+    entries.push_back({parsed->name, std::move(model->backend), model->batching});
   }
   return entries;
 }
@@ -241,6 +241,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
                                static_cast<double>(scheduler->queued(*model)));
          }
          return depths;
+       }});
+  parts->metrics->AddGauge(
+      {.name = "predictwire_offload_queue_depth",
+       .help = "Large request bodies waiting for an offload thread to decode them.",
+       .read = [scheduler = parts->scheduler.get()] {
+         return std::vector<std::pair<std::string, double>>{
+             {"", static_cast<double>(scheduler->offloads_waiting())}};
        }});
 
   parts->metrics->AddGauge(

@@ -34,7 +34,7 @@ TEST(ServerTest, StartsOnPortZeroAndStops) {
   EXPECT_THAT((*server)->ReadyLine(),
               MatchesRegex("predictwire: listening http=127\\.0\\.0\\.1:[1-9][0-9]* "
                            "grpc=127\\.0\\.0\\.1:[1-9][0-9]*"));
-  EXPECT_THAT((*server)->Describe(), HasSubstr("instant (sleep, any features, default)"));
+  EXPECT_THAT((*server)->Describe(), HasSubstr("instant (predictwire_sleep, any features, default)"));
   (*server)->Shutdown();
 }
 

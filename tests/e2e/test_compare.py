@@ -103,6 +103,22 @@ class CompareTest(unittest.TestCase):
             self.assertTrue(runs["rest-keepalive+tls"]["result"]["target"].startswith("https://"))
             self.assertEqual(runs["rest-keepalive+tls"]["result"]["tls"], True)
 
+    def test_batching_scenario_pairs_each_model_with_its_batched_twin(self):
+        with tempfile.TemporaryDirectory() as out:
+            status, _, stderr = compare(out, "--wires", "ws", "--scenarios", "batching")
+            self.assertEqual(status, 0, stderr)
+            scenario = load(out)["scenarios"][0]
+            self.assertEqual(scenario["id"], "batching")
+            models = sorted({run["result"]["model"] for run in scenario["runs"]})
+            self.assertEqual(models, ["breast_cancer", "breast_cancer_batched", "busy1",
+                                      "busy1_batched"])
+            for run in scenario["runs"]:
+                self.assertEqual(run["result"]["errors"], 0, run["label"])
+            verdict = scenario["recommendation"]
+            self.assertIn("breast_cancer (batched vs not): 1 outstanding:", verdict)
+            self.assertIn("busy1 (batched vs not): 1 outstanding:", verdict)
+            self.assertIn("64 outstanding:", verdict)
+
     def test_wan_view_shows_connection_setup_growing_with_rtt(self):
         with tempfile.TemporaryDirectory() as out:
             status, _, stderr = compare(out, "--wires", "rest,rest-keepalive", "--scenarios", "wan",

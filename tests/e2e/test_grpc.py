@@ -78,12 +78,14 @@ class GrpcTest(unittest.TestCase):
         server = self.stub.ServerMetadata(pb.ServerMetadataRequest(), timeout=10)
         self.assertEqual(server.name, "predictwire")
         model = self.stub.ModelMetadata(pb.ModelMetadataRequest(name="breast_cancer"), timeout=10)
-        self.assertEqual(model.platform, "xgboost")
+        self.assertEqual(model.platform, "xgboost_json")
+        self.assertIn("instances", model.properties)
         self.assertEqual(list(model.versions), ["1"])
         self.assertEqual(list(model.inputs[0].shape), [-1, 30])
         # The same metadata as the REST v2 route.
         rest = json.loads(curl(f"{self.server.url}/v2/models/breast_cancer").stdout)
         self.assertEqual(rest["inputs"][0]["shape"], list(model.inputs[0].shape))
+        self.assertEqual(rest["properties"], dict(model.properties))
 
     def test_model_infer_matches_rest(self):
         reply = self.stub.ModelInfer(infer_request(), timeout=10)

@@ -122,7 +122,8 @@ class OpenInferenceProtocolTest(unittest.TestCase):
         self.assertEqual(status, 200)
         model = json.loads(body)
         self.assertEqual(model["name"], "breast_cancer")
-        self.assertEqual(model["platform"], "xgboost")
+        self.assertEqual(model["platform"], "xgboost_json")
+        self.assertEqual(set(model["properties"]), {"instances"})  # not batching
         self.assertEqual(model["inputs"], [{"name": "features", "datatype": "FP32", "shape": [-1, 30]}])
         self.assertEqual(model["outputs"][0]["name"], "predictions")
         self.assertEqual(self.get("/v2/models/breast_cancer/ready")[0], 200)

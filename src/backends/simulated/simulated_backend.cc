@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<SimulatedBackend>> SimulatedBackend::Create(const
   }
   if (options.instances < 0) return absl::InvalidArgumentError("instances cannot be negative");
   BackendInfo info;
-  info.platform = options.mode == Mode::kSleep ? "sleep" : "busy";
+  // <framework>_<format>, as the Open Inference Protocol names platforms.
+  info.platform = options.mode == Mode::kSleep ? "predictwire_sleep" : "predictwire_busy";
   info.input = TensorSpec{"features", "FP32", {-1, -1}};
   info.output = TensorSpec{"predictions", "FP32", {-1}};
   // A zero-length sleep never waits, so it may run inline like any fast model.

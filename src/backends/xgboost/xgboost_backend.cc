@@ -59,7 +59,12 @@ absl::StatusOr<std::unique_ptr<XGBoostBackend>> XGBoostBackend::Create(const Opt
     return free_on_error(XGBoostError("cannot read the model's feature count"));
   }
   BackendInfo info;
-  info.platform = "xgboost";
+  // <framework>_<format>: XGBoost reads JSON by the .json extension, UBJSON by .ubj, and its
+  // older binary format otherwise.
+  const std::string_view path = options.model_path;
+  info.platform = path.ends_with(".json")  ? "xgboost_json"
+                  : path.ends_with(".ubj") ? "xgboost_ubj"
+                                           : "xgboost_binary";
   info.input = TensorSpec{"features", "FP32", {-1, static_cast<int64_t>(features)}};
   info.output = TensorSpec{"predictions", "FP32", {-1}};
   info.execution = ExecutionKind::kCompute;

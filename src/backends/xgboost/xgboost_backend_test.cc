@@ -38,7 +38,7 @@ Tensor ReadRows(int rows) {
 TEST(XGBoostBackendTest, LoadsTheDefaultModel) {
   auto backend = XGBoostBackend::Create({.model_path = kModel});
   ASSERT_TRUE(backend.ok()) << backend.status();
-  EXPECT_EQ((*backend)->info().platform, "xgboost");
+  EXPECT_EQ((*backend)->info().platform, "xgboost_json");
   EXPECT_THAT((*backend)->info().input.shape, ElementsAre(-1, 30));
   EXPECT_EQ((*backend)->info().execution, ExecutionKind::kCompute);
 }

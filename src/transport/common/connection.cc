@@ -81,6 +81,7 @@ void Connection::Post(CompletionTask&& function) {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  if (protocol_) protocol_->OnPeerGone(/*half_close=*/false);
   if (counters_.metrics != nullptr) counters_.metrics->ConnectionClosed(counters_.kind);
   output_charge_.Reset();
   ErrorCode ignored;
@@ -125,6 +126,7 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
       return;
     }
     peer_closed_ = true;
+    protocol_->OnPeerGone(/*half_close=*/true);
     if (!protocol_->HasWorkInFlight()) CloseAfterWrite();
     AfterEvent();
     return;

@@ -1,10 +1,12 @@
 #ifndef PREDICTWIRE_TRANSPORT_COMMON_INFERENCE_PATH_H_
 #define PREDICTWIRE_TRANSPORT_COMMON_INFERENCE_PATH_H_
 
+#include <algorithm>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -13,8 +15,18 @@
 #include "core/metrics.h"
 #include "core/model_registry.h"
 #include "core/scheduler.h"
+#include "transport/common/limits.h"
 
 namespace predictwire::transport {
+
+// What a transport knows of a request besides its bytes: when its answer stops being useful
+// (gRPC's grpc-timeout; serve --request-timeout is the scheduler's), and the flag it sets once
+// the client has gone. The scheduler drops a request that is past either when a worker reaches
+// it.
+struct RequestControl {
+  SteadyClock::time_point deadline = SteadyClock::time_point::max();
+  CancelFlag cancelled;
+};
 
 // What a format's Decode produces: the model to run (from the registry) and its input.
 struct DecodedRequest {
@@ -71,7 +83,7 @@ class InferencePath {
   // reply: before Run returns when the request is rejected or runs inline, otherwise on the
   // worker thread that ran it. The sink must not block. Thread-safe.
   template <InferenceFormat Format, typename Sink>
-  void Run(typename Format::Input input, Sink sink) const {
+  void Run(typename Format::Input input, Sink sink, RequestControl control = {}) const {
     const Counted counted(metrics_, protocol_);
     DecodedRequest decoded;
     typename Format::Context context{};
@@ -94,6 +106,8 @@ class InferencePath {
       std::move(sink)(std::move(reply));
       return;
     }
+    decoded.request.deadline = std::min(decoded.request.deadline, control.deadline);
+    decoded.request.cancelled = std::move(control.cancelled);
     scheduler_.Submit(
         model, std::move(decoded.request),
         [&model, counted, context = std::move(context),
@@ -108,6 +122,29 @@ class InferencePath {
             std::move(sink)(std::move(reply));
           }
         });
+  }
+
+  // Run for an input made from `body`, which the path owns meanwhile: a body of
+  // kOffloadDecodeBytes or more is decoded on one of the scheduler's offload threads, so that
+  // the IO thread goes on serving its other connections; a smaller one is decoded here, with no
+  // extra hop. `make_input(std::string_view body)` builds the Format::Input (views into the body
+  // and into `make_input` itself stay valid while it is decoded). Thread-safe.
+  template <InferenceFormat Format, typename MakeInput, typename Sink>
+  void RunOwned(std::string body, MakeInput make_input, Sink sink,
+                RequestControl control = {}) const {
+    if (body.size() < kOffloadDecodeBytes) {
+      Run<Format>(make_input(std::string_view(body)), std::move(sink), std::move(control));
+      return;
+    }
+    // The request's deadline counts from now, not from when an offload thread gets to it.
+    if (const std::chrono::nanoseconds timeout = scheduler_.request_timeout();
+        timeout.count() > 0) {
+      control.deadline = std::min(control.deadline, SteadyClock::now() + timeout);
+    }
+    scheduler_.Offload([this, body = std::move(body), make_input = std::move(make_input),
+                        sink = std::move(sink), control = std::move(control)]() mutable {
+      Run<Format>(make_input(std::string_view(body)), std::move(sink), std::move(control));
+    });
   }
 
   // Answers `input` with the error `status` without running it (a server that is stopping),

@@ -116,5 +116,82 @@ TEST(InferencePathTest, SchedulerRefusalIsEncodedAsAnError) {
   EXPECT_EQ(reply, "ctx error the server is shutting down");
 }
 
+// Decodes a body of text as one row of as many 1s as it has bytes, and notes the thread.
+struct BodyFormat {
+  using Input = std::string_view;
+  using Context = std::thread::id;  // where Decode ran
+  using Reply = std::pair<std::thread::id, float>;
+
+  static absl::Status Decode(std::string_view body, const ModelRegistry& registry,
+                             DecodedRequest& decoded, Context& context) {
+    context = std::this_thread::get_id();
+    Tensor tensor{{1, static_cast<int64_t>(body.size())}, std::vector<float>(body.size(), 1)};
+    return ResolveModel(registry, "", std::move(tensor), decoded);
+  }
+  static Reply EncodeReply(Context& context, const Model&, const InferResponse& response) {
+    return {context, response.output.values.at(0)};
+  }
+  static Reply EncodeError(Context& context, const absl::Status&) { return {context, -1}; }
+};
+
+TEST(InferencePathTest, LargeBodiesAreDecodedOffTheCallingThreadSmallOnesInPlace) {
+  auto registry = SumModel();
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kInline);
+  const InferencePath path(*registry, *scheduler);
+  const auto view = [](std::string_view body) { return body; };
+
+  std::promise<BodyFormat::Reply> small;
+  path.RunOwned<BodyFormat>(std::string(100, 'x'), view,
+                            [&](BodyFormat::Reply reply) { small.set_value(reply); });
+  const BodyFormat::Reply small_reply = small.get_future().get();
+  EXPECT_EQ(small_reply.first, std::this_thread::get_id());
+  EXPECT_EQ(small_reply.second, 100);
+
+  std::promise<BodyFormat::Reply> large;
+  path.RunOwned<BodyFormat>(std::string(kOffloadDecodeBytes, 'x'), view,
+                            [&](BodyFormat::Reply reply) { large.set_value(reply); });
+  const BodyFormat::Reply large_reply = large.get_future().get();
+  EXPECT_NE(large_reply.first, std::this_thread::get_id());
+  EXPECT_EQ(large_reply.second, static_cast<float>(kOffloadDecodeBytes));
+}
+
+TEST(InferencePathTest, AfterShutdownAnOffloadedDecodeIsAnsweredUnavailable) {
+  auto registry = SumModel();
+  auto scheduler = MakeScheduler(*registry, ExecutionMode::kWorker);
+  const InferencePath path(*registry, *scheduler);
+  scheduler->Shutdown();
+  std::promise<BodyFormat::Reply> large;
+  path.RunOwned<BodyFormat>(
+      std::string(kOffloadDecodeBytes, 'x'), [](std::string_view body) { return body; },
+      [&](BodyFormat::Reply reply) { large.set_value(reply); });
+  EXPECT_EQ(large.get_future().get().second, -1);
+}
+
+// BodyFormat that takes its time over a large body.
+struct SlowBodyFormat : BodyFormat {
+  static absl::Status Decode(std::string_view body, const ModelRegistry& registry,
+                             DecodedRequest& decoded, Context& context) {
+    if (body.size() >= kOffloadDecodeBytes)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return BodyFormat::Decode(body, registry, decoded, context);
+  }
+};
+static_assert(InferenceFormat<SlowBodyFormat>);
+
+TEST(InferencePathTest, AnOffloadedDecodeCountsAgainstTheRequestTimeout) {
+  auto registry = SumModel();
+  Scheduler::Options options;
+  options.mode = ExecutionMode::kWorker;
+  options.request_timeout = std::chrono::milliseconds(1);
+  auto scheduler = *Scheduler::Create(*registry, options);
+  const InferencePath path(*registry, *scheduler);
+  std::promise<BodyFormat::Reply> large;
+  // The decode alone outlasts the timeout (20 ms against 1 ms; a lower bound only).
+  path.RunOwned<SlowBodyFormat>(
+      std::string(kOffloadDecodeBytes, 'x'), [](std::string_view body) { return body; },
+      [&](BodyFormat::Reply reply) { large.set_value(reply); });
+  EXPECT_EQ(large.get_future().get().second, -1);
+}
+
 }  // namespace
 }  // namespace predictwire::transport

@@ -47,6 +47,12 @@ inline constexpr uint32_t kGrpcMaxConcurrentStreams = kHttp2MaxConcurrentStreams
 // Largest gRPC message, each way (follows --max-body); a larger one is RESOURCE_EXHAUSTED.
 inline constexpr size_t kDefaultGrpcMaxMessageBytes = kDefaultMaxBodyBytes;
 
+// A request body (or WebSocket message) this large or larger is decoded on one of the
+// scheduler's offload threads rather than on the IO thread: parsing megabytes of JSON takes tens
+// of milliseconds, which every other connection of that IO thread would wait. Smaller ones are
+// decoded in place, which is faster than any hop.
+inline constexpr size_t kOffloadDecodeBytes = 256 * 1024;
+
 // Unsent response bytes a connection may queue before the server stops reading from it.
 inline constexpr size_t kOutputHighWaterBytes = 4 * 1024 * 1024;
 

@@ -43,6 +43,10 @@ class Protocol {
   // True while answers are held back by the peer's flow control (an HTTP/2 window at zero): the
   // connection's --write-timeout then applies, as to output the socket does not take.
   virtual bool HasParkedOutput() const { return false; }
+  // The peer has gone, so requests still queued for it need not run: `half_close` when it sent
+  // EOF (it may still be reading, which HTTP/1.1 allows), otherwise the connection is closed.
+  // May be called more than once.
+  virtual void OnPeerGone(bool half_close) { (void)half_close; }
 };
 
 }  // namespace predictwire::transport

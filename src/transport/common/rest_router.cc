@@ -241,7 +241,9 @@ void RestRouter::Route(RestRequest request, RestReplyFunction reply) const {
 }
 
 void RestRouter::Predict(RestRequest request, RestReplyFunction reply) const {
-  PathFor(request).Run<RestPredictFormat>(request.body, std::move(reply));
+  PathFor(request).RunOwned<RestPredictFormat>(
+      std::move(request.body), [](std::string_view body) { return body; }, std::move(reply),
+      {.cancelled = std::move(request.cancelled)});
 }
 
 void RestRouter::V2Route(std::string_view method, std::string_view path, RestRequest request,
@@ -303,13 +305,21 @@ void RestRouter::V2Route(std::string_view method, std::string_view path, RestReq
     return std::move(reply)(EmptyReply(ready_.load(std::memory_order_relaxed) ? 200 : 400));
   }
   RestReply metadata;
-  codec::AppendV2ModelMetadata(model->name(), kModelVersions, model->info(), &metadata.body);
+  codec::AppendV2ModelMetadata(model->name(), kModelVersions, model->info(), &metadata.body,
+                               model->Properties());
   std::move(reply)(std::move(metadata));
 }
 
 void RestRouter::V2Infer(const Model& model, RestRequest request, RestReplyFunction reply) const {
-  PathFor(request).Run<RestV2InferFormat>({model, request.body, request.inference_header_length},
-                                          std::move(reply));
+  // The header's view may not outlive the request (an HTTP/2 stream), so it is copied: a few
+  // digits, within std::string's inline buffer.
+  PathFor(request).RunOwned<RestV2InferFormat>(
+      std::move(request.body),
+      [&model,
+       header_length = std::string(request.inference_header_length)](std::string_view body) {
+        return RestV2InferFormat::Input{model, body, header_length};
+      },
+      std::move(reply), {.cancelled = std::move(request.cancelled)});
 }
 
 }  // namespace predictwire::transport

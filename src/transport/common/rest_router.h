@@ -30,6 +30,8 @@ struct RestRequest {
   std::string_view origin;
   // The HTTP version it came on, for the metrics.
   RequestProtocol protocol = RequestProtocol::kHttp1;
+  // Set by the transport once the client has gone (reset stream, closed connection).
+  CancelFlag cancelled = nullptr;
 };
 
 // The answer, before an HTTP version frames it.

@@ -128,14 +128,16 @@ void GrpcCalls::StartUnary(int32_t stream_id, Call& call) {
   ++call.in_flight;
   const std::string request = *std::move(call.unary_request);
   call.unary_request.reset();
-  service_.CallUnary(call.method, request,
-                     [this, keep = connection_.KeepAlive(), stream_id](
-                         absl::Status status, std::string response) mutable {
-                       keep->Complete([this, stream_id, status = std::move(status),
-                                       response = std::move(response)]() mutable {
-                         OnUnaryAnswer(stream_id, std::move(status), std::move(response));
-                       });
-                     });
+  service_.CallUnary(
+      call.method, request,
+      [this, keep = connection_.KeepAlive(), stream_id](absl::Status status,
+                                                        std::string response) mutable {
+        keep->Complete([this, stream_id, status = std::move(status),
+                        response = std::move(response)]() mutable {
+          OnUnaryAnswer(stream_id, std::move(status), std::move(response));
+        });
+      },
+      ControlOf(stream_id, call));
 }
 
 void GrpcCalls::OnUnaryAnswer(int32_t stream_id, absl::Status status, std::string response) {
@@ -157,11 +159,13 @@ void GrpcCalls::OnUnaryAnswer(int32_t stream_id, absl::Status status, std::strin
 void GrpcCalls::StartStreamMessage(int32_t stream_id, Call& call, std::string message) {
   ++call.in_flight;
   service_.CallStream(
-      message, [this, keep = connection_.KeepAlive(), stream_id](std::string answer) mutable {
+      message,
+      [this, keep = connection_.KeepAlive(), stream_id](std::string answer) mutable {
         keep->Complete([this, stream_id, answer = std::move(answer)]() mutable {
           OnStreamAnswer(stream_id, std::move(answer));
         });
-      });
+      },
+      ControlOf(stream_id, call));
 }
 
 void GrpcCalls::OnStreamAnswer(int32_t stream_id, std::string answer) {
@@ -187,6 +191,11 @@ void GrpcCalls::Finish(int32_t stream_id, Call& call, const absl::Status& status
   call.finished = true;
   session_->GrpcFinish(stream_id, static_cast<int>(status.code()),
                        std::string_view(status.message().data(), status.message().size()));
+}
+
+RequestControl GrpcCalls::ControlOf(int32_t stream_id, const Call& call) const {
+  return RequestControl{.deadline = call.deadline.value_or(SteadyClock::time_point::max()),
+                        .cancelled = session_->CancelFlagOf(stream_id)};
 }
 
 bool GrpcCalls::PastDeadline(const Call& call) const {

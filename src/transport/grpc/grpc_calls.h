@@ -86,6 +86,8 @@ class GrpcCalls : public http2::GrpcCallHandler {
   // A ModelStreamInfer call ends once the client is done and nothing is in flight.
   void FinishStreamIfDone(int32_t stream_id, Call& call);
   bool PastDeadline(const Call& call) const;
+  // What the call's requests carry into the scheduler: its deadline, its stream's cancel flag.
+  RequestControl ControlOf(int32_t stream_id, const Call& call) const;
   // The call, if it is still open (a completion may come after the client reset it).
   Call* Find(int32_t stream_id);
 

@@ -51,7 +51,8 @@ GrpcService::Method GrpcService::MethodOf(std::string_view path) {
   return Method::kUnknown;
 }
 
-void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone done) const {
+void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone done,
+                            RequestControl control) const {
   const bool ready = ready_.load(std::memory_order_relaxed);
   switch (method) {
     case Method::kServerLive: {
@@ -88,14 +89,17 @@ void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone d
           FindV2Model(registry_, parsed->name(), parsed->version());
       if (!model.ok()) return std::move(done)(model.status(), "");
       inference::ModelMetadataResponse response;
-      codec::ToProto((*model)->name(), codec::kV2ModelVersion, (*model)->info(), &response);
+      codec::ToProto((*model)->name(), codec::kV2ModelVersion, (*model)->info(), &response,
+                     (*model)->Properties());
       return std::move(done)(absl::OkStatus(), response.SerializeAsString());
     }
     case Method::kModelInfer:
       return path_.Run<GrpcInferFormat>(
-          request, [done = std::move(done)](GrpcInferFormat::Reply reply) mutable {
+          request,
+          [done = std::move(done)](GrpcInferFormat::Reply reply) mutable {
             std::move(done)(std::move(reply.status), std::move(reply.message));
-          });
+          },
+          std::move(control));
     case Method::kModelStreamInfer:
     case Method::kUnknown:
       break;
@@ -104,8 +108,9 @@ void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone d
                   "");
 }
 
-void GrpcService::CallStream(std::string_view request, StreamDone done) const {
-  path_.Run<GrpcStreamInferFormat>(request, std::move(done));
+void GrpcService::CallStream(std::string_view request, StreamDone done,
+                             RequestControl control) const {
+  path_.Run<GrpcStreamInferFormat>(request, std::move(done), std::move(control));
 }
 
 }  // namespace predictwire::transport::grpc_transport

@@ -59,12 +59,14 @@ class GrpcService {
   // status and, when OK, the serialized response, before CallUnary returns or, for ModelInfer
   // run by a worker, on that worker. Thread-safe.
   using UnaryDone = absl::AnyInvocable<void(absl::Status, std::string) &&>;
-  void CallUnary(Method method, std::string_view request, UnaryDone done) const;
+  // `control` carries the call's deadline and cancel flag to the model's queue.
+  void CallUnary(Method method, std::string_view request, UnaryDone done,
+                 RequestControl control = {}) const;
 
   // One message of a ModelStreamInfer call: `done` runs exactly once with the serialized
   // ModelStreamInferResponse (the answer or an error naming the request), as CallUnary's does.
   using StreamDone = absl::AnyInvocable<void(std::string) &&>;
-  void CallStream(std::string_view request, StreamDone done) const;
+  void CallStream(std::string_view request, StreamDone done, RequestControl control = {}) const;
 
   const Options& options() const { return options_; }
 

@@ -96,8 +96,13 @@ bool Http1Protocol::Dispatch() {
   http10_ = parser->version() == 10;
   head_ = parser->method() == "HEAD";
   in_flight_ = true;
-  RestRequest request{parser->method(), parser->target(), std::move(parser->body()),
-                      parser->inference_header_length(), parser->origin()};
+  RestRequest request{parser->method(),
+                      parser->target(),
+                      std::move(parser->body()),
+                      parser->inference_header_length(),
+                      parser->origin(),
+                      RequestProtocol::kHttp1,
+                      client_gone_};
   router_.Handle(std::move(request),
                  [this, connection = connection_.KeepAlive()](RestReply reply) mutable {
                    connection->Complete(

@@ -1,6 +1,7 @@
 #ifndef PREDICTWIRE_TRANSPORT_HTTP1_HTTP1_PROTOCOL_H_
 #define PREDICTWIRE_TRANSPORT_HTTP1_HTTP1_PROTOCOL_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,10 @@ class Http1Protocol : public Protocol {
   size_t OnInput(char* data, size_t size) override;
   void OnDrain() override;
   bool HasWorkInFlight() const override { return in_flight_; }
+  // A half-closed HTTP/1.1 client may still read its answers; a closed one cannot.
+  void OnPeerGone(bool half_close) override {
+    if (!half_close) client_gone_->store(true, std::memory_order_relaxed);
+  }
   std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
   bool AwaitingRequestHead() const override;
   void OnHeaderTimeout() override;
@@ -66,6 +71,9 @@ class Http1Protocol : public Protocol {
   bool http10_ = false;     // of the request in flight
   bool head_ = false;       // of the request in flight
   bool draining_ = false;
+  // Set once the client has gone; shared with the request in flight so its queued run is
+  // dropped (one per connection: a request never outlives its connection's client).
+  const std::shared_ptr<std::atomic<bool>> client_gone_ = std::make_shared<std::atomic<bool>>();
 };
 
 }  // namespace predictwire::transport::http1

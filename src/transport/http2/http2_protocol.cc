@@ -76,6 +76,10 @@ void Http2Protocol::OnIdle() {
 bool Http2Protocol::AwaitingRequestHead() const { return session_->AwaitingRequestHead(); }
 
 bool Http2Protocol::HasParkedOutput() const { return session_->HasParkedOutput(); }
+void Http2Protocol::OnPeerGone(bool) {
+  // An HTTP/2 client that closes its side cannot even send WINDOW_UPDATE: it is gone.
+  session_->CancelAll();
+}
 
 bool Http2Protocol::HasWorkInFlight() const {
   return session_->requests_in_flight() > 0 || (grpc_calls_ && grpc_calls_->open_calls() > 0);

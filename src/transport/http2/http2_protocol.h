@@ -53,6 +53,7 @@ class Http2Protocol : public Protocol {
   void OnIdle() override;
   bool AwaitingRequestHead() const override;
   bool HasParkedOutput() const override;
+  void OnPeerGone(bool half_close) override;
 
  private:
   Http2Protocol(ProtocolConnection& connection, const RestRouter& router, const Options& options);

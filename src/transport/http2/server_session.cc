@@ -4,6 +4,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -14,8 +15,11 @@
 namespace predictwire::transport::http2 {
 
 // One request/response exchange. Lives from the request's first HEADERS until nghttp2 closes
-// the stream, so the response's header values and body it points into stay valid while sent.
-struct ServerSession::Stream {
+// the stream, so the response's header values and body it points into stay valid while sent;
+// a request in the scheduler's queue keeps it (its `gone` flag) a little longer.
+struct ServerSession::Stream : std::enable_shared_from_this<Stream> {
+  // Set when the stream closes or the connection goes: a request still queued is not run.
+  std::atomic<bool> gone{false};
   std::string method;
   std::string path;
   std::string inference_header_length;  // v2 binary tensor data
@@ -119,7 +123,7 @@ class ServerSession::Callbacks {
       self.Count(ProtocolError::kRefusedStream);
       return 0;
     }
-    auto stream = std::make_unique<Stream>();
+    auto stream = std::make_shared<Stream>();
     stream->charge = MemoryCharge(self.options_.memory);
     // Fails only for a stream nghttp2 does not keep (refused): it never closes, so never store it.
     if (nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get()) != 0) {
@@ -264,6 +268,8 @@ class ServerSession::Callbacks {
                            void* user_data) {
     ServerSession& self = Self(user_data);
     Stream* stream = Find(session, stream_id);
+    // Answered, or reset (RST_STREAM, a gRPC cancel): either way nothing more is wanted.
+    if (stream != nullptr) stream->gone.store(true, std::memory_order_relaxed);
     if (stream != nullptr && stream->grpc && stream->dispatched && self.grpc_ != nullptr) {
       self.grpc_->OnCallClosed(stream_id,
                                error_code != NGHTTP2_NO_ERROR || !stream->grpc_trailers_sent);
@@ -452,7 +458,8 @@ void ServerSession::Dispatch(int32_t stream_id, Stream& stream) {
   buffered_body_bytes_ -= stream.body.size();
   on_request_(stream_id,
               RestRequest{stream.method, stream.path, std::move(stream.body),
-                          stream.inference_header_length, stream.origin, RequestProtocol::kHttp2});
+                          stream.inference_header_length, stream.origin, RequestProtocol::kHttp2,
+                          CancelFlag(stream.shared_from_this(), &stream.gone)});
 }
 
 void ServerSession::Reply(int32_t stream_id, RestReply reply) {
@@ -573,6 +580,16 @@ void ServerSession::GrpcFinish(int32_t stream_id, int code, std::string_view mes
   stream.grpc_started = true;
   stream.grpc_trailers_sent = true;
   nghttp2_submit_response(session_, stream_id, fields, count, nullptr);
+}
+
+CancelFlag ServerSession::CancelFlagOf(int32_t stream_id) const {
+  const auto found = streams_.find(stream_id);
+  if (found == streams_.end()) return nullptr;
+  return CancelFlag(found->second, &found->second->gone);
+}
+
+void ServerSession::CancelAll() {
+  for (auto& [stream_id, stream] : streams_) stream->gone.store(true, std::memory_order_relaxed);
 }
 
 void ServerSession::Count(ProtocolError error) {

@@ -115,6 +115,11 @@ class ServerSession {
   bool AwaitingRequestHead() const;
   // Whether some reply or gRPC message waits for the client to open a flow-control window.
   bool HasParkedOutput() const;
+  // The flag a request of `stream_id` carries into the scheduler: set once the stream closes
+  // or CancelAll is called. Null for a stream the session does not know.
+  CancelFlag CancelFlagOf(int32_t stream_id) const;
+  // The connection is gone: every open stream's requests still queued are dropped.
+  void CancelAll();
 
   // Requests handed to the handler and not yet replied to.
   size_t requests_in_flight() const { return requests_in_flight_; }
@@ -142,7 +147,8 @@ class ServerSession {
   GrpcCallHandler* const grpc_;
   nghttp2_session* session_ = nullptr;  // owned
   std::string preamble_;  // the server's first frames, as the client is to see them: Send
-  std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
+  // Shared: a request in the scheduler's queue holds its stream's cancel flag.
+  std::unordered_map<int32_t, std::shared_ptr<Stream>> streams_;
   size_t requests_in_flight_ = 0;
   size_t buffered_body_bytes_ = 0;  // over every open stream
   bool failed_ = false;             // a callback asked for the connection to end

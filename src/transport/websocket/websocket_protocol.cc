@@ -147,10 +147,22 @@ void WebSocketProtocol::OnMessage(Opcode opcode, std::string_view message) {
     }
     return;
   }
+  if (message.size() >= kOffloadDecodeBytes) {
+    // Decoded off this thread, from a copy: the message lives in buffers reused for the next.
+    const auto view = [](std::string_view bytes) { return bytes; };
+    if (opcode == Opcode::kText) {
+      path_.RunOwned<WebSocketTextFormat>(std::string(message), view, std::move(sink),
+                                          {.cancelled = client_gone_});
+    } else {
+      path_.RunOwned<WebSocketBinaryFormat>(std::string(message), view, std::move(sink),
+                                            {.cancelled = client_gone_});
+    }
+    return;
+  }
   if (opcode == Opcode::kText) {
-    path_.Run<WebSocketTextFormat>(message, std::move(sink));
+    path_.Run<WebSocketTextFormat>(message, std::move(sink), {.cancelled = client_gone_});
   } else {
-    path_.Run<WebSocketBinaryFormat>(message, std::move(sink));
+    path_.Run<WebSocketBinaryFormat>(message, std::move(sink), {.cancelled = client_gone_});
   }
 }
 

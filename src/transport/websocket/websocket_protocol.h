@@ -1,6 +1,7 @@
 #ifndef PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
 #define PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,9 @@ class WebSocketProtocol : public Protocol {
   size_t OnInput(char* data, size_t size) override;
   void OnDrain() override;
   bool HasWorkInFlight() const override { return in_flight_ > 0; }
+  // A WebSocket client that closes its side sends nothing more, not even a close frame: its
+  // requests still queued are dropped.
+  void OnPeerGone(bool) override { client_gone_->store(true, std::memory_order_relaxed); }
   std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
 
  private:
@@ -80,6 +84,8 @@ class WebSocketProtocol : public Protocol {
   uint64_t skip_bytes_ = 0;
   bool skip_ends_message_ = false;
   Opcode skipped_opcode_ = Opcode::kText;
+  // Shared with every request in flight (one per connection, not per message).
+  const std::shared_ptr<std::atomic<bool>> client_gone_ = std::make_shared<std::atomic<bool>>();
 };
 
 }  // namespace predictwire::transport::websocket
