@@ -41,11 +41,8 @@ inline constexpr size_t kHttp2MaxBufferedBodyBytesPerConnection = 64 * 1024 * 10
 // The header list limit (SETTINGS_MAX_HEADER_LIST_SIZE, counted as RFC 9113 does: name + value
 // + 32 per field) is kMaxHeaderBytes, as for HTTP/1.1; a larger request is answered 431.
 
-// gRPC (its own port, gRPC's own HTTP/2): calls one connection may have open at once
-// (GRPC_ARG_MAX_CONCURRENT_STREAMS), as for h2; a client queues the extra ones.
-inline constexpr uint32_t kGrpcMaxConcurrentStreams = kHttp2MaxConcurrentStreams;
-// Largest gRPC message, each way (follows --max-body); a larger one is RESOURCE_EXHAUSTED.
-inline constexpr size_t kDefaultGrpcMaxMessageBytes = kDefaultMaxBodyBytes;
+// gRPC runs on the HTTP/2 sessions above: their stream limit, windows and idle timeout are its
+// own, and its largest message, each way, is --max-body (a larger one is RESOURCE_EXHAUSTED).
 
 // A request body (or WebSocket message) this large or larger is decoded on one of the
 // scheduler's offload threads rather than on the IO thread: parsing megabytes of JSON takes tens
@@ -61,9 +58,6 @@ inline constexpr size_t kOutputHighWaterBytes = 4 * 1024 * 1024;
 // a timer per read, which costs ~28% of throughput.
 inline constexpr std::chrono::seconds kHttpIdleTimeout{60};
 inline constexpr std::chrono::seconds kWebSocketIdleTimeout{600};
-// A gRPC connection with no call in flight for this long is sent GOAWAY and closed
-// (GRPC_ARG_MAX_CONNECTION_IDLE_MS; gRPC keeps the timer). Follows --idle-timeout.
-inline constexpr std::chrono::seconds kGrpcIdleTimeout = kHttpIdleTimeout;
 inline constexpr std::chrono::seconds kSweepInterval{1};
 // After the server closes its side, how long it keeps reading so the peer sees the response
 // rather than a reset.
