@@ -11,88 +11,14 @@
 #include <string_view>
 
 #include "transport/common/http_date.h"
+#include "transport/http2/server_stream.h"
 
 namespace predictwire::transport::http2 {
-
-// One request/response exchange. Lives from the request's first HEADERS until nghttp2 closes
-// the stream, so the response's header values and body it points into stay valid while sent;
-// a request in the scheduler's queue keeps it (its `gone` flag) a little longer.
-struct ServerSession::Stream : std::enable_shared_from_this<Stream> {
-  // Set when the stream closes or the connection goes: a request still queued is not run.
-  std::atomic<bool> gone{false};
-  std::string method;
-  std::string path;
-  std::string inference_header_length;  // v2 binary tensor data
-  std::string origin;                   // sent by browsers: CORS
-  std::string body;
-  size_t header_bytes = 0;
-  bool expects_continue = false;    // Expect: 100-continue
-  bool declared_too_large = false;  // content-length over the body limit
-  bool header_too_large = false;
-  bool body_too_large = false;
-  bool body_refused = false;  // the memory budget had no room for it: answered 503
-  // The request body until answered, then the reply body (a gRPC call's: its unsent messages)
-  // until nghttp2 has taken it.
-  MemoryCharge charge;
-  bool body_pending = false;  // reply body bytes not yet handed to nghttp2
-  bool dispatched = false;
-  bool awaiting_reply = false;
-  bool headers_done = false;  // the request's header block (HEADERS and CONTINUATION) is whole
-
-  // gRPC: a call (content-type application/grpc), handed to the GrpcCallHandler as it comes.
-  bool grpc = false;
-  std::string content_type;
-  std::string grpc_encoding;
-  std::string grpc_timeout;
-  std::string grpc_out;  // messages to send
-  size_t grpc_out_sent = 0;
-  bool grpc_started = false;    // response headers submitted
-  bool grpc_deferred = false;   // the body provider waits for messages
-  bool grpc_finishing = false;  // GrpcFinish was called: trailers after grpc_out
-  bool grpc_trailers_sent = false;
-  std::string grpc_status;  // trailer values, alive until sent
-  std::string grpc_message;
-
-  RestReply reply;
-  size_t body_sent = 0;
-  char status[4] = {};
-  char date[29] = {};
-  std::string content_length;
-  std::string server_timing;
-  std::string reply_inference_header_length;
-};
 
 namespace {
 
 std::string_view View(const uint8_t* data, size_t size) {
   return std::string_view(reinterpret_cast<const char*>(data), size);
-}
-
-nghttp2_nv Field(std::string_view name, std::string_view value) {
-  // Names are literals and values live in the Stream until it closes: nghttp2 need not copy.
-  return nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
-                    const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
-                    name.size(), value.size(),
-                    NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
-}
-
-// The message encodings GrpcCalls inflates (grpc_framing.h Decompress), sent with every call's
-// response headers so that a client whose encoding was refused (UNIMPLEMENTED) knows which to
-// use instead (gRPC's compression spec).
-constexpr std::string_view kGrpcAcceptEncoding = "identity, deflate, gzip";
-
-// grpc-message is percent-encoded: bytes outside printable ASCII, and '%', as %XX (gRPC's
-// PROTOCOL-HTTP2 spec).
-std::string PercentEncode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (c >= 0x20 && c <= 0x7E && c != '%') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
 }
 
 // Microseconds as milliseconds with three decimals, the unit Server-Timing's dur uses.
@@ -509,25 +435,6 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   nghttp2_submit_response(session_, stream_id, fields, count, has_body ? &body : nullptr);
 }
 
-void ServerSession::OnGrpcFrame(int32_t stream_id, Stream& stream, uint8_t frame_type,
-                                bool end_stream) {
-  if (frame_type == NGHTTP2_HEADERS && !stream.dispatched) {
-    stream.dispatched = true;
-    if (grpc_ == nullptr) {
-      GrpcFinish(stream_id, 12, "this server does not serve gRPC on this port");  // UNIMPLEMENTED
-      return;
-    }
-    grpc_->OnCallBegin(stream_id, GrpcCallHeaders{.path = stream.path,
-                                                  .encoding = stream.grpc_encoding,
-                                                  .timeout = stream.grpc_timeout,
-                                                  .content_type = stream.content_type});
-  }
-  // The handler may have finished the call (and nghttp2 closed it) meanwhile.
-  if (end_stream && grpc_ != nullptr && streams_.count(stream_id)) {
-    grpc_->OnCallHalfClosed(stream_id);
-  }
-}
-
 void ServerSession::StartGrpcResponse(int32_t stream_id, Stream& stream) {
   stream.grpc_started = true;
   const nghttp2_nv fields[] = {Field(":status", "200"), Field("content-type", "application/grpc"),
@@ -536,50 +443,6 @@ void ServerSession::StartGrpcResponse(int32_t stream_id, Stream& stream) {
   body.source.ptr = &stream;
   body.read_callback = Callbacks::ReadGrpcBody;
   nghttp2_submit_response(session_, stream_id, fields, std::size(fields), &body);
-}
-
-void ServerSession::GrpcWrite(int32_t stream_id, std::string_view framed) {
-  const auto found = streams_.find(stream_id);
-  if (found == streams_.end() || found->second->grpc_finishing) return;
-  Stream& stream = *found->second;
-  stream.grpc_out.append(framed);
-  stream.charge.ForceTo(stream.grpc_out.size());  // held until the client's windows take it
-  if (!stream.grpc_started) return StartGrpcResponse(stream_id, stream);
-  if (stream.grpc_deferred) {
-    stream.grpc_deferred = false;
-    nghttp2_session_resume_data(session_, stream_id);
-  }
-}
-
-void ServerSession::GrpcConsumed(int32_t stream_id, size_t bytes) {
-  if (bytes > 0) nghttp2_session_consume_stream(session_, stream_id, bytes);
-}
-
-void ServerSession::GrpcFinish(int32_t stream_id, int code, std::string_view message) {
-  const auto found = streams_.find(stream_id);
-  if (found == streams_.end() || found->second->grpc_finishing) return;
-  Stream& stream = *found->second;
-  stream.grpc_finishing = true;
-  stream.grpc_status = std::to_string(code);
-  stream.grpc_message = PercentEncode(message);
-  if (stream.grpc_started) {
-    if (stream.grpc_deferred) {
-      stream.grpc_deferred = false;
-      nghttp2_session_resume_data(session_, stream_id);
-    }
-    return;
-  }
-  // Nothing written: a trailers-only response, the status in the one HEADERS frame.
-  nghttp2_nv fields[5];
-  size_t count = 0;
-  fields[count++] = Field(":status", "200");
-  fields[count++] = Field("content-type", "application/grpc");
-  fields[count++] = Field("grpc-accept-encoding", kGrpcAcceptEncoding);
-  fields[count++] = Field("grpc-status", stream.grpc_status);
-  if (!stream.grpc_message.empty()) fields[count++] = Field("grpc-message", stream.grpc_message);
-  stream.grpc_started = true;
-  stream.grpc_trailers_sent = true;
-  nghttp2_submit_response(session_, stream_id, fields, count, nullptr);
 }
 
 CancelFlag ServerSession::CancelFlagOf(int32_t stream_id) const {
