@@ -37,9 +37,11 @@ struct Server::Parts {
   ServerOptions options;
   std::unique_ptr<ModelRegistry> registry;
   std::unique_ptr<Metrics> metrics;
+  // Before the scheduler and the IO pool, so destroyed after them: a request still queued (its
+  // HTTP/2 stream kept by its cancel flag) or a connection closing last releases its charge here.
+  std::unique_ptr<transport::MemoryBudget> memory;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<transport::IoPool> pool;
-  std::unique_ptr<transport::MemoryBudget> memory;
   transport::ConnectionLimits connection_limits;
   size_t max_connections = 0;
   std::atomic<bool> ready{false};
