@@ -1,7 +1,9 @@
-"""Clients for tests/e2e/test_hostile_protocols.py: raw HTTP/1.1 exchanges, a raw HTTP/2 (and
-gRPC) connection that sends hand-built frames and reads frames back, and the flood and memory
-helpers. Loopback only; every read is bounded in time."""
+"""Clients for the hostile suites (test_hostile_protocols.py, test_hostile_connections.py): raw
+HTTP/1.1 exchanges, a raw HTTP/2 (and gRPC) connection that sends hand-built frames and reads
+frames back, the flood helpers, and the server's /proc figures and metrics. Loopback only; every
+read is bounded in time."""
 
+import re
 import socket
 import struct
 import time
@@ -109,12 +111,40 @@ def request_block(method, path, extra=()):
     return block
 
 
-def rss_bytes(server):
-    with open(f"/proc/{server.process.pid}/status") as status:
+def proc_status(pid, field):
+    """A /proc/PID/status figure in bytes (VmRSS, VmHWM)."""
+    with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
-    return 0
+    raise KeyError(field)
+
+
+def metrics(server):
+    done = curl(f"{server.url}/metrics", timeout=10)
+    return done.stdout
+
+
+def metric(text, name, **labels):
+    """The value of one sample of `name` with exactly `labels` (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    pattern = re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "") + r" (\S+)"
+    found = re.search("^" + pattern + "$", text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def wait_for(predicate, timeout, interval=0.2):
+    """Polls `predicate` until it is true or `timeout` seconds pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def rss_bytes(server):
+    return proc_status(server.process.pid, "VmRSS")
 
 
 def flood_without_reading(sock, chunk, seconds=5, most=64 << 20):

@@ -12,12 +12,11 @@ import select
 import socket
 import ssl
 import struct
-import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
+from hostile_clients import metric, metrics, proc_status, wait_for
 from server_fixture import Server, curl
 from test_tls import make_certificate
 
@@ -45,43 +44,11 @@ def serve(*args, **kwargs):
     return Server(*args, **kwargs)
 
 
-def proc_status(pid, field):
-    """A /proc/PID/status figure in bytes (VmRSS, VmHWM)."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
-
-
 def cpu_seconds(pid):
     """User plus system CPU time of a process so far."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def metrics(server):
-    done = curl(f"{server.url}/metrics", timeout=10)
-    return done.stdout
-
-
-def metric(text, name, **labels):
-    """The value of one sample of `name` with exactly `labels` (0 when absent)."""
-    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    pattern = re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "") + r" (\S+)"
-    found = re.search("^" + pattern + "$", text, re.MULTILINE)
-    return float(found.group(1)) if found else 0.0
-
-
-def wait_for(predicate, timeout, interval=0.2):
-    """Polls `predicate` until it is true or `timeout` seconds pass; returns its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def closed_by_peer(sock):

@@ -38,9 +38,11 @@ struct Received {
 };
 
 std::unique_ptr<ServerSession> MakeServer(std::vector<Received>* received,
-                                          size_t max_body_bytes = 1024) {
+                                          size_t max_body_bytes = 1024,
+                                          MemoryBudget* memory = nullptr) {
   auto session = ServerSession::Create(
-      {.max_body_bytes = max_body_bytes}, [received](int32_t stream_id, RestRequest request) {
+      {.max_body_bytes = max_body_bytes, .memory = memory},
+      [received](int32_t stream_id, RestRequest request) {
         received->push_back({stream_id, std::string(request.method), std::string(request.target),
                              std::move(request.body), std::string(request.origin)});
       });
@@ -201,13 +203,8 @@ TEST(ServerSessionTest, AnUnfinishedHeaderBlockIsAnAwaitedHead) {
 TEST(ServerSessionTest, AReplyPastTheWindowIsParkedAndChargedUntilSent) {
   MemoryBudget budget(1 << 20);
   std::vector<Received> received;
-  auto session = ServerSession::Create(
-      {.max_body_bytes = 1000, .memory = &budget}, [&](int32_t stream_id, RestRequest request) {
-        received.push_back({stream_id, std::string(request.method), std::string(request.target),
-                            std::move(request.body), std::string(request.origin)});
-      });
-  ASSERT_TRUE(session.ok());
-  ServerSession& server = **session;
+  auto session = MakeServer(&received, 1000, &budget);
+  ServerSession& server = *session;
   TestClient client;
   const int32_t stream = client.Request("GET", "/big", "");
   Exchange(client, server);
@@ -225,15 +222,10 @@ TEST(ServerSessionTest, AReplyPastTheWindowIsParkedAndChargedUntilSent) {
 TEST(ServerSessionTest, ABodyPastTheMemoryBudgetIs503) {
   MemoryBudget budget(100 * 1024);
   std::vector<Received> received;
-  auto session = ServerSession::Create(
-      {.max_body_bytes = 1 << 20, .memory = &budget}, [&](int32_t stream_id, RestRequest request) {
-        received.push_back({stream_id, std::string(request.method), std::string(request.target),
-                            std::move(request.body), std::string(request.origin)});
-      });
-  ASSERT_TRUE(session.ok());
+  auto session = MakeServer(&received, 1 << 20, &budget);
   TestClient client;
   const int32_t big = client.Request("POST", "/predict", std::string(200000, '1'));
-  Exchange(client, **session);
+  Exchange(client, *session);
   EXPECT_EQ(client.responses[big].fields[":status"], "503");
   EXPECT_TRUE(received.empty());
   EXPECT_EQ(budget.used(), 0u);
