@@ -90,10 +90,7 @@ class InferencePath {
     if (absl::Status status = Format::Decode(std::forward<typename Format::Input>(input), registry_,
                                              decoded, context);
         !status.ok()) {
-      typename Format::Reply reply = Format::EncodeError(context, status);
-      counted.Finish(decoded.model, status.code(), nullptr);
-      std::move(sink)(std::move(reply));
-      return;
+      return AnswerError<Format>(context, status, counted, decoded.model, sink);
     }
     const Model& model = *decoded.model;
     if (static_cast<uint64_t>(decoded.request.input.rows()) > max_answer_rows_) {
@@ -101,10 +98,7 @@ class InferencePath {
           "the answer to " + std::to_string(decoded.request.input.rows()) +
           " rows would pass the server's answer limit (--max-response) of " +
           std::to_string(max_answer_rows_ * kMinAnswerBytesPerRow) + " bytes; send fewer rows");
-      typename Format::Reply reply = Format::EncodeError(context, status);
-      counted.Finish(&model, status.code(), nullptr);
-      std::move(sink)(std::move(reply));
-      return;
+      return AnswerError<Format>(context, status, counted, &model, sink);
     }
     decoded.request.deadline = std::min(decoded.request.deadline, control.deadline);
     decoded.request.cancelled = std::move(control.cancelled);
@@ -157,9 +151,7 @@ class InferencePath {
     typename Format::Context context{};
     // Its own error, if any, matters less than the refusal.
     (void)Format::Decode(std::forward<typename Format::Input>(input), registry_, decoded, context);
-    typename Format::Reply reply = Format::EncodeError(context, status);
-    counted.Finish(decoded.model, status.code(), nullptr);
-    std::move(sink)(std::move(reply));
+    AnswerError<Format>(context, status, counted, decoded.model, sink);
   }
 
  private:
@@ -185,6 +177,16 @@ class InferencePath {
     RequestProtocol protocol_;
     std::chrono::steady_clock::time_point start_{};
   };
+
+  // Answers `status` through `sink`, counted as the request's outcome: a request that never
+  // reaches the scheduler (undecodable, too large an answer, refused while stopping).
+  template <InferenceFormat Format, typename Sink>
+  static void AnswerError(typename Format::Context& context, const absl::Status& status,
+                          const Counted& counted, const Model* model, Sink& sink) {
+    typename Format::Reply reply = Format::EncodeError(context, status);
+    counted.Finish(model, status.code(), nullptr);
+    std::move(sink)(std::move(reply));
+  }
 
   const ModelRegistry& registry_;
   Scheduler& scheduler_;
