@@ -312,12 +312,15 @@ std::string Metrics::Render() const {
           latency_bound, kLatencyBucketsUs.size(), true);
     }
   }
-  for (const auto& [name, help, cells, sums] :
+  for (const auto& [name, help, cells_member, sums_member] :
        {std::tuple{"predictwire_queue_duration_seconds",
                    "Time a request waited for its model, from submission to the model starting.",
                    &Shard::queue_us, &Shard::queue_us_sum},
         std::tuple{"predictwire_compute_duration_seconds", "Time the model computed a request.",
                    &Shard::compute_us, &Shard::compute_us_sum}}) {
+    // Copies, for the lambdas: clang 14 does not let them capture structured bindings.
+    const auto cells = cells_member;
+    const auto sums = sums_member;
     Family(&out, name, "histogram", help);
     for (size_t m = 0; m + 1 < model_slots_; ++m) {
       histogram(
