@@ -3,6 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace predictwire::codec {
 
 size_t Utf8SequenceLength(std::string_view text) {
@@ -56,7 +60,18 @@ bool IsValidUtf8(std::string_view text) {
   const size_t size = text.size();
   size_t i = 0;
   while (i < size) {
-    // ASCII runs, eight bytes at a time: the common case for JSON.
+    // ASCII runs, 64 bytes at a time (a JSON message is mostly one), then eight.
+#if defined(__SSE2__)
+    while (i + 64 <= size) {
+      const auto* block = reinterpret_cast<const __m128i*>(bytes + i);
+      const __m128i any =
+          _mm_or_si128(_mm_or_si128(_mm_loadu_si128(block), _mm_loadu_si128(block + 1)),
+                       _mm_or_si128(_mm_loadu_si128(block + 2), _mm_loadu_si128(block + 3)));
+      if (_mm_movemask_epi8(any) != 0) break;  // a byte past ASCII: sequence by sequence
+      i += 64;
+    }
+    if (i == size) break;
+#endif
     if (i + 8 <= size) {
       uint64_t chunk;
       std::memcpy(&chunk, bytes + i, 8);

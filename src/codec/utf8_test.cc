@@ -21,6 +21,21 @@ TEST(Utf8Test, RejectsMalformedText) {
   EXPECT_FALSE(IsValidUtf8("12345678\xFF"));      // after an ASCII run
 }
 
+// Long ASCII runs are checked many bytes at a time: a sequence anywhere in one, at every place
+// and length around those blocks, is still seen.
+TEST(Utf8Test, SeesASequenceAnywhereInALongRun) {
+  for (size_t length = 1; length < 200; ++length) {
+    for (size_t at = 0; at + 2 <= length; at += 3) {
+      std::string text(length, 'a');
+      text[at] = '\xC3';  // é
+      text[at + 1] = '\xA9';
+      EXPECT_TRUE(IsValidUtf8(text)) << length << " " << at;
+      text[at + 1] = 'b';  // a lead byte without its continuation
+      EXPECT_FALSE(IsValidUtf8(text)) << length << " " << at;
+    }
+  }
+}
+
 TEST(Utf8Test, ToValidUtf8ReplacesWhatIsNot) {
   EXPECT_EQ(ToValidUtf8("h\xC3\xA9llo"), "h\xC3\xA9llo");
   EXPECT_EQ(ToValidUtf8("m\xFF\xFE"), "m\xEF\xBF\xBD\xEF\xBF\xBD");
