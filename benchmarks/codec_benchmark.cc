@@ -15,12 +15,18 @@ namespace predictwire::codec {
 namespace {
 
 // A /predict body as bench sends it: float32 features in their shortest form ("23.12"), spread
-// over a few orders of magnitude like the load generator's.
-std::string PredictBody(int features) {
+// over a few orders of magnitude like the load generator's, written compact as JavaScript does
+// (separator ",") or as Python's json.dumps does (", "); or with features like a normalised
+// model input, uniform in (-1, 1) ("-0.73519677"), which no branch predictor learns.
+std::string PredictBody(int features, const char* separator = ",", bool uniform = false) {
   std::string body = R"({"id": 17, "model": "breast_cancer", "features": [)";
+  uint32_t state = 12345;
   for (int i = 0; i < features; ++i) {
-    if (i > 0) body += ",";
-    AppendJsonNumber(static_cast<float>((i % 17) * 1.37 + (i % 5) * 21.5 + 0.25), &body);
+    if (i > 0) body += separator;
+    state = state * 1664525 + 1013904223;
+    const float value = uniform ? static_cast<float>(state) / 2147483648.0f - 1.0f
+                                : static_cast<float>((i % 17) * 1.37 + (i % 5) * 21.5 + 0.25);
+    AppendJsonNumber(value, &body);
   }
   return body + "]}";
 }
@@ -31,6 +37,23 @@ void BM_ParsePredictRequest(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * body.size());
 }
 BENCHMARK(BM_ParsePredictRequest)->Arg(4)->Arg(30)->Arg(1000)->Arg(262144);
+
+void BM_ParsePredictRequestSpaced(benchmark::State& state) {
+  const std::string body = PredictBody(static_cast<int>(state.range(0)), ", ");
+  for (auto _ : state) benchmark::DoNotOptimize(ParsePredictRequest(body));
+  state.SetBytesProcessed(state.iterations() * body.size());
+}
+BENCHMARK(BM_ParsePredictRequestSpaced)->Arg(262144);
+
+void BM_ParsePredictRequestUniform(benchmark::State& state) {
+  const std::string body = PredictBody(static_cast<int>(state.range(0)), ",", true);
+  for (auto _ : state) benchmark::DoNotOptimize(ParsePredictRequest(body));
+  state.SetBytesProcessed(state.iterations() * body.size());
+  state.counters["ns_per_number"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_ParsePredictRequestUniform)->Arg(262144);
 
 void BM_AppendPredictResponse(benchmark::State& state) {
   InferResponse response;

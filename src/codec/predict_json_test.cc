@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cmath>
+#include <random>
 
+#include "codec/json_writer.h"
 #include "codec/predict_json_fast.h"
 #include "codec/predict_json_handler.h"
 
@@ -180,7 +183,8 @@ TEST(PredictJsonFastTest, AgreesWithTheFullDecoderOrStepsAside) {
       R"({"model": "café", "features": [1]})",       // UTF-8
       R"({"features": [01]})",                       // not JSON
       R"({"features": [1.]})",
-      R"({"features": [1e999]})",  // past float32
+      R"({"features": [1e999]})",         // past float32
+      R"({"features": [0e3345678983]})",  // an exponent the full decoder refuses
       R"({"features": [1]} x)",
       R"({"instances": [[1, 2], [3]]})",
       "",
@@ -192,6 +196,102 @@ TEST(PredictJsonFastTest, AgreesWithTheFullDecoderOrStepsAside) {
   // And ParsePredictRequest still answers them as before.
   EXPECT_TRUE(ParsePredictRequest(R"({"model": "café", "features": [1]})").ok());
   EXPECT_THAT(ParsePredictRequest(R"({"features": []})").status().message(), HasSubstr("empty"));
+}
+
+// Long arrays take the vector reader (where the CPU has one), which reads four numbers at a time
+// and hands any it was not written for to the scalar one: over many shapes of number, spacing
+// and error, at every alignment, both decoders must agree to the bit, or both refuse.
+TEST(PredictJsonFastTest, LongArraysOfEveryShapeAgreeWithTheFullDecoder) {
+  std::mt19937 random(12345);
+  const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  const auto digits = [&](int count, bool leading_zero_allowed, std::string* out) {
+    for (int i = 0; i < count; ++i) {
+      const int first = i == 0 && !leading_zero_allowed ? 1 : 0;
+      out->push_back(static_cast<char>('0' + first + pick(10 - first)));
+    }
+  };
+  const char* const special[] = {"0",
+                                 "-0",
+                                 "-0.0",
+                                 "0.0",
+                                 "0.5",
+                                 "-0.25",
+                                 "1e5",
+                                 "1E+2",
+                                 "-1.5e-3",
+                                 "9007199254740993",
+                                 "123456789012345",
+                                 "1234567890123456",
+                                 "12345678901234567",
+                                 "0.000000000000001",
+                                 "-999999999999999",
+                                 "3.4028234e38"};
+  const char* const wrong[] = {"01",  "1.",  ".5",   "-",    "1.2.3", "--1", "+1",
+                               "1-2", "-.5", "00.1", "1..2", "",      " ",   "1 2",
+                               "0x1", "1e",  "NaN",  "[1]",  "\"1\""};
+  int accepted = 0;
+  for (int body_index = 0; body_index < 400; ++body_index) {
+    const bool spoiled = body_index % 4 == 3;
+    const int rows = body_index % 5 == 4 ? 1 + pick(4) : 1;
+    const int count = 1 + pick(body_index % 2 ? 700 : 40);
+    // A spoiled body has one wrong number, each kind in turn, anywhere.
+    const int spoiled_at = spoiled ? pick(rows * count) : -1;
+    const char* const spoiler = wrong[(body_index / 4) % std::size(wrong)];
+    // As JavaScript writes arrays, as Python does, and indented.
+    const char* const separator = body_index % 3 == 0 ? "," : body_index % 3 == 1 ? ", " : ",\n  ";
+    std::string text = rows == 1 ? R"({"features":[)" : R"({"instances":[[)";
+    text.append(static_cast<size_t>(pick(3)), ' ');  // every alignment of the numbers
+    for (int row = 0; row < rows; ++row) {
+      if (row) text += "],[";
+      for (int i = 0; i < count; ++i) {
+        if (i) text += pick(40) == 0 ? " ," : pick(40) == 0 ? ", " : separator;
+        const int shape = pick(100);
+        if (row * count + i == spoiled_at) {
+          text += spoiler;
+        } else if (shape < 55) {
+          const float value = static_cast<float>(
+              std::ldexp(static_cast<double>(random()) / 4294967296.0, pick(40) - 20));
+          AppendJsonNumber(pick(3) == 0 ? -value : value, &text);
+        } else if (shape < 90) {
+          if (pick(3) == 0) text += '-';
+          const int integer = pick(8) == 0 ? 1 + pick(17) : 1 + pick(4);
+          if (pick(6) == 0) {
+            text += '0';
+          } else {
+            digits(integer, false, &text);
+          }
+          if (pick(4) != 0) {
+            text += '.';
+            digits(pick(8) == 0 ? 1 + pick(17) : 1 + pick(4), true, &text);
+          }
+          if (pick(30) == 0) text += pick(2) ? "e-7" : "E+12";
+        } else {
+          text += special[pick(std::size(special))];
+        }
+      }
+    }
+    text += rows == 1 ? "]}" : "]]}";
+    PredictRequest fast;
+    const bool fast_decided = ParsePredictRequestFast(text, &fast);
+    const absl::StatusOr<PredictRequest> full = ParsePredictRequestWithEvents(text);
+    if (!spoiled) {
+      ASSERT_TRUE(full.ok()) << text << ": " << full.status();
+    }
+    if (full.ok()) {
+      ASSERT_TRUE(fast_decided) << text;
+    }
+    if (!fast_decided) continue;
+    ++accepted;
+    ASSERT_TRUE(full.ok()) << text;
+    ASSERT_EQ(fast.input.shape, full->input.shape) << text;
+    ASSERT_EQ(fast.input.values.size(), full->input.values.size()) << text;
+    for (size_t i = 0; i < fast.input.values.size(); ++i) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(fast.input.values[i]),
+                std::bit_cast<uint32_t>(full->input.values[i]))
+          << "value " << i << " of " << text;
+    }
+  }
+  EXPECT_EQ(accepted, 300);  // every unspoiled body
 }
 
 }  // namespace
