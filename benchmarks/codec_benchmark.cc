@@ -45,6 +45,20 @@ void BM_ParsePredictRequestSpaced(benchmark::State& state) {
 }
 BENCHMARK(BM_ParsePredictRequestSpaced)->Arg(262144);
 
+// "instances": rows of 30 features, as a batch of requests would send.
+void BM_ParsePredictRequestRows(benchmark::State& state) {
+  std::string body = R"({"model": "breast_cancer", "instances": [)";
+  for (int64_t row = 0; row < state.range(0); ++row) {
+    if (row > 0) body += ",";
+    const std::string one = PredictBody(30);
+    body.append(one, one.find('['), one.rfind(']') - one.find('[') + 1);
+  }
+  body += "]}";
+  for (auto _ : state) benchmark::DoNotOptimize(ParsePredictRequest(body));
+  state.SetBytesProcessed(state.iterations() * body.size());
+}
+BENCHMARK(BM_ParsePredictRequestRows)->Arg(1000);
+
 void BM_ParsePredictRequestUniform(benchmark::State& state) {
   const std::string body = PredictBody(static_cast<int>(state.range(0)), ",", true);
   for (auto _ : state) benchmark::DoNotOptimize(ParsePredictRequest(body));

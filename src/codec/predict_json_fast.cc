@@ -112,6 +112,9 @@ struct NumberRead {
 
 #define PREDICTWIRE_VECTOR_TARGET gnu::target("avx512f,avx512bw,avx512vl,avx512dq,bmi,bmi2")
 
+// The separators are found in blocks of this many bytes; a shorter text is left to ReadNumber.
+constexpr ptrdiff_t kVectorBlock = 64;
+
 // Bit masks over the four lanes, 16 bits each.
 constexpr uint64_t kLaneFirst = 0x0001000100010001;  // each lane's first byte
 constexpr uint64_t kLaneLast = 0x8000800080008000;   // each lane's last byte
@@ -242,9 +245,8 @@ template <bool kSpaced>
 [[PREDICTWIRE_VECTOR_TARGET]] const char* VectorNumbers(const char* p, const char* end,
                                                         std::vector<float>* values, bool* closed) {
   *closed = false;
-  constexpr ptrdiff_t kBlock = 64;
-  constexpr ptrdiff_t kStretch = 4096;  // text indexed at a time
-  if (end - p < kBlock || end - p > std::numeric_limits<int32_t>::max()) return p;
+  constexpr ptrdiff_t kStretch = 2048;  // text indexed at a time
+  if (end - p < kVectorBlock || end - p > std::numeric_limits<int32_t>::max()) return p;
   const char* const origin = p;
   // Offsets from `origin` of the separators found and not yet used, after the offset of the
   // number's start before them ('[' or ',' before `origin`: -1).
@@ -264,7 +266,7 @@ template <bool kSpaced>
       used = 0;
       listed = keep;
       const char* const stretch_end = scanned + kStretch;
-      while (scanned < stretch_end && end - scanned >= kBlock && !found_close) {
+      while (scanned < stretch_end && end - scanned >= kVectorBlock && !found_close) {
         const __m512i bytes = _mm512_loadu_si512(scanned);
         uint64_t commas = _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(','));
         const uint64_t close = _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(']'));
@@ -283,7 +285,7 @@ template <bool kSpaced>
           }
         }
         listed += count;
-        scanned += kBlock;
+        scanned += kVectorBlock;
       }
     }
     if (listed - used < 5) break;  // fewer than four numbers listed
@@ -407,7 +409,7 @@ class Scanner {
       }
     };
 #if defined(__x86_64__)
-    if (HasVectorNumbers()) {
+    if (end_ - p >= kVectorBlock && HasVectorNumbers()) {
       const size_t before = values->size();
       bool closed = false;
       // Numbers written with white space before them (", " as Python writes arrays) take the
