@@ -242,8 +242,10 @@ template <bool kSpaced>
 // leaves to the caller's scalar reader (an error, or one in the text's last bytes, which a
 // vector load would overrun), whose decision then stands as if it had read everything.
 template <bool kSpaced>
-[[PREDICTWIRE_VECTOR_TARGET]] const char* VectorNumbers(const char* p, const char* end,
-                                                        std::vector<float>* values, bool* closed) {
+[[PREDICTWIRE_VECTOR_TARGET, gnu::noinline]] const char* VectorNumbers(const char* p,
+                                                                       const char* end,
+                                                                       std::vector<float>* values,
+                                                                       bool* closed) {
   *closed = false;
   constexpr ptrdiff_t kStretch = 2048;  // text indexed at a time
   if (end - p < kVectorBlock || end - p > std::numeric_limits<int32_t>::max()) return p;
