@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <string>
 
 #include "codec/binary_predict.h"
@@ -44,6 +45,27 @@ void BM_ParsePredictRequestSpaced(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * body.size());
 }
 BENCHMARK(BM_ParsePredictRequestSpaced)->Arg(262144);
+
+// float64 values in full, as Python's json.dumps writes them ("-0.3741127829957398", ", "):
+// more digits than one IEEE division rounds exactly, so the scalar reader's slow path.
+void BM_ParsePredictRequestDoubles(benchmark::State& state) {
+  std::string body = R"({"model": "breast_cancer", "features": [)";
+  uint64_t bits = 12345;
+  for (int64_t i = 0; i < state.range(0); ++i) {
+    if (i > 0) body += ", ";
+    bits = bits * 6364136223846793005u + 1442695040888963407u;
+    const double value = static_cast<double>(bits >> 11) / 9007199254740992.0 - 0.5;
+    char digits[32];
+    body.append(digits, std::to_chars(digits, digits + sizeof(digits), value).ptr);
+  }
+  body += "]}";
+  for (auto _ : state) benchmark::DoNotOptimize(ParsePredictRequest(body));
+  state.SetBytesProcessed(state.iterations() * body.size());
+  state.counters["ns_per_number"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_ParsePredictRequestDoubles)->Arg(262144);
 
 // "instances": rows of 30 features, as a batch of requests would send.
 void BM_ParsePredictRequestRows(benchmark::State& state) {

@@ -115,6 +115,10 @@ struct NumberRead {
 // The separators are found in blocks of this many bytes; a shorter text is left to ReadNumber.
 constexpr ptrdiff_t kVectorBlock = 64;
 
+// After this many groups of four in a row that FourNumbers declines, the rest of the array is
+// left to ReadNumber alone.
+constexpr int kDeclinedGroupsToGiveUp = 4;
+
 // Bit masks over the four lanes, 16 bits each.
 constexpr uint64_t kLaneFirst = 0x0001000100010001;  // each lane's first byte
 constexpr uint64_t kLaneLast = 0x8000800080008000;   // each lane's last byte
@@ -260,6 +264,7 @@ template <bool kSpaced>
   const char* scanned = p;
   float batch[256];
   size_t batched = 0;
+  int declined_in_a_row = 0;
   for (;;) {
     if (listed - used < 5 && !found_close) {
       // List the next stretch's separators, keeping the last used one and those unused.
@@ -301,6 +306,7 @@ template <bool kSpaced>
     if (end - (origin + separators[used + 3] + 1) < 16 ||
         !FourNumbers<kSpaced>(origin, start, after, batch + batched)) {
       // One at a time; or an error, or too near the text's end for a vector load: there.
+      ++declined_in_a_row;
       for (int i = 0; i < 4; ++i) {
         const char* const number = origin + separators[used + i] + 1;
         const char* read_to = SkipSpaceFrom(number);
@@ -315,6 +321,7 @@ template <bool kSpaced>
       }
     } else {
       batched += 4;
+      declined_in_a_row = 0;
     }
     used += 4;
     p = origin + separators[used] + 1;
@@ -322,6 +329,9 @@ template <bool kSpaced>
       *closed = true;
       goto stop;
     }
+    // An array of numbers the vector reader does not take (say, doubles in full, 17 digits):
+    // the caller's reader takes the rest, without a vector attempt for every four.
+    if (declined_in_a_row == kDeclinedGroupsToGiveUp) goto stop;
   }
   // Fewer than four numbers left: the caller's reader takes them.
 stop:
@@ -396,44 +406,48 @@ class Scanner {
   // "[n, n, ...]" into `values`, at least one number, each within float32: how many.
   bool Numbers(std::vector<float>* values, size_t* count) {
     if (!Take('[')) return false;
+    size_t taken = 0;
+#if defined(__x86_64__)
+    if (end_ - p_ >= kVectorBlock && HasVectorNumbers()) {
+      const size_t before = values->size();
+      bool closed = false;
+      // Numbers written with white space before them (", " as Python writes arrays) take the
+      // reader that allows it; compact ones, the faster one that does not.
+      const char* const comma =
+          static_cast<const char*>(std::memchr(p_, ',', std::min<size_t>(end_ - p_, 32)));
+      p_ = comma != nullptr && IsJsonSpace(comma[1])
+               ? VectorNumbers<true>(p_, end_, values, &closed)
+               : VectorNumbers<false>(p_, end_, values, &closed);
+      taken = values->size() - before;
+      if (closed) {
+        *count = taken;
+        return true;
+      }
+    }
+#endif
+    if (!ScalarNumbers(values, count)) return false;
+    *count += taken;
+    return true;
+  }
+
+  // The rest of "n, n, ...]" into `values`, one number at a time: how many.
+  bool ScalarNumbers(std::vector<float>* values, size_t* count) {
     // The cursor and the values stay in registers and a local batch, appended to the vector a
     // few hundred at a time: through the members, each number would wait on memory.
     const char* p = p_;
     float batch[256];
     size_t batched = 0;
     size_t taken = 0;
-    const auto append = [&](float value) {
-      batch[batched++] = value;
+    for (;;) {
+      p = SkipSpaceFrom(p);
+      const NumberRead read = ReadNumber(p);
+      if (!read.ok || !(std::fabs(read.value) <= std::numeric_limits<float>::max())) return false;
+      batch[batched++] = static_cast<float>(read.value);
       if (batched == std::size(batch)) {
         values->insert(values->end(), batch, batch + batched);
         taken += batched;
         batched = 0;
       }
-    };
-#if defined(__x86_64__)
-    if (end_ - p >= kVectorBlock && HasVectorNumbers()) {
-      const size_t before = values->size();
-      bool closed = false;
-      // Numbers written with white space before them (", " as Python writes arrays) take the
-      // reader that allows it; compact ones, the faster one that does not.
-      const char* const comma =
-          static_cast<const char*>(std::memchr(p, ',', std::min<size_t>(end_ - p, 32)));
-      p = comma != nullptr && IsJsonSpace(comma[1])
-              ? VectorNumbers<true>(p, end_, values, &closed)
-              : VectorNumbers<false>(p, end_, values, &closed);
-      taken = values->size() - before;
-      if (closed) {
-        p_ = p;
-        *count = taken;
-        return true;
-      }
-    }
-#endif
-    for (;;) {
-      p = SkipSpaceFrom(p);
-      const NumberRead read = ReadNumber(p);
-      if (!read.ok || !(std::fabs(read.value) <= std::numeric_limits<float>::max())) return false;
-      append(static_cast<float>(read.value));
       p = SkipSpaceFrom(p);
       if (*p == ',') {
         ++p;
