@@ -346,6 +346,7 @@ inline bool HasVectorNumbers() {
                           __builtin_cpu_supports("bmi2");
   return has;
 }
+#undef PREDICTWIRE_VECTOR_TARGET
 #endif  // __x86_64__
 
 // Reads a text that ends with '}' (and perhaps white space), which the caller has checked: every
