@@ -126,6 +126,32 @@ class GrpcTest(unittest.TestCase):
                              [i + 1.0])
         self.assertIn("no-such-model", answers["bad"].error_message)
 
+    def test_large_messages_are_answered_whole(self):
+        # 100,000 features: a message of 400 KB raw or 500 KB as fp32_contents, above the size
+        # (256 KiB) whose decoding moves off the IO thread, unary and on a stream beside small
+        # ones.
+        features = [float(i % 3) for i in range(100_000)]
+        total = float(sum(features))
+
+        def outputs(reply):  # raw bytes in, raw bytes out
+            if reply.raw_output_contents:
+                return list(struct.unpack("<f", reply.raw_output_contents[0]))
+            return list(reply.outputs[0].contents.fp32_contents)
+
+        for raw in (False, True):
+            reply = self.stub.ModelInfer(infer_request(features=features, raw=raw), timeout=20)
+            self.assertEqual(outputs(reply), [total])
+        requests = []
+        for i in range(6):
+            big = i % 2 == 0
+            requests.append(infer_request(request_id=str(i), features=features if big else [1.0, i],
+                                          raw=i % 4 == 0))
+        answers = {}
+        for answer in self.stub.ModelStreamInfer(iter(requests), timeout=20):
+            self.assertEqual(answer.error_message, "")
+            answers[answer.infer_response.id] = outputs(answer.infer_response)
+        self.assertEqual(answers, {str(i): [total] if i % 2 == 0 else [1.0 + i] for i in range(6)})
+
     def test_slow_call_does_not_hold_up_others(self):
         slow = self.stub.ModelInfer.future(infer_request("slow"), timeout=10)
         for i in range(20):

@@ -126,10 +126,10 @@ void GrpcCalls::StartUnary(int32_t stream_id, Call& call) {
   }
   call.answering = true;
   ++call.in_flight;
-  const std::string request = *std::move(call.unary_request);
+  std::string request = *std::move(call.unary_request);
   call.unary_request.reset();
   service_.CallUnary(
-      call.method, request,
+      call.method, std::move(request),
       [this, keep = connection_.KeepAlive(), stream_id](absl::Status status,
                                                         std::string response) mutable {
         keep->Complete([this, stream_id, status = std::move(status),
@@ -159,7 +159,7 @@ void GrpcCalls::OnUnaryAnswer(int32_t stream_id, absl::Status status, std::strin
 void GrpcCalls::StartStreamMessage(int32_t stream_id, Call& call, std::string message) {
   ++call.in_flight;
   service_.CallStream(
-      message,
+      std::move(message),
       [this, keep = connection_.KeepAlive(), stream_id](std::string answer) mutable {
         keep->Complete([this, stream_id, answer = std::move(answer)]() mutable {
           OnStreamAnswer(stream_id, std::move(answer));

@@ -51,7 +51,12 @@ GrpcService::Method GrpcService::MethodOf(std::string_view path) {
   return Method::kUnknown;
 }
 
-void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone done,
+namespace {
+// The message itself is a ModelInfer format's input.
+std::string_view WholeMessage(std::string_view message) { return message; }
+}  // namespace
+
+void GrpcService::CallUnary(Method method, std::string request, UnaryDone done,
                             RequestControl control) const {
   const bool ready = ready_.load(std::memory_order_relaxed);
   switch (method) {
@@ -94,8 +99,8 @@ void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone d
       return std::move(done)(absl::OkStatus(), response.SerializeAsString());
     }
     case Method::kModelInfer:
-      return path_.Run<GrpcInferFormat>(
-          request,
+      return path_.RunOwned<GrpcInferFormat>(
+          std::move(request), WholeMessage,
           [done = std::move(done)](GrpcInferFormat::Reply reply) mutable {
             std::move(done)(std::move(reply.status), std::move(reply.message));
           },
@@ -108,9 +113,9 @@ void GrpcService::CallUnary(Method method, std::string_view request, UnaryDone d
                   "");
 }
 
-void GrpcService::CallStream(std::string_view request, StreamDone done,
-                             RequestControl control) const {
-  path_.Run<GrpcStreamInferFormat>(request, std::move(done), std::move(control));
+void GrpcService::CallStream(std::string request, StreamDone done, RequestControl control) const {
+  path_.RunOwned<GrpcStreamInferFormat>(std::move(request), WholeMessage, std::move(done),
+                                        std::move(control));
 }
 
 }  // namespace predictwire::transport::grpc_transport

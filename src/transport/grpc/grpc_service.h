@@ -57,16 +57,17 @@ class GrpcService {
 
   // A unary method's answer to the serialized `request`: `done` runs exactly once with the
   // status and, when OK, the serialized response, before CallUnary returns or, for ModelInfer
-  // run by a worker, on that worker. Thread-safe.
+  // run by a worker (or decoded on an offload thread, as a request of kOffloadDecodeBytes or
+  // more is), on that thread. Thread-safe.
   using UnaryDone = absl::AnyInvocable<void(absl::Status, std::string) &&>;
   // `control` carries the call's deadline and cancel flag to the model's queue.
-  void CallUnary(Method method, std::string_view request, UnaryDone done,
+  void CallUnary(Method method, std::string request, UnaryDone done,
                  RequestControl control = {}) const;
 
   // One message of a ModelStreamInfer call: `done` runs exactly once with the serialized
   // ModelStreamInferResponse (the answer or an error naming the request), as CallUnary's does.
   using StreamDone = absl::AnyInvocable<void(std::string) &&>;
-  void CallStream(std::string_view request, StreamDone done, RequestControl control = {}) const;
+  void CallStream(std::string request, StreamDone done, RequestControl control = {}) const;
 
   const Options& options() const { return options_; }
 
