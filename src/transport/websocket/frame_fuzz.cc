@@ -1,5 +1,7 @@
 // Fuzz target: a stream of WebSocket frames, parsed header by header as the server does,
-// unmasked, and text payloads checked as UTF-8.
+// unmasked, and text payloads checked as UTF-8. Unmask (many bytes a step) must agree with
+// unmasking byte by byte, and IsValidUtf8 (ASCII runs many bytes a step) with the sequence-by-
+// sequence reading that ToValidUtf8 does.
 
 #include <cstdint>
 #include <cstdlib>
@@ -23,11 +25,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t available = bytes.size() - offset - header.header_length;
     if (header.payload_length > available) break;
     char* payload = bytes.data() + offset + header.header_length;
+    std::string expected(payload, header.payload_length);
+    for (size_t i = 0; i < expected.size(); ++i) expected[i] ^= header.mask[i % 4];
     Unmask(payload, header.payload_length, header.mask);
+    if (expected != std::string_view(payload, header.payload_length)) std::abort();
     if (header.opcode == Opcode::kText)
       predictwire::codec::IsValidUtf8(std::string_view(payload, header.payload_length));
     offset += header.header_length + header.payload_length;
   }
-  predictwire::codec::IsValidUtf8(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (predictwire::codec::IsValidUtf8(text) != (predictwire::codec::ToValidUtf8(text) == text)) {
+    std::abort();
+  }
   return 0;
 }
