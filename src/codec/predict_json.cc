@@ -55,6 +55,41 @@ std::string ExtractRequestId(std::string_view text) {
   return id_text.ok() ? *std::move(id_text) : std::string();
 }
 
+std::string LeadingRequestId(std::string_view head) {
+  size_t at = 0;
+  const auto skip_space = [&] {
+    while (at < head.size() &&
+           (head[at] == ' ' || head[at] == '\n' || head[at] == '\r' || head[at] == '\t')) {
+      ++at;
+    }
+  };
+  const auto take = [&](std::string_view text) {
+    skip_space();
+    if (head.substr(at, text.size()) != text) return false;
+    at += text.size();
+    return true;
+  };
+  if (!take("{") || !take("\"id\"") || !take(":")) return {};
+  skip_space();
+  const size_t start = at;
+  if (at < head.size() && head[at] == '"') {
+    for (++at; at < head.size() && head[at] != '"'; ++at) {
+      if (head[at] == '\\') ++at;  // an escaped character, whatever it is
+    }
+    if (at >= head.size()) return {};
+    ++at;  // the closing quote
+  } else {
+    while (at < head.size() && head[at] != ',' && head[at] != '}' && head[at] != ' ' &&
+           head[at] != '\n' && head[at] != '\r' && head[at] != '\t') {
+      ++at;
+    }
+  }
+  const std::string_view value = head.substr(start, at - start);
+  // Whole only if what follows it is in `head` too; then the full decoder judges the value.
+  if (value.empty() || !(take(",") || take("}"))) return {};
+  return ExtractRequestId("{\"id\":" + std::string(value) + "}");
+}
+
 void AppendPredictResponse(std::string_view id, std::string_view model,
                            const InferResponse& response, std::string* out) {
   out->push_back('{');

@@ -25,6 +25,11 @@ absl::StatusOr<PredictRequest> ParsePredictRequest(std::string_view json);
 // Best effort for error replies: the "id" of a message that failed to decode, or empty.
 std::string ExtractRequestId(std::string_view json);
 
+// The same from the first bytes of a message that was never read whole (refused for want of
+// memory): the "id" when it is the object's first member and ends within `head`, as in
+// {"id": 7, "features": [...; otherwise empty.
+std::string LeadingRequestId(std::string_view head);
+
 // Appends the reply:
 //   {"id": ID, "model": NAME, "predictions": [numbers],
 //    "timing": {"queue_us": N, "compute_us": N}}

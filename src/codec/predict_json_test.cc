@@ -126,6 +126,23 @@ TEST(PredictJsonTest, ExtractsIdFromRequestsThatFailLater) {
   EXPECT_EQ(ExtractRequestId("not json"), "");
 }
 
+TEST(PredictJsonTest, LeadingRequestIdReadsOnlyAWholeFirstMember) {
+  EXPECT_EQ(LeadingRequestId(R"({"id": 7, "features": [1, 2)"), "7");
+  EXPECT_EQ(LeadingRequestId(" {\n\"id\" :\t\"a,\\\"}\" ,\"feat"), R"("a,\"}")");
+  // As ExtractRequestId writes the id back when the whole message fails to decode.
+  EXPECT_EQ(LeadingRequestId(R"({"id":-1.5e3})"), ExtractRequestId(R"({"id":-1.5e3, "x": 1})"));
+  EXPECT_FALSE(LeadingRequestId(R"({"id":-1.5e3})").empty());
+  EXPECT_EQ(LeadingRequestId(R"({"id": true, )"), "true");
+  EXPECT_EQ(LeadingRequestId(R"({"id": 12)"), "");                // it may go on: 123...
+  EXPECT_EQ(LeadingRequestId(R"({"id": "abc)"), "");              // an unfinished string
+  EXPECT_EQ(LeadingRequestId(R"({"model": "m", "id": 7,)"), "");  // not the first member
+  EXPECT_EQ(LeadingRequestId(R"({"idx": 7, )"), "");
+  EXPECT_EQ(LeadingRequestId(R"({"id": [7], )"), "");  // not a scalar
+  EXPECT_EQ(LeadingRequestId(R"({"id": 07, )"), "");   // not JSON
+  EXPECT_EQ(LeadingRequestId(R"([{"id": 7}])"), "");
+  EXPECT_EQ(LeadingRequestId(""), "");
+}
+
 TEST(PredictJsonTest, WritesResponseAndError) {
   InferResponse response;
   response.output = Tensor{{2}, {0.5f, 1.25f}};

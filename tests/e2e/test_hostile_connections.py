@@ -585,11 +585,31 @@ class MemoryBudgetTest(unittest.TestCase):
             opcode, payload = ws.recv_frame()
             answer = json.loads(payload)
             self.assertEqual(answer.get("code"), 8, answer)  # RESOURCE_EXHAUSTED
+            # Read from the message's first bytes: a client with several in flight knows which.
+            self.assertEqual(answer.get("id"), 1, answer)
             ws.send_frame(0x1, b'{"id": 2, "model": "m", "features": [1, 2]}')
             opcode, payload = ws.recv_frame()
             self.assertEqual(json.loads(payload).get("id"), 2, payload)
+            # Refused in its second fragment, after the first was taken in: its id still.
+            ws.send_frame(0x1, b'{"id": "third", "features": [' + b"0," * 1000, fin=False)
+            ws.send_frame(0x0, b"0," * MiB + b"0]}")
+            opcode, payload = ws.recv_frame()
+            answer = json.loads(payload)
+            self.assertEqual((answer.get("id"), answer.get("code")), ("third", 8), answer)
+            # An id past the first member is not looked for: the answer has none.
+            ws.send_frame(0x1, b'{"features": [' + b"0," * (MiB) + b'0], "id": 4}')
+            opcode, payload = ws.recv_frame()
+            self.assertNotIn("id", json.loads(payload), payload)
+            # A binary message's id is in its 20-byte header.
+            name = b"m"
+            ws.send_frame(0x2, struct.pack("<BBHIIQ", 1, 0, len(name), 1, MiB // 4, 5) + name
+                          + bytes(MiB))
+            opcode, payload = ws.recv_frame()
+            self.assertEqual(opcode, 0x2)
+            _, status, _, _, request_id = struct.unpack("<BBHIQ", payload[:16])
+            self.assertEqual((status, request_id), (8, 5), payload[:24])
             ws.close()
-            self.assertEqual(metric(metrics(server), "predictwire_memory_refusals_total"), 1)
+            self.assertEqual(metric(metrics(server), "predictwire_memory_refusals_total"), 4)
 
 
 class ManyIdleConnectionsTest(unittest.TestCase):

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "codec/binary_predict.h"
+#include "codec/predict_json.h"
 #include "codec/utf8.h"
 #include "transport/websocket/websocket_formats.h"
 
@@ -22,6 +24,7 @@ size_t WebSocketProtocol::OnInput(char* data, size_t size) {
   while (!close_sent_) {
     if (skip_bytes_ > 0) {
       const size_t skipped = static_cast<size_t>(std::min<uint64_t>(skip_bytes_, size - consumed));
+      KeepSkippedHead(data + consumed, skipped);
       consumed += skipped;
       skip_bytes_ -= skipped;
       if (skip_bytes_ > 0) break;
@@ -60,12 +63,16 @@ size_t WebSocketProtocol::OnInput(char* data, size_t size) {
         // No room in the memory budget: skip the message's bytes as they come, unbuffered.
         skipping_message_ = true;
         skipped_opcode_ = assembling_ ? message_opcode_ : header.opcode;
+        skipped_head_.assign(assembling_ ? std::string_view(message_).substr(0, kSkippedHeadBytes)
+                                         : std::string_view());
         assembling_ = false;
         std::string().swap(message_);
         message_charge_.Reset();
       }
       if (skipping_message_) {
         consumed += header.header_length;
+        skip_mask_ = header.mask;
+        skip_frame_offset_ = 0;
         skip_bytes_ = header.payload_length;
         skip_ends_message_ = header.fin;
         if (skip_bytes_ == 0 && skip_ends_message_) RefuseForMemory();
@@ -197,19 +204,32 @@ void WebSocketProtocol::CloseForViolation(uint16_t code, std::string_view reason
   SendClose(code, reason);
 }
 
+void WebSocketProtocol::KeepSkippedHead(const char* bytes, size_t size) {
+  const size_t kept =
+      std::min(size, kSkippedHeadBytes - std::min(kSkippedHeadBytes, skipped_head_.size()));
+  for (size_t i = 0; i < kept; ++i) {
+    skipped_head_.push_back(
+        static_cast<char>(bytes[i] ^ skip_mask_[(skip_frame_offset_ + i) % skip_mask_.size()]));
+  }
+  skip_frame_offset_ += size;
+}
+
 void WebSocketProtocol::RefuseForMemory() {
   skipping_message_ = false;
   skip_ends_message_ = false;
   const absl::Status status =
       absl::ResourceExhaustedError("the server is short of memory for this message; retry later");
+  // The id from the message's first bytes, when they hold it, so a client with several
+  // messages in flight knows which one this is.
   std::string payload;
   if (skipped_opcode_ == Opcode::kBinary) {
-    uint64_t id = 0;  // unread
+    uint64_t id = codec::PeekBinaryRequestId(skipped_head_);
     payload = WebSocketBinaryFormat::EncodeError(id, status);
   } else {
-    std::string id;  // unread
+    std::string id = codec::LeadingRequestId(skipped_head_);
     payload = WebSocketTextFormat::EncodeError(id, status);
   }
+  skipped_head_.clear();
   AppendFrameHeader(skipped_opcode_, payload.size(), &connection_.output());
   connection_.Write(payload);
 }

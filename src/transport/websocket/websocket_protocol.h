@@ -1,6 +1,7 @@
 #ifndef PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
 #define PREDICTWIRE_TRANSPORT_WEBSOCKET_WEBSOCKET_PROTOCOL_H_
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -64,6 +65,9 @@ class WebSocketProtocol : public Protocol {
   void CloseForViolation(uint16_t code, std::string_view reason);
   // The message being skipped for want of memory is over: answer it RESOURCE_EXHAUSTED.
   void RefuseForMemory();
+  // Keeps the first kSkippedHeadBytes of a skipped message: `size` more masked payload bytes.
+  void KeepSkippedHead(const char* bytes, size_t size);
+  static constexpr size_t kSkippedHeadBytes = 256;
 
   ProtocolConnection& connection_;
   const InferencePath path_;
@@ -84,6 +88,11 @@ class WebSocketProtocol : public Protocol {
   uint64_t skip_bytes_ = 0;
   bool skip_ends_message_ = false;
   Opcode skipped_opcode_ = Opcode::kText;
+  // Its first bytes, unmasked, for the request id the error reply carries; the frame being
+  // skipped's mask, and how far into its payload the skipping is.
+  std::string skipped_head_;
+  std::array<uint8_t, 4> skip_mask_{};
+  uint64_t skip_frame_offset_ = 0;
   // Shared with every request in flight (one per connection, not per message).
   const std::shared_ptr<std::atomic<bool>> client_gone_ = std::make_shared<std::atomic<bool>>();
 };
