@@ -302,17 +302,27 @@ TEST(SchedulerTest, ShutdownFinishesQueuedWorkThenRejects) {
   EXPECT_EQ(completions.result(5).status().code(), absl::StatusCode::kUnavailable);
 }
 
-TEST(SchedulerTest, QueuedRequestsPastTheirDeadlineAreDroppedNotRun) {
+// One model with one worker, counted in `metrics`, whose worker request 0 (tag 0, rows {1})
+// holds at `gate` from construction on: what is submitted next waits in the queue.
+struct HeldWorker {
+  HeldWorker() {
+    Scheduler::Options options;
+    options.metrics = &metrics;
+    scheduler = *Scheduler::Create(*registry, options);
+    scheduler->Submit(model, RowRequest({1}), completions.Callback(0));
+    gate.WaitForArrivals(1);
+  }
   Gate gate;
-  auto registry = OneModel(Gate::RowSum(gate, /*instances=*/1));
-  Metrics metrics({"model"});
-  Scheduler::Options options;
-  options.metrics = &metrics;
-  auto scheduler = *Scheduler::Create(*registry, options);
-  Completions completions;
+  std::unique_ptr<ModelRegistry> registry = OneModel(Gate::RowSum(gate, /*instances=*/1));
   const Model& model = registry->default_model();
-  scheduler->Submit(model, RowRequest({1}), completions.Callback(0));
-  gate.WaitForArrivals(1);  // the only worker is held by request 0
+  Metrics metrics{std::vector<std::string>{"model"}};
+  std::unique_ptr<Scheduler> scheduler;
+  Completions completions;
+};
+
+TEST(SchedulerTest, QueuedRequestsPastTheirDeadlineAreDroppedNotRun) {
+  HeldWorker held;
+  auto& [gate, registry, model, metrics, scheduler, completions] = held;
   for (int tag = 1; tag <= 3; ++tag) {
     InferRequest late = RowRequest({2});
     late.deadline = SteadyClock::now() - std::chrono::seconds(1);
@@ -390,16 +400,8 @@ TEST(SchedulerTest, AnAnswerAfterTheRequestTimeoutIsDeadlineExceeded) {
 }
 
 TEST(SchedulerTest, CancelledRequestsAreDroppedNotRun) {
-  Gate gate;
-  auto registry = OneModel(Gate::RowSum(gate, /*instances=*/1));
-  Metrics metrics({"model"});
-  Scheduler::Options options;
-  options.metrics = &metrics;
-  auto scheduler = *Scheduler::Create(*registry, options);
-  Completions completions;
-  const Model& model = registry->default_model();
-  scheduler->Submit(model, RowRequest({1}), completions.Callback(0));
-  gate.WaitForArrivals(1);
+  HeldWorker held;
+  auto& [gate, registry, model, metrics, scheduler, completions] = held;
   auto gone = std::make_shared<std::atomic<bool>>(false);
   for (int tag = 1; tag <= 3; ++tag) {
     InferRequest request = RowRequest({2});

@@ -15,6 +15,7 @@ import urllib.request
 import grpc
 import websockets
 
+from hostile_clients import wait_for
 from server_fixture import Server, curl
 from test_grpc import infer_request, pb_grpc
 from test_http2 import PREFACE, frame, hpack_literal
@@ -120,13 +121,10 @@ class GrpcTimeoutTest(unittest.TestCase):
         # The worker reaches the two queued calls after 300 ms: both are dropped, neither runs
         # (the expired counter says why; a deadline is checked before the cancellation). The
         # first may have expired too, on a machine too busy to start it within 100 ms.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            dropped = metric(self.server, "predictwire_requests_expired_total", "slow") - before
-            if dropped >= 2:
-                break
-            time.sleep(0.05)
-        self.assertIn(dropped, (2, 3))
+        def dropped():
+            return metric(self.server, "predictwire_requests_expired_total", "slow") - before
+        wait_for(lambda: dropped() >= 2, 10, interval=0.05)
+        self.assertIn(dropped(), (2, 3))
 
     def test_without_any_deadline_a_slow_call_is_answered(self):
         with grpc.insecure_channel(self.server.addresses["grpc"]) as channel:
@@ -199,13 +197,10 @@ class CancellationTest(unittest.TestCase):
             elapsed = time.monotonic() - started
         # Had the seven cancelled calls run, the fresh one would have waited 350 ms more.
         self.assertLess(elapsed, 7 * self.MODEL_MS / 1000 / 2)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            cancelled = metric(self.server, "predictwire_requests_cancelled_total", "slow50") - before
-            if cancelled >= 5:
-                break
-            time.sleep(0.05)
-        self.assertGreaterEqual(cancelled, 5)
+        def cancelled():
+            return metric(self.server, "predictwire_requests_cancelled_total", "slow50") - before
+        wait_for(lambda: cancelled() >= 5, 10, interval=0.05)
+        self.assertGreaterEqual(cancelled(), 5)
 
     def test_closed_websocket_drops_its_queued_requests(self):
         before = metric(self.server, "predictwire_requests_cancelled_total", "slow50")

@@ -221,15 +221,20 @@ class TlsHandshakeDeadlineTest(unittest.TestCase):
 class OutputProgressTest(unittest.TestCase):
     ROWS = 3_000_000  # a 12 MB answer, more than the loopback socket buffers hold
 
+    def ask_for_a_large_answer(self, server):
+        """A connection with a small receive buffer that has sent a request for ROWS rows."""
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        sock.connect((server.host, server.port))
+        head, body = v2_binary_request(self.ROWS)
+        sock.sendall(head + body)
+        return sock
+
     def test_a_slow_but_moving_reader_gets_all_of_a_large_answer(self):
         # Idle timeout 1 s; the answer takes ~6 s to read at ~2 MB/s.
         with serve("--idle-timeout", "1s", "--write-timeout", "3s", "--max-body", str(32 * MiB),
                     models=["m=sleep:0"]) as server:
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-            sock.connect((server.host, server.port))
-            head, body = v2_binary_request(self.ROWS)
-            sock.sendall(head + body)
+            sock = self.ask_for_a_large_answer(server)
             sock.settimeout(10)
             data = b""
             expected = None
@@ -251,11 +256,7 @@ class OutputProgressTest(unittest.TestCase):
     def test_a_stalled_reader_is_closed_after_the_write_timeout(self):
         with serve("--idle-timeout", "60s", "--write-timeout", "2s", "--max-body", str(32 * MiB),
                     models=["m=sleep:0"]) as server:
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-            sock.connect((server.host, server.port))
-            head, body = v2_binary_request(self.ROWS)
-            sock.sendall(head + body)
+            sock = self.ask_for_a_large_answer(server)
             # Never read. The server gives up within the write timeout plus two sweeps.
             def gone():
                 text = metrics(server)
@@ -428,6 +429,32 @@ def h2_events_until(sock, connection, done, timeout):
     return events
 
 
+GRPC_INFER_HEADERS = [
+    (":method", "POST"), (":path", "/inference.GRPCInferenceService/ModelInfer"),
+    (":scheme", "http"), (":authority", "x"), ("content-type", "application/grpc"),
+    ("te", "trailers")]
+
+
+def grpc_call_fields(server, data):
+    """Sends `data` (gRPC framing) as one ModelInfer call on a new HTTP/2 connection; returns the
+    answer's header and trailer fields once the stream ends."""
+    import h2.events
+    sock, connection = h2_connection(server)
+    stream_id = connection.get_next_available_stream_id()
+    connection.send_headers(stream_id, GRPC_INFER_HEADERS)
+    connection.send_data(stream_id, data)
+    sock.sendall(connection.data_to_send())
+    events = h2_events_until(sock, connection, lambda events: any(
+        isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)) for e in events), 10)
+    sock.close()
+    fields = {}
+    for event in events:
+        if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+            fields.update({(k.decode() if isinstance(k, bytes) else k):
+                           (v.decode() if isinstance(v, bytes) else v) for k, v in event.headers})
+    return fields
+
+
 class MemoryBudgetTest(unittest.TestCase):
     def test_unfinished_bodies_past_the_budget_are_refused(self):
         # The issue's case: 24 connections each starting a 15 MiB body. A 64 MiB budget takes 4.
@@ -509,44 +536,13 @@ class MemoryBudgetTest(unittest.TestCase):
         with serve(models=["m=sleep:0"]) as server:
             pid = server.process.pid
             baseline = proc_status(pid, "VmRSS")
-            sock, connection = h2_connection(server)
-            stream_id = connection.get_next_available_stream_id()
-            connection.send_headers(stream_id, [
-                (":method", "POST"), (":path", "/inference.GRPCInferenceService/ModelInfer"),
-                (":scheme", "http"), (":authority", "x"), ("content-type", "application/grpc"),
-                ("te", "trailers")])
-            connection.send_data(stream_id, b"\x00\xff\xff\xff\xff" + bytes(1000))
-            sock.sendall(connection.data_to_send())
-            import h2.events
-            events = h2_events_until(sock, connection, lambda events: any(
-                isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)) for e in events), 10)
-            sock.close()
-            fields = {}
-            for event in events:
-                if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
-                    fields.update({(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-                                   for k, v in event.headers})
+            fields = grpc_call_fields(server, b"\x00\xff\xff\xff\xff" + bytes(1000))
             self.assertEqual(fields.get("grpc-status"), "8", fields)  # RESOURCE_EXHAUSTED
             self.assertLess(proc_status(pid, "VmHWM") - baseline, 32 * MiB)
 
     def test_a_grpc_message_past_the_budget_is_resource_exhausted(self):
         with serve("--max-memory", str(8 * MiB), models=["m=sleep:0"]) as server:
-            sock, connection = h2_connection(server)
-            stream_id = connection.get_next_available_stream_id()
-            connection.send_headers(stream_id, [
-                (":method", "POST"), (":path", "/inference.GRPCInferenceService/ModelInfer"),
-                (":scheme", "http"), (":authority", "x"), ("content-type", "application/grpc"),
-                ("te", "trailers")])
-            connection.send_data(stream_id, b"\x00" + struct.pack("!I", 12 * MiB) + bytes(1000))
-            sock.sendall(connection.data_to_send())
-            import h2.events
-            events = h2_events_until(sock, connection, lambda events: any(
-                isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)) for e in events), 10)
-            sock.close()
-            fields = {}
-            for event in events:
-                if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
-                    fields.update({k.decode(): v.decode() for k, v in event.headers})
+            fields = grpc_call_fields(server, b"\x00" + struct.pack("!I", 12 * MiB) + bytes(1000))
             self.assertEqual(fields.get("grpc-status"), "8", fields)
             self.assertIn("short of memory", fields.get("grpc-message", ""))
 
@@ -561,10 +557,7 @@ class MemoryBudgetTest(unittest.TestCase):
             streams = []
             for _ in range(4):
                 stream_id = connection.get_next_available_stream_id()
-                connection.send_headers(stream_id, [
-                    (":method", "POST"), (":path", "/inference.GRPCInferenceService/ModelInfer"),
-                    (":scheme", "http"), (":authority", "x"), ("content-type", "application/grpc"),
-                    ("te", "trailers")])
+                connection.send_headers(stream_id, GRPC_INFER_HEADERS)
                 connection.send_data(stream_id, b"\x00" + struct.pack("!I", 100 * MiB) + bytes(16000))
                 streams.append(stream_id)
             sock.sendall(connection.data_to_send())
