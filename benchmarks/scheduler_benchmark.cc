@@ -1,7 +1,7 @@
 // What handing a request to a worker thread costs, next to running it inline: the measurement
-// behind the scheduler's inline fast path (DESIGN.md). Run pinned, e.g.
-//   taskset -c 0 build/release/benchmarks/micro_benchmarks --benchmark_filter=Scheduler   (same core)
-//   build/release/benchmarks/micro_benchmarks --benchmark_filter=Scheduler               (free)
+// behind the scheduler's inline fast path (docs/architecture.md). Run pinned, e.g.
+//   taskset -c 0 build/release/benchmarks/micro_benchmarks --benchmark_filter=Scheduler   (same
+//   core) build/release/benchmarks/micro_benchmarks --benchmark_filter=Scheduler (free)
 
 #include <benchmark/benchmark.h>
 

@@ -10,7 +10,8 @@
 #include "cli/duration_flag.h"
 #include "cli/process_limits.h"
 #include "core/status.h"
-#include "loadgen/bench.h"
+#include "loadgen/driver/bench.h"
+#include "loadgen/driver/bench_output.h"
 
 namespace predictwire::cli {
 namespace {

@@ -10,9 +10,11 @@
 #include "cli/duration_flag.h"
 #include "cli/process_limits.h"
 #include "core/status.h"
-#include "loadgen/compare.h"
-#include "loadgen/scenarios.h"
-#include "loadgen/wire.h"
+#include "loadgen/client/wire.h"
+#include "loadgen/compare/run_compare.h"
+#include "loadgen/compare/scenario.h"
+#include "loadgen/report/report_files.h"
+#include "loadgen/report/report_text.h"
 
 namespace predictwire::cli {
 namespace {
@@ -22,8 +24,33 @@ struct CompareFlags {
   std::string placement;  // empty: split for --quick, both otherwise
   std::vector<std::string> rtts;
   std::string slo = FormatDuration(loadgen::CompareOptions().slo);
+  std::string out_dir = "report";
   std::string command_line;
 };
+
+// Progress on stderr, each scenario's table and the decision on stdout, as they come.
+class TerminalObserver : public loadgen::CompareObserver {
+ public:
+  void OnFloor(std::string_view placement, const loadgen::Floor& floor) override {
+    std::fputs(loadgen::FloorLine(placement, floor).c_str(), stderr);
+  }
+  void OnRound(const Round& round) override {
+    std::fputs(loadgen::RoundProgressLine(round).c_str(), stderr);
+  }
+  void OnScenario(const loadgen::Report& report, const loadgen::Scenario& scenario) override {
+    std::fputs(loadgen::ScenarioTable(report, scenario).c_str(), stdout);
+    std::fflush(stdout);
+  }
+};
+
+// --scenarios' help: each row's id and what it measures.
+std::string ScenarioHelp() {
+  std::string help = "Only these scenarios (ids or id prefixes, comma-separated; default: all):";
+  for (const loadgen::ScenarioRow* row : loadgen::Scenarios()) {
+    help += fmt::format("\n  {:<15} {}", row->id, row->summary);
+  }
+  return help;
+}
 
 int Compare(CompareFlags& flags) {
   RaiseOpenFileLimit();
@@ -49,18 +76,21 @@ int Compare(CompareFlags& flags) {
     return 2;
   }
   options.command_line = flags.command_line;
+  options.log_dir = flags.out_dir;
 
-  absl::StatusOr<loadgen::Report> report = loadgen::RunCompare(options);
+  TerminalObserver observer;
+  absl::StatusOr<loadgen::Report> report = loadgen::RunCompare(options, observer);
   if (!report.ok()) {
     std::fprintf(stderr, "predictwire compare: %s\n",
                  std::string(MessageOf(report.status())).c_str());
     return 1;
   }
-  if (absl::Status written = loadgen::WriteReport(*report, options.out_dir); !written.ok()) {
+  std::fputs(loadgen::DecisionText(*report).c_str(), stdout);
+  if (absl::Status written = loadgen::WriteReport(*report, flags.out_dir); !written.ok()) {
     std::fprintf(stderr, "predictwire compare: %s\n", std::string(MessageOf(written)).c_str());
     return 1;
   }
-  std::printf("\nReport: %s/index.html (also report.json, report.csv)\n", options.out_dir.c_str());
+  std::printf("\nReport: %s/index.html (also report.json, report.csv)\n", flags.out_dir.c_str());
   return 0;
 }
 
@@ -77,7 +107,8 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
   compare->add_flag("--quick", options.quick,
                     "Shorter runs and sweeps, one placement: about a minute and a half");
   compare
-      ->add_option("--out", options.out_dir, "Where to write report.json, report.csv, index.html")
+      ->add_option("--out", flags->out_dir,
+                   "Where to write report.json, report.csv, index.html (and the servers' logs)")
       ->capture_default_str();
   compare->add_option("--target", options.target,
                       "Measure this running server instead of starting one (http://HOST:PORT)");
@@ -102,11 +133,7 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
                    "--rtt 5ms,20ms (default: 20ms for a full run, none for --quick)")
       ->check(CheckDuration)
       ->delimiter(',');
-  compare
-      ->add_option("--scenarios", options.scenarios,
-                   fmt::format("Only these scenarios: {} (default: all)",
-                               fmt::join(loadgen::ScenarioIds(), ", ")))
-      ->delimiter(',');
+  compare->add_option("--scenarios", options.scenarios, ScenarioHelp())->delimiter(',');
   compare
       ->add_option("--slo", flags->slo,
                    "The capacity scenario's objective: the p99 each wire must keep while its "

@@ -14,6 +14,12 @@ namespace predictwire::codec {
 // Bytes that are not well-formed UTF-8 are written as \ufffd, so the result is valid JSON
 // whatever `text` holds.
 void AppendJsonString(std::string_view text, std::string* out);
+// The same, as a string of its own (for reports, not the request path).
+inline std::string JsonQuoted(std::string_view text) {
+  std::string out;
+  AppendJsonString(text, &out);
+  return out;
+}
 
 // Appends the shortest decimal form that reads back as the same float; NaN and infinities,
 // which JSON cannot express, are written as null.

@@ -25,7 +25,7 @@ enum class ExecutionMode {
 // worker threads, so a slow model never holds up IO threads or other models. A model that
 // computes in microseconds may instead run inline on the submitting (IO) thread, which saves two
 // thread wake-ups per request; in kAuto mode the scheduler measures each model's compute time
-// per row and decides per request (see DESIGN.md, "Data flow").
+// per row and decides per request (see docs/architecture.md, "Data flow").
 class Scheduler {
  public:
   struct Options {

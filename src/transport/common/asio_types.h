@@ -2,7 +2,8 @@
 #define PREDICTWIRE_TRANSPORT_COMMON_ASIO_TYPES_H_
 
 // The concrete Asio types every transport uses. One io_context per IO thread and its concrete
-// executor type, never any_io_executor, whose copies cost ~13% of throughput (DESIGN.md).
+// executor type, never any_io_executor, whose copies cost ~13% of throughput
+// (docs/architecture.md, "The hot path").
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

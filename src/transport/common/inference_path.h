@@ -56,11 +56,11 @@ concept InferenceFormat = requires(typename Format::Input input, const ModelRegi
   { Format::EncodeError(context, status) } -> std::same_as<typename Format::Reply>;
 };
 
-// The one inference path of every transport (DESIGN.md, "Data flow"): decode and resolve the
-// model, submit to the scheduler, encode the answer or the error on the thread that completes
-// it, and hand the encoded reply to the transport's sink. A transport only frames bytes and, in
-// its sink, brings the reply back to its IO thread (ProtocolConnection::Complete) or finishes
-// the call (gRPC).
+// The one inference path of every transport (docs/architecture.md, "Data flow"): decode and
+// resolve the model, submit to the scheduler, encode the answer or the error on the thread that
+// completes it, and hand the encoded reply to the transport's sink. A transport only frames
+// bytes and, in its sink, brings the reply back to its IO thread (ProtocolConnection::Complete)
+// or finishes the call (gRPC).
 class InferencePath {
  public:
   // `registry`, `scheduler` and `metrics` (null: none kept) must outlive the path. Requests are

@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "os/cpu_affinity.h"
+
 namespace predictwire::transport {
 namespace {
 
@@ -82,14 +84,10 @@ absl::StatusOr<std::unique_ptr<TcpEchoServer>> TcpEchoServer::Start(const std::s
       ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                         : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   std::unique_ptr<TcpEchoServer> server(new TcpEchoServer(listener, bound_port));
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (int cpu : cpus) CPU_SET(cpu, &set);
   for (int i = 0; i < kEchoThreads; ++i) {
     server->threads_.emplace_back([raw = server.get()] { raw->AcceptAndServe(); });
-    if (!cpus.empty()) {
-      pthread_setaffinity_np(server->threads_.back().native_handle(), sizeof(set), &set);
-    }
+    // Best effort: an echo off its CPU still echoes, and the floor says where it ran.
+    (void)os::PinThread(server->threads_.back().native_handle(), cpus);
   }
   return server;
 }

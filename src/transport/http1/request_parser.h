@@ -13,7 +13,7 @@ namespace predictwire::transport::http1 {
 // An HTTP/1.1 request parser that keeps only what the server reads: method, target, the
 // WebSocket handshake fields (with Host, on GET only), Origin (sent by browsers), Expect, and the
 // body. Beast's full parser keeps every field, which
-// costs ~18% of throughput (DESIGN.md). One parser per request.
+// costs ~18% of throughput (docs/architecture.md). One parser per request.
 //
 // It also refuses the framing RFC 9112 forbids, which Beast lets through and a proxy in front
 // could read differently (request smuggling): Transfer-Encoding with Content-Length, a transfer

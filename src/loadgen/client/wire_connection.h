@@ -1,0 +1,80 @@
+#ifndef PREDICTWIRE_LOADGEN_CLIENT_WIRE_CONNECTION_H_
+#define PREDICTWIRE_LOADGEN_CLIENT_WIRE_CONNECTION_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgen/client/payload.h"
+#include "loadgen/client/wire.h"
+#include "transport/common/asio_types.h"
+#include "transport/common/tls.h"
+
+namespace predictwire::loadgen {
+
+class WireConnection;
+
+// What a connection reports to the load driver that owns it. All calls on the driver's thread.
+class ConnectionListener {
+ public:
+  virtual ~ConnectionListener() = default;
+  // The connection can take another request (it connected, or a reply freed a slot).
+  virtual void OnReady(WireConnection& connection) = 0;
+  // Connect (and any protocol handshake) took this long.
+  virtual void OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) = 0;
+  // Request `tag` was answered.
+  virtual void OnReply(WireConnection& connection, uint64_t tag, const ReplyInfo& reply) = 0;
+  // The connection failed or was closed by the server; `lost` were in flight on it. `error` is
+  // a short kind: refused, reset, closed, http_<code>, ws_close_<code>, bad_reply.
+  virtual void OnFailed(WireConnection& connection, std::string_view error,
+                        const std::vector<uint64_t>& lost) = 0;
+};
+
+// One client connection of one wire: the load driver's only view of a protocol. Each wire's row
+// in the wire table (wire.h) names the factory of its class. Used on one io_context's thread.
+class WireConnection {
+ public:
+  virtual ~WireConnection() = default;
+
+  // Persistent wires: connects (and handshakes); reports OnConnected and OnReady, or OnFailed.
+  // Wires that connect per request do nothing here.
+  virtual void Connect() = 0;
+  virtual bool CanSend() const = 0;
+  // Sends request `tag`; CanSend() must be true.
+  virtual void Send(uint64_t tag) = 0;
+  // Gives up on request `tag` (timed out); a late reply to it is ignored.
+  virtual void Abandon(uint64_t tag) = 0;
+  virtual void Close() = 0;
+
+  // The driver's bookkeeping: whether it is in the driver's queue of ready connections.
+  bool queued_as_ready = false;
+};
+
+// TLS for one driver's connections: the context they share, the session the next connection
+// offers to resume, and how the handshakes went. Used on the driver's thread.
+struct TlsClient {
+  const transport::TlsContext* context = nullptr;
+  bool resume = true;  // offer the last session; false: a full handshake every time
+  transport::TlsSession session;
+  uint64_t full_handshakes = 0;
+  uint64_t resumed_handshakes = 0;
+};
+
+// Everything a wire's connection factory gets. All references outlive the connection.
+struct ConnectionSetup {
+  transport::asio::io_context& context;
+  transport::asio::ip::tcp::endpoint endpoint;
+  const Wire& wire;
+  const Target& target;
+  const RequestBody& body;
+  int depth;  // requests one connection may have in flight (Wire::Depth)
+  ConnectionListener& listener;
+  TlsClient* tls;  // null: in the clear
+};
+
+}  // namespace predictwire::loadgen
+
+#endif  // PREDICTWIRE_LOADGEN_CLIENT_WIRE_CONNECTION_H_

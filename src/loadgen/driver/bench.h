@@ -1,0 +1,115 @@
+#ifndef PREDICTWIRE_LOADGEN_DRIVER_BENCH_H_
+#define PREDICTWIRE_LOADGEN_DRIVER_BENCH_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "loadgen/client/payload.h"
+#include "loadgen/client/wire.h"
+#include "loadgen/driver/arrival_schedule.h"
+#include "loadgen/stats/histogram.h"
+
+namespace predictwire::loadgen {
+
+// One load on one wire: `predictwire bench`.
+struct BenchOptions {
+  // The wire, over TLS for a "+tls" name or an https://, wss:// or grpcs:// target.
+  WireSpec wire;
+  PayloadShape shape = PayloadShape::kPredict;
+  // Empty: the wire's port on a `predictwire serve` on this machine with its default addresses
+  // (ResolveOptions fills it in).
+  std::string target_url;
+  // TLS: offer the previous connection's session (resumption) or do a full handshake each time.
+  bool tls_resume = true;
+  // Over TLS, a PEM file of the CA (or self-signed certificate) the server's certificate must
+  // chain to; empty: the certificate is not checked (a throwaway one is what benchmarks meet).
+  std::string tls_ca_file;
+
+  // Open loop when rate > 0: requests are due at scheduled times whatever the replies do, and
+  // latency counts from the time a request was due. Otherwise closed loop: `concurrency`
+  // requests outstanding, each sent when the previous one of its user came back (+ think).
+  double rate = 0;
+  Arrival arrival = Arrival::kConstant;
+  int concurrency = 1;
+  // Unset: open loop 1; closed loop enough for `concurrency` (ResolveOptions fills it in).
+  std::optional<int> connections;
+  int pipeline = 16;  // multiplexing wires: requests in flight per connection
+  std::chrono::nanoseconds think{0};
+
+  std::chrono::nanoseconds duration = std::chrono::seconds(10);
+  std::optional<uint64_t> requests;  // set: stop after this many measured requests instead
+  std::chrono::nanoseconds warmup = std::chrono::seconds(1);
+  std::chrono::nanoseconds timeout = std::chrono::seconds(5);
+
+  std::string model;  // empty: the server's default
+  int features = PayloadOptions().features;
+  int rows = 1;
+  // The tcp wires: bytes each way of the raw exchange (PayloadOptions has the defaults).
+  size_t echo_request_bytes = PayloadOptions().echo_request_bytes;
+  size_t echo_reply_bytes = PayloadOptions().echo_reply_bytes;
+  int threads = 1;
+  uint64_t seed = 1;
+  // The measured requests are cut into this many batches, by the time they were due (by count
+  // with --requests), and each batch's median latency kept: the observations the confidence
+  // intervals of compare are made of (confidence.h).
+  int batches = 4;
+  bool progress = true;  // a line a second on stderr
+};
+
+struct BenchResult {
+  BenchOptions options;
+  int connections = 0;                                // as resolved
+  uint64_t requests = 0;                              // measured, answered successfully
+  uint64_t errors = 0;                                // measured, failed
+  std::map<std::string, uint64_t> errors_by_kind;     // refused, reset, timeout, http_503, ...
+  std::map<std::string, uint64_t> connection_errors;  // failed connects and drops, no request lost
+  double measured_seconds = 0;
+  double throughput_rps = 0;
+  Histogram latency;  // nanoseconds, from the due (intended) time to the reply
+  Histogram server;   // queue + compute reported by the server
+  Histogram network;  // latency minus server time: network and protocol
+  Histogram connect;  // TCP connect (+ TLS and WebSocket handshakes) of each connection
+  // The median latency of each batch (BenchOptions::batches) that had a request, µs; rounds of
+  // the same load merged (MergeResults) add theirs.
+  std::vector<double> batch_p50_us;
+  uint64_t tls_full_handshakes = 0;
+  uint64_t tls_resumed_handshakes = 0;
+  // The client's CPU over the whole run, warm-up included, and the requests it finished in that
+  // time (warm-up included, failures too): the client's cost per request is their ratio.
+  double client_cpu_seconds = 0;
+  uint64_t client_completions = 0;
+  double client_cpu_us_per_request() const {
+    return client_completions > 0 ? client_cpu_seconds * 1e6 / client_completions : 0;
+  }
+};
+
+// Validates `options` (clear messages for bad combinations) and fills in what depends on other
+// options: the target URL, TLS from its scheme, the number of connections.
+absl::Status ResolveOptions(BenchOptions* options);
+
+// What every request of `options` carries.
+PayloadOptions PayloadOf(const BenchOptions& options, const Target& target);
+
+// Runs the load and returns the merged result. Fails only when the load cannot start (a bad
+// target); errors during the run are counted in the result.
+absl::StatusOr<BenchResult> RunBench(BenchOptions options);
+
+// Runs several open-loop loads at once as one stream of arrivals dealt to them in turn, request
+// by request (arrival 0 to the first load, 1 to the second, ...), so each sees the same machine
+// state: every load's rate is its own share, and all must share the rate, arrival, duration and
+// warm-up, with one thread each. The results come in the order of `options`; the client's CPU
+// is shared out among them by requests.
+absl::StatusOr<std::vector<BenchResult>> RunBenchTogether(std::vector<BenchOptions> options);
+
+// Adds `part` (a later measurement of the same load) into `total`: counts, histograms and
+// measured time add up, throughput is recomputed.
+void MergeResults(const BenchResult& part, BenchResult* total);
+
+}  // namespace predictwire::loadgen
+
+#endif  // PREDICTWIRE_LOADGEN_DRIVER_BENCH_H_

@@ -1,0 +1,150 @@
+#include "loadgen/driver/bench_output.h"
+
+#include <fmt/format.h>
+
+#include "codec/json_writer.h"
+#include "loadgen/stats/confidence.h"
+#include "loadgen/stats/format.h"
+
+namespace predictwire::loadgen {
+namespace {
+
+std::string Seconds(std::chrono::nanoseconds duration) {
+  return fmt::format("{:g}s", std::chrono::duration<double>(duration).count());
+}
+
+}  // namespace
+
+std::string FormatTable(const BenchResult& result) {
+  const BenchOptions& o = result.options;
+  std::string out = fmt::format(
+      "wire {} → {}  ({}, {} connection{}{}, {} warm-up, {}{})\n", WireLabel(o.wire), o.target_url,
+      o.rate > 0 ? fmt::format("open loop {:g} req/s {}", o.rate, ArrivalName(o.arrival))
+                 : fmt::format("closed loop, {} outstanding", o.concurrency),
+      result.connections, result.connections == 1 ? "" : "s",
+      o.wire.wire->Depth(o.pipeline) > 1 ? fmt::format(", {} in flight each", o.pipeline) : "",
+      Seconds(o.warmup), o.requests ? fmt::format("{} requests", *o.requests) : Seconds(o.duration),
+      o.think.count() > 0 ? ", think " + Seconds(o.think) : "");
+  out +=
+      fmt::format("requests {}  errors {}  throughput {:.1f} req/s over {:.2f}s\n", result.requests,
+                  result.errors, result.throughput_rps, result.measured_seconds);
+  auto row = [&](std::string_view name, const Histogram& h) {
+    if (h.count() == 0) return fmt::format("{:<16}{:>10}\n", name, "-");
+    return fmt::format(
+        "{:<16}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>11.1f}{:>10.1f}\n", name,
+        Microseconds(h.min()), Microseconds(h.ValueAtPercentile(50)),
+        Microseconds(h.ValueAtPercentile(90)), Microseconds(h.ValueAtPercentile(99)),
+        Microseconds(h.ValueAtPercentile(99.9)), Microseconds(h.ValueAtPercentile(99.99)),
+        Microseconds(h.max()), h.mean() / 1000);
+  };
+  out += fmt::format("{:<16}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>11}{:>10}\n", "µs", "min", "p50",
+                     "p90", "p99", "p99.9", "p99.99", "max", "mean");
+  out += row("latency", result.latency);
+  out += row("  server", result.server);
+  out += row("  network+proto", result.network);
+  out += row("connect", result.connect);
+  if (o.wire.tls) {
+    out += fmt::format("TLS handshakes: {} full, {} resumed (session resumption {})\n",
+                       result.tls_full_handshakes, result.tls_resumed_handshakes,
+                       o.tls_resume ? "on" : "off");
+  }
+  for (const auto& [kind, count] : result.errors_by_kind) {
+    out += fmt::format("error {:<20}{}\n", kind, count);
+  }
+  for (const auto& [kind, count] : result.connection_errors) {
+    out += fmt::format("connection error {:<9}{}\n", kind, count);
+  }
+  if (result.requests + result.errors > 0) {
+    out += fmt::format("client CPU {:.2f}s ({:.2f} µs per request, warm-up included)\n",
+                       result.client_cpu_seconds, result.client_cpu_us_per_request());
+  }
+  return out;
+}
+
+namespace {
+
+std::string PercentilesJson(const Histogram& h, bool full) {
+  auto us = [](uint64_t ns) { return fmt::format("{:.3f}", ns / 1000.0); };
+  if (!full) {
+    return fmt::format(R"({{"p50": {}, "p99": {}}})", us(h.ValueAtPercentile(50)),
+                       us(h.ValueAtPercentile(99)));
+  }
+  return fmt::format(
+      R"({{"min": {}, "p50": {}, "p90": {}, "p99": {}, "p999": {}, "p9999": {}, "max": {}, "mean": {:.3f}}})",
+      us(h.min()), us(h.ValueAtPercentile(50)), us(h.ValueAtPercentile(90)),
+      us(h.ValueAtPercentile(99)), us(h.ValueAtPercentile(99.9)), us(h.ValueAtPercentile(99.99)),
+      us(h.max()), h.mean() / 1000);
+}
+
+// The 95% interval of the run's median from its batches, or null.
+std::string IntervalJson(const BenchResult& result) {
+  const std::optional<Interval> interval = MedianInterval(result.batch_p50_us);
+  return interval ? fmt::format("[{:.3f}, {:.3f}]", interval->low, interval->high) : "null";
+}
+
+std::string CountsJson(const std::map<std::string, uint64_t>& counts) {
+  std::string out = "{";
+  for (const auto& [kind, count] : counts) {
+    if (out.size() > 1) out += ", ";
+    out += fmt::format("{}: {}", codec::JsonQuoted(kind), count);
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+std::string ToJson(const BenchResult& result) {
+  const BenchOptions& o = result.options;
+  std::string cdf = "[";
+  for (const auto& [value, count] : result.latency.Buckets()) {
+    if (cdf.size() > 1) cdf += ", ";
+    cdf += fmt::format("[{:.3f}, {}]", value / 1000.0, count);
+  }
+  cdf += "]";
+  return fmt::format(
+      R"({{"wire": {}, "target": {}, "payload": {}, "model": {}, "features": {}, "rows": {}, )"
+      R"("mode": "{}", "rate": {}, "arrival": {}, "concurrency": {}, "connections": {}, )"
+      R"("pipeline": {}, "requests": {}, "errors": {}, "errors_by_kind": {}, )"
+      R"("connection_errors": {}, "measured_seconds": {:.3f}, "throughput_rps": {:.3f}, )"
+      R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
+      R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
+      R"("client_cpu_seconds": {:.3f}, "client_completions": {}, )"
+      R"("client_cpu_us_per_request": {:.2f}, "batch_p50_us": [{}], "p50_ci_us": {}, )"
+      R"("latency_histogram_us": {}}})",
+      codec::JsonQuoted(WireLabel(o.wire)), codec::JsonQuoted(o.target_url),
+      codec::JsonQuoted(PayloadShapeName(o.shape)), codec::JsonQuoted(o.model), o.features, o.rows,
+      o.rate > 0 ? "open" : "closed", o.rate, codec::JsonQuoted(ArrivalName(o.arrival)),
+      o.concurrency, result.connections, o.wire.wire->Depth(o.pipeline), result.requests,
+      result.errors, CountsJson(result.errors_by_kind), CountsJson(result.connection_errors),
+      result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),
+      PercentilesJson(result.server, false), PercentilesJson(result.network, false),
+      PercentilesJson(result.connect, false), o.wire.tls, o.tls_resume, result.tls_full_handshakes,
+      result.tls_resumed_handshakes, result.client_cpu_seconds, result.client_completions,
+      result.client_cpu_us_per_request(),
+      fmt::format("{:.3f}", fmt::join(result.batch_p50_us, ", ")), IntervalJson(result), cdf);
+}
+
+std::string CsvHeader() {
+  return "wire,target,mode,rate,concurrency,connections,requests,errors,throughput_rps,"
+         "latency_min_us,latency_p50_us,latency_p90_us,latency_p99_us,latency_p999_us,"
+         "latency_p9999_us,latency_max_us,latency_mean_us,server_p50_us,server_p99_us,"
+         "network_p50_us,network_p99_us,connect_p50_us,connect_p99_us\n";
+}
+
+std::string ToCsvRow(const BenchResult& result) {
+  const BenchOptions& o = result.options;
+  const Histogram& h = result.latency;
+  auto us = [](uint64_t ns) { return fmt::format("{:.3f}", ns / 1000.0); };
+  return fmt::format(
+      "{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\n",
+      CsvField(WireLabel(o.wire)), CsvField(o.target_url), o.rate > 0 ? "open" : "closed", o.rate,
+      o.concurrency, result.connections, result.requests, result.errors, result.throughput_rps,
+      us(h.min()), us(h.ValueAtPercentile(50)), us(h.ValueAtPercentile(90)),
+      us(h.ValueAtPercentile(99)), us(h.ValueAtPercentile(99.9)), us(h.ValueAtPercentile(99.99)),
+      us(h.max()), h.mean() / 1000, us(result.server.ValueAtPercentile(50)),
+      us(result.server.ValueAtPercentile(99)), us(result.network.ValueAtPercentile(50)),
+      us(result.network.ValueAtPercentile(99)), us(result.connect.ValueAtPercentile(50)),
+      us(result.connect.ValueAtPercentile(99)));
+}
+
+}  // namespace predictwire::loadgen

@@ -1,0 +1,34 @@
+#include "os/child_process.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace predictwire::os {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ChildProcessTest, ReadsTheReadyLineAndStops) {
+  auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c",
+                                             "echo starting; echo 'srv: up http=127.0.0.1:4242 x'; "
+                                             "exec sleep 30"},
+                                    .ready_prefix = "srv: up"});
+  ASSERT_TRUE(child.ok()) << child.status();
+  EXPECT_EQ((*child)->ready_line(), "srv: up http=127.0.0.1:4242 x");
+  EXPECT_GT((*child)->ResidentMiB(), 0);
+  const auto start = std::chrono::steady_clock::now();
+  (*child)->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST(ChildProcessTest, ReportsAProcessThatNeverGetsReady) {
+  const std::string log = ::testing::TempDir() + "child.log";
+  auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c", "echo 'it broke' >&2; exit 3"},
+                                    .stderr_path = log,
+                                    .ready_prefix = "never"});
+  ASSERT_FALSE(child.ok());
+  EXPECT_THAT(child.status().message(), HasSubstr("it broke"));
+}
+
+}  // namespace
+}  // namespace predictwire::os

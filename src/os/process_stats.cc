@@ -1,0 +1,61 @@
+#include "os/process_stats.h"
+
+#include <fmt/format.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace predictwire::os {
+
+ProcessStats ReadProcessStats(pid_t pid) {
+  ProcessStats stats;
+  std::ifstream stat(pid == 0 ? std::string("/proc/self/stat") : fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) return stats;
+  // The fields after the command, which is in parentheses and may hold spaces and ')'.
+  const size_t command_end = line.rfind(')');
+  if (command_end == std::string::npos || command_end + 2 > line.size()) return stats;
+  std::istringstream fields(line.substr(command_end + 2));
+  std::vector<std::string> values;
+  for (std::string value; fields >> value;) values.push_back(value);
+  // proc(5) numbers the fields from 1 with the pid; the state, the 3rd, is values[0]: utime
+  // (14th) and stime (15th) are values[11] and [12], vsize (23rd) [20], rss in pages (24th) [21].
+  if (values.size() <= 21) return stats;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  stats.cpu_seconds = (std::stod(values[11]) + std::stod(values[12])) / ticks;
+  stats.virtual_bytes = std::stod(values[20]);
+  stats.resident_bytes = std::stod(values[21]) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  return stats;
+}
+
+int CountOpenFiles() {
+  int count = 0;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++count;
+  }
+  return count;
+}
+
+std::string MachineDescription() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, model = "unknown CPU";
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  utsname name;
+  uname(&name);
+  return fmt::format("{}, {} CPUs, Linux {}", model, std::thread::hardware_concurrency(),
+                     name.release);
+}
+
+}  // namespace predictwire::os
