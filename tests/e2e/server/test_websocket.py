@@ -2,12 +2,16 @@
 
 import asyncio
 import json
+import os
 import struct
+import sys
 import time
 import unittest
 
 import websockets
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import Server, breast_cancer_rows
 from ws_raw import RawWebSocket
 

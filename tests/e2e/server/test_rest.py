@@ -2,10 +2,14 @@
 
 import http.client
 import json
+import os
 import re
 import subprocess
+import sys
 import unittest
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import Server, breast_cancer_rows, curl
 
 

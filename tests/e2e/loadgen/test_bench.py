@@ -1,29 +1,21 @@
 """`predictwire bench` end to end: every wire against the real server, honest error counting,
 and an open-loop run that must show a 200 ms server stall (SIGSTOP) in its p99."""
 
-import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import unittest
 
-from server_fixture import BINARY, ROOT, Server
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from server_fixture import BINARY, ROOT, Server, bench
 
 WIRES = ["rest", "rest-keepalive", "ws", "ws-pipelined", "ws-binary", "h2", "h2-multiplexed"]
-
-
-def bench(*args, timeout=120):
-    """Runs `predictwire bench` with --json; returns (exit status, parsed JSON or None, output)."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        done = subprocess.run([BINARY, "bench", "--json", out.name, *args], capture_output=True,
-                              text=True, timeout=timeout, cwd=ROOT)
-        with open(out.name) as written:
-            text = written.read()
-        return done.returncode, (json.loads(text) if text else None), done.stdout + done.stderr
 
 
 def free_port():

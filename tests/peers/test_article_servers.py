@@ -5,8 +5,8 @@ Each test starts one peer on a free loopback port with PEER_COMPUTE_MS=20, waits
 its ready line, and talks to it with Debian's python3-requests or python3-websockets. Timing
 checks are lower bounds only. Run from the repository root with Debian's Python:
 
-    /usr/bin/python3 -m unittest tests/e2e/test_peers.py
-    /usr/bin/python3 tests/e2e/test_peers.py
+    /usr/bin/python3 -m unittest tests/peers/test_article_servers.py
+    /usr/bin/python3 tests/peers/test_article_servers.py
 """
 
 import asyncio

@@ -8,25 +8,18 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import unittest
 
 import websockets
 
-from server_fixture import Server, curl, run_cli
-from test_bench import bench
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from certificates import make_certificate
+from server_fixture import Server, bench, curl, run_cli
 
 BODY = json.dumps({"model": "sleep50", "features": [1, 2, 3.5]})
-
-
-def make_certificate(directory):
-    """A self-signed certificate for 127.0.0.1 and localhost; returns (cert, key) paths."""
-    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True, timeout=30)
-    return cert, key
 
 
 class TlsTest(unittest.TestCase):

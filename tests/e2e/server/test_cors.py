@@ -4,14 +4,18 @@ origin, and a server that allows none. (test_browser.py does the same from Chrom
 
 import asyncio
 import json
+import os
 import ssl
+import sys
 import tempfile
 import unittest
 
 import websockets
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from certificates import make_certificate
 from server_fixture import Server, curl
-from test_tls import make_certificate
 
 ALLOWED = "http://page.example:3000"
 BODY = json.dumps({"model": "instant", "features": [1, 2, 3.5]})

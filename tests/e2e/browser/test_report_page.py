@@ -3,9 +3,12 @@ with no console error, and nothing overflows the viewport except inside a box th
 
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 import chromium
 from server_fixture import BINARY, ROOT
 

@@ -9,14 +9,17 @@ import http.server
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 import unittest
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 import chromium
+from certificates import make_certificate
 from server_fixture import BINARY, ROOT, Server
 from test_report_page import OVERFLOW_CHECK
-from test_tls import make_certificate
 
 WIRES = ["fetch", "fetch-cors", "fetch-cors-cached", "ws", "ws-binary", "ws-new"]
 

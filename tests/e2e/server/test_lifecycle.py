@@ -1,16 +1,20 @@
 """Start-up, the command line, and the graceful stop on SIGINT/SIGTERM."""
 
 import json
+import os
 import re
 import select
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import unittest
 
-from server_fixture import BINARY, ROOT, Server, curl, run_cli
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from server_fixture import BINARY, ROOT, Server, curl, parse_ready_line, run_cli
 
 
 class CommandLineTest(unittest.TestCase):
@@ -70,8 +74,13 @@ class CommandLineTest(unittest.TestCase):
             line = process.stdout.readline().strip()
             if not line:  # no IPv6 on this machine
                 self.skipTest(process.stderr.read())
-            self.assertRegex(line, r"^predictwire: listening http=\[::1\]:\d+ grpc=\[::1\]:\d+$")
-            port = int(line.split()[2].rsplit(":", 1)[1])
+            # Exactly "predictwire: listening http=[::1]:PORT grpc=[::1]:PORT", nothing more.
+            addresses = parse_ready_line(line)
+            self.assertIsNotNone(addresses, line)
+            self.assertEqual(list(addresses), ["http", "grpc"], line)
+            for address in addresses.values():
+                self.assertRegex(address, r"^\[::1\]:\d+$")
+            port = int(addresses["http"].rsplit(":", 1)[1])
             done = curl("-g", "-d", '{"features": [4]}', f"http://[::1]:{port}/predict")
             self.assertEqual(json.loads(done.stdout)["predictions"], [4])
         finally:

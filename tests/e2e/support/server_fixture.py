@@ -1,20 +1,35 @@
-"""Starts the real `predictwire serve` binary on a free loopback port for end-to-end tests.
+"""Starts the real `predictwire serve` binary on a free loopback port for end-to-end tests, and
+reads its ready line (parse_ready_line: the one place the tests parse it).
 
 The binary comes from $PREDICTWIRE_BINARY (CTest sets it), else build/release/predictwire.
 Tests use Debian's Python packages: run them with /usr/bin/python3.
 """
 
+import json
 import os
 import re
 import signal
 import subprocess
 import select
+import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BINARY = os.environ.get("PREDICTWIRE_BINARY", os.path.join(ROOT, "build", "release", "predictwire"))
 # "predictwire: listening http=HOST:PORT grpc=HOST:PORT" and, when on, " https=HOST:PORT" and the like.
 READY = re.compile(r"^predictwire: listening http=(\S+):(\d+)((?: [\w-]+=\S+)*)$")
+
+
+def parse_ready_line(line):
+    """The listeners a ready line names, in its order: {"http": "127.0.0.1:8000", "grpc": ...};
+    None if `line` (surrounding white space aside) is not a ready line or names one twice."""
+    match = READY.match(line.strip())
+    if not match:
+        return None
+    items = [("http", f"{match.group(1)}:{match.group(2)}")]
+    items += [tuple(item.split("=", 1)) for item in match.group(3).split()]
+    addresses = dict(items)
+    return addresses if len(addresses) == len(items) else None
 
 
 class Server:
@@ -40,15 +55,15 @@ class Server:
         # The server prints exactly one line when ready; wait for it, bounded.
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         line = self.process.stdout.readline() if ready else ""
-        match = READY.match(line.strip())
-        if not match:
+        addresses = parse_ready_line(line)
+        if addresses is None:
             self.process.kill()
             _, err = self.process.communicate(timeout=10)
             raise RuntimeError(f"server did not start: stdout={line!r} stderr={err!r}")
-        self.host, self.port = match.group(1), int(match.group(2))
+        host, port = addresses["http"].rsplit(":", 1)
+        self.host, self.port = host, int(port)
         # Every listener by name: {"http": "127.0.0.1:8000", "https": ...}.
-        self.addresses = dict(item.split("=", 1) for item in match.group(3).split())
-        self.addresses["http"] = self.address
+        self.addresses = addresses
         return self
 
     @property
@@ -87,6 +102,16 @@ def run_cli(*args, timeout=30):
     """Runs the binary with `args`; returns (exit status, stdout, stderr)."""
     done = subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     return done.returncode, done.stdout, done.stderr
+
+
+def bench(*args, timeout=120):
+    """Runs `predictwire bench` with --json; returns (exit status, parsed JSON or None, output)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        done = subprocess.run([BINARY, "bench", "--json", out.name, *args], capture_output=True,
+                              text=True, timeout=timeout, cwd=ROOT)
+        with open(out.name) as written:
+            text = written.read()
+        return done.returncode, (json.loads(text) if text else None), done.stdout + done.stderr
 
 
 def curl(*args, data=None, timeout=30):

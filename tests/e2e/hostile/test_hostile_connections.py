@@ -12,13 +12,16 @@ import select
 import socket
 import ssl
 import struct
+import sys
 import tempfile
 import time
 import unittest
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from certificates import make_certificate
 from hostile_clients import metric, metrics, proc_status, wait_for
 from server_fixture import Server, curl
-from test_tls import make_certificate
 
 MiB = 1024 * 1024
 

@@ -4,13 +4,17 @@ requests to a 10 ms model with one instance are answered together in about one m
 
 import asyncio
 import json
+import os
 import re
+import sys
 import time
 import unittest
 import urllib.request
 
 import websockets
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import Server, run_cli
 
 MODEL_MS = 10

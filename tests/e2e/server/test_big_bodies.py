@@ -4,10 +4,14 @@ offload thread, serve's IO thread goes on serving)."""
 
 import http.client
 import json
+import os
+import sys
 import threading
 import time
 import unittest
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import Server
 
 VALUES = 1_600_000  # ~15 MiB of JSON numbers

@@ -2,12 +2,16 @@
 
 import asyncio
 import json
+import os
 import socket
+import sys
 import threading
 import unittest
 
 import websockets
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import Server, curl
 
 

@@ -10,8 +10,8 @@ import time
 
 import hpack
 
+from http2_frames import PREFACE, frame, hpack_literal
 from server_fixture import curl
-from test_http2 import PREFACE, frame, hpack_literal
 
 # HTTP/2 frame types and error codes (RFC 9113).
 DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = 0, 1, 3, 4, 6, 7, 8, 9

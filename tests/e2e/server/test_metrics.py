@@ -3,12 +3,15 @@ prometheus package), and its counters add up: what bench sent on each wire is wh
 counted, errors included, and connections and bytes are counted per listener."""
 
 import json
+import os
 import re
 import subprocess
+import sys
 import unittest
 
-from server_fixture import Server, curl
-from test_bench import bench
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from server_fixture import Server, bench, curl
 
 SAMPLE = re.compile(r'^(\w+)(?:\{(.*)\})? (\S+)$')
 

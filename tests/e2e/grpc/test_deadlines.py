@@ -6,8 +6,10 @@ deadline or once their client has reset them (an HTTP/2 rapid-reset burst)."""
 import asyncio
 import concurrent.futures
 import json
+import os
 import re
 import socket
+import sys
 import time
 import unittest
 import urllib.request
@@ -15,10 +17,12 @@ import urllib.request
 import grpc
 import websockets
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from grpc_stubs import infer_request, pb_grpc
 from hostile_clients import wait_for
+from http2_frames import PREFACE, frame, hpack_literal
 from server_fixture import Server, curl
-from test_grpc import infer_request, pb_grpc
-from test_http2 import PREFACE, frame, hpack_literal
 
 SLOW = "slow=sleep:300ms,instances=1"
 TIMEOUT = "100ms"

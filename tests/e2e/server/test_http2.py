@@ -5,39 +5,18 @@ import json
 import os
 import re
 import socket
-import struct
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from http2_frames import PREFACE, frame, hpack_literal
 from server_fixture import Server, breast_cancer_rows, curl
 
 MAX_BODY = 100000
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-
-def frame(frame_type, flags, stream_id, payload):
-    return struct.pack(">I", len(payload))[1:] + bytes([frame_type, flags]) + struct.pack(">I", stream_id) + payload
-
-
-def hpack_integer(value, prefix_bits, first_byte_flags):
-    limit = (1 << prefix_bits) - 1
-    if value < limit:
-        return bytes([first_byte_flags | value])
-    out = [first_byte_flags | limit]
-    value -= limit
-    while value >= 128:
-        out.append(value % 128 + 128)
-        value //= 128
-    out.append(value)
-    return bytes(out)
-
-
-def hpack_literal(name, value):
-    """A literal header field without indexing, new name, no Huffman (RFC 7541 section 6.2.2)."""
-    name, value = name.encode(), value.encode()
-    return b"\x00" + hpack_integer(len(name), 7, 0) + name + hpack_integer(len(value), 7, 0) + value
 
 
 def read_until_closed(sock, timeout=10):

@@ -5,11 +5,14 @@ import json
 import os
 import struct
 import subprocess
+import sys
 import tempfile
 import unittest
 
 import websockets
 
+# The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import ROOT, Server, breast_cancer_rows, curl
 
 MODELS = os.path.join(ROOT, "models")
