@@ -203,7 +203,7 @@ class CompareBrowserTest(unittest.TestCase):
                 self.assertGreater(runs[wire]["result"]["latency_us"]["p50"],
                                    runs[client]["result"]["latency_us"]["p50"])
             self.assertGreater(runs["browser-ws-new"]["result"]["connect_us"]["p50"], 0)
-            recommendation = report["scenarios"][0]["recommendation"]
+            recommendation = report["scenarios"][0]["verdict"]["text"]
             self.assertTrue(recommendation.startswith("in Chromium: "), recommendation)
             self.assertIn("What the browser adds to the C++ client's exchange", recommendation)
             self.assertTrue(report["overall"][-1].startswith("Client: from a browser (Chromium): "),

@@ -107,6 +107,15 @@ class BenchWiresTest(unittest.TestCase):
                                   "no_such_model", "--requests", "20", "--warmup", "0")
         self.assertEqual(result["errors_by_kind"], {"ws_not_found": 20})
 
+    def test_json_output_escapes_what_the_user_typed(self):
+        # A model name with a quote and a backslash: the JSON stays valid and reads back as typed
+        # (bench() parses it; a broken file would raise).
+        status, result, output = bench("--wire", "rest-keepalive", "--target", self.server.url,
+                                       "--model", 'a"b\\c', "--requests", "5", "--warmup", "0")
+        self.assertEqual(status, 0, output)
+        self.assertEqual(result["model"], 'a"b\\c')
+        self.assertEqual(result["errors_by_kind"], {"http_404": 5})
+
     def test_unanswered_requests_count_as_timeouts(self):
         status, result, output = bench("--wire", "ws-pipelined", "--target", self.server.url, "--model",
                                        "never", "--features", "1", "--rate", "20", "--duration", "1s",

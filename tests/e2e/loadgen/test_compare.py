@@ -11,7 +11,7 @@ import unittest
 
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
-from server_fixture import BINARY, ROOT
+from server_fixture import BINARY, ROOT, Server
 
 
 def compare(out, *args, timeout=300):
@@ -56,10 +56,10 @@ class CompareTest(unittest.TestCase):
                                            delta=0.01)
             # The verdict names a wire and the measured margins.
             # The verdict names the fastest, or the tie, and the margins with their intervals.
-            self.assertRegex(real["recommendation"],
+            self.assertRegex(real["verdict"]["text"],
                              r"^((rest|rest-keepalive|ws-binary) leads \(p50 |tie between )")
-            self.assertIn("faster than rest (p50 ", real["recommendation"])
-            self.assertIn("95% CI", real["recommendation"])
+            self.assertIn("faster than rest (p50 ", real["verdict"]["text"])
+            self.assertIn("95% CI", real["verdict"]["text"])
             # The decision: in the terminal, and a line per scenario in report.json.
             self.assertIn("== Decision", stdout)
             self.assertIn("Overall, by the article's criteria:", stdout)
@@ -67,12 +67,14 @@ class CompareTest(unittest.TestCase):
                              [("high-frequency", "split"), ("payload", "split")])
             for decision in report["decision"]:
                 self.assertTrue(decision["best"], decision)
-                self.assertTrue(decision["text"], decision)
+                self.assertTrue(decision["meaning"], decision)
+                self.assertIn(decision["tie"], (True, False))
             self.assertTrue(report["overall"])
+            self.assertEqual(report["decision_lines"][0].split(":")[0], "high-frequency [split]")
             for run in real["runs"]:
                 low, high = run["p50_ci_us"]
                 self.assertLessEqual(low, high)
-            self.assertIn(real["recommendation"], stdout)
+            self.assertIn(real["verdict"]["text"], stdout)
             payload = report["scenarios"][1]
             self.assertEqual(payload["sweep"], "payload_bytes")
             self.assertEqual(sorted({run["sweep_value"] for run in payload["runs"]}),
@@ -117,7 +119,7 @@ class CompareTest(unittest.TestCase):
                                       "busy1_batched"])
             for run in scenario["runs"]:
                 self.assertEqual(run["result"]["errors"], 0, run["label"])
-            verdict = scenario["recommendation"]
+            verdict = scenario["verdict"]["text"]
             self.assertIn("breast_cancer (batched vs not): 1 outstanding:", verdict)
             self.assertIn("busy1 (batched vs not): 1 outstanding:", verdict)
             self.assertIn("64 outstanding:", verdict)
@@ -159,8 +161,8 @@ class CompareTest(unittest.TestCase):
             self.assertEqual(runs["rest+tls, full handshake"]["tls_resumed_handshakes"], 0)
             self.assertGreater(runs["rest+tls, resumed session"]["tls_resumed_handshakes"],
                                runs["rest+tls, resumed session"]["tls_full_handshakes"])
-            self.assertIn("TLS adds per request on an open connection: ", scenario["recommendation"])
-            self.assertRegex(scenario["recommendation"], r"(% to|nothing measurable to) ws \(p50 ")
+            self.assertIn("TLS adds per request on an open connection: ", scenario["verdict"]["text"])
+            self.assertRegex(scenario["verdict"]["text"], r"(% to|nothing measurable to) ws \(p50 ")
             self.assertIn("full handshake", stdout)
 
     def test_the_articles_peers_side_by_side(self):
@@ -178,7 +180,51 @@ class CompareTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as out:
             status, _, stderr = compare(out, "--scenarios", "nothing-like-this")
             self.assertNotEqual(status, 0)
-            self.assertIn("no scenario matches", stderr)
+            self.assertIn("unknown scenario 'nothing-like-this'; the scenarios are sporadic, ", stderr)
+
+
+class CompareHelpTest(unittest.TestCase):
+    def test_help_lists_every_scenario_with_what_it_measures(self):
+        done = subprocess.run([BINARY, "compare", "--help"], capture_output=True, text=True,
+                              timeout=30, cwd=ROOT)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        for scenario in ("sporadic", "high-frequency", "tls", "many-clients", "compute", "payload",
+                         "concurrency", "capacity", "batching", "wan", "article", "browser"):
+            self.assertRegex(done.stdout, rf"\n\s+{scenario}\s+\S", scenario)
+
+
+class CapacityTest(unittest.TestCase):
+    def test_every_wire_gets_a_rate_on_a_server_far_slower_than_a_fixed_ladder_expects(self):
+        # A model of 2 ms of CPU on one worker carries under 500 requests a second: every rate of
+        # the old fixed ladder (10,000 and up) broke on it, and compare said no wire held any.
+        # The search starts from what each wire carries, so each gets a rate. The objective is
+        # wide enough (40 ms: twenty model calls) that a busy machine cannot break it at a rate
+        # the server holds.
+        with Server("--io-threads", "1", models=["slow=busy:2ms,instances=1"]) as server, \
+                tempfile.TemporaryDirectory() as out:
+            status, stdout, stderr = compare(out, "--target", server.url, "--model", "slow",
+                                             "--scenarios", "capacity", "--slo", "40ms",
+                                             "--wires", "rest-keepalive,ws")
+            self.assertEqual(status, 0, stderr)
+            scenario = load(out)["scenarios"][0]
+            self.assertEqual(scenario["id"], "capacity")
+            held = {}
+            for run in scenario["runs"]:
+                if run["probe"]:
+                    # The closed-loop estimate: a 2 ms model on one worker, 16 outstanding.
+                    self.assertLess(run["result"]["throughput_rps"], 600, run["label"])
+                    continue
+                kept = (run["result"]["errors"] == 0 and run["result"]["requests"] > 0 and
+                        run["result"]["latency_us"]["p99"] <= 40_000)
+                if kept:
+                    held[run["wire"]] = max(held.get(run["wire"], 0), run["sweep_value"])
+            self.assertEqual(set(held), {"rest-keepalive", "ws"}, scenario["verdict"]["text"])
+            for wire, rate in held.items():
+                self.assertGreater(rate, 0, wire)
+                self.assertLess(rate, 600, wire)  # nothing above what the server can carry
+                self.assertIn(f"{wire} holds {rate:g} req/s", scenario["verdict"]["text"])
+            self.assertNotIn("holds none", scenario["verdict"]["text"])
+            self.assertIn("carr", scenario["verdict"]["meaning"])
 
 
 if __name__ == "__main__":
