@@ -15,6 +15,7 @@
 // Plain blocking sockets: the client adds as little as a client can.
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -32,6 +33,8 @@
 #include <thread>
 #include <vector>
 
+#include "os/host_port.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -46,24 +49,24 @@ void SetNoDelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-sockaddr_in ParseAddress(const std::string& host_port) {
-  const size_t colon = host_port.rfind(':');
-  if (colon == std::string::npos) Fail("expected HOST:PORT, got " + host_port);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
-  if (inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &address.sin_addr) != 1) {
-    Fail("not an IPv4 address: " + host_port);
-  }
-  return address;
-}
-
+// A connection to HOST:PORT (an IPv4 or IPv6 address, or a name).
 int Connect(const std::string& host_port) {
-  const sockaddr_in address = ParseAddress(host_port);
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    Fail("cannot connect to " + host_port + ": " + std::strerror(errno));
+  const absl::StatusOr<predictwire::os::HostPort> address =
+      predictwire::os::ParseHostPort(host_port);
+  if (!address.ok()) Fail(std::string(address.status().message()));
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(address->host.c_str(), std::to_string(address->port).c_str(), &hints, &found) !=
+          0 ||
+      found == nullptr) {
+    Fail("cannot resolve " + host_port);
   }
+  const int fd = socket(found->ai_family, SOCK_STREAM, 0);
+  const bool connected = connect(fd, found->ai_addr, found->ai_addrlen) == 0;
+  freeaddrinfo(found);
+  if (!connected) Fail("cannot connect to " + host_port + ": " + std::strerror(errno));
   SetNoDelay(fd);
   return fd;
 }
@@ -250,7 +253,8 @@ double Percentile(std::vector<double> samples, double fraction) {
 
 int RunMeasure(const std::string& echo, const std::string& server, int rounds, int requests,
                int features, const std::string& model) {
-  const std::string body = "{\"model\":\"" + model + "\",\"features\":" + FeaturesJson(features) + "}";
+  const std::string body =
+      "{\"model\":\"" + model + "\",\"features\":" + FeaturesJson(features) + "}";
   std::vector<Wire> wires;
   wires.push_back({.name = "rest-keepalive",
                    .fd = Connect(server),
@@ -307,7 +311,8 @@ int RunMeasure(const std::string& echo, const std::string& server, int rounds, i
 // The minimal client as a load generator: REST keep-alive, one request at a time, for
 // `seconds`; prints {"requests", "throughput_rps", "p50_us", "mean_us"}.
 int RunLoad(const std::string& server, double seconds, int features, const std::string& model) {
-  const std::string body = "{\"model\":\"" + model + "\",\"features\":" + FeaturesJson(features) + "}";
+  const std::string body =
+      "{\"model\":\"" + model + "\",\"features\":" + FeaturesJson(features) + "}";
   Wire wire{.name = "rest-keepalive",
             .fd = Connect(server),
             .request = "POST /predict HTTP/1.1\r\nHost: " + server +
@@ -321,9 +326,10 @@ int RunLoad(const std::string& server, double seconds, int features, const std::
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   double sum = 0;
   for (double sample : wire.samples_us) sum += sample;
-  std::printf("{\"requests\": %zu, \"throughput_rps\": %.1f, \"p50_us\": %.2f, \"mean_us\": %.2f}\n",
-              wire.samples_us.size(), wire.samples_us.size() / elapsed,
-              Percentile(wire.samples_us, 0.5), sum / wire.samples_us.size());
+  std::printf(
+      "{\"requests\": %zu, \"throughput_rps\": %.1f, \"p50_us\": %.2f, \"mean_us\": %.2f}\n",
+      wire.samples_us.size(), wire.samples_us.size() / elapsed, Percentile(wire.samples_us, 0.5),
+      sum / wire.samples_us.size());
   return 0;
 }
 
