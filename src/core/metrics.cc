@@ -1,33 +1,21 @@
+// Metrics' recording half, on the request path: each call is a few relaxed atomic additions
+// into the calling thread's shard. What a scrape reads is metrics_exposition.cc.
 #include "core/metrics.h"
-
-#include <fmt/format.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
-#ifndef PREDICTWIRE_VERSION
-#define PREDICTWIRE_VERSION "0.0.0"
-#endif
+#include "core/metrics_shard.h"
 
 namespace predictwire {
 namespace {
 
+using metrics_internal::kBatchSlots;
+using metrics_internal::kLatencySlots;
+
 // More shards than the threads that record (IO threads and model workers) is rare; past that,
 // threads share a shard, which stays correct (the additions are atomic), only slower.
 constexpr size_t kShards = 16;
-constexpr size_t kLatencySlots = Metrics::kLatencyBucketsUs.size() + 1;  // + the +Inf bucket
-constexpr size_t kBatchSlots = Metrics::kBatchBuckets.size() + 1;
-
-constexpr std::array<std::string_view, Metrics::kCodes> kCodeNames = {
-    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-    "DATA_LOSS", "UNAUTHENTICATED"};
 
 std::atomic<size_t> next_shard{0};
 
@@ -41,122 +29,7 @@ void Add(std::atomic<uint64_t>& cell, uint64_t value) {
   cell.fetch_add(value, std::memory_order_relaxed);
 }
 
-// A label value as the exposition format writes it: backslash, quote and newline escaped.
-std::string Escape(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string Seconds(uint64_t microseconds) { return fmt::format("{}", microseconds / 1e6); }
-
-void Family(std::string* out, std::string_view name, std::string_view type, std::string_view help) {
-  *out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-}
-
-// Process figures from /proc (Linux), as Prometheus's client libraries name them.
-struct ProcessFigures {
-  double cpu_seconds = 0;
-  double resident_bytes = 0;
-  double virtual_bytes = 0;
-  double open_fds = 0;
-  double max_fds = 0;
-};
-
-ProcessFigures ReadProcess() {
-  ProcessFigures figures;
-  std::ifstream stat("/proc/self/stat");
-  std::string line;
-  if (std::getline(stat, line)) {
-    // Fields after the command, which is in parentheses and may hold spaces.
-    std::istringstream fields(line.substr(line.rfind(')') + 2));
-    std::vector<std::string> values;
-    for (std::string value; fields >> value;) values.push_back(value);
-    // 14th and 15th fields (utime, stime) are the 12th and 13th after the command; vsize 23rd,
-    // rss 24th (pages).
-    if (values.size() > 22) {
-      const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-      figures.cpu_seconds = (std::stod(values[11]) + std::stod(values[12])) / ticks;
-      figures.virtual_bytes = std::stod(values[20]);
-      figures.resident_bytes = std::stod(values[21]) * static_cast<double>(sysconf(_SC_PAGESIZE));
-    }
-  }
-  std::error_code error;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
-       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    ++figures.open_fds;
-  }
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) figures.max_fds = static_cast<double>(limit.rlim_cur);
-  return figures;
-}
-
 }  // namespace
-
-std::string_view RequestProtocolName(RequestProtocol protocol) {
-  constexpr std::array<std::string_view, kRequestProtocols> kNames = {"http1", "http2", "websocket",
-                                                                      "grpc"};
-  return kNames[static_cast<size_t>(protocol)];
-}
-
-std::string_view ListenerKindName(ListenerKind kind) {
-  constexpr std::array<std::string_view, kListenerKinds> kNames = {"http", "https", "grpc",
-                                                                   "grpcs"};
-  return kNames[static_cast<size_t>(kind)];
-}
-
-std::string_view ConnectionDefenceName(ConnectionDefence defence) {
-  constexpr std::array<std::string_view, kConnectionDefences> kNames = {
-      "refused", "header_timeout", "handshake_timeout", "write_timeout"};
-  return kNames[static_cast<size_t>(defence)];
-}
-
-// Every cell one thread (or a few) records into. Histogram buckets are stored as counts per
-// bucket and made cumulative when rendered.
-struct Metrics::Shard {
-  explicit Shard(size_t model_slots)
-      : requests(kRequestProtocols * model_slots * kCodes),
-        request_us(kRequestProtocols * model_slots * kLatencySlots),
-        request_us_sum(kRequestProtocols * model_slots),
-        queue_us(model_slots * kLatencySlots),
-        queue_us_sum(model_slots),
-        compute_us(model_slots * kLatencySlots),
-        compute_us_sum(model_slots),
-        batch_rows(model_slots * kBatchSlots),
-        batch_rows_sum(model_slots),
-        expired(model_slots),
-        cancelled(model_slots) {}
-
-  std::vector<std::atomic<uint64_t>> requests;        // [protocol][model][code]
-  std::vector<std::atomic<uint64_t>> request_us;      // [protocol][model][bucket]
-  std::vector<std::atomic<uint64_t>> request_us_sum;  // [protocol][model]
-  std::vector<std::atomic<uint64_t>> queue_us;        // [model][bucket]
-  std::vector<std::atomic<uint64_t>> queue_us_sum;
-  std::vector<std::atomic<uint64_t>> compute_us;
-  std::vector<std::atomic<uint64_t>> compute_us_sum;
-  std::vector<std::atomic<uint64_t>> batch_rows;  // [model][bucket]
-  std::vector<std::atomic<uint64_t>> batch_rows_sum;
-  std::vector<std::atomic<uint64_t>> expired;
-  std::vector<std::atomic<uint64_t>> cancelled;
-  // Up and down counts: a gauge is started minus finished, summed over shards.
-  std::array<std::atomic<uint64_t>, kRequestProtocols> started{};
-  std::array<std::atomic<uint64_t>, kRequestProtocols> finished{};
-  std::array<std::atomic<uint64_t>, kListenerKinds> opened{};
-  std::array<std::atomic<uint64_t>, kListenerKinds> closed{};
-  std::array<std::atomic<uint64_t>, kListenerKinds> bytes_in{};
-  std::array<std::atomic<uint64_t>, kListenerKinds> bytes_out{};
-  std::array<std::atomic<uint64_t>, kRequestProtocols * kProtocolErrors> protocol_errors{};
-  std::array<std::atomic<uint64_t>, kListenerKinds * kConnectionDefences> defended{};
-};
 
 Metrics::Metrics(std::vector<std::string> models)
     : models_(std::move(models)),
@@ -173,13 +46,6 @@ Metrics::~Metrics() = default;
 Metrics::Shard& Metrics::Local() {
   thread_local const size_t index = next_shard.fetch_add(1, std::memory_order_relaxed);
   return *shards_[index % kShards];
-}
-
-template <typename Read>
-uint64_t Metrics::Sum(Read read) const {
-  uint64_t total = 0;
-  for (const auto& shard : shards_) total += read(*shard).load(std::memory_order_relaxed);
-  return total;
 }
 
 void Metrics::RequestStarted(RequestProtocol protocol) {
@@ -238,224 +104,6 @@ void Metrics::ConnectionDefended(ListenerKind listener, ConnectionDefence defenc
   Add(Local().defended[static_cast<size_t>(listener) * kConnectionDefences +
                        static_cast<size_t>(defence)],
       1);
-}
-
-void Metrics::AddGauge(Gauge gauge) { gauges_.push_back(std::move(gauge)); }
-
-std::string Metrics::Label(std::string_view name, std::string_view value) {
-  return fmt::format("{}=\"{}\"", name, Escape(value));
-}
-
-uint64_t Metrics::RequestsFinished(RequestProtocol protocol) const {
-  return Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& {
-    return shard.finished[static_cast<size_t>(protocol)];
-  });
-}
-
-std::string Metrics::Render() const {
-  std::string out;
-  auto model_label = [&](size_t m) {
-    return m + 1 == model_slots_ ? std::string("model=\"\"")
-                                 : fmt::format("model=\"{}\"", Escape(models_[m]));
-  };
-  // A histogram family's samples: `cell(bucket)` and `sum_cell` for one label set.
-  auto histogram = [&](std::string_view name, const std::string& labels, auto cell, auto sum_cell,
-                       auto bound, size_t buckets, bool seconds) {
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b <= buckets; ++b) {
-      cumulative +=
-          Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& { return cell(shard, b); });
-      const std::string le = b == buckets ? std::string("+Inf")
-                             : seconds    ? Seconds(bound(b))
-                                          : std::to_string(bound(b));
-      out += fmt::format("{}_bucket{{{},le=\"{}\"}} {}\n", name, labels, le, cumulative);
-    }
-    const uint64_t sum = Sum(sum_cell);
-    out += fmt::format("{}_sum{{{}}} {}\n", name, labels,
-                       seconds ? Seconds(sum) : std::to_string(sum));
-    out += fmt::format("{}_count{{{}}} {}\n", name, labels, cumulative);
-  };
-  auto latency_bound = [](size_t b) { return kLatencyBucketsUs[b]; };
-
-  Family(&out, "predictwire_requests_total", "counter",
-         "Requests answered, by the protocol they came on, the model they named (empty: none the "
-         "server has) and the canonical status code of the answer.");
-  for (size_t p = 0; p < kRequestProtocols; ++p) {
-    for (size_t m = 0; m < model_slots_; ++m) {
-      for (size_t c = 0; c < kCodes; ++c) {
-        const uint64_t count = Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& {
-          return shard.requests[(p * model_slots_ + m) * kCodes + c];
-        });
-        if (count == 0 && c != 0) continue;  // OK is always shown; other codes once they occur
-        out += fmt::format("predictwire_requests_total{{protocol=\"{}\",{},code=\"{}\"}} {}\n",
-                           RequestProtocolName(static_cast<RequestProtocol>(p)), model_label(m),
-                           kCodeNames[c], count);
-      }
-    }
-  }
-
-  Family(&out, "predictwire_request_duration_seconds", "histogram",
-         "Server time of a request, from decoding it to its encoded answer.");
-  for (size_t p = 0; p < kRequestProtocols; ++p) {
-    for (size_t m = 0; m < model_slots_; ++m) {
-      const size_t at = p * model_slots_ + m;
-      histogram(
-          "predictwire_request_duration_seconds",
-          fmt::format("protocol=\"{}\",{}", RequestProtocolName(static_cast<RequestProtocol>(p)),
-                      model_label(m)),
-          [&](const Shard& shard, size_t b) -> const std::atomic<uint64_t>& {
-            return shard.request_us[at * kLatencySlots + b];
-          },
-          [&](const Shard& shard) -> const std::atomic<uint64_t>& {
-            return shard.request_us_sum[at];
-          },
-          latency_bound, kLatencyBucketsUs.size(), true);
-    }
-  }
-  for (const auto& [name, help, cells_member, sums_member] :
-       {std::tuple{"predictwire_queue_duration_seconds",
-                   "Time a request waited for its model, from submission to the model starting.",
-                   &Shard::queue_us, &Shard::queue_us_sum},
-        std::tuple{"predictwire_compute_duration_seconds", "Time the model computed a request.",
-                   &Shard::compute_us, &Shard::compute_us_sum}}) {
-    // Copies, for the lambdas: clang 14 does not let them capture structured bindings.
-    const auto cells = cells_member;
-    const auto sums = sums_member;
-    Family(&out, name, "histogram", help);
-    for (size_t m = 0; m + 1 < model_slots_; ++m) {
-      histogram(
-          name, model_label(m),
-          [&](const Shard& shard, size_t b) -> const std::atomic<uint64_t>& {
-            return (shard.*cells)[m * kLatencySlots + b];
-          },
-          [&](const Shard& shard) -> const std::atomic<uint64_t>& { return (shard.*sums)[m]; },
-          latency_bound, kLatencyBucketsUs.size(), true);
-    }
-  }
-
-  Family(&out, "predictwire_batch_size", "histogram",
-         "Rows per backend call (1 per request unless the model batches).");
-  for (size_t m = 0; m + 1 < model_slots_; ++m) {
-    histogram(
-        "predictwire_batch_size", model_label(m),
-        [&](const Shard& shard, size_t b) -> const std::atomic<uint64_t>& {
-          return shard.batch_rows[m * kBatchSlots + b];
-        },
-        [&](const Shard& shard) -> const std::atomic<uint64_t>& { return shard.batch_rows_sum[m]; },
-        [](size_t b) { return kBatchBuckets[b]; }, kBatchBuckets.size(), false);
-  }
-
-  Family(&out, "predictwire_requests_expired_total", "counter",
-         "Requests dropped from a model's queue because their deadline passed before they ran.");
-  for (size_t m = 0; m + 1 < model_slots_; ++m) {
-    out += fmt::format(
-        "predictwire_requests_expired_total{{{}}} {}\n", model_label(m),
-        Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& { return shard.expired[m]; }));
-  }
-  Family(&out, "predictwire_requests_cancelled_total", "counter",
-         "Requests dropped from a model's queue because their client had gone (a reset stream, "
-         "a cancelled call, a closed connection) before they ran.");
-  for (size_t m = 0; m + 1 < model_slots_; ++m) {
-    out += fmt::format("predictwire_requests_cancelled_total{{{}}} {}\n", model_label(m),
-                       Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& {
-                         return shard.cancelled[m];
-                       }));
-  }
-
-  Family(&out, "predictwire_requests_in_flight", "gauge",
-         "Requests decoded and not yet answered, by protocol.");
-  for (size_t p = 0; p < kRequestProtocols; ++p) {
-    const uint64_t started =
-        Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& { return shard.started[p]; });
-    const uint64_t finished =
-        Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& { return shard.finished[p]; });
-    out += fmt::format("predictwire_requests_in_flight{{protocol=\"{}\"}} {}\n",
-                       RequestProtocolName(static_cast<RequestProtocol>(p)),
-                       started >= finished ? started - finished : 0);
-  }
-
-  auto per_listener = [&](std::string_view name, std::string_view type, std::string_view help,
-                          auto read) {
-    Family(&out, name, type, help);
-    for (size_t l = 0; l < kListenerKinds; ++l) {
-      out += fmt::format("{}{{listener=\"{}\"}} {}\n", name,
-                         ListenerKindName(static_cast<ListenerKind>(l)), read(l));
-    }
-  };
-  auto total = [&](auto member) {
-    return [this, member](size_t l) {
-      return Sum(
-          [&](const Shard& shard) -> const std::atomic<uint64_t>& { return (shard.*member)[l]; });
-    };
-  };
-  per_listener("predictwire_connections_open", "gauge", "Connections open, by listener.",
-               [&](size_t l) {
-                 const uint64_t opened = total(&Shard::opened)(l);
-                 const uint64_t closed = total(&Shard::closed)(l);
-                 return opened >= closed ? opened - closed : 0;
-               });
-  per_listener("predictwire_connections_total", "counter", "Connections accepted, by listener.",
-               total(&Shard::opened));
-  per_listener("predictwire_received_bytes_total", "counter",
-               "Bytes received on connections (after TLS), by listener.", total(&Shard::bytes_in));
-  per_listener("predictwire_sent_bytes_total", "counter",
-               "Bytes sent on connections (before TLS), by listener.", total(&Shard::bytes_out));
-
-  Family(&out, "predictwire_protocol_errors_total", "counter",
-         "Input refused before it became a request, by protocol and reason.");
-  static constexpr std::string_view kReasons[kProtocolErrors] = {"malformed", "refused_stream",
-                                                                 "violation"};
-  for (size_t p = 0; p < kRequestProtocols; ++p) {
-    for (size_t e = 0; e < kProtocolErrors; ++e) {
-      out += fmt::format("predictwire_protocol_errors_total{{protocol=\"{}\",reason=\"{}\"}} {}\n",
-                         RequestProtocolName(static_cast<RequestProtocol>(p)), kReasons[e],
-                         Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& {
-                           return shard.protocol_errors[p * kProtocolErrors + e];
-                         }));
-    }
-  }
-
-  Family(&out, "predictwire_connections_defended_total", "counter",
-         "Connections refused (over --max-connections) or closed by a header, TLS handshake or "
-         "write timeout, by listener and reason.");
-  for (size_t l = 0; l < kListenerKinds; ++l) {
-    for (size_t d = 0; d < kConnectionDefences; ++d) {
-      out += fmt::format(
-          "predictwire_connections_defended_total{{listener=\"{}\",reason=\"{}\"}} {}\n",
-          ListenerKindName(static_cast<ListenerKind>(l)),
-          ConnectionDefenceName(static_cast<ConnectionDefence>(d)),
-          Sum([&](const Shard& shard) -> const std::atomic<uint64_t>& {
-            return shard.defended[l * kConnectionDefences + d];
-          }));
-    }
-  }
-
-  for (const Gauge& gauge : gauges_) {
-    Family(&out, gauge.name, gauge.type, gauge.help);
-    for (const auto& [labels, value] : gauge.read()) {
-      out += labels.empty() ? fmt::format("{} {}\n", gauge.name, value)
-                            : fmt::format("{}{{{}}} {}\n", gauge.name, labels, value);
-    }
-  }
-
-  Family(&out, "predictwire_build_info", "gauge", "The server's version (always 1).");
-  out += fmt::format("predictwire_build_info{{version=\"{}\"}} 1\n", PREDICTWIRE_VERSION);
-
-  const ProcessFigures process = ReadProcess();
-  Family(&out, "process_cpu_seconds_total", "counter", "User and system CPU time, in seconds.");
-  out += fmt::format("process_cpu_seconds_total {}\n", process.cpu_seconds);
-  Family(&out, "process_resident_memory_bytes", "gauge", "Resident memory, in bytes.");
-  out += fmt::format("process_resident_memory_bytes {}\n", process.resident_bytes);
-  Family(&out, "process_virtual_memory_bytes", "gauge", "Virtual memory, in bytes.");
-  out += fmt::format("process_virtual_memory_bytes {}\n", process.virtual_bytes);
-  Family(&out, "process_open_fds", "gauge", "Open file descriptors.");
-  out += fmt::format("process_open_fds {}\n", process.open_fds);
-  Family(&out, "process_max_fds", "gauge", "The limit on open file descriptors.");
-  out += fmt::format("process_max_fds {}\n", process.max_fds);
-  Family(&out, "process_start_time_seconds", "gauge",
-         "When the process started, in seconds since the Unix epoch.");
-  out += fmt::format("process_start_time_seconds {}\n", start_time_seconds_);
-  return out;
 }
 
 }  // namespace predictwire

@@ -9,6 +9,7 @@
 namespace predictwire {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -117,6 +118,42 @@ TEST(MetricsTest, ThreadsAddUpWithoutLosingCounts) {
   EXPECT_THAT(metrics.Render(),
               HasSubstr("predictwire_requests_total{protocol=\"websocket\",model=\"m\","
                         "code=\"OK\"} 240000\n"));
+}
+
+TEST(MetricsTest, TheExpositionHasEveryFamilyOnceInItsOrderGaugesBeforeTheBuild) {
+  Metrics metrics({"m"});
+  metrics.AddGauge({.name = "predictwire_queue_depth", .help = "Requests waiting.", .read = [] {
+                      return std::vector<std::pair<std::string, double>>{{"", 0}};
+                    }});
+  const std::string text = metrics.Render();
+  std::vector<std::string> families;
+  for (size_t at = text.find("# TYPE "); at != std::string::npos;
+       at = text.find("# TYPE ", at + 1)) {
+    families.push_back(text.substr(at + 7, text.find('\n', at) - at - 7));
+  }
+  EXPECT_THAT(
+      families,
+      ElementsAre(
+          "predictwire_requests_total counter", "predictwire_request_duration_seconds histogram",
+          "predictwire_queue_duration_seconds histogram",
+          "predictwire_compute_duration_seconds histogram", "predictwire_batch_size histogram",
+          "predictwire_requests_expired_total counter",
+          "predictwire_requests_cancelled_total counter", "predictwire_requests_in_flight gauge",
+          "predictwire_connections_open gauge", "predictwire_connections_total counter",
+          "predictwire_received_bytes_total counter", "predictwire_sent_bytes_total counter",
+          "predictwire_protocol_errors_total counter",
+          "predictwire_connections_defended_total counter", "predictwire_queue_depth gauge",
+          "predictwire_build_info gauge", "process_cpu_seconds_total counter",
+          "process_resident_memory_bytes gauge", "process_virtual_memory_bytes gauge",
+          "process_open_fds gauge", "process_max_fds gauge", "process_start_time_seconds gauge"));
+  EXPECT_THAT(text, HasSubstr("predictwire_queue_depth 0\n"));
+  EXPECT_THAT(text, ::testing::EndsWith("\n"));
+}
+
+TEST(MetricsTest, LabelValuesAreEscaped) {
+  EXPECT_EQ(Metrics::Label("model", "a\"b\\c\nd"), "model=\"a\\\"b\\\\c\\nd\"");
+  Metrics metrics({"x\\y"});
+  EXPECT_THAT(metrics.Render(), HasSubstr("predictwire_batch_size_count{model=\"x\\\\y\"} 0\n"));
 }
 
 }  // namespace

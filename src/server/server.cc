@@ -6,6 +6,8 @@
 
 #include <charconv>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "backends/backend_factory.h"
@@ -33,6 +35,68 @@ namespace predictwire::server {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The protocols listeners serve, made once Create has the router and the options.
+struct ProtocolFactories {
+  // HTTP/1.1 (and WebSocket) or HTTP/2, told apart by a connection's first bytes
+  // (PriorKnowledgeDetector): h2c with prior knowledge in the clear; over TLS, a client that
+  // chose h2 by ALPN starts with the same preface, as the protocol sees plaintext either way.
+  // gRPC is HTTP/2 with its content-type, so every port answers it; the gRPC rows add ports for
+  // clients that expect their own.
+  transport::Listener::ProtocolFactory http;
+};
+
+// A port the server may listen on. Create opens, in this order, each row `opens` picks for the
+// options; the ready line lists them in the same order; Shutdown stops them.
+struct PortRow {
+  std::string_view key;                 // the ready line's " KEY=HOST:PORT"
+  std::string_view description;         // names the port in the errors of a failed bind
+  std::string ServerOptions::*address;  // the option holding its HOST:PORT
+  bool (*opens)(const ServerOptions& options);
+  bool tls;  // its connections speak TLS, with the server's certificate
+  // A transport::Listener counted in the metrics under `kind`, whose connections get their
+  // protocol from `protocols`; or, with neither, the raw TCP echo (transport/common/tcp_echo.h),
+  // which serves no protocol and is not counted.
+  std::optional<ListenerKind> kind;
+  transport::Listener::ProtocolFactory ProtocolFactories::*protocols;
+};
+
+bool HasTls(const ServerOptions& options) { return !options.tls_certificate_file.empty(); }
+bool HasGrpc(const ServerOptions& options) { return !options.grpc_address.empty(); }
+
+constexpr PortRow kPorts[] = {
+    {"http", "HTTP", &ServerOptions::http_address, [](const ServerOptions&) { return true; }, false,
+     ListenerKind::kHttp, &ProtocolFactories::http},
+    {"grpc", "gRPC", &ServerOptions::grpc_address, HasGrpc, false, ListenerKind::kGrpc,
+     &ProtocolFactories::http},
+    {"https", "HTTPS", &ServerOptions::https_address, HasTls, true, ListenerKind::kHttps,
+     &ProtocolFactories::http},
+    {"grpcs", "gRPC over TLS", &ServerOptions::grpcs_address,
+     [](const ServerOptions& options) { return HasGrpc(options) && HasTls(options); }, true,
+     ListenerKind::kGrpcs, &ProtocolFactories::http},
+    {"tcp-echo", "the TCP echo", &ServerOptions::tcp_echo_address,
+     [](const ServerOptions& options) { return !options.tcp_echo_address.empty(); }, false,
+     std::nullopt, nullptr},
+};
+
+constexpr bool ListenersHaveAKindAndProtocols() {
+  for (const PortRow& row : kPorts) {
+    if (row.kind.has_value() != (row.protocols != nullptr)) return false;
+  }
+  return true;
+}
+static_assert(ListenersHaveAKindAndProtocols());
+
+// HOST:PORT as a listener is bound, with brackets around an IPv6 host.
+std::string BoundAddress(const transport::Listener& listener) {
+  const bool v6 = listener.host().find(':') != std::string::npos;
+  return fmt::format("{}{}{}:{}", v6 ? "[" : "", listener.host(), v6 ? "]" : "",
+                     listener.local_port());
+}
+
+}  // namespace
+
 struct Server::Parts {
   ServerOptions options;
   std::unique_ptr<ModelRegistry> registry;
@@ -53,24 +117,25 @@ struct Server::Parts {
   transport::http2::PriorKnowledgeDetector::Factory make_http1;
   transport::http2::PriorKnowledgeDetector::Factory make_http2;
   transport::http2::Http2Protocol::GrpcFactory make_grpc;
-  std::unique_ptr<transport::Listener> http_listener;
-  std::unique_ptr<transport::TlsContext> tls;
-  std::unique_ptr<transport::Listener> https_listener;  // null without a certificate
+  ProtocolFactories protocols;
+  std::unique_ptr<transport::TlsContext> tls;  // null without a certificate
   std::unique_ptr<transport::grpc_transport::GrpcService> grpc_service;
-  std::unique_ptr<transport::Listener> grpc_listener;   // null with gRPC off
-  std::unique_ptr<transport::Listener> grpcs_listener;  // null with gRPC off or no certificate
-  std::unique_ptr<transport::TcpEchoServer> tcp_echo;   // null without --tcp-echo
+  // A port Create opened, a row of kPorts. After `tls` and `grpc_service`, which its
+  // connections use, so destroyed before them.
+  struct OpenPort {
+    const PortRow* row;
+    std::string address;                             // as bound, for the ready line
+    std::unique_ptr<transport::Listener> listener;   // a listener row's
+    std::unique_ptr<transport::TcpEchoServer> echo;  // the TCP echo row's
+  };
+  std::vector<OpenPort> ports;  // in kPorts' order
   bool started = false;
   bool stopped = false;
 
-  std::vector<transport::Listener*> listeners() const {
-    std::vector<transport::Listener*> all;
-    for (const auto* listener :
-         {&http_listener, &https_listener, &grpc_listener, &grpcs_listener}) {
-      if (*listener) all.push_back(listener->get());
-    }
-    return all;
-  }
+  // Binds `row`'s port on the address its option holds (the TCP echo also starts serving) and
+  // adds it to `ports`. Needs everything a listener's connections use: the pool, the metrics,
+  // the protocols and, for a TLS row, `tls`.
+  absl::Status Open(const PortRow& row);
 };
 
 size_t DefaultMaxConnections() {
@@ -132,32 +197,6 @@ absl::StatusOr<fs::path> FindModelsDir(const std::string& configured) {
       tried));
 }
 
-// A listener for `what` ("HTTP", "gRPC"...) on HOST:PORT `address`, with TLS when `tls` is set.
-// Its connections are counted in `metrics` under `kind` and kept within `limits` and
-// `max_connections`.
-absl::StatusOr<std::unique_ptr<transport::Listener>> ListenOn(
-    std::string_view what, const std::string& address, transport::TlsContext* tls, Metrics& metrics,
-    ListenerKind kind, const transport::ConnectionLimits& limits, size_t max_connections,
-    transport::IoPool& pool, transport::Listener::ProtocolFactory make_protocol) {
-  std::string host;
-  uint16_t port = 0;
-  if (absl::Status status = ParseHostPort(address, &host, &port); !status.ok()) return status;
-  absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
-      transport::Listener::Create({.host = host,
-                                   .port = port,
-                                   .tls = tls,
-                                   .metrics = &metrics,
-                                   .kind = kind,
-                                   .limits = limits,
-                                   .max_connections = max_connections},
-                                  pool, std::move(make_protocol));
-  if (!listener.ok()) {
-    return absl::Status(listener.status().code(),
-                        fmt::format("{} (for {})", std::string(listener.status().message()), what));
-  }
-  return listener;
-}
-
 absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions& options) {
   std::vector<std::string> flags = options.models;
   if (flags.empty()) {
@@ -182,6 +221,40 @@ absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions
 }
 
 }  // namespace
+
+absl::Status Server::Parts::Open(const PortRow& row) {
+  const std::string& address = options.*row.address;
+  std::string host;
+  uint16_t port = 0;
+  if (absl::Status status = ParseHostPort(address, &host, &port); !status.ok()) return status;
+  if (!row.kind) {
+    absl::StatusOr<std::unique_ptr<transport::TcpEchoServer>> echo =
+        transport::TcpEchoServer::Start(host, port);
+    if (!echo.ok()) return echo.status();
+    // The host as given (not as ParseHostPort reads it), with the port the kernel picked.
+    std::string bound =
+        fmt::format("{}:{}", address.substr(0, address.rfind(':')), (*echo)->port());
+    ports.push_back({.row = &row, .address = std::move(bound), .echo = *std::move(echo)});
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
+      transport::Listener::Create({.host = host,
+                                   .port = port,
+                                   .tls = row.tls ? tls.get() : nullptr,
+                                   .metrics = metrics.get(),
+                                   .kind = *row.kind,
+                                   .limits = connection_limits,
+                                   .max_connections = max_connections},
+                                  *pool, protocols.*row.protocols);
+  if (!listener.ok()) {
+    return absl::Status(
+        listener.status().code(),
+        fmt::format("{} (for {})", std::string(listener.status().message()), row.description));
+  }
+  std::string bound = BoundAddress(**listener);
+  ports.push_back({.row = &row, .address = std::move(bound), .listener = *std::move(listener)});
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   auto parts = std::make_unique<Parts>();
@@ -337,60 +410,24 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     if (!protocol.ok()) return nullptr;
     return *std::move(protocol);
   };
-  // HTTP/1.1 and HTTP/2 share each port: the first bytes decide (h2c with prior knowledge in the
-  // clear; over TLS, a client that chose h2 by ALPN starts with the same preface). Plain and TLS
-  // connections start alike, as the protocol sees plaintext either way. gRPC is HTTP/2 with its
-  // content-type, so every port answers it; --grpc and --grpcs add ports for clients that expect
-  // their own.
-  auto detect = [raw](transport::ProtocolConnection& connection) {
+  parts->protocols.http = [raw](transport::ProtocolConnection& connection) {
     return std::make_unique<transport::http2::PriorKnowledgeDetector>(
         connection, raw->make_http1, raw->make_http2, raw->http1_options.idle_timeout);
   };
-  absl::StatusOr<std::unique_ptr<transport::Listener>> listener =
-      ListenOn("HTTP", options.http_address, nullptr, *parts->metrics, ListenerKind::kHttp,
-               parts->connection_limits, parts->max_connections, *parts->pool, detect);
-  if (!listener.ok()) return listener.status();
-  parts->http_listener = *std::move(listener);
-
   if (options.tls_certificate_file.empty() != options.tls_private_key_file.empty()) {
     return absl::InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
   }
-  if (!options.tls_certificate_file.empty()) {
+  if (HasTls(options)) {
     absl::StatusOr<std::unique_ptr<transport::TlsContext>> tls =
         transport::TlsContext::CreateServer({.certificate_file = options.tls_certificate_file,
                                              .private_key_file = options.tls_private_key_file,
                                              .alpn = {"h2", "http/1.1"}});
     if (!tls.ok()) return tls.status();
     parts->tls = *std::move(tls);
-    absl::StatusOr<std::unique_ptr<transport::Listener>> https = ListenOn(
-        "HTTPS", options.https_address, parts->tls.get(), *parts->metrics, ListenerKind::kHttps,
-        parts->connection_limits, parts->max_connections, *parts->pool, detect);
-    if (!https.ok()) return https.status();
-    parts->https_listener = *std::move(https);
   }
-  if (!options.grpc_address.empty()) {
-    absl::StatusOr<std::unique_ptr<transport::Listener>> grpc =
-        ListenOn("gRPC", options.grpc_address, nullptr, *parts->metrics, ListenerKind::kGrpc,
-                 parts->connection_limits, parts->max_connections, *parts->pool, detect);
-    if (!grpc.ok()) return grpc.status();
-    parts->grpc_listener = *std::move(grpc);
-    if (parts->tls) {
-      absl::StatusOr<std::unique_ptr<transport::Listener>> grpcs =
-          ListenOn("gRPC over TLS", options.grpcs_address, parts->tls.get(), *parts->metrics,
-                   ListenerKind::kGrpcs, parts->connection_limits, parts->max_connections,
-                   *parts->pool, detect);
-      if (!grpcs.ok()) return grpcs.status();
-      parts->grpcs_listener = *std::move(grpcs);
-    }
-  }
-  if (!options.tcp_echo_address.empty()) {
-    if (absl::Status status = ParseHostPort(options.tcp_echo_address, &host, &port); !status.ok()) {
-      return status;
-    }
-    absl::StatusOr<std::unique_ptr<transport::TcpEchoServer>> echo =
-        transport::TcpEchoServer::Start(host, port);
-    if (!echo.ok()) return echo.status();
-    parts->tcp_echo = *std::move(echo);
+  for (const PortRow& row : kPorts) {
+    if (!row.opens(options)) continue;
+    if (absl::Status opened = parts->Open(row); !opened.ok()) return opened;
   }
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
@@ -402,37 +439,16 @@ Server::~Server() { Shutdown(); }
 void Server::Start() {
   parts_->started = true;
   parts_->pool->Start();
-  for (transport::Listener* listener : parts_->listeners()) listener->Start();
+  for (Parts::OpenPort& port : parts_->ports) {
+    if (port.listener) port.listener->Start();
+  }
   parts_->ready = true;
 }
 
-namespace {
-
-// HOST:PORT as a listener is bound, with brackets around an IPv6 host.
-std::string BoundAddress(const transport::Listener& listener) {
-  const bool v6 = listener.host().find(':') != std::string::npos;
-  return fmt::format("{}{}{}:{}", v6 ? "[" : "", listener.host(), v6 ? "]" : "",
-                     listener.local_port());
-}
-
-}  // namespace
-
 std::string Server::ReadyLine() const {
-  std::string line =
-      fmt::format("predictwire: listening http={}", BoundAddress(*parts_->http_listener));
-  if (parts_->grpc_listener) {
-    line += fmt::format(" grpc={}", BoundAddress(*parts_->grpc_listener));
-  }
-  if (parts_->https_listener) {
-    line += fmt::format(" https={}", BoundAddress(*parts_->https_listener));
-  }
-  if (parts_->grpcs_listener) {
-    line += fmt::format(" grpcs={}", BoundAddress(*parts_->grpcs_listener));
-  }
-  if (parts_->tcp_echo) {
-    const std::string& host = parts_->options.tcp_echo_address;
-    line +=
-        fmt::format(" tcp-echo={}:{}", host.substr(0, host.rfind(':')), parts_->tcp_echo->port());
+  std::string line = "predictwire: listening";
+  for (const Parts::OpenPort& port : parts_->ports) {
+    line += fmt::format(" {}={}", port.row->key, port.address);
   }
   return line;
 }
@@ -455,7 +471,9 @@ void Server::Shutdown() {
   parts_->stopped = true;
   parts_->ready = false;
   if (!parts_->started) return;
-  for (transport::Listener* listener : parts_->listeners()) listener->Stop();
+  for (Parts::OpenPort& port : parts_->ports) {
+    if (port.listener) port.listener->Stop();
+  }
   const int64_t left = parts_->pool->Drain(parts_->options.drain_timeout);
   if (left > 0) {
     std::fprintf(stderr, "predictwire: %lld connections still open after the drain timeout\n",
@@ -463,7 +481,10 @@ void Server::Shutdown() {
   }
   parts_->scheduler->Shutdown();
   parts_->pool->Stop();
-  if (parts_->tcp_echo) parts_->tcp_echo->Stop();
+  // The echo serves on its own threads, so it carries on through the drain.
+  for (Parts::OpenPort& port : parts_->ports) {
+    if (port.echo) port.echo->Stop();
+  }
 }
 
 }  // namespace predictwire::server

@@ -8,6 +8,7 @@
 #include "codec/predict_json.h"
 #include "codec/v2_json.h"
 #include "core/status.h"
+#include "transport/common/limits.h"
 #include "transport/common/rest_formats.h"
 #include "transport/common/web_page.h"
 
@@ -173,6 +174,18 @@ RestReply RestRouter::ErrorReply(int http_status, std::string_view message) {
 
 RestReply RestRouter::ErrorReply(const absl::Status& status) {
   return ErrorReply(HttpStatusFor(status), MessageOf(status));
+}
+
+RestReply RestRouter::BodyTooLargeReply(size_t max_body_bytes) {
+  return ErrorReply(413, fmt::format("the request body exceeds the {}-byte limit", max_body_bytes));
+}
+
+RestReply RestRouter::HeaderTooLargeReply() {
+  return ErrorReply(431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes));
+}
+
+RestReply RestRouter::BodyRefusedForMemoryReply() {
+  return ErrorReply(503, "the server is short of memory for this request's body; retry later");
 }
 
 void RestRouter::Handle(RestRequest request, RestReplyFunction reply) const {

@@ -89,6 +89,12 @@ class RestRouter {
   // An error reply with body {"error": message}.
   static RestReply ErrorReply(int http_status, std::string_view message);
   static RestReply ErrorReply(const absl::Status& status);
+  // The refusals every HTTP version makes before a request reaches Handle, worded once for all:
+  // 413 for a body over `max_body_bytes`, 431 for a head over kMaxHeaderBytes (limits.h), 503
+  // for a body the memory budget has no room for.
+  static RestReply BodyTooLargeReply(size_t max_body_bytes);
+  static RestReply HeaderTooLargeReply();
+  static RestReply BodyRefusedForMemoryReply();
 
  private:
   // Handle without CORS: the answer the route gives.

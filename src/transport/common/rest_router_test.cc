@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/test_backend.h"
+#include "transport/common/limits.h"
 
 namespace predictwire::transport {
 namespace {
@@ -249,6 +250,21 @@ TEST(RestRouterStatusTest, OneTranslationOfStatuses) {
   EXPECT_EQ(RestRouter::HttpStatusFor(absl::ResourceExhaustedError("")), 503);
   EXPECT_EQ(RestRouter::HttpStatusFor(absl::UnavailableError("")), 503);
   EXPECT_EQ(RestRouter::HttpStatusFor(absl::InternalError("")), 500);
+}
+
+TEST(RestRouterStatusTest, TheRefusalsBeforeRoutingAreWordedOnce) {
+  const RestReply body = RestRouter::BodyTooLargeReply(1000);
+  EXPECT_EQ(body.status, 413);
+  EXPECT_EQ(body.body,
+            RestRouter::ErrorReply(413, "the request body exceeds the 1000-byte limit").body);
+  const RestReply header = RestRouter::HeaderTooLargeReply();
+  EXPECT_EQ(header.status, 431);
+  EXPECT_EQ(header.body, RestRouter::ErrorReply(431, "the request header exceeds " +
+                                                         std::to_string(kMaxHeaderBytes) + " bytes")
+                             .body);
+  const RestReply memory = RestRouter::BodyRefusedForMemoryReply();
+  EXPECT_EQ(memory.status, 503);
+  EXPECT_THAT(memory.body, HasSubstr("short of memory for this request's body; retry later"));
 }
 
 }  // namespace

@@ -37,21 +37,21 @@ size_t Http1Protocol::OnInput(char* data, size_t size) {
     consumed += parsed;
     if (error == http::error::need_more) error = {};
     if (error == http::error::body_limit) {
-      Reject(413,
-             fmt::format("the request body exceeds the {}-byte limit", options_.max_body_bytes));
+      Reject(RestRouter::BodyTooLargeReply(options_.max_body_bytes));
       return size;
     }
     if (error == http::error::header_limit) {
-      Reject(431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes));
+      Reject(RestRouter::HeaderTooLargeReply());
       return size;
     }
     if (error && parser_->framing_error()) {
       const RequestParser::FramingError refused = *parser_->framing_error();
-      Reject(refused.status, refused.message);
+      Reject(RestRouter::ErrorReply(refused.status, refused.message));
       return size;
     }
     if (error) {
-      Reject(400, fmt::format("malformed HTTP request: {}", error.message()));
+      Reject(
+          RestRouter::ErrorReply(400, fmt::format("malformed HTTP request: {}", error.message())));
       return size;
     }
     // A large body is charged from its header on (all of its declared length, which the parser
@@ -59,7 +59,7 @@ size_t Http1Protocol::OnInput(char* data, size_t size) {
     if (parser_->is_header_done() &&
         !body_charge_.GrowTo(
             std::max<size_t>(parser_->content_length().value_or(0), parser_->body().size()))) {
-      Reject(503, "the server is short of memory for this request's body; retry later");
+      Reject(RestRouter::BodyRefusedForMemoryReply());
       return size;
     }
     if (!parser_->is_done()) {
@@ -117,13 +117,14 @@ bool Http1Protocol::Upgrade() {
   if (absl::Status valid =
           websocket::ValidateHandshake(parser->websocket_key(), parser->websocket_version());
       !valid.ok()) {
-    Reject(400, MessageOf(valid));
+    Reject(RestRouter::ErrorReply(400, MessageOf(valid)));
     return false;
   }
   if (!router_.cors().AcceptsWebSocket(parser->origin(), parser->host())) {
-    Reject(403, fmt::format("a page of {} may not open a WebSocket here: only the "
-                            "server's own pages and --cors-origin origins may",
-                            parser->origin()));
+    Reject(RestRouter::ErrorReply(
+        403, fmt::format("a page of {} may not open a WebSocket here: only the "
+                         "server's own pages and --cors-origin origins may",
+                         parser->origin())));
     return false;
   }
   websocket::AppendSwitchingProtocols(parser->websocket_key(), &connection_.output());
@@ -144,13 +145,13 @@ void Http1Protocol::SendReply(RestReply reply) {
   }
 }
 
-void Http1Protocol::Reject(int status, std::string_view message) {
+void Http1Protocol::Reject(RestReply refusal) {
   parser_.reset();
   if (options_.metrics != nullptr) {
     options_.metrics->RecordProtocolError(RequestProtocol::kHttp1, ProtocolError::kMalformed);
   }
   body_charge_.Reset();
-  AppendResponse(RestRouter::ErrorReply(status, message), {.close = true}, &connection_.output());
+  AppendResponse(refusal, {.close = true}, &connection_.output());
   connection_.CloseAfterWrite();
 }
 
@@ -158,7 +159,9 @@ bool Http1Protocol::AwaitingRequestHead() const {
   return !in_flight_ && parser_ != nullptr && !parser_->is_header_done();
 }
 
-void Http1Protocol::OnHeaderTimeout() { Reject(408, "the request head did not arrive in time"); }
+void Http1Protocol::OnHeaderTimeout() {
+  Reject(RestRouter::ErrorReply(408, "the request head did not arrive in time"));
+}
 
 void Http1Protocol::OnDrain() {
   draining_ = true;

@@ -54,9 +54,9 @@ class Http1Protocol : public Protocol {
   bool Dispatch();
   bool Upgrade();
   void SendReply(RestReply reply);
-  // Answers `status` with {"error": message} and closes the connection: a request the parser
+  // Answers `refusal` (an error reply) and closes the connection: a request the parser
   // rejected, or a WebSocket handshake refused.
-  void Reject(int status, std::string_view message);
+  void Reject(RestReply refusal);
 
   ProtocolConnection& connection_;
   const RestRouter& router_;

@@ -13,6 +13,7 @@ namespace predictwire::transport::http1 {
 namespace {
 
 using predictwire::testing::FunctionBackend;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
@@ -135,6 +136,22 @@ TEST_F(Http1ProtocolTest, ALargeBodyPastTheMemoryBudgetIs503AndReleased) {
   fits->Receive(std::string(89999, ' '));
   EXPECT_THAT(fits->TakeOutput(), StartsWith("HTTP/1.1 400"));  // not JSON: answered at once
   EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST_F(Http1ProtocolTest, OversizedBodiesAndHeadsGetTheRoutersRefusals) {
+  auto body = std::make_shared<FakeConnection>();
+  body->Start(std::make_unique<Http1Protocol>(*body, *router_, make_websocket_,
+                                              Http1Protocol::Options{.max_body_bytes = 1000}));
+  body->Receive("POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: 1001\r\n\r\n");
+  const std::string refused_body = body->TakeOutput();
+  EXPECT_THAT(refused_body, StartsWith("HTTP/1.1 413 Content Too Large"));
+  EXPECT_THAT(refused_body, EndsWith("\r\n\r\n" + RestRouter::BodyTooLargeReply(1000).body));
+
+  connection_->Receive("GET / HTTP/1.1\r\nX-Big: " + std::string(kMaxHeaderBytes, 'a'));
+  const std::string refused_head = connection_->TakeOutput();
+  EXPECT_THAT(refused_head, StartsWith("HTTP/1.1 431 Request Header Fields Too Large"));
+  EXPECT_THAT(refused_head, EndsWith("\r\n\r\n" + RestRouter::HeaderTooLargeReply().body));
+  EXPECT_TRUE(connection_->close_after_write());
 }
 
 TEST_F(Http1ProtocolTest, ContinueIsSentOnceWhenTheHeaderIsComplete) {

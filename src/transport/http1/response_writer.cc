@@ -1,27 +1,8 @@
 #include "transport/http1/response_writer.h"
 
-#include <charconv>
+#include "transport/common/reply_fields.h"
 
 namespace predictwire::transport::http1 {
-namespace {
-
-void AppendNumber(uint64_t value, std::string* out) {
-  char digits[24];
-  const auto result = std::to_chars(digits, digits + sizeof(digits), value);
-  out->append(digits, result.ptr);
-}
-
-// Microseconds as milliseconds with three decimals, the unit Server-Timing's dur uses.
-void AppendMilliseconds(uint32_t microseconds, std::string* out) {
-  AppendNumber(microseconds / 1000, out);
-  out->push_back('.');
-  const uint32_t fraction = microseconds % 1000;
-  out->push_back(static_cast<char>('0' + fraction / 100));
-  out->push_back(static_cast<char>('0' + fraction / 10 % 10));
-  out->push_back(static_cast<char>('0' + fraction % 10));
-}
-
-}  // namespace
 
 std::string_view StatusLine(int status) {
   switch (status) {
@@ -68,37 +49,17 @@ void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std:
   out->append(StatusLine(reply.status));
   out->append("Server: predictwire\r\nDate: ");
   out->append(HttpDate());
-  // A 204 has no content, so neither of its headers (RFC 9110 section 8.6).
-  if (reply.status != 204) {
-    out->append("\r\nContent-Type: ");
-    out->append(reply.content_type);
-    out->append("\r\nContent-Length: ");
-    AppendNumber(reply.body.size(), out);
-  }
-  if (reply.timing) {
-    out->append("\r\nServer-Timing: queue;dur=");
-    AppendMilliseconds(reply.timing->queue_us, out);
-    out->append(", compute;dur=");
-    AppendMilliseconds(reply.timing->compute_us, out);
-  }
-  if (!reply.allow.empty()) {
-    out->append("\r\nAllow: ");
-    out->append(reply.allow);
-  }
-  if (!reply.upgrade.empty()) {
-    out->append("\r\nUpgrade: ");
-    out->append(reply.upgrade);
-  }
-  if (reply.inference_header_length) {
-    out->append("\r\nInference-Header-Content-Length: ");
-    AppendNumber(*reply.inference_header_length, out);
-  }
-  for (const HeaderField& field : reply.headers) {
-    out->append("\r\n");
-    out->append(field.name);
-    out->append(": ");
+  ReplyFieldText text;
+  ForEachReplyField(reply, HttpVersion::kHttp1, &text, [out](const ReplyField& field) {
+    if (field.http1_prefix.empty()) {
+      out->append("\r\n");
+      out->append(field.name);
+      out->append(": ");
+    } else {
+      out->append(field.http1_prefix);
+    }
     out->append(field.value);
-  }
+  });
   if (framing.close) {
     out->append("\r\nConnection: close");
   } else if (framing.keep_alive_http10) {

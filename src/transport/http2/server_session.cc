@@ -1,6 +1,5 @@
 #include "transport/http2/server_session.h"
 
-#include <fmt/format.h>
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
@@ -19,12 +18,6 @@ namespace {
 
 std::string_view View(const uint8_t* data, size_t size) {
   return std::string_view(reinterpret_cast<const char*>(data), size);
-}
-
-// Microseconds as milliseconds with three decimals, the unit Server-Timing's dur uses.
-std::string ServerTimingValue(const ServerTiming& timing) {
-  return fmt::format("queue;dur={}.{:03}, compute;dur={}.{:03}", timing.queue_us / 1000,
-                     timing.queue_us % 1000, timing.compute_us / 1000, timing.compute_us % 1000);
 }
 
 }  // namespace
@@ -365,20 +358,15 @@ void ServerSession::Dispatch(int32_t stream_id, Stream& stream) {
   stream.awaiting_reply = true;
   ++requests_in_flight_;
   if (stream.header_too_large) {
-    Reply(stream_id, RestRouter::ErrorReply(
-                         431, fmt::format("the request header exceeds {} bytes", kMaxHeaderBytes)));
+    Reply(stream_id, RestRouter::HeaderTooLargeReply());
     return;
   }
   if (stream.body_refused) {
-    Reply(stream_id,
-          RestRouter::ErrorReply(
-              503, "the server is short of memory for this request's body; retry later"));
+    Reply(stream_id, RestRouter::BodyRefusedForMemoryReply());
     return;
   }
   if (stream.body_too_large) {
-    Reply(stream_id,
-          RestRouter::ErrorReply(413, fmt::format("the request body exceeds the {}-byte limit",
-                                                  options_.max_body_bytes)));
+    Reply(stream_id, RestRouter::BodyTooLargeReply(options_.max_body_bytes));
     return;
   }
   buffered_body_bytes_ -= stream.body.size();
@@ -397,32 +385,17 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   stream.reply = std::move(reply);
   const int status = std::clamp(stream.reply.status, 100, 999);
   std::to_chars(stream.status, stream.status + 3, status);
-  stream.content_length = std::to_string(stream.reply.body.size());
   const std::string_view date = HttpDate();
   std::memcpy(stream.date, date.data(), std::min(date.size(), sizeof(stream.date)));
 
-  nghttp2_nv fields[7 + RestReply::kMaxHeaders];
+  // Every value lives in the stream (its reply and reply_text) until the stream closes.
+  nghttp2_nv fields[2 + kMaxReplyFields];
   size_t count = 0;
   fields[count++] = Field(":status", std::string_view(stream.status, 3));
   fields[count++] = Field("date", std::string_view(stream.date, sizeof(stream.date)));
-  if (status != 204) {  // no content, so neither of its headers (RFC 9110 section 8.6)
-    fields[count++] = Field("content-type", stream.reply.content_type);
-    fields[count++] = Field("content-length", stream.content_length);
-  }
-  if (stream.reply.timing) {
-    stream.server_timing = ServerTimingValue(*stream.reply.timing);
-    fields[count++] = Field("server-timing", stream.server_timing);
-  }
-  // Upgrade is a connection-level field HTTP/2 forbids (RFC 9113 section 8.2.2): not sent.
-  if (!stream.reply.allow.empty()) fields[count++] = Field("allow", stream.reply.allow);
-  if (stream.reply.inference_header_length) {
-    stream.reply_inference_header_length = std::to_string(*stream.reply.inference_header_length);
-    fields[count++] =
-        Field("inference-header-content-length", stream.reply_inference_header_length);
-  }
-  for (size_t i = 0; i < stream.reply.headers.size() && i < RestReply::kMaxHeaders; ++i) {
-    fields[count++] = Field(stream.reply.headers[i].name, stream.reply.headers[i].value);
-  }
+  ForEachReplyField(
+      stream.reply, HttpVersion::kHttp2, &stream.reply_text,
+      [&](const ReplyField& field) { fields[count++] = Field(field.name, field.value); });
 
   nghttp2_data_provider body{};
   body.source.ptr = &stream;

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "transport/common/reply_fields.h"
 #include "transport/http2/server_session.h"
 
 namespace predictwire::transport::http2 {
@@ -58,9 +59,7 @@ struct ServerSession::Stream : std::enable_shared_from_this<Stream> {
   size_t body_sent = 0;
   char status[4] = {};
   char date[29] = {};
-  std::string content_length;
-  std::string server_timing;
-  std::string reply_inference_header_length;
+  ReplyFieldText reply_text;  // the reply's formatted field values (ForEachReplyField)
 };
 
 // The message encodings GrpcCalls inflates (grpc_framing.h Decompress), sent with every call's

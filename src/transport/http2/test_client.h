@@ -23,7 +23,9 @@ class TestClient {
  public:
   struct Response {
     std::map<std::string, std::string> fields;  // headers, then trailers over them
-    int header_blocks = 0;                      // 1: headers only (or trailers-only)
+    // Every field as it came, in order: headers, then trailers.
+    std::vector<std::pair<std::string, std::string>> ordered_fields;
+    int header_blocks = 0;  // 1: headers only (or trailers-only)
     std::string body;
     bool closed = false;
     uint32_t error_code = 0;  // of RST_STREAM, NGHTTP2_NO_ERROR for a clean close
@@ -44,10 +46,11 @@ class TestClient {
         callbacks,
         [](nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t name_length,
            const uint8_t* value, size_t value_length, uint8_t, void* user_data) {
-          static_cast<TestClient*>(user_data)
-              ->responses[frame->hd.stream_id]
-              .fields[std::string(reinterpret_cast<const char*>(name), name_length)] =
-              std::string(reinterpret_cast<const char*>(value), value_length);
+          Response& response = static_cast<TestClient*>(user_data)->responses[frame->hd.stream_id];
+          std::string field_name(reinterpret_cast<const char*>(name), name_length);
+          std::string field_value(reinterpret_cast<const char*>(value), value_length);
+          response.fields[field_name] = field_value;
+          response.ordered_fields.emplace_back(std::move(field_name), std::move(field_value));
           return 0;
         });
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
