@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "loadgen/driver/bench.h"
 #include "loadgen/driver/bench_output.h"
+#include "os/process_info.h"
 
 namespace predictwire::cli {
 namespace {
@@ -92,7 +93,7 @@ int Bench(BenchFlags& flags) {
     std::printf("%s", WireTableText().c_str());
     return 0;
   }
-  RaiseOpenFileLimit();
+  os::RaiseOpenFileLimit();  // thousands of sockets; the default soft limit is 1024
   loadgen::BenchOptions& options = flags.options;
   absl::StatusOr<loadgen::WireSpec> wire = loadgen::ParseWire(flags.wire);
   if (!wire.ok()) {

@@ -15,6 +15,7 @@
 #include "loadgen/compare/scenario.h"
 #include "loadgen/report/report_files.h"
 #include "loadgen/report/report_text.h"
+#include "os/process_info.h"
 
 namespace predictwire::cli {
 namespace {
@@ -53,7 +54,7 @@ std::string ScenarioHelp() {
 }
 
 int Compare(CompareFlags& flags) {
-  RaiseOpenFileLimit();
+  os::RaiseOpenFileLimit();  // thousands of sockets; the default soft limit is 1024
   loadgen::CompareOptions& options = flags.options;
   const std::string placement = !flags.placement.empty() ? flags.placement
                                 : options.quick          ? "split"
@@ -63,8 +64,7 @@ int Compare(CompareFlags& flags) {
   for (const std::string& rtt : flags.rtts) options.rtts.push_back(ParseDuration(rtt));
   options.slo = ParseDuration(flags.slo);
   if (!options.quick && flags.rtts.empty()) options.rtts = {std::chrono::milliseconds(20)};
-  std::error_code error;
-  options.binary = std::filesystem::read_symlink("/proc/self/exe", error).string();
+  options.binary = os::ExecutablePath().string();
   options.models_dir = FindProjectDirectory("models");
   options.peers_dir = FindProjectDirectory("peers");
   if (options.target.empty() && options.models_dir.empty()) {

@@ -5,10 +5,6 @@
 
 namespace predictwire::cli {
 
-// Servers and load generators hold thousands of sockets: raise the soft limit on open files to
-// the hard limit (the default soft limit is 1024).
-void RaiseOpenFileLimit();
-
 // The directory `name` (e.g. "models", "peers") of this checkout: ./NAME if it exists, else
 // next to the binary (build/<preset>/predictwire → ../../NAME). Empty if neither exists.
 std::string FindProjectDirectory(const std::string& name);

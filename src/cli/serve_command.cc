@@ -1,5 +1,7 @@
 #include "cli/serve_command.h"
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
@@ -11,7 +13,10 @@
 #include "backends/backend_factory.h"
 #include "cli/duration_flag.h"
 #include "cli/process_limits.h"
+#include "core/default_models.h"
 #include "core/status.h"
+#include "os/host_port.h"
+#include "os/process_info.h"
 #include "server/server.h"
 #include "server/signals.h"
 
@@ -49,9 +54,8 @@ std::chrono::seconds ToWholeSeconds(const std::string& text) {
 // the command line or in the config pick free ports too rather than their fixed defaults, which
 // another instance may hold; on their default host, and off as before if not set up.
 void FreePortsBesideEphemeralHttp(const CLI::App& serve, server::ServerOptions& options) {
-  std::string host;
-  uint16_t port = 0;
-  if (!server::ParseHostPort(options.http_address, &host, &port).ok() || port != 0) return;
+  const absl::StatusOr<os::HostPort> http = os::ParseHostPort(options.http_address);
+  if (!http.ok() || http->port != 0) return;
   const std::pair<const char*, std::string*> others[] = {
       {"--grpc", &options.grpc_address},
       {"--https", &options.https_address},
@@ -59,13 +63,14 @@ void FreePortsBesideEphemeralHttp(const CLI::App& serve, server::ServerOptions& 
   };
   for (const auto& [flag, address] : others) {
     if (serve.count(flag) > 0 || address->empty()) continue;
-    if (!server::ParseHostPort(*address, &host, &port).ok()) continue;
-    *address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":0";
+    const absl::StatusOr<os::HostPort> other = os::ParseHostPort(*address);
+    if (!other.ok()) continue;
+    *address = os::FormatHostPort(other->host, 0);
   }
 }
 
 int Serve(const server::ServerOptions& options) {
-  RaiseOpenFileLimit();
+  os::RaiseOpenFileLimit();         // thousands of sockets; the default soft limit is 1024
   server::ShutdownSignals signals;  // before any thread starts
   absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Create(options);
   if (!server.ok()) {
@@ -143,7 +148,8 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
       ->check(CLI::ExistingFile);
   serve->add_option("--model", options.models,
                     "NAME=SPEC, repeatable. " + backends::ModelSpecHelp() +
-                        " Without --model: breast_cancer (XGBoost) and sleep50 (sleep:50ms).");
+                        fmt::format(" Without --model: {} (XGBoost) and {} ({}).",
+                                    kDefaultModelName, kArticleModelName, kArticleModelSpec));
   serve->add_option("--cors-origin", options.cors_origins,
                     "An origin whose web pages may call the REST API from a browser and open "
                     "WebSockets, e.g. http://localhost:3000; repeatable; '*' allows any. Without "

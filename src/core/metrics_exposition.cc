@@ -2,15 +2,12 @@
 // shards added up, the gauges, and the process's own figures from /proc. The recording half,
 // on the request path, is metrics.cc.
 #include <fmt/format.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "core/metrics.h"
 #include "core/metrics_shard.h"
+#include "os/process_info.h"
 
 #ifndef PREDICTWIRE_VERSION
 #define PREDICTWIRE_VERSION "0.0.0"
@@ -48,43 +45,6 @@ std::string Seconds(uint64_t microseconds) { return fmt::format("{}", microsecon
 
 void Family(std::string* out, std::string_view name, std::string_view type, std::string_view help) {
   *out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-}
-
-// Process figures from /proc (Linux), as Prometheus's client libraries name them.
-struct ProcessFigures {
-  double cpu_seconds = 0;
-  double resident_bytes = 0;
-  double virtual_bytes = 0;
-  double open_fds = 0;
-  double max_fds = 0;
-};
-
-ProcessFigures ReadProcess() {
-  ProcessFigures figures;
-  std::ifstream stat("/proc/self/stat");
-  std::string line;
-  if (std::getline(stat, line)) {
-    // Fields after the command, which is in parentheses and may hold spaces.
-    std::istringstream fields(line.substr(line.rfind(')') + 2));
-    std::vector<std::string> values;
-    for (std::string value; fields >> value;) values.push_back(value);
-    // 14th and 15th fields (utime, stime) are the 12th and 13th after the command; vsize 23rd,
-    // rss 24th (pages).
-    if (values.size() > 22) {
-      const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-      figures.cpu_seconds = (std::stod(values[11]) + std::stod(values[12])) / ticks;
-      figures.virtual_bytes = std::stod(values[20]);
-      figures.resident_bytes = std::stod(values[21]) * static_cast<double>(sysconf(_SC_PAGESIZE));
-    }
-  }
-  std::error_code error;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
-       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    ++figures.open_fds;
-  }
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) figures.max_fds = static_cast<double>(limit.rlim_cur);
-  return figures;
 }
 
 }  // namespace
@@ -315,7 +275,7 @@ std::string Metrics::Render() const {
   Family(&out, "predictwire_build_info", "gauge", "The server's version (always 1).");
   out += fmt::format("predictwire_build_info{{version=\"{}\"}} 1\n", PREDICTWIRE_VERSION);
 
-  const ProcessFigures process = ReadProcess();
+  const os::ProcessStats process = os::ReadProcessStats();
   Family(&out, "process_cpu_seconds_total", "counter", "User and system CPU time, in seconds.");
   out += fmt::format("process_cpu_seconds_total {}\n", process.cpu_seconds);
   Family(&out, "process_resident_memory_bytes", "gauge", "Resident memory, in bytes.");
@@ -323,9 +283,10 @@ std::string Metrics::Render() const {
   Family(&out, "process_virtual_memory_bytes", "gauge", "Virtual memory, in bytes.");
   out += fmt::format("process_virtual_memory_bytes {}\n", process.virtual_bytes);
   Family(&out, "process_open_fds", "gauge", "Open file descriptors.");
-  out += fmt::format("process_open_fds {}\n", process.open_fds);
+  out += fmt::format("process_open_fds {}\n", os::CountOpenFiles());
   Family(&out, "process_max_fds", "gauge", "The limit on open file descriptors.");
-  out += fmt::format("process_max_fds {}\n", process.max_fds);
+  const std::optional<uint64_t> max_fds = os::OpenFileLimit();
+  out += fmt::format("process_max_fds {}\n", max_fds ? static_cast<double>(*max_fds) : 0.0);
   Family(&out, "process_start_time_seconds", "gauge",
          "When the process started, in seconds since the Unix epoch.");
   out += fmt::format("process_start_time_seconds {}\n", start_time_seconds_);

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "os/cpu_affinity.h"
-#include "os/process_stats.h"
+#include "os/process_info.h"
 
 extern char** environ;
 

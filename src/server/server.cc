@@ -1,7 +1,6 @@
 #include "server/server.h"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -11,12 +10,16 @@
 #include <vector>
 
 #include "backends/backend_factory.h"
+#include "core/default_models.h"
 #include "core/metrics.h"
 #include "core/model_registry.h"
+#include "os/host_port.h"
+#include "os/process_info.h"
 #include "transport/common/io_pool.h"
 #include "transport/common/limits.h"
 #include "transport/common/listener.h"
 #include "transport/common/memory_budget.h"
+#include "transport/common/ready_line.h"
 #include "transport/common/rest_router.h"
 #include "transport/common/tcp_echo.h"
 #include "transport/common/tls.h"
@@ -88,11 +91,11 @@ constexpr bool ListenersHaveAKindAndProtocols() {
 }
 static_assert(ListenersHaveAKindAndProtocols());
 
-// HOST:PORT as a listener is bound, with brackets around an IPv6 host.
-std::string BoundAddress(const transport::Listener& listener) {
-  const bool v6 = listener.host().find(':') != std::string::npos;
-  return fmt::format("{}{}{}:{}", v6 ? "[" : "", listener.host(), v6 ? "]" : "",
-                     listener.local_port());
+// A listener's HOST:PORT; an empty host (":8000") listens on every IPv4 address.
+absl::StatusOr<os::HostPort> ListenAddress(std::string_view address) {
+  absl::StatusOr<os::HostPort> parsed = os::ParseHostPort(address);
+  if (parsed.ok() && parsed->host.empty()) parsed->host = "0.0.0.0";
+  return parsed;
 }
 
 }  // namespace
@@ -139,39 +142,16 @@ struct Server::Parts {
 };
 
 size_t DefaultMaxConnections() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 65536;
-  const size_t fds = static_cast<size_t>(limit.rlim_cur);
+  const std::optional<uint64_t> limit = os::OpenFileLimit();
+  if (!limit) return 65536;
+  const size_t fds = static_cast<size_t>(*limit);
   const size_t reserve = std::max(transport::kMinReservedFds, fds / transport::kReservedFdsDivisor);
   return fds > reserve ? fds - reserve : 1;
 }
 
-absl::Status ParseHostPort(const std::string& address, std::string* host, uint16_t* port) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon + 1 == address.size()) {
-    return absl::InvalidArgumentError(
-        fmt::format("'{}' is not HOST:PORT (e.g. 127.0.0.1:8000, or port 0 for any)", address));
-  }
-  std::string host_part = address.substr(0, colon);
-  if (host_part.size() >= 2 && host_part.front() == '[' && host_part.back() == ']') {
-    host_part = host_part.substr(1, host_part.size() - 2);
-  }
-  const std::string port_part = address.substr(colon + 1);
-  unsigned value = 0;
-  const auto [end, error] =
-      std::from_chars(port_part.data(), port_part.data() + port_part.size(), value);
-  if (error != std::errc() || end != port_part.data() + port_part.size() || value > 65535) {
-    return absl::InvalidArgumentError(
-        fmt::format("'{}' in '{}' is not a port number (0-65535)", port_part, address));
-  }
-  *host = host_part.empty() ? "0.0.0.0" : host_part;
-  *port = static_cast<uint16_t>(value);
-  return absl::OkStatus();
-}
-
 namespace {
 
-// Where models/breast_cancer.json is: --models-dir, else ./models, else next to the binary
+// Where the default model's file is: --models-dir, else ./models, else next to the binary
 // (build/release/predictwire → ../../models), else an installed share/predictwire/models.
 absl::StatusOr<fs::path> FindModelsDir(const std::string& configured) {
   std::vector<fs::path> candidates;
@@ -179,22 +159,21 @@ absl::StatusOr<fs::path> FindModelsDir(const std::string& configured) {
     candidates.push_back(configured);
   } else {
     candidates.push_back(fs::current_path() / "models");
-    std::error_code error;
-    const fs::path executable = fs::read_symlink("/proc/self/exe", error);
-    if (!error) {
+    const fs::path executable = os::ExecutablePath();
+    if (!executable.empty()) {
       candidates.push_back(executable.parent_path() / "../../models");
       candidates.push_back(executable.parent_path() / "../share/predictwire/models");
     }
   }
   for (const fs::path& candidate : candidates) {
-    if (fs::exists(candidate / "breast_cancer.json")) return fs::weakly_canonical(candidate);
+    if (fs::exists(candidate / kDefaultModelFile)) return fs::weakly_canonical(candidate);
   }
   std::string tried;
   for (const fs::path& candidate : candidates) tried += " " + candidate.string();
-  return absl::NotFoundError(fmt::format(
-      "cannot find the default model breast_cancer.json (looked in:{}); pass --models-dir or "
-      "--model NAME=SPEC",
-      tried));
+  return absl::NotFoundError(
+      fmt::format("cannot find the default model {} (looked in:{}); pass --models-dir or "
+                  "--model NAME=SPEC",
+                  kDefaultModelFile, tried));
 }
 
 absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions& options) {
@@ -202,8 +181,7 @@ absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions
   if (flags.empty()) {
     absl::StatusOr<fs::path> dir = FindModelsDir(options.models_dir);
     if (!dir.ok()) return dir.status();
-    flags.push_back("breast_cancer=xgboost:" + (*dir / "breast_cancer.json").string());
-    flags.push_back("sleep50=sleep:50ms");
+    flags = DefaultModelFlags(dir->string());
   }
   std::vector<ModelRegistry::Entry> entries;
   for (const std::string& flag : flags) {
@@ -224,16 +202,16 @@ absl::StatusOr<std::vector<ModelRegistry::Entry>> LoadModels(const ServerOptions
 
 absl::Status Server::Parts::Open(const PortRow& row) {
   const std::string& address = options.*row.address;
-  std::string host;
-  uint16_t port = 0;
-  if (absl::Status status = ParseHostPort(address, &host, &port); !status.ok()) return status;
+  const absl::StatusOr<os::HostPort> listen = ListenAddress(address);
+  if (!listen.ok()) return listen.status();
+  const std::string& host = listen->host;
+  const uint16_t port = listen->port;
   if (!row.kind) {
     absl::StatusOr<std::unique_ptr<transport::TcpEchoServer>> echo =
         transport::TcpEchoServer::Start(host, port);
     if (!echo.ok()) return echo.status();
-    // The host as given (not as ParseHostPort reads it), with the port the kernel picked.
-    std::string bound =
-        fmt::format("{}:{}", address.substr(0, address.rfind(':')), (*echo)->port());
+    // The host as given (empty stays empty), with the port the kernel picked.
+    std::string bound = os::FormatHostPort(os::SplitAuthority(address)->host, (*echo)->port());
     ports.push_back({.row = &row, .address = std::move(bound), .echo = *std::move(echo)});
     return absl::OkStatus();
   }
@@ -251,7 +229,7 @@ absl::Status Server::Parts::Open(const PortRow& row) {
         listener.status().code(),
         fmt::format("{} (for {})", std::string(listener.status().message()), row.description));
   }
-  std::string bound = BoundAddress(**listener);
+  std::string bound = os::FormatHostPort((*listener)->host(), (*listener)->local_port());
   ports.push_back({.row = &row, .address = std::move(bound), .listener = *std::move(listener)});
   return absl::OkStatus();
 }
@@ -260,9 +238,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
   auto parts = std::make_unique<Parts>();
   parts->options = options;
 
-  std::string host;
-  uint16_t port = 0;
-  if (absl::Status status = ParseHostPort(options.http_address, &host, &port); !status.ok()) {
+  if (absl::Status status = ListenAddress(options.http_address).status(); !status.ok()) {
     return status;
   }
   if (options.max_body_bytes == 0) {
@@ -446,11 +422,11 @@ void Server::Start() {
 }
 
 std::string Server::ReadyLine() const {
-  std::string line = "predictwire: listening";
+  std::vector<std::pair<std::string, std::string>> addresses;
   for (const Parts::OpenPort& port : parts_->ports) {
-    line += fmt::format(" {}={}", port.row->key, port.address);
+    addresses.emplace_back(port.row->key, port.address);
   }
-  return line;
+  return transport::FormatReadyLine(addresses);
 }
 
 std::string Server::Describe() const {

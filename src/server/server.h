@@ -17,7 +17,7 @@
 
 namespace predictwire::server {
 
-// One IO thread per CPU (DESIGN.md, the hot path).
+// One IO thread per CPU (docs/architecture.md, "The hot path").
 inline int OneIoThreadPerCpu() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
@@ -100,9 +100,6 @@ class Server {
 
 // The open-file limit less a reserve (limits.h) for the server's other descriptors.
 size_t DefaultMaxConnections();
-
-// Parses "HOST:PORT" or "[V6HOST]:PORT".
-absl::Status ParseHostPort(const std::string& address, std::string* host, uint16_t* port);
 
 }  // namespace predictwire::server
 

@@ -20,20 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-TEST(ParseHostPortTest, AcceptsHostsAndPorts) {
-  std::string host;
-  uint16_t port = 1;
-  ASSERT_TRUE(ParseHostPort("127.0.0.1:0", &host, &port).ok());
-  EXPECT_EQ(host, "127.0.0.1");
-  EXPECT_EQ(port, 0);
-  ASSERT_TRUE(ParseHostPort("[::1]:8000", &host, &port).ok());
-  EXPECT_EQ(host, "::1");
-  EXPECT_EQ(port, 8000);
-  for (const char* bad : {"8000", "host:", "host:99999", "host:80x"}) {
-    EXPECT_FALSE(ParseHostPort(bad, &host, &port).ok()) << bad;
-  }
-}
-
 TEST(ServerTest, StartsOnPortZeroAndStops) {
   ServerOptions options;
   options.http_address = "127.0.0.1:0";

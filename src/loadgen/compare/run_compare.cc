@@ -15,7 +15,7 @@
 #include "loadgen/compare/test_models.h"
 #include "loadgen/harness/memory_sampler.h"
 #include "loadgen/harness/placement.h"
-#include "os/process_stats.h"
+#include "os/process_info.h"
 
 #ifndef PREDICTWIRE_VERSION
 #define PREDICTWIRE_VERSION "0.0.0"
