@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "loadgen/client/client_pipe.h"
 #include "loadgen/client/grpc_messages.h"
 #include "transport/grpc/grpc_framing.h"
 
@@ -177,7 +178,7 @@ H2Connection::H2Connection(const ConnectionSetup& setup)
       listener_(setup.listener),
       authority_(fmt::format("{}:{}", setup.target.host, setup.target.port)),
       tls_(setup.tls != nullptr),
-      pipe_(setup.context, setup.endpoint, setup.tls, *this) {}
+      pipe_(MakePipe(setup, *this)) {}
 
 H2Connection::~H2Connection() { Close(); }
 
@@ -188,11 +189,11 @@ bool H2Connection::CanSend() const {
 }
 
 void H2Connection::Connect() {
-  if (pipe_.closed()) pipe_.Open();
+  if (pipe_->closed()) pipe_->Open();
 }
 
 void H2Connection::OnPipeOpen() {
-  if (tls_ && pipe_.alpn() != "h2") return OnPipeFailed("tls_no_h2");  // the server chose 1.1
+  if (tls_ && pipe_->alpn() != "h2") return OnPipeFailed("tls_no_h2");  // the server chose 1.1
   nghttp2_session_callbacks* callbacks = Callbacks::Get();
   if (callbacks == nullptr || nghttp2_session_client_new(&session_, callbacks, this) != 0) {
     return OnPipeFailed("nghttp2");
@@ -352,7 +353,7 @@ void H2Connection::Abandon(uint64_t tag) {
 }
 
 void H2Connection::Close() {
-  pipe_.Close();
+  pipe_->Close();
   if (session_ != nullptr) {
     nghttp2_session_del(session_);
     session_ = nullptr;
@@ -386,9 +387,9 @@ size_t H2Connection::OnPipeInput(char* data, size_t size) {
     OnPipeFailed("bad_reply");
     return size;
   }
-  const uint64_t generation = pipe_.generation();
+  const uint64_t generation = pipe_->generation();
   Deliver();
-  if (pipe_.generation() != generation) return size;
+  if (pipe_->generation() != generation) return size;
   if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
     OnPipeFailed("closed");  // the server sent GOAWAY and every stream is done
     return size;
@@ -398,21 +399,21 @@ size_t H2Connection::OnPipeInput(char* data, size_t size) {
 }
 
 void H2Connection::Deliver() {
-  const uint64_t generation = pipe_.generation();
+  const uint64_t generation = pipe_->generation();
   if (!ready_ && settings_received_) {
     ready_ = true;
-    listener_.OnConnected(*this, pipe_.SinceOpenStarted());
-    if (pipe_.generation() != generation) return;
+    listener_.OnConnected(*this, pipe_->SinceOpenStarted());
+    if (pipe_->generation() != generation) return;
     listener_.OnReady(*this);
-    if (pipe_.generation() != generation) return;
+    if (pipe_->generation() != generation) return;
   }
   std::vector<std::pair<uint64_t, ReplyInfo>> completed;
   completed.swap(completed_);
   for (auto& [tag, reply] : completed) {
     listener_.OnReply(*this, tag, reply);
-    if (pipe_.generation() != generation) return;
+    if (pipe_->generation() != generation) return;
     if (CanSend()) listener_.OnReady(*this);
-    if (pipe_.generation() != generation) return;
+    if (pipe_->generation() != generation) return;
   }
   if (call_ended_) {
     const std::string kind = *call_ended_;
@@ -427,9 +428,9 @@ void H2Connection::Pump() {
     const ssize_t size = nghttp2_session_mem_send(session_, &data);
     if (size < 0) return OnPipeFailed("nghttp2");
     if (size == 0) break;
-    pipe_.output().append(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
+    pipe_->output().append(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
   }
-  pipe_.Flush();
+  pipe_->Flush();
 }
 
 std::unique_ptr<WireConnection> MakeH2Connection(const ConnectionSetup& setup) {

@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "loadgen/client/client_pipe.h"
+#include "loadgen/client/byte_pipe.h"
 #include "loadgen/client/payload.h"
 #include "loadgen/client/wire_connection.h"
 
@@ -28,7 +28,7 @@ namespace predictwire::loadgen {
 //    messages in flight on it, each answer matched by its id.
 // An abandoned request's stream is reset (CANCEL), or on grpc-stream its late answer dropped;
 // the connection carries on.
-class H2Connection : public WireConnection, private ClientPipe::Handler {
+class H2Connection : public WireConnection, private BytePipe::Handler {
  public:
   // Over TLS the pipe's context must offer ALPN "h2".
   explicit H2Connection(const ConnectionSetup& setup);
@@ -77,7 +77,7 @@ class H2Connection : public WireConnection, private ClientPipe::Handler {
   ConnectionListener& listener_;
   const std::string authority_;
   const bool tls_;
-  ClientPipe pipe_;
+  const std::unique_ptr<BytePipe> pipe_;
 
   nghttp2_session* session_ = nullptr;  // owned
   bool ready_ = false;                  // the server's SETTINGS arrived

@@ -3,11 +3,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "loadgen/client/byte_pipe.h"
 #include "loadgen/client/payload.h"
 #include "loadgen/client/wire.h"
 #include "transport/common/asio_types.h"
@@ -65,6 +67,9 @@ struct TlsClient {
 
 // Everything a wire's connection factory gets. All references outlive the connection.
 struct ConnectionSetup {
+  // Makes the one pipe a connection sits on, once, in its constructor (MakePipe, client_pipe.h).
+  using PipeFactory = std::function<std::unique_ptr<BytePipe>(BytePipe::Handler&)>;
+
   transport::asio::io_context& context;
   transport::asio::ip::tcp::endpoint endpoint;
   const Wire& wire;
@@ -73,6 +78,8 @@ struct ConnectionSetup {
   int depth;  // requests one connection may have in flight (Wire::Depth)
   ConnectionListener& listener;
   TlsClient* tls;  // null: in the clear
+  // Empty: a ClientPipe to `endpoint` (over `tls` when given). Tests hand in fakes here.
+  PipeFactory make_pipe = {};
 };
 
 }  // namespace predictwire::loadgen
