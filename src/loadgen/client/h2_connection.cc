@@ -340,14 +340,16 @@ void H2Connection::OnGrpcMessage(Exchange& exchange, std::string_view message) {
 
 void H2Connection::Abandon(uint64_t tag) {
   if (dialect_ == Dialect::kGrpcStream) {
-    call_tags_.erase(tag);  // its late answer is dropped; the call carries on
+    // Its late answer is dropped; the call carries on.
+    if (call_tags_.erase(tag) > 0 && CanSend()) listener_.OnReady(*this);
     return;
   }
   for (auto& [stream_id, exchange] : streams_) {
     if (exchange->tag != tag || exchange->abandoned) continue;
     exchange->abandoned = true;
     nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
-    Pump();
+    Pump();  // sends the RST_STREAM, which closes the stream: its slot is free
+    if (CanSend()) listener_.OnReady(*this);
     return;
   }
 }

@@ -27,7 +27,7 @@ namespace predictwire::loadgen {
 //  - grpc-stream: one ModelStreamInfer call for the connection's life, up to `depth` request
 //    messages in flight on it, each answer matched by its id.
 // An abandoned request's stream is reset (CANCEL), or on grpc-stream its late answer dropped;
-// the connection carries on.
+// the connection carries on, its freed slot reported (OnReady).
 class H2Connection : public WireConnection, private BytePipe::Handler {
  public:
   // Over TLS the pipe's context must offer ALPN "h2".

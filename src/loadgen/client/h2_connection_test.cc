@@ -279,6 +279,7 @@ TEST(H2ConnectionTest, AnAbandonedStreamIsCancelledAndItsLateReplyIgnored) {
   peers.connection().Send(2);
   peers.ToServer();
   peers.connection().Abandon(1);
+  EXPECT_THAT(peers.TakeLog(), ElementsAre("ready"));
   // The server answers both before it hears of the cancel.
   peers.server.Respond(1, kRestHeaders, "{}");
   peers.server.Respond(3, kRestHeaders, "{}");
@@ -291,12 +292,34 @@ TEST(H2ConnectionTest, AnAbandonedStreamIsCancelledAndItsLateReplyIgnored) {
   peers.Exchange();
   EXPECT_TRUE(peers.server.requests[5].closed);
   EXPECT_EQ(peers.server.requests[5].reset_code, NGHTTP2_CANCEL);
+  EXPECT_THAT(peers.TakeLog(), ElementsAre("ready"));
   peers.connection().Abandon(3);  // gone already: nothing to do
   peers.connection().Send(4);
   peers.ToServer();
   peers.server.Respond(7, kRestHeaders, "{}");
   peers.Exchange();
   EXPECT_THAT(peers.TakeLog(), ElementsAre("reply 4 ok timing 12/34", "ready"));
+}
+
+TEST(H2ConnectionTest, AnAbandonedRequestFreesItsSlotAtOnceInEveryDialect) {
+  for (const auto& [wire, depth] : {std::pair{"h2", 1}, std::pair{"h2-multiplexed", 2},
+                                    std::pair{"grpc", 1}, std::pair{"grpc-stream", 2}}) {
+    SCOPED_TRACE(wire);
+    H2Peers peers(wire, std::string_view(wire).starts_with("grpc") ? GrpcBody() : RestBody(),
+                  depth);
+    peers.Handshake();
+    for (int tag = 1; tag <= depth; ++tag) peers.connection().Send(tag);
+    ASSERT_FALSE(peers.connection().CanSend());
+    peers.Exchange();
+    // Timed out: the driver gives up on it, and may send the next request on this connection.
+    peers.harness.listener.on_ready = [](WireConnection& connection) { connection.Send(10); };
+    peers.connection().Abandon(1);
+    EXPECT_THAT(peers.TakeLog(), ElementsAre("ready"));
+    EXPECT_FALSE(peers.connection().CanSend());  // it did
+    peers.connection().Abandon(1);               // once only
+    EXPECT_THAT(peers.TakeLog(), IsEmpty());
+    EXPECT_TRUE(peers.harness.pipe().open());
+  }
 }
 
 TEST(H2ConnectionTest, TheServerClosingOrResettingLosesEveryStreamInFlight) {
@@ -469,6 +492,7 @@ TEST(H2ConnectionTest, AGrpcStreamAbandonedRequestsLateAnswerIsDropped) {
   peers.connection().Send(2);
   peers.Exchange();
   peers.connection().Abandon(1);
+  EXPECT_THAT(peers.TakeLog(), ElementsAre("ready"));
   peers.server.Open(1, kGrpcHeaders);
   peers.server.Write(1, StreamAnswer("1") + StreamAnswer("2") + StreamAnswer("77"));
   peers.Exchange();

@@ -73,6 +73,7 @@ void Http1Connection::Abandon(uint64_t tag) {
   if (per_request_ && has_pending_ && pending_tag_ == tag) {
     has_pending_ = false;
     Close();
+    listener_.OnReady(*this);  // the next request brings its own connection
     return;
   }
   for (auto it = in_flight_.begin(); it != in_flight_.end(); ++it) {
@@ -81,6 +82,7 @@ void Http1Connection::Abandon(uint64_t tag) {
     // Its reply may still come and would be taken for the next request's: start over.
     Close();
     if (!per_request_) pipe_->Open();
+    if (CanSend()) listener_.OnReady(*this);  // rest; a kept connection is ready once open
     return;
   }
 }

@@ -39,7 +39,7 @@ class Http1Connection : public WireConnection, private BytePipe::Handler {
   bool CanSend() const override;
   void Send(uint64_t tag) override;
   // The connection is closed (and a kept one reconnected), as a late reply would be taken for
-  // the next request's.
+  // the next request's. rest is then free for the next request at once: OnReady.
   void Abandon(uint64_t tag) override;
   void Close() override;
 

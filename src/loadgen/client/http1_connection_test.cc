@@ -237,6 +237,24 @@ TEST(Http1ConnectionTest, RestOpensAConnectionPerRequestAndClosesItAfterTheReply
   EXPECT_EQ(harness.pipes_made(), 1);
 }
 
+TEST(Http1ConnectionTest, RestIsFreeForTheNextRequestAtOnceWhenOneIsAbandoned) {
+  ConnectionHarness harness("rest", Body());
+  harness.connection().Send(1);
+  harness.pipe().FinishOpen();
+  harness.connection().Abandon(1);  // sent, unanswered
+  EXPECT_TRUE(harness.pipe().closed());
+  EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("connected", "ready"));
+  EXPECT_TRUE(harness.connection().CanSend());
+
+  harness.connection().Send(2);
+  harness.connection().Abandon(2);  // still connecting
+  EXPECT_TRUE(harness.pipe().closed());
+  EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("ready"));
+  harness.connection().Abandon(2);  // once only
+  EXPECT_THAT(harness.listener.TakeLog(), IsEmpty());
+  EXPECT_EQ(harness.pipe().opens(), 2);
+}
+
 TEST(Http1ConnectionTest, RestLosesTheRequestWhoseConnectionFails) {
   ConnectionHarness harness("rest", Body());
   harness.connection().Send(3);

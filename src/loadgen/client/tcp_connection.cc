@@ -76,7 +76,8 @@ size_t TcpConnection::OnPipeInput(char*, size_t size) {
 void TcpConnection::Abandon(uint64_t tag) {
   if (tag != tag_ || (!in_flight_ && !has_pending_)) return;
   Close();
-  if (!per_request_) pipe_->Open();  // a late reply would be taken for the next one's
+  if (!per_request_) pipe_->Open();         // a late reply would be taken for the next one's
+  if (CanSend()) listener_.OnReady(*this);  // tcp-new: the next exchange opens its own
 }
 
 void TcpConnection::Close() {

@@ -140,5 +140,21 @@ TEST(TcpConnectionTest, TcpNewOpensAConnectionPerExchangeAndClosesItAfterTheRepl
   EXPECT_TRUE(harness.connection().CanSend());
 }
 
+TEST(TcpConnectionTest, TcpNewIsFreeForTheNextExchangeAtOnceWhenOneIsAbandoned) {
+  ConnectionHarness harness("tcp-new", EchoBody());
+  harness.connection().Send(1);
+  harness.pipe().FinishOpen();
+  harness.connection().Abandon(1);  // sent, unanswered
+  EXPECT_TRUE(harness.pipe().closed());
+  EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("connected", "ready"));
+
+  harness.connection().Send(2);
+  harness.connection().Abandon(2);  // still connecting
+  EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("ready"));
+  EXPECT_TRUE(harness.connection().CanSend());
+  harness.connection().Abandon(2);  // once only
+  EXPECT_THAT(harness.listener.TakeLog(), IsEmpty());
+}
+
 }  // namespace
 }  // namespace predictwire::loadgen

@@ -69,7 +69,10 @@ void WebSocketConnection::Abandon(uint64_t tag) {
   const auto it = std::find(in_flight_.begin(), in_flight_.end(), tag);
   if (it == in_flight_.end()) return;
   in_flight_.erase(it);
-  if (depth_ > 1) return;
+  if (depth_ > 1) {
+    if (CanSend()) listener_.OnReady(*this);  // its slot is free
+    return;
+  }
   Close();
   pipe_->Open();
 }

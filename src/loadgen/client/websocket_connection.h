@@ -27,7 +27,8 @@ class WebSocketConnection : public WireConnection, private BytePipe::Handler {
   bool CanSend() const override;
   void Send(uint64_t tag) override;
   // One at a time: the connection is closed and reopened, as a late reply would be taken for the
-  // next request's. Several in flight: the late reply is recognised by its id and dropped.
+  // next request's. Several in flight: the late reply is recognised by its id and dropped, and
+  // the freed slot reported (OnReady).
   void Abandon(uint64_t tag) override;
   void Close() override;
 

@@ -202,8 +202,22 @@ TEST(WebSocketConnectionTest, APipelinedRequestsLateReplyIsDroppedAndTheConnecti
   harness.connection().Send(2);
   harness.connection().Abandon(1);
   EXPECT_EQ(harness.pipe().closes(), 0);
+  EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("ready"));
   harness.pipe().Receive(JsonAnswer(1) + JsonAnswer(2) + JsonAnswer(99));
   EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("reply 2 ok timing 12/34", "ready"));
+}
+
+TEST(WebSocketConnectionTest, AbandoningAPipelinedRequestFreesItsSlotAtOnce) {
+  ConnectionHarness harness("ws-pipelined", JsonBody(), /*depth=*/2);
+  Upgrade(harness);
+  harness.connection().Send(1);
+  harness.connection().Send(2);
+  ASSERT_FALSE(harness.connection().CanSend());
+  harness.connection().Abandon(2);
+  EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("ready"));
+  EXPECT_TRUE(harness.connection().CanSend());
+  harness.connection().Abandon(2);  // once only
+  EXPECT_THAT(harness.listener.TakeLog(), IsEmpty());
 }
 
 TEST(WebSocketConnectionTest, OneAtATimeAnAbandonedRequestsConnectionIsReplaced) {

@@ -23,7 +23,7 @@ class WireConnection;
 class ConnectionListener {
  public:
   virtual ~ConnectionListener() = default;
-  // The connection can take another request (it connected, or a reply freed a slot).
+  // The connection can take another request (it connected, or a reply or Abandon freed a slot).
   virtual void OnReady(WireConnection& connection) = 0;
   // Connect (and any protocol handshake) took this long.
   virtual void OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) = 0;
@@ -47,7 +47,9 @@ class WireConnection {
   virtual bool CanSend() const = 0;
   // Sends request `tag`; CanSend() must be true.
   virtual void Send(uint64_t tag) = 0;
-  // Gives up on request `tag` (timed out); a late reply to it is ignored.
+  // Gives up on request `tag` (timed out); a late reply to it is ignored. A connection that can
+  // then send at once reports OnReady (from inside Abandon); one that reconnects instead, once
+  // it is open again.
   virtual void Abandon(uint64_t tag) = 0;
   virtual void Close() = 0;
 
