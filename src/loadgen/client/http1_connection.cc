@@ -131,8 +131,10 @@ size_t Http1Connection::OnPipeInput(char* data, size_t size) {
     reader_.reset();
     const uint64_t tag = in_flight_.front();
     in_flight_.pop_front();
-    if (!keep_alive) {
-      // The server closes after this reply (always for rest; for keep-alive, e.g. HTTP/1.0).
+    if (!keep_alive || per_request_) {
+      // The server closes after this reply: rest asked it to (Connection: close), which it
+      // should but need not repeat in its answer; a kept connection's server may say so (or
+      // answer in HTTP/1.0).
       Close();
       if (!per_request_) pipe_->Open();
       Complete(tag, reply);  // a rest connection is now free for the next request

@@ -237,6 +237,22 @@ TEST(Http1ConnectionTest, RestOpensAConnectionPerRequestAndClosesItAfterTheReply
   EXPECT_EQ(harness.pipes_made(), 1);
 }
 
+TEST(Http1ConnectionTest, RestClosesAfterTheReplyEvenIfTheServerDoesNotSaySo) {
+  ConnectionHarness harness("rest", Body());
+  harness.connection().Send(1);
+  harness.pipe().FinishOpen();
+  harness.pipe().TakeWritten();
+  // The request said Connection: close; the answer need not repeat it.
+  harness.pipe().Receive(Response());
+  EXPECT_TRUE(harness.pipe().closed());
+  EXPECT_THAT(harness.listener.TakeLog(),
+              ElementsAre("connected", "reply 1 ok timing 12/34", "ready"));
+  harness.pipe().Fail("closed");  // the server's close, after the fact: not a failure
+  EXPECT_THAT(harness.listener.TakeLog(), IsEmpty());
+  harness.connection().Send(2);
+  EXPECT_EQ(harness.pipe().opens(), 2);
+}
+
 TEST(Http1ConnectionTest, RestIsFreeForTheNextRequestAtOnceWhenOneIsAbandoned) {
   ConnectionHarness harness("rest", Body());
   harness.connection().Send(1);
