@@ -95,6 +95,8 @@ class H2Connection::Callbacks {
   static int OnFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
       Self(user_data).settings_received_ = true;
+    } else if (frame->hd.type == NGHTTP2_GOAWAY) {
+      Self(user_data).goaway_received_ = true;
     }
     return 0;
   }
@@ -205,6 +207,7 @@ void H2Connection::OnPipeOpen() {
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kWindowBytes);
   settings_received_ = false;
+  goaway_received_ = false;
   if (dialect_ == Dialect::kGrpcStream) {
     // The one call the connection's requests go on, its messages sent as they come.
     auto call = std::make_unique<Exchange>();
@@ -392,11 +395,14 @@ size_t H2Connection::OnPipeInput(char* data, size_t size) {
   const uint64_t generation = pipe_->generation();
   Deliver();
   if (pipe_->generation() != generation) return size;
-  if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
-    OnPipeFailed("closed");  // the server sent GOAWAY and every stream is done
-    return size;
-  }
   Pump();
+  if (pipe_->generation() != generation) return size;
+  if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+    // The session is over, once what Pump wrote is out: the server sent GOAWAY and every stream
+    // is done, or nghttp2 ended the session over the server's protocol error (a frame too
+    // large, a broken header block) with a GOAWAY of its own, after which it reads nothing.
+    OnPipeFailed(goaway_received_ ? "closed" : "bad_reply");
+  }
   return size;
 }
 

@@ -82,6 +82,7 @@ class H2Connection : public WireConnection, private BytePipe::Handler {
   nghttp2_session* session_ = nullptr;  // owned
   bool ready_ = false;                  // the server's SETTINGS arrived
   bool settings_received_ = false;      // set in a callback, reported by Deliver
+  bool goaway_received_ = false;        // the server said GOAWAY
   std::unordered_map<int32_t, std::unique_ptr<Exchange>> streams_;
   std::vector<std::pair<uint64_t, ReplyInfo>> completed_;
   // grpc-stream: the call, the requests in flight on it, and why it ended (when it has).

@@ -548,5 +548,24 @@ TEST(H2ConnectionTest, TheGrpcStreamCallEndingLosesWhatWasInFlightOnIt) {
   EXPECT_THAT(reset.TakeLog(), ElementsAre("failed reset lost [1,2]"));
 }
 
+TEST(H2ConnectionTest, BytesThatAreNotHttp2FailTheConnectionAtOnce) {
+  H2Peers peers("h2-multiplexed", RestBody(), /*depth=*/3);
+  peers.Handshake();
+  peers.connection().Send(1);
+  // Read as a frame header, a DATA frame of 4.7 MB: nghttp2 ends the session with GOAWAY.
+  peers.harness.pipe().Receive("HTTP/1.1 400 Bad Request\r\n\r\n");
+  EXPECT_THAT(peers.TakeLog(), ElementsAre("failed bad_reply lost [1]"));
+  EXPECT_TRUE(peers.harness.pipe().closed());
+}
+
+TEST(H2ConnectionTest, AGoAwayWithNothingInFlightEndsTheConnection) {
+  H2Peers peers("h2-multiplexed", RestBody(), /*depth=*/3);
+  peers.Handshake();
+  peers.server.GoAway(/*last_stream_id=*/0);
+  peers.Exchange();
+  EXPECT_THAT(peers.TakeLog(), ElementsAre("failed closed lost []"));
+  EXPECT_TRUE(peers.harness.pipe().closed());
+}
+
 }  // namespace
 }  // namespace predictwire::loadgen
