@@ -93,12 +93,40 @@ class H2Connection::Callbacks {
   }
 
   static int OnFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-    if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
-      Self(user_data).settings_received_ = true;
-    } else if (frame->hd.type == NGHTTP2_GOAWAY) {
-      Self(user_data).goaway_received_ = true;
+    H2Connection& self = Self(user_data);
+    const uint8_t type = frame->hd.type;
+    if (type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+      self.settings_received_ = true;
+    } else if (type == NGHTTP2_GOAWAY) {
+      self.goaway_received_ = true;
+    } else if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA) &&
+               (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 && self.call_ != nullptr &&
+               frame->hd.stream_id == self.call_stream_id_) {
+      // The server ended grpc-stream's call (its trailers) while this end may still send: the
+      // call is over, whether or not a RST_STREAM(NO_ERROR) follows to close the stream.
+      EndCall(self, ErrorOf(self, *self.call_, NGHTTP2_NO_ERROR));
     }
     return 0;
+  }
+
+  // What a stream that ended with `error_code` answered: empty for a good answer, else its
+  // error kind.
+  static std::string ErrorOf(const H2Connection& self, const Exchange& exchange,
+                             uint32_t error_code) {
+    const bool grpc = self.dialect_ != Dialect::kRest;
+    if (error_code != NGHTTP2_NO_ERROR) return "reset";
+    if (exchange.status != 200) return fmt::format("http_{}", exchange.status);
+    if (grpc && exchange.grpc_status.value_or(0) != 0) {
+      return StatusErrorKind("grpc", *exchange.grpc_status);
+    }
+    if (grpc && (exchange.bad_reply || !exchange.grpc_status)) return "bad_reply";
+    return "";
+  }
+
+  // grpc-stream's call ended: whatever was in flight on it is lost (Deliver reports it).
+  static void EndCall(H2Connection& self, std::string error) {
+    self.call_ended_ = error.empty() ? "closed" : std::move(error);
+    self.call_ = nullptr;
   }
 
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
@@ -107,21 +135,9 @@ class H2Connection::Callbacks {
     const auto found = self.streams_.find(stream_id);
     if (found == self.streams_.end()) return 0;
     const Exchange& exchange = *found->second;
-    const bool grpc = self.dialect_ != Dialect::kRest;
-    std::string error;
-    if (error_code != NGHTTP2_NO_ERROR) {
-      error = "reset";
-    } else if (exchange.status != 200) {
-      error = fmt::format("http_{}", exchange.status);
-    } else if (grpc && exchange.grpc_status.value_or(0) != 0) {
-      error = StatusErrorKind("grpc", *exchange.grpc_status);
-    } else if (grpc && (exchange.bad_reply || !exchange.grpc_status)) {
-      error = "bad_reply";
-    }
-    if (&exchange == self.call_) {
-      // grpc-stream's call ended: whatever was in flight on it is lost.
-      self.call_ended_ = error.empty() ? "closed" : error;
-      self.call_ = nullptr;
+    std::string error = ErrorOf(self, exchange, error_code);
+    if (stream_id == self.call_stream_id_) {
+      if (self.call_ != nullptr) EndCall(self, std::move(error));  // unless its end did
     } else if (!exchange.abandoned) {
       ReplyInfo reply;
       reply.timing = exchange.timing;
@@ -366,6 +382,7 @@ void H2Connection::Close() {
   streams_.clear();
   completed_.clear();
   call_ = nullptr;
+  call_stream_id_ = 0;
   call_tags_.clear();
   call_ended_.reset();
   ready_ = false;
@@ -374,7 +391,7 @@ void H2Connection::Close() {
 std::vector<uint64_t> H2Connection::InFlight() const {
   std::vector<uint64_t> tags(call_tags_.begin(), call_tags_.end());
   for (const auto& [id, exchange] : streams_) {
-    if (!exchange->abandoned && exchange.get() != call_) tags.push_back(exchange->tag);
+    if (!exchange->abandoned && id != call_stream_id_) tags.push_back(exchange->tag);
   }
   return tags;
 }

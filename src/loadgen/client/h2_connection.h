@@ -86,8 +86,8 @@ class H2Connection : public WireConnection, private BytePipe::Handler {
   std::unordered_map<int32_t, std::unique_ptr<Exchange>> streams_;
   std::vector<std::pair<uint64_t, ReplyInfo>> completed_;
   // grpc-stream: the call, the requests in flight on it, and why it ended (when it has).
-  Exchange* call_ = nullptr;
-  int32_t call_stream_id_ = 0;
+  Exchange* call_ = nullptr;      // null once the call ended
+  int32_t call_stream_id_ = 0;    // 0: no call (another dialect, or closed)
   std::set<uint64_t> call_tags_;  // oldest first
   std::optional<std::string> call_ended_;
 };

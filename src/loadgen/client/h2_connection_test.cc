@@ -548,6 +548,29 @@ TEST(H2ConnectionTest, TheGrpcStreamCallEndingLosesWhatWasInFlightOnIt) {
   EXPECT_THAT(reset.TakeLog(), ElementsAre("failed reset lost [1,2]"));
 }
 
+TEST(H2ConnectionTest, AGrpcStreamCallEndedByItsTrailersAloneIsOver) {
+  // A server need not reset the stream after the trailers: the call is over at its status.
+  H2Peers peers("grpc-stream", GrpcBody(), /*depth=*/3);
+  peers.Handshake();
+  peers.connection().Send(1);
+  peers.connection().Send(2);
+  peers.Exchange();
+  peers.server.Respond(1, kGrpcHeaders, StreamAnswer("2"), {{"grpc-status", "14"}});
+  peers.Exchange(1);
+  EXPECT_THAT(peers.TakeLog(),
+              ElementsAre("reply 2 ok timing 12/34", "ready", "failed grpc_unavailable lost [1]"));
+  EXPECT_FALSE(peers.connection().CanSend());
+  EXPECT_TRUE(peers.harness.pipe().closed());
+
+  H2Peers ended("grpc-stream", GrpcBody(), /*depth=*/3);
+  ended.Handshake();
+  ended.connection().Send(1);
+  ended.Exchange();
+  ended.server.Respond(1, kGrpcHeaders, "", kGrpcOk);
+  ended.Exchange();
+  EXPECT_THAT(ended.TakeLog(), ElementsAre("failed closed lost [1]"));
+}
+
 TEST(H2ConnectionTest, BytesThatAreNotHttp2FailTheConnectionAtOnce) {
   H2Peers peers("h2-multiplexed", RestBody(), /*depth=*/3);
   peers.Handshake();
