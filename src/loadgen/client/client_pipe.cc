@@ -37,15 +37,16 @@ std::string_view ClientPipe::alpn() const { return tls_ ? tls_->alpn() : std::st
 void ClientPipe::Open() {
   Close();
   socket_ = std::make_unique<transport::TcpSocket>(context_.get_executor());
-  state_ = State::kConnecting;
+  set_state(State::kOpening);
   open_started_ = std::chrono::steady_clock::now();
-  socket_->async_connect(endpoint_, [this, generation = generation_](const ErrorCode& error) {
-    if (generation == generation_) OnConnect(error);
+  // Every completion checks the generation it began in: an old socket's are ignored.
+  socket_->async_connect(endpoint_, [this, started_in = generation()](const ErrorCode& error) {
+    if (started_in == generation()) OnConnect(error);
   });
 }
 
 void ClientPipe::Close() {
-  ++generation_;
+  MarkClosed();  // a new generation, and the queued output dropped
   if (tls_) {
     // The next connection resumes with the newest ticket this one received.
     KeepSessionForResumption(*tls_, *tls_client_);
@@ -55,9 +56,7 @@ void ClientPipe::Close() {
     ErrorCode ignored;
     socket_->close(ignored);
   }
-  state_ = State::kClosed;
   input_end_ = 0;
-  output_.clear();
   writing_.clear();
   writing_now_ = false;
   reading_ = false;
@@ -76,34 +75,34 @@ void ClientPipe::OnConnect(const ErrorCode& error) {
     tls_ = StartClientHandshake(*tls_client_);
     if (!tls_) return Fail("tls");
     tls_peer_closed_ = false;
-    state_ = State::kHandshaking;
+    // The pipe stays kOpening until the handshake is done.
     StartRead();
     Flush();  // the ClientHello
     return;
   }
-  state_ = State::kOpen;
+  set_state(State::kOpen);
   StartRead();
   handler_.OnPipeOpen();
 }
 
 void ClientPipe::Flush() {
-  if (writing_now_ || !socket_ || state_ == State::kClosed) return;
+  if (writing_now_ || !socket_ || closed()) return;
   if (tls_) {
-    if (!output_.empty()) {
-      if (!tls_->Encrypt(output_).ok()) return Fail("tls");
-      output_.clear();
+    if (!output().empty()) {
+      if (!tls_->Encrypt(output()).ok()) return Fail("tls");
+      output().clear();
     }
     writing_.clear();
     if (!tls_->TakeCiphertext(&writing_)) return;
   } else {
-    if (output_.empty()) return;
-    writing_.swap(output_);
-    output_.clear();
+    if (output().empty()) return;
+    writing_.swap(output());
+    output().clear();
   }
   writing_now_ = true;
   asio::async_write(*socket_, asio::buffer(writing_),
-                    [this, generation = generation_](const ErrorCode& error, size_t) {
-                      if (generation != generation_) return;
+                    [this, started_in = generation()](const ErrorCode& error, size_t) {
+                      if (started_in != generation()) return;
                       writing_now_ = false;
                       writing_.clear();
                       if (error) return Fail(ErrorKind(error));
@@ -116,10 +115,10 @@ void ClientPipe::MakeReadSpace() {
 }
 
 void ClientPipe::StartRead() {
-  if (reading_ || state_ == State::kClosed) return;
+  if (reading_ || closed()) return;
   reading_ = true;
-  auto on_read = [this, generation = generation_](const ErrorCode& error, size_t bytes) {
-    if (generation != generation_) return;
+  auto on_read = [this, started_in = generation()](const ErrorCode& error, size_t bytes) {
+    if (started_in != generation()) return;
     reading_ = false;
     OnRead(error, bytes);
   };
@@ -146,10 +145,10 @@ void ClientPipe::OnRead(const ErrorCode& error, size_t bytes) {
 }
 
 bool ClientPipe::Deliver() {
-  if (state_ != State::kOpen || input_end_ == 0) return state_ != State::kClosed;
-  const uint64_t generation = generation_;
+  if (!open() || input_end_ == 0) return !closed();
+  const uint64_t delivered_in = generation();
   const size_t consumed = handler_.OnPipeInput(input_.data(), input_end_);
-  if (generation != generation_) return false;
+  if (delivered_in != generation()) return false;
   input_end_ -= consumed;
   if (input_end_ > 0) std::memmove(input_.data(), input_.data() + consumed, input_end_);
   return true;
@@ -157,7 +156,8 @@ bool ClientPipe::Deliver() {
 
 bool ClientPipe::DecryptInput(size_t bytes) {
   tls_->Feed(ciphertext_input_.data(), bytes);
-  if (state_ == State::kHandshaking) {
+  // Reads start once TCP is connected: a pipe still opening is in its TLS handshake.
+  if (state() == State::kOpening) {
     absl::StatusOr<bool> done = ContinueClientHandshake(*tls_, *tls_client_);
     if (!done.ok()) {
       Fail("tls_handshake");
@@ -168,10 +168,10 @@ bool ClientPipe::DecryptInput(size_t bytes) {
       StartRead();
       return false;
     }
-    state_ = State::kOpen;
-    const uint64_t generation = generation_;
+    set_state(State::kOpen);
+    const uint64_t opened_in = generation();
     handler_.OnPipeOpen();
-    if (generation != generation_) return false;
+    if (opened_in != generation()) return false;
   }
   while (true) {
     MakeReadSpace();
@@ -188,6 +188,11 @@ bool ClientPipe::DecryptInput(size_t bytes) {
     if (*plaintext == 0) return true;
     input_end_ += *plaintext;
   }
+}
+
+std::unique_ptr<BytePipe> MakePipe(const ConnectionSetup& setup, BytePipe::Handler& handler) {
+  if (setup.make_pipe) return setup.make_pipe(handler);
+  return std::make_unique<ClientPipe>(setup.context, setup.endpoint, setup.tls, handler);
 }
 
 }  // namespace predictwire::loadgen

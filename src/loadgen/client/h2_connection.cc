@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "loadgen/client/client_pipe.h"
 #include "loadgen/client/grpc_messages.h"
 #include "transport/grpc/grpc_framing.h"
 
@@ -92,10 +93,40 @@ class H2Connection::Callbacks {
   }
 
   static int OnFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-    if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
-      Self(user_data).settings_received_ = true;
+    H2Connection& self = Self(user_data);
+    const uint8_t type = frame->hd.type;
+    if (type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+      self.settings_received_ = true;
+    } else if (type == NGHTTP2_GOAWAY) {
+      self.goaway_received_ = true;
+    } else if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA) &&
+               (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 && self.call_ != nullptr &&
+               frame->hd.stream_id == self.call_stream_id_) {
+      // The server ended grpc-stream's call (its trailers) while this end may still send: the
+      // call is over, whether or not a RST_STREAM(NO_ERROR) follows to close the stream.
+      EndCall(self, ErrorOf(self, *self.call_, NGHTTP2_NO_ERROR));
     }
     return 0;
+  }
+
+  // What a stream that ended with `error_code` answered: empty for a good answer, else its
+  // error kind.
+  static std::string ErrorOf(const H2Connection& self, const Exchange& exchange,
+                             uint32_t error_code) {
+    const bool grpc = self.dialect_ != Dialect::kRest;
+    if (error_code != NGHTTP2_NO_ERROR) return "reset";
+    if (exchange.status != 200) return fmt::format("http_{}", exchange.status);
+    if (grpc && exchange.grpc_status.value_or(0) != 0) {
+      return StatusErrorKind("grpc", *exchange.grpc_status);
+    }
+    if (grpc && (exchange.bad_reply || !exchange.grpc_status)) return "bad_reply";
+    return "";
+  }
+
+  // grpc-stream's call ended: whatever was in flight on it is lost (Deliver reports it).
+  static void EndCall(H2Connection& self, std::string error) {
+    self.call_ended_ = error.empty() ? "closed" : std::move(error);
+    self.call_ = nullptr;
   }
 
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
@@ -104,21 +135,9 @@ class H2Connection::Callbacks {
     const auto found = self.streams_.find(stream_id);
     if (found == self.streams_.end()) return 0;
     const Exchange& exchange = *found->second;
-    const bool grpc = self.dialect_ != Dialect::kRest;
-    std::string error;
-    if (error_code != NGHTTP2_NO_ERROR) {
-      error = "reset";
-    } else if (exchange.status != 200) {
-      error = fmt::format("http_{}", exchange.status);
-    } else if (grpc && exchange.grpc_status.value_or(0) != 0) {
-      error = StatusErrorKind("grpc", *exchange.grpc_status);
-    } else if (grpc && (exchange.bad_reply || !exchange.grpc_status)) {
-      error = "bad_reply";
-    }
-    if (&exchange == self.call_) {
-      // grpc-stream's call ended: whatever was in flight on it is lost.
-      self.call_ended_ = error.empty() ? "closed" : error;
-      self.call_ = nullptr;
+    std::string error = ErrorOf(self, exchange, error_code);
+    if (stream_id == self.call_stream_id_) {
+      if (self.call_ != nullptr) EndCall(self, std::move(error));  // unless its end did
     } else if (!exchange.abandoned) {
       ReplyInfo reply;
       reply.timing = exchange.timing;
@@ -177,7 +196,7 @@ H2Connection::H2Connection(const ConnectionSetup& setup)
       listener_(setup.listener),
       authority_(fmt::format("{}:{}", setup.target.host, setup.target.port)),
       tls_(setup.tls != nullptr),
-      pipe_(setup.context, setup.endpoint, setup.tls, *this) {}
+      pipe_(MakePipe(setup, *this)) {}
 
 H2Connection::~H2Connection() { Close(); }
 
@@ -188,11 +207,11 @@ bool H2Connection::CanSend() const {
 }
 
 void H2Connection::Connect() {
-  if (pipe_.closed()) pipe_.Open();
+  if (pipe_->closed()) pipe_->Open();
 }
 
 void H2Connection::OnPipeOpen() {
-  if (tls_ && pipe_.alpn() != "h2") return OnPipeFailed("tls_no_h2");  // the server chose 1.1
+  if (tls_ && pipe_->alpn() != "h2") return OnPipeFailed("tls_no_h2");  // the server chose 1.1
   nghttp2_session_callbacks* callbacks = Callbacks::Get();
   if (callbacks == nullptr || nghttp2_session_client_new(&session_, callbacks, this) != 0) {
     return OnPipeFailed("nghttp2");
@@ -204,6 +223,7 @@ void H2Connection::OnPipeOpen() {
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kWindowBytes);
   settings_received_ = false;
+  goaway_received_ = false;
   if (dialect_ == Dialect::kGrpcStream) {
     // The one call the connection's requests go on, its messages sent as they come.
     auto call = std::make_unique<Exchange>();
@@ -339,20 +359,22 @@ void H2Connection::OnGrpcMessage(Exchange& exchange, std::string_view message) {
 
 void H2Connection::Abandon(uint64_t tag) {
   if (dialect_ == Dialect::kGrpcStream) {
-    call_tags_.erase(tag);  // its late answer is dropped; the call carries on
+    // Its late answer is dropped; the call carries on.
+    if (call_tags_.erase(tag) > 0 && CanSend()) listener_.OnReady(*this);
     return;
   }
   for (auto& [stream_id, exchange] : streams_) {
     if (exchange->tag != tag || exchange->abandoned) continue;
     exchange->abandoned = true;
     nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
-    Pump();
+    Pump();  // sends the RST_STREAM, which closes the stream: its slot is free
+    if (CanSend()) listener_.OnReady(*this);
     return;
   }
 }
 
 void H2Connection::Close() {
-  pipe_.Close();
+  pipe_->Close();
   if (session_ != nullptr) {
     nghttp2_session_del(session_);
     session_ = nullptr;
@@ -360,6 +382,7 @@ void H2Connection::Close() {
   streams_.clear();
   completed_.clear();
   call_ = nullptr;
+  call_stream_id_ = 0;
   call_tags_.clear();
   call_ended_.reset();
   ready_ = false;
@@ -368,7 +391,7 @@ void H2Connection::Close() {
 std::vector<uint64_t> H2Connection::InFlight() const {
   std::vector<uint64_t> tags(call_tags_.begin(), call_tags_.end());
   for (const auto& [id, exchange] : streams_) {
-    if (!exchange->abandoned && exchange.get() != call_) tags.push_back(exchange->tag);
+    if (!exchange->abandoned && id != call_stream_id_) tags.push_back(exchange->tag);
   }
   return tags;
 }
@@ -386,33 +409,36 @@ size_t H2Connection::OnPipeInput(char* data, size_t size) {
     OnPipeFailed("bad_reply");
     return size;
   }
-  const uint64_t generation = pipe_.generation();
+  const uint64_t generation = pipe_->generation();
   Deliver();
-  if (pipe_.generation() != generation) return size;
-  if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
-    OnPipeFailed("closed");  // the server sent GOAWAY and every stream is done
-    return size;
-  }
+  if (pipe_->generation() != generation) return size;
   Pump();
+  if (pipe_->generation() != generation) return size;
+  if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+    // The session is over, once what Pump wrote is out: the server sent GOAWAY and every stream
+    // is done, or nghttp2 ended the session over the server's protocol error (a frame too
+    // large, a broken header block) with a GOAWAY of its own, after which it reads nothing.
+    OnPipeFailed(goaway_received_ ? "closed" : "bad_reply");
+  }
   return size;
 }
 
 void H2Connection::Deliver() {
-  const uint64_t generation = pipe_.generation();
+  const uint64_t generation = pipe_->generation();
   if (!ready_ && settings_received_) {
     ready_ = true;
-    listener_.OnConnected(*this, pipe_.SinceOpenStarted());
-    if (pipe_.generation() != generation) return;
+    listener_.OnConnected(*this, pipe_->SinceOpenStarted());
+    if (pipe_->generation() != generation) return;
     listener_.OnReady(*this);
-    if (pipe_.generation() != generation) return;
+    if (pipe_->generation() != generation) return;
   }
   std::vector<std::pair<uint64_t, ReplyInfo>> completed;
   completed.swap(completed_);
   for (auto& [tag, reply] : completed) {
     listener_.OnReply(*this, tag, reply);
-    if (pipe_.generation() != generation) return;
+    if (pipe_->generation() != generation) return;
     if (CanSend()) listener_.OnReady(*this);
-    if (pipe_.generation() != generation) return;
+    if (pipe_->generation() != generation) return;
   }
   if (call_ended_) {
     const std::string kind = *call_ended_;
@@ -427,9 +453,9 @@ void H2Connection::Pump() {
     const ssize_t size = nghttp2_session_mem_send(session_, &data);
     if (size < 0) return OnPipeFailed("nghttp2");
     if (size == 0) break;
-    pipe_.output().append(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
+    pipe_->output().append(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
   }
-  pipe_.Flush();
+  pipe_->Flush();
 }
 
 std::unique_ptr<WireConnection> MakeH2Connection(const ConnectionSetup& setup) {

@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "loadgen/client/client_pipe.h"
+#include "loadgen/client/byte_pipe.h"
 #include "loadgen/client/payload.h"
 #include "loadgen/client/wire_connection.h"
 
@@ -27,8 +27,8 @@ namespace predictwire::loadgen {
 //  - grpc-stream: one ModelStreamInfer call for the connection's life, up to `depth` request
 //    messages in flight on it, each answer matched by its id.
 // An abandoned request's stream is reset (CANCEL), or on grpc-stream its late answer dropped;
-// the connection carries on.
-class H2Connection : public WireConnection, private ClientPipe::Handler {
+// the connection carries on, its freed slot reported (OnReady).
+class H2Connection : public WireConnection, private BytePipe::Handler {
  public:
   // Over TLS the pipe's context must offer ALPN "h2".
   explicit H2Connection(const ConnectionSetup& setup);
@@ -77,16 +77,17 @@ class H2Connection : public WireConnection, private ClientPipe::Handler {
   ConnectionListener& listener_;
   const std::string authority_;
   const bool tls_;
-  ClientPipe pipe_;
+  const std::unique_ptr<BytePipe> pipe_;
 
   nghttp2_session* session_ = nullptr;  // owned
   bool ready_ = false;                  // the server's SETTINGS arrived
   bool settings_received_ = false;      // set in a callback, reported by Deliver
+  bool goaway_received_ = false;        // the server said GOAWAY
   std::unordered_map<int32_t, std::unique_ptr<Exchange>> streams_;
   std::vector<std::pair<uint64_t, ReplyInfo>> completed_;
   // grpc-stream: the call, the requests in flight on it, and why it ended (when it has).
-  Exchange* call_ = nullptr;
-  int32_t call_stream_id_ = 0;
+  Exchange* call_ = nullptr;      // null once the call ended
+  int32_t call_stream_id_ = 0;    // 0: no call (another dialect, or closed)
   std::set<uint64_t> call_tags_;  // oldest first
   std::optional<std::string> call_ended_;
 };

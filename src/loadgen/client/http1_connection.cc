@@ -5,6 +5,7 @@
 #include <boost/beast/http/error.hpp>
 #include <charconv>
 
+#include "loadgen/client/client_pipe.h"
 #include "loadgen/client/http_response_reader.h"
 
 namespace predictwire::loadgen {
@@ -29,39 +30,39 @@ Http1Connection::Http1Connection(const ConnectionSetup& setup)
     : per_request_(setup.wire.new_connection_per_request),
       listener_(setup.listener),
       writer_(setup.target, setup.body, per_request_),
-      pipe_(setup.context, setup.endpoint, setup.tls, *this) {}
+      pipe_(MakePipe(setup, *this)) {}
 
 Http1Connection::~Http1Connection() = default;
 
 bool Http1Connection::CanSend() const {
-  if (per_request_) return pipe_.closed() && !has_pending_;
+  if (per_request_) return pipe_->closed() && !has_pending_;
   return ready_ && in_flight_.empty();
 }
 
 void Http1Connection::Connect() {
-  if (!per_request_ && pipe_.closed()) pipe_.Open();
+  if (!per_request_ && pipe_->closed()) pipe_->Open();
 }
 
 void Http1Connection::Send(uint64_t tag) {
   if (per_request_) {
     pending_tag_ = tag;
     has_pending_ = true;
-    pipe_.Open();
+    pipe_->Open();
     return;
   }
   in_flight_.push_back(tag);
-  writer_.Append(tag, &pipe_.output());
-  pipe_.Flush();
+  writer_.Append(tag, &pipe_->output());
+  pipe_->Flush();
 }
 
 void Http1Connection::OnPipeOpen() {
-  listener_.OnConnected(*this, pipe_.SinceOpenStarted());
+  listener_.OnConnected(*this, pipe_->SinceOpenStarted());
   reader_.reset();
   if (per_request_) {
     has_pending_ = false;
     in_flight_.push_back(pending_tag_);
-    writer_.Append(pending_tag_, &pipe_.output());
-    pipe_.Flush();
+    writer_.Append(pending_tag_, &pipe_->output());
+    pipe_->Flush();
     return;
   }
   ready_ = true;
@@ -72,6 +73,7 @@ void Http1Connection::Abandon(uint64_t tag) {
   if (per_request_ && has_pending_ && pending_tag_ == tag) {
     has_pending_ = false;
     Close();
+    listener_.OnReady(*this);  // the next request brings its own connection
     return;
   }
   for (auto it = in_flight_.begin(); it != in_flight_.end(); ++it) {
@@ -79,13 +81,14 @@ void Http1Connection::Abandon(uint64_t tag) {
     in_flight_.erase(it);
     // Its reply may still come and would be taken for the next request's: start over.
     Close();
-    if (!per_request_) pipe_.Open();
+    if (!per_request_) pipe_->Open();
+    if (CanSend()) listener_.OnReady(*this);  // rest; a kept connection is ready once open
     return;
   }
 }
 
 void Http1Connection::Close() {
-  pipe_.Close();
+  pipe_->Close();
   ready_ = false;
   in_flight_.clear();
   reader_.reset();
@@ -100,7 +103,7 @@ void Http1Connection::OnPipeFailed(std::string_view kind) {
 }
 
 size_t Http1Connection::OnPipeInput(char* data, size_t size) {
-  const uint64_t generation = pipe_.generation();
+  const uint64_t generation = pipe_->generation();
   size_t consumed = 0;
   while (consumed < size) {
     if (!reader_) reader_ = std::make_unique<HttpResponseReader>();
@@ -128,15 +131,17 @@ size_t Http1Connection::OnPipeInput(char* data, size_t size) {
     reader_.reset();
     const uint64_t tag = in_flight_.front();
     in_flight_.pop_front();
-    if (!keep_alive) {
-      // The server closes after this reply (always for rest; for keep-alive, e.g. HTTP/1.0).
+    if (!keep_alive || per_request_) {
+      // The server closes after this reply: rest asked it to (Connection: close), which it
+      // should but need not repeat in its answer; a kept connection's server may say so (or
+      // answer in HTTP/1.0).
       Close();
-      if (!per_request_) pipe_.Open();
+      if (!per_request_) pipe_->Open();
       Complete(tag, reply);  // a rest connection is now free for the next request
       return consumed;
     }
     Complete(tag, reply);
-    if (pipe_.generation() != generation) return consumed;
+    if (pipe_->generation() != generation) return consumed;
   }
   return consumed;
 }

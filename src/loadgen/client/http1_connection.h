@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "loadgen/client/client_pipe.h"
+#include "loadgen/client/byte_pipe.h"
 #include "loadgen/client/payload.h"
 #include "loadgen/client/wire_connection.h"
 
@@ -30,7 +30,7 @@ class Http1RequestWriter {
 // The REST wires over HTTP/1.1: rest-keepalive keeps one connection and sends one request at a
 // time on it; rest (Wire::new_connection_per_request) opens a new connection for every request,
 // inside Send, so its latency includes the handshake, and asks the server to close after it.
-class Http1Connection : public WireConnection, private ClientPipe::Handler {
+class Http1Connection : public WireConnection, private BytePipe::Handler {
  public:
   explicit Http1Connection(const ConnectionSetup& setup);
   ~Http1Connection() override;
@@ -39,7 +39,7 @@ class Http1Connection : public WireConnection, private ClientPipe::Handler {
   bool CanSend() const override;
   void Send(uint64_t tag) override;
   // The connection is closed (and a kept one reconnected), as a late reply would be taken for
-  // the next request's.
+  // the next request's. rest is then free for the next request at once: OnReady.
   void Abandon(uint64_t tag) override;
   void Close() override;
 
@@ -52,7 +52,7 @@ class Http1Connection : public WireConnection, private ClientPipe::Handler {
   const bool per_request_;
   ConnectionListener& listener_;
   const Http1RequestWriter writer_;
-  ClientPipe pipe_;
+  const std::unique_ptr<BytePipe> pipe_;
   bool ready_ = false;  // open and able to take requests
   std::deque<uint64_t> in_flight_;
   uint64_t pending_tag_ = 0;  // rest: the request waiting for its connection

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "loadgen/client/client_pipe.h"
 #include "transport/common/tcp_echo.h"
 
 namespace predictwire::loadgen {
@@ -23,17 +24,17 @@ TcpConnection::TcpConnection(const ConnectionSetup& setup)
       body_(setup.body),
       reply_bytes_(ReplyBytesOf(setup.body)),
       listener_(setup.listener),
-      pipe_(setup.context, setup.endpoint, setup.tls, *this) {}
+      pipe_(MakePipe(setup, *this)) {}
 
 TcpConnection::~TcpConnection() = default;
 
 void TcpConnection::Connect() {
-  if (!per_request_ && pipe_.closed()) pipe_.Open();
+  if (!per_request_ && pipe_->closed()) pipe_->Open();
 }
 
 bool TcpConnection::CanSend() const {
-  if (per_request_) return pipe_.closed() && !has_pending_;
-  return pipe_.open() && !in_flight_;
+  if (per_request_) return pipe_->closed() && !has_pending_;
+  return pipe_->open() && !in_flight_;
 }
 
 void TcpConnection::Send(uint64_t tag) {
@@ -41,21 +42,21 @@ void TcpConnection::Send(uint64_t tag) {
   received_ = 0;
   if (per_request_) {
     has_pending_ = true;
-    pipe_.Open();
+    pipe_->Open();
     return;
   }
   in_flight_ = true;
-  body_.Append(tag, &pipe_.output());
-  pipe_.Flush();
+  body_.Append(tag, &pipe_->output());
+  pipe_->Flush();
 }
 
 void TcpConnection::OnPipeOpen() {
-  listener_.OnConnected(*this, pipe_.SinceOpenStarted());
+  listener_.OnConnected(*this, pipe_->SinceOpenStarted());
   if (!per_request_) return listener_.OnReady(*this);
   has_pending_ = false;
   in_flight_ = true;
-  body_.Append(tag_, &pipe_.output());
-  pipe_.Flush();
+  body_.Append(tag_, &pipe_->output());
+  pipe_->Flush();
 }
 
 size_t TcpConnection::OnPipeInput(char*, size_t size) {
@@ -75,11 +76,12 @@ size_t TcpConnection::OnPipeInput(char*, size_t size) {
 void TcpConnection::Abandon(uint64_t tag) {
   if (tag != tag_ || (!in_flight_ && !has_pending_)) return;
   Close();
-  if (!per_request_) pipe_.Open();  // a late reply would be taken for the next one's
+  if (!per_request_) pipe_->Open();         // a late reply would be taken for the next one's
+  if (CanSend()) listener_.OnReady(*this);  // tcp-new: the next exchange opens its own
 }
 
 void TcpConnection::Close() {
-  pipe_.Close();
+  pipe_->Close();
   in_flight_ = false;
   has_pending_ = false;
 }

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "loadgen/client/client_pipe.h"
+#include "loadgen/client/byte_pipe.h"
 #include "loadgen/client/payload.h"
 #include "loadgen/client/wire_connection.h"
 
@@ -14,7 +14,7 @@ namespace predictwire::loadgen {
 // (transport/common/tcp_echo.h) of the body's request and reply sizes, through the same pipe,
 // driver and histogram as every other wire. tcp keeps one connection; tcp-new
 // (Wire::new_connection_per_request) opens one per exchange, as the rest wire does.
-class TcpConnection : public WireConnection, private ClientPipe::Handler {
+class TcpConnection : public WireConnection, private BytePipe::Handler {
  public:
   explicit TcpConnection(const ConnectionSetup& setup);
   ~TcpConnection() override;
@@ -34,7 +34,7 @@ class TcpConnection : public WireConnection, private ClientPipe::Handler {
   const RequestBody& body_;
   const size_t reply_bytes_;
   ConnectionListener& listener_;
-  ClientPipe pipe_;
+  const std::unique_ptr<BytePipe> pipe_;
   bool in_flight_ = false;
   bool has_pending_ = false;  // tcp-new: the exchange waiting for its connection
   uint64_t tag_ = 0;          // the exchange in flight or pending

@@ -7,6 +7,7 @@
 #include <boost/beast/http/error.hpp>
 #include <cstring>
 
+#include "loadgen/client/client_pipe.h"
 #include "loadgen/client/http_response_reader.h"
 #include "transport/websocket/frame.h"
 
@@ -35,7 +36,7 @@ WebSocketConnection::WebSocketConnection(const ConnectionSetup& setup)
       body_(setup.body),
       depth_(static_cast<size_t>(std::max(1, setup.depth))),
       listener_(setup.listener),
-      pipe_(setup.context, setup.endpoint, setup.tls, *this),
+      pipe_(MakePipe(setup, *this)),
       mask_state_(0x9E3779B97F4A7C15ull) {}
 
 WebSocketConnection::~WebSocketConnection() = default;
@@ -43,16 +44,16 @@ WebSocketConnection::~WebSocketConnection() = default;
 bool WebSocketConnection::CanSend() const { return ready_ && in_flight_.size() < depth_; }
 
 void WebSocketConnection::Connect() {
-  if (pipe_.closed()) pipe_.Open();
+  if (pipe_->closed()) pipe_->Open();
 }
 
 void WebSocketConnection::OnPipeOpen() {
   upgrade_reader_ = std::make_unique<HttpResponseReader>();
-  pipe_.output() += fmt::format(
+  pipe_->output() += fmt::format(
       "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: {}\r\nSec-WebSocket-Version: 13\r\n\r\n",
       body_.path(), target_.host, target_.port, kWebSocketKey);
-  pipe_.Flush();
+  pipe_->Flush();
 }
 
 void WebSocketConnection::Send(uint64_t tag) {
@@ -60,21 +61,24 @@ void WebSocketConnection::Send(uint64_t tag) {
   message_.clear();
   body_.Append(tag, &message_);
   ws::AppendClientFrame(body_.binary() ? ws::Opcode::kBinary : ws::Opcode::kText, message_,
-                        NextMask(mask_state_), true, &pipe_.output());
-  pipe_.Flush();
+                        NextMask(mask_state_), true, &pipe_->output());
+  pipe_->Flush();
 }
 
 void WebSocketConnection::Abandon(uint64_t tag) {
   const auto it = std::find(in_flight_.begin(), in_flight_.end(), tag);
   if (it == in_flight_.end()) return;
   in_flight_.erase(it);
-  if (depth_ > 1) return;
+  if (depth_ > 1) {
+    if (CanSend()) listener_.OnReady(*this);  // its slot is free
+    return;
+  }
   Close();
-  pipe_.Open();
+  pipe_->Open();
 }
 
 void WebSocketConnection::Close() {
-  pipe_.Close();
+  pipe_->Close();
   ready_ = false;
   in_flight_.clear();
   upgrade_reader_.reset();
@@ -97,16 +101,16 @@ bool WebSocketConnection::ReadUpgrade(char* data, size_t size, size_t* consumed)
   }
   upgrade_reader_.reset();
   ready_ = true;
-  listener_.OnConnected(*this, pipe_.SinceOpenStarted());
+  listener_.OnConnected(*this, pipe_->SinceOpenStarted());
   listener_.OnReady(*this);
   return true;
 }
 
 size_t WebSocketConnection::OnPipeInput(char* data, size_t size) {
-  const uint64_t generation = pipe_.generation();
+  const uint64_t generation = pipe_->generation();
   size_t consumed = 0;
   if (upgrade_reader_) {
-    if (!ReadUpgrade(data, size, &consumed) || pipe_.generation() != generation) return consumed;
+    if (!ReadUpgrade(data, size, &consumed) || pipe_->generation() != generation) return consumed;
     if (upgrade_reader_) return consumed;  // the 101 is not complete yet
   }
   while (consumed < size) {
@@ -133,8 +137,8 @@ size_t WebSocketConnection::OnPipeInput(char* data, size_t size) {
         break;
       case ws::Opcode::kPing:
         ws::AppendClientFrame(ws::Opcode::kPong, message, NextMask(mask_state_), true,
-                              &pipe_.output());
-        pipe_.Flush();
+                              &pipe_->output());
+        pipe_->Flush();
         break;
       case ws::Opcode::kClose: {
         const int code = message.size() >= 2 ? (static_cast<uint8_t>(message[0]) << 8) |
@@ -146,7 +150,7 @@ size_t WebSocketConnection::OnPipeInput(char* data, size_t size) {
       default:
         break;  // pong, or a continuation this client never asks for
     }
-    if (pipe_.generation() != generation) return consumed;
+    if (pipe_->generation() != generation) return consumed;
   }
   return consumed;
 }

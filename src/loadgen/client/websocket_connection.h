@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "loadgen/client/client_pipe.h"
+#include "loadgen/client/byte_pipe.h"
 #include "loadgen/client/payload.h"
 #include "loadgen/client/wire_connection.h"
 
@@ -18,7 +18,7 @@ class HttpResponseReader;
 // masked message (text for JSON bodies, binary for binary ones) and up to `depth` at a time.
 // Replies are matched by the id they echo when several are in flight, else taken in order. The
 // handshake counted by OnConnected ends with the server's 101.
-class WebSocketConnection : public WireConnection, private ClientPipe::Handler {
+class WebSocketConnection : public WireConnection, private BytePipe::Handler {
  public:
   explicit WebSocketConnection(const ConnectionSetup& setup);
   ~WebSocketConnection() override;
@@ -27,7 +27,8 @@ class WebSocketConnection : public WireConnection, private ClientPipe::Handler {
   bool CanSend() const override;
   void Send(uint64_t tag) override;
   // One at a time: the connection is closed and reopened, as a late reply would be taken for the
-  // next request's. Several in flight: the late reply is recognised by its id and dropped.
+  // next request's. Several in flight: the late reply is recognised by its id and dropped, and
+  // the freed slot reported (OnReady).
   void Abandon(uint64_t tag) override;
   void Close() override;
 
@@ -43,7 +44,7 @@ class WebSocketConnection : public WireConnection, private ClientPipe::Handler {
   const RequestBody& body_;
   const size_t depth_;
   ConnectionListener& listener_;
-  ClientPipe pipe_;
+  const std::unique_ptr<BytePipe> pipe_;
   bool ready_ = false;  // upgraded
   std::deque<uint64_t> in_flight_;
   std::unique_ptr<HttpResponseReader> upgrade_reader_;

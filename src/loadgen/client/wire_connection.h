@@ -3,11 +3,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "loadgen/client/byte_pipe.h"
 #include "loadgen/client/payload.h"
 #include "loadgen/client/wire.h"
 #include "transport/common/asio_types.h"
@@ -21,7 +23,7 @@ class WireConnection;
 class ConnectionListener {
  public:
   virtual ~ConnectionListener() = default;
-  // The connection can take another request (it connected, or a reply freed a slot).
+  // The connection can take another request (it connected, or a reply or Abandon freed a slot).
   virtual void OnReady(WireConnection& connection) = 0;
   // Connect (and any protocol handshake) took this long.
   virtual void OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) = 0;
@@ -45,7 +47,9 @@ class WireConnection {
   virtual bool CanSend() const = 0;
   // Sends request `tag`; CanSend() must be true.
   virtual void Send(uint64_t tag) = 0;
-  // Gives up on request `tag` (timed out); a late reply to it is ignored.
+  // Gives up on request `tag` (timed out); a late reply to it is ignored. A connection that can
+  // then send at once reports OnReady (from inside Abandon); one that reconnects instead, once
+  // it is open again.
   virtual void Abandon(uint64_t tag) = 0;
   virtual void Close() = 0;
 
@@ -65,6 +69,9 @@ struct TlsClient {
 
 // Everything a wire's connection factory gets. All references outlive the connection.
 struct ConnectionSetup {
+  // Makes the one pipe a connection sits on, once, in its constructor (MakePipe, client_pipe.h).
+  using PipeFactory = std::function<std::unique_ptr<BytePipe>(BytePipe::Handler&)>;
+
   transport::asio::io_context& context;
   transport::asio::ip::tcp::endpoint endpoint;
   const Wire& wire;
@@ -73,6 +80,8 @@ struct ConnectionSetup {
   int depth;  // requests one connection may have in flight (Wire::Depth)
   ConnectionListener& listener;
   TlsClient* tls;  // null: in the clear
+  // Empty: a ClientPipe to `endpoint` (over `tls` when given). Tests hand in fakes here.
+  PipeFactory make_pipe = {};
 };
 
 }  // namespace predictwire::loadgen
