@@ -142,36 +142,28 @@ class PlacementRun {
     scenario.slo_us = std::chrono::duration<double, std::micro>(planned.slo).count();
     scenario.row = &row;
     for (const PlannedRun& run : planned.runs) scenario.runs.push_back(FromPlan(run));
-    // The runs of a scenario take turns, round after round, so that the machine's slower
-    // moments fall on every wire alike rather than on whichever ran then.
-    for (int round = 0; round < rounds_; ++round) {
-      if (planned.interleaved) {
+    if (planned.interleaved) {
+      for (int round = 0; round < rounds_; ++round) {
         if (absl::Status status = MeasureTogether(planned, round, scenario); !status.ok()) {
           return status;
         }
-        continue;
       }
-      for (size_t i = 0; i < planned.runs.size(); ++i) {
-        if (planned.runs[i].probe && round > 0) continue;  // measured once
-        if (absl::Status status = MeasureOne(scenario.id, planned.runs[i], round, scenario.runs[i]);
-            !status.ok()) {
-          return status;
-        }
+    } else if (absl::Status status = MeasureInRounds(planned, 0, scenario); !status.ok()) {
+      return status;
+    }
+    // A scenario that plans as it goes adds runs step by step, each step decided on what the
+    // steps before it measured in every round (as its verdict will be).
+    while (row.extend != nullptr) {
+      std::vector<PlannedRun> more = row.extend(planned, scenario);
+      if (more.empty()) break;
+      const size_t first = planned.runs.size();
+      for (PlannedRun& run : more) {
+        total_ += run.probe ? 1 : rounds_;
+        scenario.runs.push_back(FromPlan(run));
+        planned.runs.push_back(std::move(run));
       }
-      // A scenario that plans as it goes adds runs in the first round, one step at a time.
-      while (round == 0 && row.extend != nullptr) {
-        std::vector<PlannedRun> more = row.extend(planned, scenario);
-        if (more.empty()) break;
-        total_ += more.size() * rounds_;
-        for (PlannedRun& run : more) {
-          scenario.runs.push_back(FromPlan(run));
-          planned.runs.push_back(std::move(run));
-          if (absl::Status status =
-                  MeasureOne(scenario.id, planned.runs.back(), 0, scenario.runs.back());
-              !status.ok()) {
-            return status;
-          }
-        }
+      if (absl::Status status = MeasureInRounds(planned, first, scenario); !status.ok()) {
+        return status;
       }
     }
     scenario.verdict = Recommend(scenario);
@@ -179,6 +171,22 @@ class PlacementRun {
   }
 
  private:
+  // Measures the runs of `planned` from `first` on: they take turns, round after round, so that
+  // the machine's slower moments fall on every wire alike rather than on whichever ran then. A
+  // probe is measured in the first round only.
+  absl::Status MeasureInRounds(const PlannedScenario& planned, size_t first, Scenario& scenario) {
+    for (int round = 0; round < rounds_; ++round) {
+      for (size_t i = first; i < planned.runs.size(); ++i) {
+        if (planned.runs[i].probe && round > 0) continue;
+        if (absl::Status status = MeasureOne(scenario.id, planned.runs[i], round, scenario.runs[i]);
+            !status.ok()) {
+          return status;
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
   static Run FromPlan(const PlannedRun& planned) {
     Run run{planned.wire, planned.label, planned.sweep_value};
     run.probe = planned.probe;

@@ -111,8 +111,9 @@ struct ScenarioRow {
   std::string (*unavailable)(const PlanOptions& options) = nullptr;
   // The scenarios it measures with `options`: none when no wire of the plan fits.
   std::vector<PlannedScenario> (*plan)(const PlanOptions& options) = nullptr;
-  // More runs for the first round, given what it measured so far in `scenario` (the capacity
-  // search); none when it has all it needs. Null: the plan is the whole scenario.
+  // More runs, given what it measured so far in `scenario` (the capacity search): each step's
+  // runs are measured in every round before the next step is asked for; none when it has all it
+  // needs. Null: the plan is the whole scenario.
   std::vector<PlannedRun> (*extend)(const PlannedScenario& planned,
                                     const Scenario& scenario) = nullptr;
   // The verdict from its measured runs, once at least one candidate is healthy (or, with

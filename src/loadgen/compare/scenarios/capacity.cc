@@ -54,7 +54,7 @@ std::optional<double> NextCapacityRate(double estimate, const std::vector<Capaci
   } else if (!broke) {
     next = *held * 1.5;
   } else if (!held) {
-    next = *broke / 3;
+    next = *broke / 2;
     if (next < kCapacityLowestRate) return std::nullopt;
   } else {
     if (*broke / *held <= kCapacityResolution) return std::nullopt;
@@ -113,10 +113,10 @@ std::vector<PlannedRun> Extend(const PlannedScenario& planned, const Scenario& s
       if (run.probe || run.wire != probe.wire || !run.skipped.empty()) continue;
       tried.push_back({run.sweep_value, Kept(run, scenario.slo_us)});
     }
-    // --quick planned a shorter probe: fewer and shorter steps.
+    // --quick planned a shorter probe: fewer and shorter steps (each measured in every round).
     const bool quick = probe.bench.duration < seconds(1);
     const std::optional<double> rate =
-        NextCapacityRate(scenario.runs[i].result.throughput_rps, tried, quick ? 5 : 8);
+        NextCapacityRate(scenario.runs[i].result.throughput_rps, tried, quick ? 6 : 8);
     if (!rate) continue;
     BenchOptions bench = OpenLoad(probe.bench.wire, *rate, Arrival::kPoisson, kOutstanding,
                                   quick ? milliseconds(600) : seconds(3), probe.bench.warmup);

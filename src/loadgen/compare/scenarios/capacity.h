@@ -22,7 +22,7 @@ struct CapacityPoint {
 
 // The next open-loop rate to try for one wire, or none when the search is done: first 0.8 of
 // `estimate` (the requests a second the wire carried closed loop, 0 if unknown); then up by half
-// while every rate held, down to a third while none did, and between the highest held and the
+// while every rate held, down by half while none did, and between the highest held and the
 // lowest broken (geometric middle) until they are within kCapacityResolution, or `max_points`
 // rates were tried. Rates are rounded to two significant digits.
 std::optional<double> NextCapacityRate(double estimate, const std::vector<CapacityPoint>& tried,

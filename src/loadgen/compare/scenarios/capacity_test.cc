@@ -53,9 +53,9 @@ TEST(CapacitySearchTest, StopsWithinItsResolutionAndNeverRepeatsARate) {
 
 TEST(CapacitySearchTest, GoesDownUntilARateHoldsAndGivesUpAtTheBottom) {
   std::vector<CapacityPoint> tried = {{8000, false}};
-  EXPECT_EQ(NextCapacityRate(10000, tried, 8), 2700);
-  tried = {{27, false}};
-  EXPECT_EQ(NextCapacityRate(30, tried, 8), std::nullopt);  // 9 req/s: below the lowest tried
+  EXPECT_EQ(NextCapacityRate(10000, tried, 8), 4000);
+  tried = {{19, false}};
+  EXPECT_EQ(NextCapacityRate(20, tried, 8), std::nullopt);  // 9.5 req/s: below the lowest tried
   EXPECT_EQ(NextCapacityRate(0, {}, 8), 1000);              // no estimate: start somewhere
 }
 

@@ -47,7 +47,7 @@ double PlannedSeconds(const std::vector<PlannedScenario>& plan) {
       if (!scenario.interleaved) seconds += run_seconds;
     }
     if (scenario.interleaved) seconds += longest;  // its runs go at once
-    // The capacity search adds at most five rates per probe, 0.6 s and its warm-up each.
+    // The capacity search adds at most six rates per probe, 0.6 s and its warm-up each.
     if (scenario.id == "capacity") {
       for (const auto& probe : scenario.runs) {
         seconds +=
