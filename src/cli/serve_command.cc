@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,11 @@ std::chrono::seconds ToWholeSeconds(const std::string& text) {
                   std::chrono::ceil<std::chrono::seconds>(ParseDuration(text)));
 }
 
+// The same for what 0 turns off (a ping interval, a connection age): 0 stays 0.
+std::chrono::seconds ToWholeSecondsOrOff(const std::string& text) {
+  return std::chrono::ceil<std::chrono::seconds>(ParseDuration(text));
+}
+
 // With --http on port 0 (a test, a second instance beside a first), the listeners not given on
 // the command line or in the config pick free ports too rather than their fixed defaults, which
 // another instance may hold; on their default host, and off as before if not set up.
@@ -83,7 +89,15 @@ int Serve(const server::ServerOptions& options) {
   std::printf("%s\n", (*server)->ReadyLine().c_str());
   std::fflush(stdout);
   const int signal_number = signals.Wait();
-  std::fprintf(stderr, "predictwire: signal %d: finishing in-flight requests, then exiting\n",
+  (*server)->StopReporting();
+  if (options.drain_delay.count() > 0) {
+    std::fprintf(stderr, "predictwire: signal %d: not ready; serving on for the drain delay (%s)\n",
+                 signal_number, FormatDuration(options.drain_delay).c_str());
+    std::this_thread::sleep_for(options.drain_delay);  // a second signal ends the process
+  }
+  std::fprintf(stderr,
+               "predictwire: signal %d: asking every connection to go, finishing in-flight "
+               "requests, then exiting\n",
                signal_number);
   (*server)->Shutdown();
   std::fprintf(stderr, "predictwire: stopped\n");
@@ -98,6 +112,12 @@ struct ServeFlags {
   std::string http_idle_timeout = FormatDuration(options.http_idle_timeout);
   std::string websocket_idle_timeout = FormatDuration(options.websocket_idle_timeout);
   std::string header_timeout = FormatDuration(options.header_timeout);
+  std::string websocket_ping_interval = FormatDuration(options.websocket_ping_interval);
+  std::string http2_ping_interval = FormatDuration(options.http2_ping_interval);
+  std::string max_connection_age = FormatDuration(options.max_connection_age);
+  std::string max_connection_age_grace = FormatDuration(options.max_connection_age_grace);
+  std::string drain_delay = FormatDuration(options.drain_delay);
+  std::string drain_timeout = FormatDuration(options.drain_timeout);
   std::string tls_handshake_timeout = FormatDuration(options.tls_handshake_timeout);
   std::string write_timeout = FormatDuration(options.write_timeout);
   // Kept only when given: their defaults are derived (from the fd limit, from --max-body).
@@ -220,6 +240,51 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                    "keeps taking bytes is never cut off")
       ->check(CheckDuration)
       ->capture_default_str();
+  serve
+      ->add_option("--ws-ping-interval", flags->websocket_ping_interval,
+                   "Ping a WebSocket after this long without input, so proxies that cut idle "
+                   "connections after 60 s keep it (nginx's proxy_read_timeout, cloud balancers), "
+                   "and close one that answers nothing for as long again, dropping its queued "
+                   "work (a peer behind a cut network sends no reset); 0 turns pings off")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--http2-ping-interval", flags->http2_ping_interval,
+                   "The same for HTTP/2 and gRPC connections with a stream open (a long "
+                   "ModelStreamInfer, a slow model); 0 turns pings off")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--max-connection-age", flags->max_connection_age,
+                   "Ask a connection to go once it is this old, give or take 10% so that "
+                   "connections opened together do not go together, losing no request: HTTP/1.1 "
+                   "answers with Connection: close, HTTP/2 and gRPC send GOAWAY, a WebSocket "
+                   "gets Close 1001 once its answers in flight are out (docs/api.md says what to "
+                   "send again). Spreads long-lived connections over servers added later; 0 "
+                   "(the default) never")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--max-connection-age-grace", flags->max_connection_age_grace,
+                   "How long a connection asked to go by its age may finish what it has; then a "
+                   "gRPC stream still open ends with UNAVAILABLE and the connection closes")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--drain-delay", flags->drain_delay,
+                   "On SIGTERM or SIGINT, report not ready at once (the readiness routes, "
+                   "ServerReady, grpc.health.v1) but keep serving for this long, so balancers "
+                   "stop sending new work first (a Kubernetes endpoint goes some seconds after "
+                   "the pod is told to stop); then stop accepting and ask every connection to go. "
+                   "A second signal stops at once")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  serve
+      ->add_option("--drain-timeout", flags->drain_timeout,
+                   "After the drain delay, how long to wait for what is in flight before the "
+                   "connections still open are cut and the process exits")
+      ->check(CheckDuration)
+      ->capture_default_str();
   CLI::Option* max_connections =
       serve
           ->add_option("--max-connections", flags->max_connections,
@@ -256,6 +321,14 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
     options.header_timeout = ToWholeSeconds(flags->header_timeout);
     options.tls_handshake_timeout = ToWholeSeconds(flags->tls_handshake_timeout);
     options.write_timeout = ToWholeSeconds(flags->write_timeout);
+    options.websocket_ping_interval = ToWholeSecondsOrOff(flags->websocket_ping_interval);
+    options.http2_ping_interval = ToWholeSecondsOrOff(flags->http2_ping_interval);
+    options.max_connection_age = ToWholeSecondsOrOff(flags->max_connection_age);
+    options.max_connection_age_grace = ToWholeSecondsOrOff(flags->max_connection_age_grace);
+    options.drain_delay =
+        std::chrono::ceil<std::chrono::milliseconds>(ParseDuration(flags->drain_delay));
+    options.drain_timeout =
+        std::chrono::ceil<std::chrono::milliseconds>(ParseDuration(flags->drain_timeout));
     if (max_connections->count() > 0) options.max_connections = flags->max_connections;
     if (max_response->count() > 0) options.max_response_bytes = flags->max_response_bytes;
     if (!flags->request_timeout.empty()) {

@@ -44,8 +44,10 @@ enum class ConnectionDefence : uint8_t {
   kHeaderTimeout,     // no whole request head within --header-timeout
   kHandshakeTimeout,  // no whole TLS handshake within --tls-handshake-timeout
   kWriteTimeout,      // output stalled for --write-timeout
+  kPingTimeout,       // a keepalive ping went unanswered: the peer is gone
+  kEvicted,           // at the connection or descriptor limit: the slowest request head made room
 };
-inline constexpr size_t kConnectionDefences = 4;
+inline constexpr size_t kConnectionDefences = 6;
 std::string_view ConnectionDefenceName(ConnectionDefence defence);
 
 class Metrics {

@@ -63,7 +63,7 @@ std::string_view ListenerKindName(ListenerKind kind) {
 
 std::string_view ConnectionDefenceName(ConnectionDefence defence) {
   constexpr std::array<std::string_view, kConnectionDefences> kNames = {
-      "refused", "header_timeout", "handshake_timeout", "write_timeout"};
+      "refused", "header_timeout", "handshake_timeout", "write_timeout", "ping_timeout", "evicted"};
   return kNames[static_cast<size_t>(defence)];
 }
 

@@ -260,9 +260,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
     return absl::InvalidArgumentError("the memory budget must be at least 1 byte");
   }
   parts->memory = std::make_unique<transport::MemoryBudget>(options.max_memory_bytes);
+  if (options.websocket_ping_interval.count() < 0 || options.http2_ping_interval.count() < 0 ||
+      options.max_connection_age.count() < 0 || options.max_connection_age_grace.count() < 0 ||
+      options.drain_delay.count() < 0 || options.drain_timeout.count() < 0) {
+    return absl::InvalidArgumentError(
+        "ping intervals, the connection age and its grace, and the drain delay and timeout "
+        "cannot be negative");
+  }
   parts->connection_limits = {.header_timeout = options.header_timeout,
                               .tls_handshake_timeout = options.tls_handshake_timeout,
                               .write_timeout = options.write_timeout,
+                              .max_age = options.max_connection_age,
+                              .max_age_grace = options.max_connection_age_grace,
                               .memory = parts->memory.get()};
   parts->max_connections = options.max_connections.value_or(DefaultMaxConnections());
 
@@ -351,10 +360,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerOptions& opti
                           .memory = parts->memory.get()};
   parts->http2_options = {.max_body_bytes = options.max_body_bytes,
                           .idle_timeout = options.http_idle_timeout,
+                          .ping_interval = options.http2_ping_interval,
                           .metrics = parts->metrics.get(),
                           .memory = parts->memory.get()};
   parts->websocket_options = {.max_message_bytes = options.max_body_bytes,
                               .idle_timeout = options.websocket_idle_timeout,
+                              .ping_interval = options.websocket_ping_interval,
                               .metrics = parts->metrics.get(),
                               .memory = parts->memory.get(),
                               .max_response_bytes = max_response_bytes};
@@ -419,6 +430,7 @@ void Server::Start() {
     if (port.listener) port.listener->Start();
   }
   parts_->ready = true;
+  parts_->pool->NotifyReadinessChanged();  // gRPC health watchers of the ports open before
 }
 
 std::string Server::ReadyLine() const {
@@ -442,10 +454,15 @@ std::string Server::Describe() const {
   return text;
 }
 
+void Server::StopReporting() {
+  if (!parts_->ready.exchange(false) || !parts_->started) return;
+  parts_->pool->NotifyReadinessChanged();
+}
+
 void Server::Shutdown() {
   if (parts_->stopped) return;
   parts_->stopped = true;
-  parts_->ready = false;
+  StopReporting();
   if (!parts_->started) return;
   for (Parts::OpenPort& port : parts_->ports) {
     if (port.listener) port.listener->Stop();

@@ -67,7 +67,20 @@ struct ServerOptions {
   size_t max_memory_bytes = transport::kDefaultMaxMemoryBytes;
   // The largest answer; none: max_body_bytes.
   std::optional<size_t> max_response_bytes;
-  // How long a graceful stop waits for in-flight requests.
+  // A quiet WebSocket, and an HTTP/2 connection with a stream open, is pinged this often; one
+  // that answers nothing for as long again is closed and its queued work dropped. Zero: never.
+  std::chrono::seconds websocket_ping_interval = transport::kDefaultPingInterval;
+  std::chrono::seconds http2_ping_interval = transport::kDefaultPingInterval;
+  // Past this age (give or take 10%) a connection is asked to go, losing no request: so that
+  // long-lived connections spread again over servers added later. Zero: never.
+  std::chrono::seconds max_connection_age{0};
+  // What a connection asked to go by its age has in flight (and a gRPC stream still open) gets
+  // this long before it is ended.
+  std::chrono::seconds max_connection_age_grace = transport::kDefaultMaxConnectionAgeGrace;
+  // On a graceful stop: how long the server keeps serving after it reports not ready, so that
+  // balancers stop sending it new work before its connections are asked to go.
+  std::chrono::milliseconds drain_delay{0};
+  // How long a graceful stop waits, after the delay, for what is in flight.
   std::chrono::milliseconds drain_timeout{10000};
 };
 
@@ -87,8 +100,11 @@ class Server {
   std::string ReadyLine() const;
   // A human summary of the models served, for stderr.
   std::string Describe() const;
-  // Stops accepting, lets in-flight requests finish (up to the drain timeout), closes every
-  // connection and stops the threads. Idempotent.
+  // Reports not ready from now on (the readiness routes, ServerReady, grpc.health.v1) while
+  // serving goes on; Shutdown follows. Thread-safe; idempotent.
+  void StopReporting();
+  // Stops accepting, asks every connection to go (what is in flight is answered, within the
+  // drain timeout), closes every connection and stops the threads. Idempotent.
   void Shutdown();
 
  private:

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <cmath>
 #include <cstring>
+#include <random>
 
 #include "transport/common/limits.h"
 
@@ -17,6 +19,15 @@ namespace {
 // otherwise have the buffer regrown, and its fresh pages faulted in, for every one of them
 // (which doubled the time of a 1 MiB WebSocket request).
 constexpr size_t kKeepBufferBytes = 256 * 1024;
+
+// A connection's maximum age in sweep ticks: `max_age` give or take 10%, drawn per connection.
+uint64_t DrawAgeTicks(std::chrono::seconds max_age) {
+  if (max_age.count() <= 0) return 0;
+  thread_local std::minstd_rand random(std::random_device{}());
+  const double jitter = std::uniform_real_distribution<double>(0.9, 1.1)(random);
+  const double ticks = jitter * static_cast<double>(max_age / kSweepInterval);
+  return std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(ticks)));
+}
 
 }  // namespace
 
@@ -37,6 +48,7 @@ void Connection::Start(std::unique_ptr<Protocol> protocol) {
   protocol_ = std::move(protocol);
   last_input_tick_ = last_output_tick_ = start_tick_ = thread_.tick();
   head_since_tick_ = start_tick_;
+  age_limit_ticks_ = DrawAgeTicks(limits_.max_age);
   ErrorCode ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   thread_.Register(shared_from_this());
@@ -132,6 +144,8 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
     return;
   }
   last_input_tick_ = thread_.tick();
+  bytes_received_ += bytes;
+  input_since_ping_ = true;
   if (counters_.metrics != nullptr) counters_.metrics->BytesReceived(counters_.kind, bytes);
   if (close_after_write_) {  // closing: read only to let the peer finish, and discard
     input_begin_ = input_end_ = 0;
@@ -324,6 +338,18 @@ void Connection::SweepIfIdle(uint64_t tick) {
              static_cast<uint64_t>(limits_.header_timeout / kSweepInterval)) {
     return Defend(ConnectionDefence::kHeaderTimeout);
   }
+  if (going_away_ && !grace_over_ && tick >= grace_end_tick_) {
+    // What the grace did not see finished is ended; the connection goes once that is sent.
+    grace_over_ = true;
+    protocol_->OnGraceOver();
+    if (!closed_ && !close_after_write_) CloseAfterWrite();
+    AfterEvent();
+    return;
+  }
+  if (!going_away_ && age_limit_ticks_ > 0 && tick - start_tick_ >= age_limit_ticks_) {
+    GoAway(GoAwayReason::kMaxAge, limits_.max_age_grace);
+    if (closed_ || close_after_write_) return;
+  }
   if (writing_ || protocol_->HasParkedOutput()) {
     // Output waits for the peer: only the write timeout applies, and only while nothing moves.
     if (tick - last_output_tick_ > static_cast<uint64_t>(limits_.write_timeout / kSweepInterval)) {
@@ -331,6 +357,7 @@ void Connection::SweepIfIdle(uint64_t tick) {
     }
     return;
   }
+  if (!KeepAlive(tick)) return;
   const auto idle_ticks = static_cast<uint64_t>(protocol_->IdleTimeout() / kSweepInterval);
   const uint64_t last_activity = std::max(last_input_tick_, last_output_tick_);
   if (protocol_->HasWorkInFlight() || tick - last_activity <= idle_ticks) return;
@@ -377,11 +404,49 @@ bool Connection::NothingUnread() {
   return socket_.available(error) == 0 && !error;
 }
 
-void Connection::Drain() {
+bool Connection::KeepAlive(uint64_t tick) {
+  const auto interval_ticks = static_cast<uint64_t>(protocol_->PingInterval() / kSweepInterval);
+  if (interval_ticks == 0) {
+    ping_sent_tick_ = 0;
+    return true;
+  }
+  if (ping_sent_tick_ != 0) {
+    if (input_since_ping_) {
+      ping_sent_tick_ = 0;  // the peer is there
+    } else if (tick - ping_sent_tick_ > interval_ticks) {
+      // A whole interval without a word: the peer is gone (a cut network sends no reset).
+      Defend(ConnectionDefence::kPingTimeout);
+      return false;
+    } else {
+      return true;
+    }
+  }
+  if (tick - last_input_tick_ < interval_ticks) return true;
+  input_since_ping_ = false;
+  ping_sent_tick_ = tick;
+  protocol_->SendPing();
+  AfterEvent();
+  return !closed_;
+}
+
+void Connection::GoAway(GoAwayReason reason, std::chrono::seconds grace) {
+  if (closed_ || going_away_) return;
+  going_away_ = true;
+  grace_end_tick_ = thread_.tick() + static_cast<uint64_t>(grace / kSweepInterval);
+  protocol_->OnGoAway(reason);
+  AfterEvent();
+}
+
+void Connection::NotifyReadinessChanged() {
+  if (closed_) return;
+  protocol_->OnReadinessChanged();
+  AfterEvent();
+}
+
+void Connection::Drain(std::chrono::seconds grace) {
   if (closed_) return;
   draining_ = true;
-  protocol_->OnDrain();
-  AfterEvent();
+  GoAway(GoAwayReason::kServerStopping, grace);
 }
 
 }  // namespace predictwire::transport

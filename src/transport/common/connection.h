@@ -2,6 +2,7 @@
 #define PREDICTWIRE_TRANSPORT_COMMON_CONNECTION_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,11 @@ struct ConnectionLimits {
   std::chrono::seconds header_timeout = kDefaultHeaderTimeout;
   std::chrono::seconds tls_handshake_timeout = kDefaultTlsHandshakeTimeout;
   std::chrono::seconds write_timeout = kDefaultWriteTimeout;
+  // Past this age, give or take 10% drawn per connection so that connections opened together
+  // do not all go together, the connection is asked to go (Protocol::OnGoAway); zero: never.
+  std::chrono::seconds max_age{0};
+  // How long a connection asked to go by its age may take to finish what it has.
+  std::chrono::seconds max_age_grace = kDefaultMaxConnectionAgeGrace;
   MemoryBudget* memory = nullptr;
 };
 
@@ -69,12 +75,24 @@ class Connection final : public ProtocolConnection,
   bool closed() const { return closed_; }
 
   // Called by the IO thread's sweep: closes the connection if it has been idle too long (no
-  // input and no output), if its TLS handshake or a request head is overdue, or if its output
-  // has stalled; and lets go of buffers grown for large messages once it has been quiet for a
-  // sweep interval.
+  // input and no output), if its TLS handshake or a request head is overdue, if its output has
+  // stalled or if a ping went unanswered; pings it when quiet, asks it to go past its maximum
+  // age and ends what is left once the grace is over; and lets go of buffers grown for large
+  // messages once it has been quiet for a sweep interval.
   void SweepIfIdle(uint64_t tick);
-  // Called when the server drains.
-  void Drain();
+  // Asks the connection to go (the server drains): what is in flight has `grace` to finish.
+  void Drain(std::chrono::seconds grace);
+  // The server's readiness changed (Protocol::OnReadinessChanged).
+  void NotifyReadinessChanged();
+
+  // Since which sweep tick the connection has awaited a request head (as the sweep last saw),
+  // or none; and how many bytes it has sent in all. What chooses a connection to make room.
+  std::optional<uint64_t> awaiting_head_since() const {
+    return head_since_tick_ == kNotAwaiting ? std::nullopt : std::optional(head_since_tick_);
+  }
+  uint64_t bytes_received() const { return bytes_received_; }
+  // Closes the connection to make room for another (counted as kEvicted).
+  void Evict() { Defend(ConnectionDefence::kEvicted); }
 
  private:
   void StartRead();
@@ -86,6 +104,12 @@ class Connection final : public ProtocolConnection,
   void WriteSome();
   // Ends the connection for `defence`, counted.
   void Defend(ConnectionDefence defence);
+  // Asks the protocol to go (Protocol::OnGoAway) unless it was asked already; what is left is
+  // ended `grace` later.
+  void GoAway(GoAwayReason reason, std::chrono::seconds grace);
+  // The sweep's keepalive: a ping when the connection has been quiet for the protocol's ping
+  // interval, and the end when a ping goes a whole interval unanswered. False if it closed.
+  bool KeepAlive(uint64_t tick);
   void OnWritten(const ErrorCode& error, size_t bytes);
   // TLS: decrypts what `bytes` of ciphertext yield into the input buffer; false if the
   // connection failed or closed meanwhile.
@@ -124,13 +148,20 @@ class Connection final : public ProtocolConnection,
   MemoryCharge output_charge_;  // output_writing_'s bytes against the memory budget
 
   uint64_t last_input_tick_ = 0;
+  uint64_t bytes_received_ = 0;
   uint64_t last_output_tick_ = 0;  // when output last moved (or began to wait)
   uint64_t start_tick_ = 0;
   // Since when a request head has been awaited; kNotAwaiting while none is.
   static constexpr uint64_t kNotAwaiting = ~uint64_t{0};
   uint64_t head_since_tick_ = kNotAwaiting;
-  bool release_input_ = false;  // a read was cancelled to release its large buffer
-  uint64_t close_tick_ = 0;     // when CloseAfterWrite was called
+  bool release_input_ = false;     // a read was cancelled to release its large buffer
+  uint64_t close_tick_ = 0;        // when CloseAfterWrite was called
+  uint64_t age_limit_ticks_ = 0;   // the maximum age drawn for this connection; 0: none
+  uint64_t grace_end_tick_ = 0;    // once asked to go: when what is left is ended
+  uint64_t ping_sent_tick_ = 0;    // when the unanswered ping went; 0: none outstanding
+  bool going_away_ = false;        // asked to go (Protocol::OnGoAway)
+  bool input_since_ping_ = false;  // input arrived since the last ping went
+  bool grace_over_ = false;        // Protocol::OnGraceOver was called
   bool reading_ = false;
   bool writing_ = false;
   bool input_paused_ = false;       // by the protocol

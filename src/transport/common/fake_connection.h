@@ -41,9 +41,13 @@ class FakeConnection final : public ProtocolConnection,
     Deliver();
   }
 
-  // The server drains (Connection::Drain).
-  void Drain() {
-    if (!closed_) protocol_->OnDrain();
+  // The connection is asked to go (Connection::GoAway: the server drains, or it is too old).
+  void Drain(GoAwayReason reason = GoAwayReason::kServerStopping) {
+    if (!closed_) protocol_->OnGoAway(reason);
+  }
+  // The grace after Drain is over (Connection's sweep).
+  void EndGrace() {
+    if (!closed_) protocol_->OnGraceOver();
   }
 
   // Blocks until at least `count` completions have been posted and not yet run.

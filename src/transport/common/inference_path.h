@@ -94,7 +94,8 @@ class InferencePath {
     }
     const Model& model = *decoded.model;
     if (static_cast<uint64_t>(decoded.request.input.rows()) > max_answer_rows_) {
-      const absl::Status status = absl::ResourceExhaustedError(
+      // Permanent: every server would refuse it again, so not a status that says "retry".
+      const absl::Status status = absl::OutOfRangeError(
           "the answer to " + std::to_string(decoded.request.input.rows()) +
           " rows would pass the server's answer limit (--max-response) of " +
           std::to_string(max_answer_rows_ * kMinAnswerBytesPerRow) + " bytes; send fewer rows");

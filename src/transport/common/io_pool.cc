@@ -23,9 +23,14 @@ void IoThread::Unregister(Connection* connection) {
   if (connections_.erase(key) > 0) open_connections_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void IoThread::DrainConnections() {
+void IoThread::DrainConnections(std::chrono::seconds grace) {
   const std::vector<std::shared_ptr<Connection>> snapshot(connections_.begin(), connections_.end());
-  for (const auto& connection : snapshot) connection->Drain();
+  for (const auto& connection : snapshot) connection->Drain(grace);
+}
+
+void IoThread::NotifyReadinessChanged() {
+  const std::vector<std::shared_ptr<Connection>> snapshot(connections_.begin(), connections_.end());
+  for (const auto& connection : snapshot) connection->NotifyReadinessChanged();
 }
 
 void IoThread::ScheduleSweep() {
@@ -40,7 +45,30 @@ void IoThread::ScheduleSweep() {
 void IoThread::Sweep() {
   ++tick_;
   const std::vector<std::shared_ptr<Connection>> snapshot(connections_.begin(), connections_.end());
-  for (const auto& connection : snapshot) connection->SweepIfIdle(tick_);
+  int64_t slow_heads = 0;
+  for (const auto& connection : snapshot) {
+    connection->SweepIfIdle(tick_);
+    const std::optional<uint64_t> since = connection->awaiting_head_since();
+    if (!connection->closed() && since && tick_ > *since) ++slow_heads;
+  }
+  slow_heads_.store(slow_heads, std::memory_order_relaxed);
+}
+
+void IoThread::EvictSlowestHead() {
+  Connection* victim = nullptr;
+  for (const auto& connection : connections_) {
+    const std::optional<uint64_t> since = connection->awaiting_head_since();
+    if (connection->closed() || !since || tick_ <= *since) continue;
+    if (victim == nullptr || *since < *victim->awaiting_head_since() ||
+        (*since == *victim->awaiting_head_since() &&
+         connection->bytes_received() < victim->bytes_received())) {
+      victim = connection.get();
+    }
+  }
+  if (victim == nullptr) return;
+  slow_heads_.fetch_sub(1, std::memory_order_relaxed);
+  const std::shared_ptr<Connection> keep = victim->shared_from_this();
+  victim->Evict();
 }
 
 absl::StatusOr<std::unique_ptr<IoPool>> IoPool::Create(int threads) {
@@ -82,13 +110,44 @@ IoThread& IoPool::Next() {
 int64_t IoPool::Drain(std::chrono::milliseconds timeout) {
   for (auto& thread : threads_) {
     IoThread* io = thread.get();
-    asio::post(io->executor(), [io] { io->DrainConnections(); });
+    // What is in flight gets until a second before the deadline, so that what the grace ends
+    // (a gRPC stream's UNAVAILABLE) is sent before the connections are cut.
+    const auto grace = std::max(
+        std::chrono::seconds(0),
+        std::chrono::duration_cast<std::chrono::seconds>(timeout) - std::chrono::seconds(1));
+    asio::post(io->executor(), [io, grace] { io->DrainConnections(grace); });
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return open_connections();
+}
+
+void IoPool::NotifyReadinessChanged() {
+  for (auto& thread : threads_) {
+    IoThread* io = thread.get();
+    asio::post(io->executor(), [io] { io->NotifyReadinessChanged(); });
+  }
+}
+
+bool IoPool::MakeRoom() {
+  IoThread* most = nullptr;
+  int64_t most_slow = 0;
+  for (auto& thread : threads_) {
+    const int64_t slow = thread->slow_heads_.load(std::memory_order_relaxed);
+    if (slow > most_slow) {
+      most = thread.get();
+      most_slow = slow;
+    }
+  }
+  if (most == nullptr) return false;
+  most->slow_heads_.fetch_sub(1, std::memory_order_relaxed);  // spoken for
+  asio::post(most->executor(), [most] {
+    most->slow_heads_.fetch_add(1, std::memory_order_relaxed);
+    most->EvictSlowestHead();
+  });
+  return true;
 }
 
 void IoPool::Stop() {

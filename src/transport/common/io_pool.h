@@ -35,8 +35,15 @@ class IoThread {
   void Register(std::shared_ptr<Connection> connection);
   void Unregister(Connection* connection);
 
-  // Asks every connection on this thread to finish its work and close. Call on this thread.
-  void DrainConnections();
+  // Asks every connection on this thread to go, giving what is in flight `grace` to finish.
+  // Call on this thread.
+  void DrainConnections(std::chrono::seconds grace);
+  // Tells every connection on this thread the server's readiness changed. Call on this thread.
+  void NotifyReadinessChanged();
+  // Closes the connection that has awaited its request head the longest (of those that have for
+  // a whole sweep interval), the one that sent least among equals, to make room. Call on this
+  // thread.
+  void EvictSlowestHead();
 
  private:
   friend class IoPool;
@@ -48,6 +55,9 @@ class IoThread {
   uint64_t tick_ = 0;
   std::unordered_set<std::shared_ptr<Connection>> connections_;
   std::atomic<int64_t>& open_connections_;
+  // Connections that had awaited a request head for a whole interval at the last sweep, less
+  // those evicted since: read by the listener at the connection limit, from another thread.
+  std::atomic<int64_t> slow_heads_{0};
   std::thread thread_;
 };
 
@@ -67,6 +77,14 @@ class IoPool {
   // Asks every connection to finish what is in flight and close, and waits until all have
   // closed or `timeout` has passed. Returns the number still open.
   int64_t Drain(std::chrono::milliseconds timeout);
+  // Tells every connection, on its own thread, that the server's readiness changed. Returns at
+  // once. Thread-safe.
+  void NotifyReadinessChanged();
+
+  // At the connection or descriptor limit: whether a connection slow to send its request head
+  // can make room, and if so has the thread that has most close one (EvictSlowestHead).
+  // Thread-safe; the room is made shortly after it returns.
+  bool MakeRoom();
   // Stops every io_context and joins the threads. Idempotent.
   void Stop();
 

@@ -63,6 +63,15 @@ inline constexpr std::chrono::seconds kSweepInterval{1};
 // rather than a reset.
 inline constexpr std::chrono::seconds kLingerTimeout{2};
 
+// Keepalive: a quiet WebSocket (and an HTTP/2 connection with a stream open) is pinged after
+// this long without input, below the 60 s after which proxies (nginx's proxy_read_timeout, cloud
+// balancers) cut an idle connection; a ping unanswered for as long again ends the connection
+// and what it had queued (the defaults of --ws-ping-interval and --http2-ping-interval).
+inline constexpr std::chrono::seconds kDefaultPingInterval{30};
+// A connection past --max-connection-age (off by default) is asked to go; what it has in
+// flight, and a gRPC stream still open, get this long to finish (--max-connection-age-grace).
+inline constexpr std::chrono::seconds kDefaultMaxConnectionAgeGrace{30};
+
 // Connection defences (nginx's client_header_timeout and send_timeout, Envoy's
 // request_headers_timeout and max connections). All are checked by the once-a-second sweep, so
 // they cost the request path nothing and fire up to one interval late.

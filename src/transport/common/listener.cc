@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/asio/dispatch.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <future>
 
@@ -71,11 +72,16 @@ void Listener::Accept() {
       target.context(), [this, &target](const ErrorCode& error, TcpSocket socket) {
         if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
         if (error) {
-          // Out of file descriptors or memory: wait rather than spin, and keep serving the
+          // Out of file descriptors or memory: a connection slow to send its request head makes
+          // room when there is one; otherwise wait rather than spin, and keep serving the
           // connections that are open.
-          std::fprintf(stderr, "predictwire: accept failed on %s:%u: %s\n", host_.c_str(), port_,
-                       error.message().c_str());
-          retry_timer_.expires_after(std::chrono::milliseconds(100));
+          const bool room =
+              (error == asio::error::no_descriptors || error.value() == ENFILE) && pool_.MakeRoom();
+          if (!room) {
+            std::fprintf(stderr, "predictwire: accept failed on %s:%u: %s\n", host_.c_str(), port_,
+                         error.message().c_str());
+          }
+          retry_timer_.expires_after(std::chrono::milliseconds(room ? 5 : 100));
           retry_timer_.async_wait([this](const ErrorCode& wait_error) {
             if (!wait_error) Accept();
           });
@@ -95,6 +101,9 @@ bool Listener::RefusedOverCap(TcpSocket& socket) {
   // The count lags the connections accepted but not yet started on their thread, so a burst may
   // overshoot the cap by a few.
   if (pool_.open_connections() < static_cast<int64_t>(max_connections_)) return false;
+  // A connection that has sent only part of a request head for a while (a trickler, slowloris)
+  // gives way to the new one, so that clients with whole requests get in.
+  if (pool_.MakeRoom()) return false;
   // Closed at once, which frees its descriptor; the connections open are served as before.
   ErrorCode ignored;
   socket.close(ignored);

@@ -9,6 +9,12 @@ namespace predictwire::transport {
 // The protocol logic of one connection (HTTP/1.1, WebSocket, ...). A Connection owns the socket
 // and its buffers and calls these on the connection's IO thread only; a protocol writes through
 // the ProtocolConnection it was created for.
+// Why a connection is asked to go.
+enum class GoAwayReason {
+  kServerStopping,  // the server drains: an idle connection may close at once
+  kMaxAge,          // the connection reached --max-connection-age: the server carries on
+};
+
 class Protocol {
  public:
   virtual ~Protocol() = default;
@@ -18,8 +24,27 @@ class Protocol {
   // with more after them, when more arrive or when the protocol calls ResumeInput.
   virtual size_t OnInput(char* data, size_t size) = 0;
 
-  // The server is shutting down: answer what is in flight, then close.
-  virtual void OnDrain() = 0;
+  // The connection is asked to go, for `reason`: answer what is in flight without losing a
+  // request, tell the client to go (HTTP/1.1: `Connection: close` on the next answer; HTTP/2:
+  // GOAWAY; WebSocket: Close 1001 once the answers are out), then close. What the client sent
+  // and got no answer for is what it must send again, on a new connection.
+  virtual void OnGoAway(GoAwayReason reason) = 0;
+
+  // The grace after OnGoAway is over: end what is still open (a gRPC stream with UNAVAILABLE),
+  // queue any goodbye, and let the connection close. Called once, after OnGoAway.
+  virtual void OnGraceOver() {}
+
+  // How often the connection is pinged when no input has come for that long (zero: never): the
+  // ping keeps proxies from timing out an idle connection and finds a peer that is gone. A
+  // WebSocket is pinged whenever it is quiet, HTTP/2 while a stream is open. Read by the sweep.
+  virtual std::chrono::seconds PingInterval() const { return std::chrono::seconds(0); }
+  // Queues a ping (a WebSocket Ping frame, an HTTP/2 PING); any input after it shows the peer
+  // is there.
+  virtual void SendPing() {}
+
+  // Whether the server reports ready has changed (it started, or it drains): a protocol that
+  // streams health (gRPC's Watch) says so.
+  virtual void OnReadinessChanged() {}
 
   // True while a request is being computed; the idle sweep never closes such a connection.
   virtual bool HasWorkInFlight() const = 0;

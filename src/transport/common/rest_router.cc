@@ -169,6 +169,9 @@ RestReply RestRouter::ErrorReply(int http_status, std::string_view message) {
   RestReply reply;
   reply.status = http_status;
   codec::AppendErrorJson("", message, &reply.body);
+  // 503 is what this server answers only for what passes (memory, a full queue, a drain): a
+  // balancer may send the request elsewhere, and a client may send it again in a second.
+  if (http_status == 503) reply.headers.push_back({"retry-after", "1"});
   return reply;
 }
 

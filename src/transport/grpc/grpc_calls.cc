@@ -5,6 +5,15 @@
 #include <utility>
 
 namespace predictwire::transport::grpc_transport {
+namespace {
+
+// How a call ends that the connection's going away cut short.
+absl::Status GoingAway() {
+  return absl::UnavailableError(
+      "the connection is going away: send again on a new connection what was not answered");
+}
+
+}  // namespace
 
 using Clock = std::chrono::steady_clock;
 
@@ -33,7 +42,6 @@ void GrpcCalls::OnCallBegin(int32_t stream_id, const http2::GrpcCallHeaders& hea
     }
     call.deadline = Clock::now() + *timeout;
   }
-  if (draining_) return Finish(stream_id, call, absl::UnavailableError("the server is stopping"));
   if (call.method == GrpcService::Method::kUnknown) {
     return Finish(stream_id, call,
                   absl::UnimplementedError(fmt::format(
@@ -62,10 +70,10 @@ bool GrpcCalls::ReadMessagesNow(int32_t stream_id, Call& call) {
   const size_t cap = service_.options().max_in_flight_per_stream;
   // While the call takes messages, the client may send more: its bytes so far are acknowledged
   // (the stream's window reopens). At the cap they are not, until an answer makes room.
-  if (call.in_flight < cap && !draining_) {
+  if (call.in_flight < cap && !going_away_) {
     session_->GrpcConsumed(stream_id, std::exchange(call.unacknowledged_bytes, 0));
   }
-  while (!call.finished && !draining_ && call.in_flight < cap) {
+  while (!call.finished && !going_away_ && call.in_flight < cap) {
     absl::StatusOr<std::optional<MessageReader::Message>> next = call.reader.Next();
     if (!next.ok()) {
       Finish(stream_id, call, next.status());
@@ -116,6 +124,13 @@ void GrpcCalls::OnCallHalfClosed(int32_t stream_id) {
   if (!call->unary_request) {
     return Finish(stream_id, *call,
                   absl::UnimplementedError("a unary method takes one request message, not none"));
+  }
+  if (call->method == GrpcService::Method::kHealthWatch) {
+    // The call stays open, a message at every change, until the client or the grace ends it.
+    const Busy busy(*this);
+    call->watch_request = *std::move(call->unary_request);
+    call->unary_request.reset();
+    return AnswerWatch(stream_id, *call);
   }
   StartUnary(stream_id, *call);
 }
@@ -183,7 +198,8 @@ void GrpcCalls::OnStreamAnswer(int32_t stream_id, std::string answer) {
 void GrpcCalls::FinishStreamIfDone(int32_t stream_id, Call& call) {
   // Inside ReadMessages, the loop has messages still to start; it looks again when done.
   if (call.finished || call.in_flight > 0 || call.reading) return;
-  if (call.half_closed || draining_) Finish(stream_id, call, absl::OkStatus());
+  if (call.half_closed) return Finish(stream_id, call, absl::OkStatus());
+  if (going_away_) Finish(stream_id, call, GoingAway());
 }
 
 void GrpcCalls::Finish(int32_t stream_id, Call& call, const absl::Status& status) {
@@ -204,16 +220,39 @@ bool GrpcCalls::PastDeadline(const Call& call) const {
 
 void GrpcCalls::OnCallClosed(int32_t stream_id, bool) { calls_.erase(stream_id); }
 
-void GrpcCalls::Drain() {
-  draining_ = true;
+void GrpcCalls::AnswerWatch(int32_t stream_id, Call& call) {
+  absl::StatusOr<std::string> answer = service_.HealthOf(*call.watch_request, /*watch=*/true);
+  if (!answer.ok()) return Finish(stream_id, call, answer.status());
+  if (*answer == call.watched_answer) return;
+  std::string framed;
+  AppendFramedMessage(*answer, &framed);
+  session_->GrpcWrite(stream_id, framed);
+  call.watched_answer = *std::move(answer);
+}
+
+void GrpcCalls::OnReadinessChanged() {
+  const Busy busy(*this);
+  for (auto& [stream_id, call] : calls_) {
+    if (call.watch_request && !call.finished) AnswerWatch(stream_id, call);
+  }
+}
+
+void GrpcCalls::GoAway() {
+  const Busy busy(*this);
+  going_away_ = true;
   for (auto& [stream_id, call] : calls_) {
     if (call.finished) continue;
     if (call.method == GrpcService::Method::kModelStreamInfer) {
       FinishStreamIfDone(stream_id, call);
-    } else if (!call.answering) {
-      Finish(stream_id, call, absl::UnavailableError("the server is stopping"));
+    } else if (call.watch_request) {
+      Finish(stream_id, call, GoingAway());
     }
   }
+}
+
+void GrpcCalls::EndCalls() {
+  Busy busy(*this);
+  for (auto& [stream_id, call] : calls_) Finish(stream_id, call, GoingAway());
 }
 
 GrpcCalls::Busy::~Busy() {

@@ -41,8 +41,12 @@ class GrpcCalls : public http2::GrpcCallHandler {
   void OnCallHalfClosed(int32_t stream_id) override;
   void OnCallClosed(int32_t stream_id, bool reset) override;
 
-  // Messages arriving while draining are not read.
-  void Drain() override;
+  // Unary calls carry on; a stream call reads no more messages and ends, UNAVAILABLE, once what
+  // it has in flight is answered (a health Watch at once): its client sends again on a new
+  // connection what was not answered.
+  void GoAway() override;
+  void EndCalls() override;
+  void OnReadinessChanged() override;
   size_t open_calls() const override { return calls_.size(); }
 
  private:
@@ -59,6 +63,9 @@ class GrpcCalls : public http2::GrpcCallHandler {
     bool answering = false;  // a unary call went to its method
     bool finished = false;
     bool reading = false;  // inside ReadMessages
+    // grpc.health.v1 Watch: the request, once read, and the last answer sent.
+    std::optional<std::string> watch_request;
+    std::string watched_answer;
   };
 
   // Inside a completion: the session's output is sent once the outermost one is done.
@@ -80,6 +87,8 @@ class GrpcCalls : public http2::GrpcCallHandler {
   void OnUnaryAnswer(int32_t stream_id, absl::Status status, std::string response);
   void OnStreamAnswer(int32_t stream_id, std::string answer);
   void StartUnary(int32_t stream_id, Call& call);
+  // Watch: sends the health it asks for if that changed since its last message.
+  void AnswerWatch(int32_t stream_id, Call& call);
   void StartStreamMessage(int32_t stream_id, Call& call, std::string message);
   // Ends the call with `status` (its trailers); it is forgotten when the stream closes.
   void Finish(int32_t stream_id, Call& call, const absl::Status& status);
@@ -96,7 +105,7 @@ class GrpcCalls : public http2::GrpcCallHandler {
   absl::AnyInvocable<void()> flush_;
   http2::ServerSession* session_ = nullptr;
   std::unordered_map<int32_t, Call> calls_;
-  bool draining_ = false;
+  bool going_away_ = false;
   int busy_ = 0;  // completions running (one may run inline inside another)
 };
 

@@ -8,6 +8,7 @@
 
 #include "core/test_backend.h"
 #include "grpc_service.pb.h"
+#include "health.pb.h"
 #include "transport/common/fake_connection.h"
 #include "transport/http2/http2_protocol.h"
 #include "transport/http2/test_client.h"
@@ -76,7 +77,10 @@ class GrpcCallsTest : public ::testing::Test {
     std::vector<std::pair<std::string, std::string>> fields = {{"content-type", "application/grpc"},
                                                                {"te", "trailers"}};
     for (auto& field : extra) fields.push_back(std::move(field));
-    return client_.Open("POST", std::string(kService) + std::string(method), std::move(fields));
+    // A method of inference.GRPCInferenceService by name, or any service's by its whole path.
+    const std::string path =
+        method.starts_with('/') ? std::string(method) : std::string(kService) + std::string(method);
+    return client_.Open("POST", path, std::move(fields));
   }
 
   // A unary call: `request`, then half-close.
@@ -313,7 +317,7 @@ TEST_F(GrpcCallsTest, ACancelledCallIsForgottenAndTheConnectionCarriesOn) {
   EXPECT_EQ(status(next), "0");
 }
 
-TEST_F(GrpcCallsTest, DrainEndsStreamsOnceTheirAnswersAreOut) {
+TEST_F(GrpcCallsTest, AskedToGoAStreamEndsUnavailableOnceItsAnswersAreOut) {
   const int32_t stream = Open("ModelStreamInfer");
   client_.Write(stream, Framed(Request("1", {1}, "gated")));
   const int32_t waiting = Open("ModelInfer");  // never sends its message
@@ -322,13 +326,47 @@ TEST_F(GrpcCallsTest, DrainEndsStreamsOnceTheirAnswersAreOut) {
   connection_->Drain();
   Exchange();
   EXPECT_TRUE(client_.goaway);
-  EXPECT_EQ(status(waiting), "14");  // UNAVAILABLE
+  EXPECT_EQ(status(waiting), "(none)");  // a unary call carries on
   EXPECT_EQ(status(stream), "(none)");
+  // A message sent now is not read: the client sends it again on a new connection.
+  client_.Write(stream, Framed(Request("2", {2, 3})));
   gate_.Open();
   Complete(1);
-  EXPECT_EQ(status(stream), "0");  // the client never half-closed: the server ended the call
   EXPECT_EQ(Messages<inference::ModelStreamInferResponse>(stream).size(), 1u);
+  EXPECT_EQ(status(stream), "14");  // UNAVAILABLE: send again what was not answered
   EXPECT_TRUE(response(stream).closed);
+  EXPECT_EQ(status(waiting), "(none)");
+  connection_->EndGrace();  // the unary call's message never came: the grace ends it
+  Exchange();
+  EXPECT_EQ(status(waiting), "14");
+}
+
+TEST_F(GrpcCallsTest, HealthChecksAndWatchesFollowReadiness) {
+  grpc::health::v1::HealthCheckRequest server;  // the whole server: ""
+  grpc::health::v1::HealthCheckRequest model;
+  model.set_service("sum");
+  grpc::health::v1::HealthCheckRequest nothing;
+  nothing.set_service("no_such_model");
+  using Response = grpc::health::v1::HealthCheckResponse;
+  const int32_t check = Unary("/grpc.health.v1.Health/Check", server);
+  EXPECT_EQ(status(check), "0");
+  EXPECT_EQ(Messages<Response>(check).at(0).status(), Response::SERVING);
+  const int32_t unknown = Unary("/grpc.health.v1.Health/Check", nothing);
+  EXPECT_EQ(status(unknown), "5");  // NOT_FOUND
+  const int32_t watch = Unary("/grpc.health.v1.Health/Watch", model);
+  const int32_t watch_unknown = Unary("/grpc.health.v1.Health/Watch", nothing);
+  EXPECT_EQ(status(watch), "(none)");  // the call stays open
+  ASSERT_EQ(Messages<Response>(watch).size(), 1u);
+  EXPECT_EQ(Messages<Response>(watch)[0].status(), Response::SERVING);
+  EXPECT_EQ(Messages<Response>(watch_unknown).at(0).status(), Response::SERVICE_UNKNOWN);
+  ready_ = false;  // the server drains
+  connection_->protocol().OnReadinessChanged();
+  Exchange();
+  ASSERT_EQ(Messages<Response>(watch).size(), 2u);
+  EXPECT_EQ(Messages<Response>(watch)[1].status(), Response::NOT_SERVING);
+  EXPECT_EQ(Messages<Response>(watch_unknown).size(), 1u);  // no change for it
+  const int32_t after = Unary("/grpc.health.v1.Health/Check", model);
+  EXPECT_EQ(Messages<Response>(after).at(0).status(), Response::NOT_SERVING);
 }
 
 TEST_F(GrpcCallsTest, AnIdleConnectionSaysGoodbye) {

@@ -1,16 +1,20 @@
 #include "transport/grpc/grpc_service.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <utility>
 
 #include "codec/v2_proto.h"
 #include "grpc_service.pb.h"
+#include "health.pb.h"
 #include "transport/grpc/grpc_formats.h"
 
 namespace predictwire::transport::grpc_transport {
 namespace {
 
 constexpr std::string_view kServicePrefix = "/inference.GRPCInferenceService/";
+constexpr std::string_view kHealthPrefix = "/grpc.health.v1.Health/";
 
 // Parses `request` as a `Request`; InvalidArgument when it is not one.
 template <typename Request>
@@ -43,6 +47,12 @@ GrpcService::Method GrpcService::MethodOf(std::string_view path) {
       {"ModelInfer", Method::kModelInfer},
       {"ModelStreamInfer", Method::kModelStreamInfer},
   }};
+  if (path.starts_with(kHealthPrefix)) {
+    path.remove_prefix(kHealthPrefix.size());
+    return path == "Check"   ? Method::kHealthCheck
+           : path == "Watch" ? Method::kHealthWatch
+                             : Method::kUnknown;
+  }
   if (!path.starts_with(kServicePrefix)) return Method::kUnknown;
   path.remove_prefix(kServicePrefix.size());
   for (const auto& [name, method] : kMethods) {
@@ -105,12 +115,41 @@ void GrpcService::CallUnary(Method method, std::string request, UnaryDone done,
             std::move(done)(std::move(reply.status), std::move(reply.message));
           },
           std::move(control));
+    case Method::kHealthCheck: {
+      absl::StatusOr<std::string> response = HealthOf(request, /*watch=*/false);
+      if (!response.ok()) return std::move(done)(response.status(), "");
+      return std::move(done)(absl::OkStatus(), *std::move(response));
+    }
     case Method::kModelStreamInfer:
+    case Method::kHealthWatch:
     case Method::kUnknown:
       break;
   }
   std::move(done)(absl::UnimplementedError("not a unary method of inference.GRPCInferenceService"),
                   "");
+}
+
+absl::StatusOr<std::string> GrpcService::HealthOf(std::string_view request, bool watch) const {
+  grpc::health::v1::HealthCheckRequest parsed;
+  if (!parsed.ParseFromArray(request.data(), static_cast<int>(request.size()))) {
+    return absl::InvalidArgumentError("the message is not a grpc.health.v1.HealthCheckRequest");
+  }
+  using Response = grpc::health::v1::HealthCheckResponse;
+  Response response;
+  const bool known = parsed.service().empty() || registry_.Find(parsed.service()) != nullptr;
+  if (!known) {
+    if (!watch) {
+      return absl::NotFoundError(
+          fmt::format("no service '{}': the server is \"\" and each model "
+                      "is its name",
+                      parsed.service()));
+    }
+    response.set_status(Response::SERVICE_UNKNOWN);
+  } else {
+    response.set_status(ready_.load(std::memory_order_relaxed) ? Response::SERVING
+                                                               : Response::NOT_SERVING);
+  }
+  return response.SerializeAsString();
 }
 
 void GrpcService::CallStream(std::string request, StreamDone done, RequestControl control) const {

@@ -45,6 +45,8 @@ class GrpcService {
     kModelMetadata,
     kModelInfer,
     kModelStreamInfer,
+    kHealthCheck,  // grpc.health.v1.Health/Check
+    kHealthWatch,  // grpc.health.v1.Health/Watch: a message now and at every change
   };
 
   // `registry`, `scheduler` and `ready` must outlive the service; `ready` answers ServerReady
@@ -52,8 +54,15 @@ class GrpcService {
   GrpcService(Options options, const ModelRegistry& registry, Scheduler& scheduler,
               const std::atomic<bool>& ready);
 
-  // The method a call's :path names ("/inference.GRPCInferenceService/ModelInfer").
+  // The method a call's :path names ("/inference.GRPCInferenceService/ModelInfer",
+  // "/grpc.health.v1.Health/Check").
   static Method MethodOf(std::string_view path);
+
+  // grpc.health.v1: the serialized HealthCheckResponse for the serialized HealthCheckRequest
+  // `request`, as it stands now: the server ("") or a model SERVING while the server reports
+  // ready, else NOT_SERVING; a service it does not know is NOT_FOUND for Check, and
+  // SERVICE_UNKNOWN for Watch (which goes on watching). Thread-safe.
+  absl::StatusOr<std::string> HealthOf(std::string_view request, bool watch) const;
 
   // A unary method's answer to the serialized `request`: `done` runs exactly once with the
   // status and, when OK, the serialized response, before CallUnary returns or, for ModelInfer

@@ -77,8 +77,9 @@ size_t Http1Protocol::OnInput(char* data, size_t size) {
 
 bool Http1Protocol::Dispatch() {
   std::unique_ptr<RequestParser> parser = std::move(parser_);
-  if (draining_) {
-    RestReply reply = RestRouter::ErrorReply(503, "the server is shutting down");
+  if (going_away_ && parser->upgrade_websocket() && parser->upgrade()) {
+    // No new WebSocket on a connection asked to go: the client opens a new connection.
+    RestReply reply = RestRouter::ErrorReply(503, "this connection is closing: connect again");
     keep_alive_ = false;
     in_flight_ = true;
     SendReply(std::move(reply));
@@ -135,7 +136,7 @@ bool Http1Protocol::Upgrade() {
 void Http1Protocol::SendReply(RestReply reply) {
   in_flight_ = false;
   body_charge_.Reset();  // the answer, if large, is charged by the connection while it is sent
-  const bool close = !keep_alive_ || draining_;
+  const bool close = !keep_alive_ || going_away_;
   AppendResponse(reply, {.close = close, .keep_alive_http10 = http10_ && !close, .head = head_},
                  &connection_.output());
   if (close) {
@@ -163,12 +164,16 @@ void Http1Protocol::OnHeaderTimeout() {
   Reject(RestRouter::ErrorReply(408, "the request head did not arrive in time"));
 }
 
-void Http1Protocol::OnDrain() {
-  draining_ = true;
-  // Idle keep-alive connections have nothing to lose: close them now rather than linger. One
-  // whose request is half read is let finish it, to be told 503 rather than cut off mid-upload
-  // (the drain timeout and the idle sweep bound a client that never finishes).
-  if (!in_flight_ && !parser_) connection_.Close();
+void Http1Protocol::OnGoAway(GoAwayReason reason) {
+  going_away_ = true;
+  // A stopping server's idle keep-alive connection has nothing to lose: it closes now. One whose
+  // request is in flight, or half read, is answered with Connection: close (the grace bounds a
+  // client that never finishes its request).
+  if (reason == GoAwayReason::kServerStopping && !in_flight_ && !parser_) connection_.Close();
+}
+
+void Http1Protocol::OnGraceOver() {
+  if (!in_flight_) connection_.Close();
 }
 
 }  // namespace predictwire::transport::http1

@@ -38,7 +38,11 @@ class Http1Protocol : public Protocol {
   ~Http1Protocol() override;
 
   size_t OnInput(char* data, size_t size) override;
-  void OnDrain() override;
+  // An idle connection closes at once when the server stops; past its age it stays for its
+  // next request, answered with Connection: close (closing it now could cross a request on the
+  // way), until the grace is over.
+  void OnGoAway(GoAwayReason reason) override;
+  void OnGraceOver() override;
   bool HasWorkInFlight() const override { return in_flight_; }
   // A half-closed HTTP/1.1 client may still read its answers; a closed one cannot.
   void OnPeerGone(bool half_close) override {
@@ -66,11 +70,11 @@ class Http1Protocol : public Protocol {
   std::unique_ptr<RequestParser> parser_;  // the request being read; null between requests
   MemoryCharge body_charge_;               // its body, from its header until it is answered
   bool continue_sent_ = false;
-  bool in_flight_ = false;  // a request is being answered
-  bool keep_alive_ = true;  // of the request in flight
-  bool http10_ = false;     // of the request in flight
-  bool head_ = false;       // of the request in flight
-  bool draining_ = false;
+  bool in_flight_ = false;   // a request is being answered
+  bool keep_alive_ = true;   // of the request in flight
+  bool http10_ = false;      // of the request in flight
+  bool head_ = false;        // of the request in flight
+  bool going_away_ = false;  // the next answer carries Connection: close
   // Set once the client has gone; shared with the request in flight so its queued run is
   // dropped (one per connection: a request never outlives its connection's client).
   const std::shared_ptr<std::atomic<bool>> client_gone_ = std::make_shared<std::atomic<bool>>();

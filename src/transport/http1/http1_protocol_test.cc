@@ -16,6 +16,7 @@ using predictwire::testing::FunctionBackend;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::StartsWith;
 using transport::testing::FakeConnection;
 
@@ -181,18 +182,51 @@ TEST_F(Http1ProtocolTest, DrainClosesAnIdleKeepAliveConnectionAtOnce) {
   EXPECT_TRUE(connection_->closed());
 }
 
-TEST_F(Http1ProtocolTest, ARequestArrivingWhileDrainingGets503AndClose) {
+TEST_F(Http1ProtocolTest, PastItsAgeAnIdleConnectionWaitsForItsNextRequestToSayClose) {
+  connection_->Receive("GET /v2/health/live HTTP/1.1\r\nHost: test\r\n\r\n");
+  EXPECT_THAT(connection_->TakeOutput(), Not(HasSubstr("Connection: close")));
+  connection_->Drain(GoAwayReason::kMaxAge);
+  EXPECT_FALSE(connection_->closing());  // a request may be on its way
+  connection_->Receive("GET /v2/health/live HTTP/1.1\r\nHost: test\r\n\r\n");
+  const std::string answer = connection_->TakeOutput();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK"));
+  EXPECT_THAT(answer, HasSubstr("Connection: close"));
+  EXPECT_TRUE(connection_->close_after_write());
+}
+
+TEST_F(Http1ProtocolTest, PastItsAgeAConnectionNobodyUsesClosesWhenTheGraceIsOver) {
+  connection_->Drain(GoAwayReason::kMaxAge);
+  EXPECT_FALSE(connection_->closing());
+  connection_->EndGrace();
+  EXPECT_TRUE(connection_->closed());
+}
+
+TEST_F(Http1ProtocolTest, ARequestHalfReadWhenAskedToGoIsAnsweredWithConnectionClose) {
   const std::string request = Post(R"({"features": [1]})");
-  connection_->Receive(request.substr(0, 20));  // its first bytes came before the drain
+  connection_->Receive(request.substr(0, 20));  // its first bytes came before the go-away
   connection_->Drain();
   EXPECT_FALSE(connection_->closing());
   connection_->Receive(request.substr(20));
+  CompleteNext();  // it runs: nothing a client sent is lost
+  const std::string answer = connection_->TakeOutput();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK"));
+  EXPECT_THAT(answer, HasSubstr(R"("predictions":[1])"));
+  EXPECT_THAT(answer, HasSubstr("Connection: close"));
+  EXPECT_TRUE(connection_->close_after_write());
+}
+
+TEST_F(Http1ProtocolTest, NoWebSocketIsOpenedOnAConnectionAskedToGo) {
+  const std::string upgrade =
+      "GET /ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  connection_->Receive(upgrade.substr(0, 10));
+  connection_->Drain();
+  connection_->Receive(upgrade.substr(10));
   const std::string answer = connection_->TakeOutput();
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 503 Service Unavailable"));
+  EXPECT_THAT(answer, HasSubstr("retry-after: 1"));
   EXPECT_THAT(answer, HasSubstr("Connection: close"));
-  EXPECT_THAT(answer, HasSubstr("shutting down"));
   EXPECT_TRUE(connection_->close_after_write());
-  EXPECT_EQ(connection_->posted(), 0u);  // no model ran
 }
 
 TEST_F(Http1ProtocolTest, DrainAnswersTheRequestInFlightThenCloses) {
@@ -296,7 +330,8 @@ TEST_F(Http1ProtocolTest, SmugglingShapedFramingIsRefusedCountedAndClosed) {
   for (const auto& [framing, status] :
        {std::pair<std::string, std::string>{"Transfer-Encoding: identity\r\nContent-Length: 2",
                                             "HTTP/1.1 400 Bad Request\r\n"},
-        {"Transfer-Encoding: gzip", "HTTP/1.1 501 Not Implemented\r\n"}}) {
+        {"Transfer-Encoding: gzip", "HTTP/1.1 400 Bad Request\r\n"},
+        {"Transfer-Encoding: gzip, chunked", "HTTP/1.1 501 Not Implemented\r\n"}}) {
     auto connection = std::make_shared<FakeConnection>();
     connection->Start(
         std::make_unique<Http1Protocol>(*connection, *router_, make_websocket_, options));
@@ -310,7 +345,7 @@ TEST_F(Http1ProtocolTest, SmugglingShapedFramingIsRefusedCountedAndClosed) {
   }
   EXPECT_THAT(
       metrics.Render(),
-      HasSubstr("predictwire_protocol_errors_total{protocol=\"http1\",reason=\"malformed\"} 2\n"));
+      HasSubstr("predictwire_protocol_errors_total{protocol=\"http1\",reason=\"malformed\"} 3\n"));
 }
 
 }  // namespace

@@ -123,15 +123,18 @@ void RequestParser::on_header_impl(boost::beast::error_code& error) {
       const http::token_list codings{transfer_encoding_};
       size_t count = 0;
       bool chunked_last = false;
-      bool unknown = false;
+      bool unknown = false;  // a coding before the last that is not chunked
       for (const auto coding : codings) {
+        unknown = unknown || (count > 0 && !chunked_last);
         ++count;
         chunked_last = boost::beast::iequals(coding, "chunked");
-        unknown = unknown || !chunked_last;
       }
-      if (unknown) {
+      if (!chunked_last) {
+        // RFC 9112 section 6.3: without chunked last the body's length is unknowable: 400.
+        framing_error_ = {400, "Transfer-Encoding must end with chunked"};
+      } else if (unknown) {
         framing_error_ = {501, "this server reads only the chunked transfer coding"};
-      } else if (count != 1 || !chunked_last) {
+      } else if (count != 1) {
         framing_error_ = {400, "Transfer-Encoding must be chunked, once"};
       }
     }

@@ -110,9 +110,9 @@ TEST(RequestParserTest, RefusesAmbiguousFraming) {
       {"Transfer-Encoding: chunked, gzip\r\nContent-Length: 3", 400},
       {"Transfer-Encoding: chunked\r\nContent-Length: 3", 400},
       {"Content-Length: 3\r\nTransfer-Encoding: chunked", 400},
-      {"Transfer-Encoding: gzip", 501},
+      {"Transfer-Encoding: gzip", 400},  // chunked is not last: RFC 9112 section 6.3
       {"Transfer-Encoding: gzip, chunked", 501},
-      {"Transfer-Encoding: identity", 501},
+      {"Transfer-Encoding: identity", 400},
       {"Transfer-Encoding: chunked, chunked", 400},
       {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked", 501},
   };

@@ -59,9 +59,30 @@ void Http2Protocol::SendPending() {
   if (session_->Finished()) connection_.CloseAfterWrite();
 }
 
-void Http2Protocol::OnDrain() {
+void Http2Protocol::OnGoAway(GoAwayReason) {
   session_->Shutdown();
-  if (grpc_calls_) grpc_calls_->Drain();
+  if (grpc_calls_) grpc_calls_->GoAway();
+  SendPending();
+}
+
+void Http2Protocol::OnGraceOver() {
+  if (grpc_calls_) grpc_calls_->EndCalls();
+  session_->CancelAll();
+  SendPending();
+}
+
+std::chrono::seconds Http2Protocol::PingInterval() const {
+  return session_->open_streams() > 0 ? options_.ping_interval : std::chrono::seconds(0);
+}
+
+void Http2Protocol::OnReadinessChanged() {
+  if (!grpc_calls_) return;
+  grpc_calls_->OnReadinessChanged();
+  SendPending();
+}
+
+void Http2Protocol::SendPing() {
+  session_->SendPing();
   SendPending();
 }
 

@@ -29,6 +29,8 @@ class Http2Protocol : public Protocol {
   struct Options {
     size_t max_body_bytes = kDefaultMaxBodyBytes;  // per stream
     std::chrono::seconds idle_timeout = kHttpIdleTimeout;
+    // While a stream is open, a quiet connection is pinged this often (zero: never).
+    std::chrono::seconds ping_interval = kDefaultPingInterval;
     Metrics* metrics = nullptr;      // counts protocol errors, if set; outlives connections
     MemoryBudget* memory = nullptr;  // see ServerSession::Options
   };
@@ -47,7 +49,15 @@ class Http2Protocol : public Protocol {
   ~Http2Protocol() override;
 
   size_t OnInput(char* data, size_t size) override;
-  void OnDrain() override;
+  // GOAWAY with the last stream received: streams open are answered (a gRPC stream carries on
+  // until the grace is over), streams the client opens later are refused unprocessed, which a
+  // client may always send again; the connection closes once the last stream is done.
+  void OnGoAway(GoAwayReason reason) override;
+  // gRPC calls still open end with UNAVAILABLE, REST streams still waiting are cancelled.
+  void OnGraceOver() override;
+  std::chrono::seconds PingInterval() const override;
+  void SendPing() override;
+  void OnReadinessChanged() override;
   bool HasWorkInFlight() const override;
   std::chrono::seconds IdleTimeout() const override { return options_.idle_timeout; }
   void OnIdle() override;

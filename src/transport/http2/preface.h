@@ -36,7 +36,7 @@ class PriorKnowledgeDetector : public Protocol {
                          const Factory& make_http2, std::chrono::seconds idle_timeout);
 
   size_t OnInput(char* data, size_t size) override;
-  void OnDrain() override { connection_.Close(); }  // nothing was asked yet
+  void OnGoAway(GoAwayReason) override { connection_.Close(); }  // nothing was asked yet
   bool HasWorkInFlight() const override { return false; }
   std::chrono::seconds IdleTimeout() const override { return idle_timeout_; }
   // Nothing has been said yet: the first request head is awaited from the accept.

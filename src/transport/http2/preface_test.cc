@@ -44,7 +44,7 @@ class Recorder : public Protocol {
     received_.append(data, size);
     return size;
   }
-  void OnDrain() override {}
+  void OnGoAway(GoAwayReason) override {}
   bool HasWorkInFlight() const override { return false; }
   std::chrono::seconds IdleTimeout() const override { return std::chrono::seconds(1); }
 

@@ -465,6 +465,8 @@ void ServerSession::Shutdown() {
                         nullptr, 0);
 }
 
+void ServerSession::SendPing() { nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr); }
+
 bool ServerSession::AwaitingRequestHead() const {
   if (!client_settings_received_) return true;
   for (const auto& [stream_id, stream] : streams_) {

@@ -42,8 +42,13 @@ class GrpcCallHandler {
 
   // The session whose calls these are; set once, before any input.
   virtual void Attach(ServerSession* session) = 0;
-  // The server is stopping: open calls end once what they have in flight is answered.
-  virtual void Drain() = 0;
+  // The connection is asked to go (its GOAWAY is queued): calls already open carry on, and no
+  // new call will come.
+  virtual void GoAway() = 0;
+  // The grace is over: every call not yet finished ends UNAVAILABLE.
+  virtual void EndCalls() = 0;
+  // Whether the server reports ready has changed: health watchers are told.
+  virtual void OnReadinessChanged() {}
   // Calls not yet finished: an open call is work in progress.
   virtual size_t open_calls() const = 0;
 };
@@ -123,6 +128,10 @@ class ServerSession {
 
   // Requests handed to the handler and not yet replied to.
   size_t requests_in_flight() const { return requests_in_flight_; }
+  // Streams open (REST requests and gRPC calls alike).
+  size_t open_streams() const { return streams_.size(); }
+  // Queues a PING; the client's acknowledgement arrives as input.
+  void SendPing();
 
  private:
   struct Stream;

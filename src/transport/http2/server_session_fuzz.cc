@@ -27,7 +27,8 @@ class EchoCalls : public http2::GrpcCallHandler {
   }
   void OnCallClosed(int32_t, bool) override {}
   void Attach(http2::ServerSession* session) override { session_ = session; }
-  void Drain() override {}
+  void GoAway() override {}
+  void EndCalls() override {}
   size_t open_calls() const override { return 0; }
 
  private:

@@ -390,7 +390,8 @@ class RecordingGrpcHandler : public GrpcCallHandler {
     events.push_back(reset ? "reset" : "closed");
   }
   void Attach(ServerSession* attached) override { session = attached; }
-  void Drain() override {}
+  void GoAway() override {}
+  void EndCalls() override {}
   size_t open_calls() const override { return 0; }
 
   ServerSession* session = nullptr;

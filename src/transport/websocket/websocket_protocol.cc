@@ -141,19 +141,11 @@ void WebSocketProtocol::OnMessage(Opcode opcode, std::string_view message) {
   if (opcode == Opcode::kText && !codec::IsValidUtf8(message)) {
     return CloseForViolation(kCloseInvalidPayload, "text is not UTF-8");
   }
+  // Asked to go: the message is not read. The Close that follows the answers in flight tells
+  // the client to send again, on a new connection, every request it got no answer for.
+  if (going_away_) return;
   ++in_flight_;
   ReplySink sink{this, opcode, connection_.KeepAlive()};
-  if (draining_) {
-    // Shutting down: what is in flight is answered, and a request that comes meanwhile is told
-    // so (UNAVAILABLE, with its id) rather than dropped; the close follows the last answer.
-    const absl::Status stopping = absl::UnavailableError("the server is shutting down");
-    if (opcode == Opcode::kText) {
-      path_.Refuse<WebSocketTextFormat>(message, stopping, std::move(sink));
-    } else {
-      path_.Refuse<WebSocketBinaryFormat>(message, stopping, std::move(sink));
-    }
-    return;
-  }
   if (message.size() >= kOffloadDecodeBytes) {
     // Decoded off this thread, from a copy: the message lives in buffers reused for the next.
     const auto view = [](std::string_view bytes) { return bytes; };
@@ -189,12 +181,19 @@ void WebSocketProtocol::OnReplyReady(Opcode opcode, std::string_view payload) {
     input_paused_ = false;
     connection_.ResumeInput();
   }
-  if (draining_ && in_flight_ == 0) SendClose(kCloseGoingAway, "server shutting down");
+  if (going_away_ && in_flight_ == 0) SendClose(kCloseGoingAway, kGoingAwayReason);
 }
 
-void WebSocketProtocol::OnDrain() {
-  draining_ = true;
-  if (in_flight_ == 0) SendClose(kCloseGoingAway, "server shutting down");
+void WebSocketProtocol::OnGoAway(GoAwayReason) {
+  going_away_ = true;
+  if (in_flight_ == 0) SendClose(kCloseGoingAway, kGoingAwayReason);
+}
+
+void WebSocketProtocol::OnGraceOver() { SendClose(kCloseGoingAway, kGoingAwayReason); }
+
+void WebSocketProtocol::SendPing() {
+  if (close_sent_) return;
+  AppendFrameHeader(Opcode::kPing, 0, &connection_.output());
 }
 
 void WebSocketProtocol::CloseForViolation(uint16_t code, std::string_view reason) {

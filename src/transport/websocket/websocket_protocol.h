@@ -25,9 +25,14 @@ namespace predictwire::transport::websocket {
 // violation closes it (with the RFC 6455 close code).
 class WebSocketProtocol : public Protocol {
  public:
+  // The reason a Close 1001 gives: the server drains, or the connection reached its age.
+  static constexpr std::string_view kGoingAwayReason =
+      "going away: send again on a new connection what was not answered";
   struct Options {
     size_t max_message_bytes = kDefaultMaxMessageBytes;
     std::chrono::seconds idle_timeout = kWebSocketIdleTimeout;
+    // A quiet connection is pinged this often (zero: never); see Protocol::PingInterval.
+    std::chrono::seconds ping_interval = kDefaultPingInterval;
     Metrics* metrics = nullptr;  // where requests are counted, if anywhere; outlives connections
     // Large messages are charged here while they arrive; one the budget has no room for is
     // skipped unread and answered RESOURCE_EXHAUSTED. Null: no budget.
@@ -40,7 +45,15 @@ class WebSocketProtocol : public Protocol {
                     Scheduler& scheduler, const Options& options);
 
   size_t OnInput(char* data, size_t size) override;
-  void OnDrain() override;
+  // Asked to go: messages that arrive from now on are not read (the client sends them again on
+  // its next connection); once the answers in flight are out, Close 1001 (kGoingAwayReason).
+  void OnGoAway(GoAwayReason reason) override;
+  // The answers still in flight are not waited for: Close 1001 now.
+  void OnGraceOver() override;
+  std::chrono::seconds PingInterval() const override {
+    return close_sent_ ? std::chrono::seconds(0) : options_.ping_interval;
+  }
+  void SendPing() override;
   bool HasWorkInFlight() const override { return in_flight_ > 0; }
   // A WebSocket client that closes its side sends nothing more, not even a close frame: its
   // requests still queued are dropped.
@@ -76,7 +89,7 @@ class WebSocketProtocol : public Protocol {
   size_t in_flight_ = 0;
   bool input_paused_ = false;  // at the in-flight limit
   bool close_sent_ = false;
-  bool draining_ = false;
+  bool going_away_ = false;
   // A fragmented message being reassembled.
   bool assembling_ = false;
   Opcode message_opcode_ = Opcode::kText;

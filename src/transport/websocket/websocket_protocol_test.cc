@@ -148,20 +148,18 @@ TEST_F(WebSocketProtocolTest, InputPausesAtTheInFlightLimitAndResumesAsAnswersGo
   EXPECT_FALSE(protocol().HasWorkInFlight());
 }
 
-TEST_F(WebSocketProtocolTest, DrainClosesWith1001OnceTheAnswersInFlightAreSent) {
+TEST_F(WebSocketProtocolTest, AskedToGoItClosesWith1001OnceTheAnswersInFlightAreSent) {
   connection_->Receive(ClientFrame(Opcode::kText, R"({"id": 1, "features": [1]})") +
                        ClientFrame(Opcode::kText, R"({"id": 2, "features": [2]})"));
   connection_->WaitForPosted(2);
   connection_->Drain();
   EXPECT_THAT(connection_->written(), IsEmpty());
-  // A request that arrives now is not run but answered at once: the server is stopping.
+  // A request that arrives now is not read: the client sends it again on its next connection,
+  // as the Close says.
   connection_->Receive(ClientFrame(Opcode::kText, R"({"id": 3, "features": [3]})"));
-  std::vector<Frame> frames = Frames(connection_->TakeOutput());
-  ASSERT_EQ(frames.size(), 1u);
-  EXPECT_EQ(frames[0].opcode, Opcode::kText);
-  EXPECT_THAT(frames[0].payload, HasSubstr(R"("id":3)"));
-  EXPECT_THAT(frames[0].payload, HasSubstr(R"("code":14)"));  // UNAVAILABLE
+  EXPECT_THAT(connection_->TakeOutput(), IsEmpty());
   EXPECT_EQ(connection_->posted(), 2u);
+  std::vector<Frame> frames;
 
   connection_->RunPosted(1);
   frames = Frames(connection_->TakeOutput());
@@ -173,7 +171,34 @@ TEST_F(WebSocketProtocolTest, DrainClosesWith1001OnceTheAnswersInFlightAreSent) 
   EXPECT_EQ(frames[0].opcode, Opcode::kText);
   EXPECT_EQ(frames[1].opcode, Opcode::kClose);
   EXPECT_EQ(frames[1].payload.substr(0, 2), std::string("\x03\xe9", 2));  // 1001
+  EXPECT_THAT(frames[1].payload, HasSubstr("send again"));
   EXPECT_TRUE(connection_->close_after_write());
+}
+
+TEST_F(WebSocketProtocolTest, WhenTheGraceIsOverItClosesWithoutWaitingForAnswers) {
+  connection_->Receive(ClientFrame(Opcode::kText, R"({"id": 1, "features": [1]})"));
+  connection_->WaitForPosted(1);
+  connection_->Drain();
+  EXPECT_THAT(connection_->written(), IsEmpty());
+  connection_->EndGrace();
+  std::vector<Frame> frames = Frames(connection_->TakeOutput());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].opcode, Opcode::kClose);
+  EXPECT_EQ(frames[0].payload.substr(0, 2), std::string("\x03\xe9", 2));  // 1001
+  EXPECT_TRUE(connection_->close_after_write());
+  connection_->RunPosted(1);  // the late answer is not sent after the Close
+  EXPECT_THAT(connection_->TakeOutput(), IsEmpty());
+}
+
+TEST_F(WebSocketProtocolTest, PingsAnEmptyPingUntilItHasSaidGoodbye) {
+  EXPECT_EQ(protocol().PingInterval(), kDefaultPingInterval);
+  protocol().SendPing();
+  std::vector<Frame> frames = Frames(connection_->TakeOutput());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].opcode, Opcode::kPing);
+  EXPECT_THAT(frames[0].payload, IsEmpty());
+  connection_->Drain();  // nothing in flight: the Close goes at once
+  EXPECT_EQ(protocol().PingInterval(), std::chrono::seconds(0));
 }
 
 TEST_F(WebSocketProtocolTest, TextErrorsCarryTheStatusCode) {

@@ -264,7 +264,12 @@ class GrpcLifecycleTest(unittest.TestCase):
             self.assertEqual(server.stop(signal.SIGTERM), 0, server.stderr)
             self.assertLess(time.monotonic() - started, 8, "the open stream held up the stop")
             self.assertEqual(list(slow.result().outputs[0].contents.fp32_contents), [6.5])
-            self.assertEqual(list(stream), [])  # ended by the server, cleanly
+            # Ended by the server once its answers were out: UNAVAILABLE tells the client to
+            # send again, on a new connection, what it got no answer for.
+            with self.assertRaises(grpc.RpcError) as ended:
+                list(stream)
+            self.assertEqual(ended.exception.code(), grpc.StatusCode.UNAVAILABLE)
+            self.assertIn("send again", ended.exception.details())
             never_ending.set()
             channel.close()
         finally:

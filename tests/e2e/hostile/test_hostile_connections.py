@@ -14,6 +14,7 @@ import ssl
 import struct
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -84,6 +85,12 @@ def v2_binary_request(rows, model="m", body_bytes=None):
 
 def read_response(sock, timeout=30):
     """Reads one HTTP/1.1 response; returns (status, body)."""
+    status, _, body = read_whole_response(sock, timeout)
+    return status, body
+
+
+def read_whole_response(sock, timeout=30):
+    """Reads one HTTP/1.1 response; returns (status, head, body)."""
     sock.settimeout(timeout)
     data = b""
     while b"\r\n\r\n" not in data:
@@ -99,7 +106,7 @@ def read_response(sock, timeout=30):
         if not chunk:
             raise ConnectionError(f"closed after {len(body)} of {length} body bytes")
         body += chunk
-    return status, body
+    return status, head, body
 
 
 def live(server, timeout=5):
@@ -400,6 +407,57 @@ class FileDescriptorLimitTest(unittest.TestCase):
                 sock.close()
 
 
+class HeadTricklersTest(unittest.TestCase):
+    def test_at_the_limit_head_tricklers_make_room_for_a_fresh_client_within_a_second(self):
+        # 300 clients trickle a request head a byte a second under a 256-descriptor limit and
+        # the default 10 s head deadline: they fill every connection the server may hold. A
+        # fresh client with a whole request still gets in, at once: the connection that has
+        # waited longest for its head makes room.
+        with serve(models=["m=sleep:0"], preexec_fn=limit_open_files(256)) as server:
+            tricklers = []
+            for _ in range(300):
+                try:
+                    sock = socket.create_connection((server.host, server.port), timeout=5)
+                    sock.send(b"P")
+                    tricklers.append(sock)
+                except OSError:
+                    pass
+            stop = threading.Event()
+
+            def trickle():
+                head = b"OST /predict HTTP/1.1\r\nHost: x\r\n"
+                for second in range(len(head)):
+                    for sock in tricklers:
+                        try:
+                            sock.send(head[second:second + 1])
+                        except OSError:
+                            pass
+                    if stop.wait(1):
+                        return
+
+            thread = threading.Thread(target=trickle)
+            thread.start()
+            try:
+                time.sleep(2.5)  # every trickler has waited a whole sweep interval
+                self.assertGreaterEqual(metric(metrics(server), "predictwire_connections_open",
+                                               listener="http"), 150)
+                for _ in range(5):
+                    started = time.monotonic()
+                    done = curl(f"{server.url}/predict", "--max-time", "5",
+                                data='{"features": [1, 2]}')
+                    self.assertEqual(json.loads(done.stdout)["predictions"], [3], done.stderr)
+                    self.assertLess(time.monotonic() - started, 1.0)
+                # Room was made: at the cap, the first fresh client evicted a trickler (the next
+                # ones may find the room the last left).
+                self.assertGreaterEqual(metric(metrics(server), "predictwire_connections_defended_total",
+                                               listener="http", reason="evicted"), 1)
+            finally:
+                stop.set()
+                thread.join()
+                for sock in tricklers:
+                    sock.close()
+
+
 def h2_connection(server, window=None):
     """A connected h2 client (python3-h2) whose SETTINGS are sent; `window` sets its streams'
     initial flow-control window."""
@@ -474,9 +532,10 @@ class MemoryBudgetTest(unittest.TestCase):
             for sock in sockets:
                 ready, _, _ = select.select([sock], [], [], 3)
                 if ready:
-                    status, body = read_response(sock)
+                    status, head, body = read_whole_response(sock)
                     self.assertEqual(status, 503, body)
                     self.assertIn(b"short of memory", body)
+                    self.assertIn(b"retry-after: 1", head.lower())  # transient: retry
                     refused += 1
             self.assertEqual(refused, 20)
             self.assertTrue(live(server))
@@ -522,17 +581,19 @@ class MemoryBudgetTest(unittest.TestCase):
             self.assertLess(proc_status(pid, "VmHWM") - baseline, 400 * MiB)
 
     def test_an_answer_past_max_response_is_refused_before_it_runs(self):
-        # The issue's case: a ~15 MiB v2 binary request of INT8 rows asks for a 64 MiB answer.
+        # A ~15 MiB v2 binary request of INT8 rows asks for a 64 MiB answer: every server would
+        # refuse it again, so it is a 400 (no Retry-After), not a 503 a balancer would retry.
         with serve(models=["m=sleep:0"]) as server:
             pid = server.process.pid
             baseline = proc_status(pid, "VmRSS")
             sock = socket.create_connection((server.host, server.port), timeout=30)
             head, body = v2_binary_request(16_000_000)
             sock.sendall(head + body)
-            status, answer = read_response(sock)
+            status, head, answer = read_whole_response(sock)
             sock.close()
-            self.assertEqual(status, 503, answer[:200])
+            self.assertEqual(status, 400, answer[:200])
             self.assertIn(b"--max-response", answer)
+            self.assertNotIn(b"retry-after", head.lower())
             self.assertLess(proc_status(pid, "VmHWM") - baseline, 160 * MiB)
 
     def test_a_grpc_prefix_declaring_4_gib_is_refused_from_the_prefix(self):
