@@ -346,7 +346,7 @@ void Connection::SweepIfIdle(uint64_t tick) {
     AfterEvent();
     return;
   }
-  if (!going_away_ && age_limit_ticks_ > 0 && tick - start_tick_ >= age_limit_ticks_) {
+  if (!going_away_ && age_limit_ticks_ > 0 && tick - start_tick_ > age_limit_ticks_) {
     GoAway(GoAwayReason::kMaxAge, limits_.max_age_grace);
     if (closed_ || close_after_write_) return;
   }

@@ -37,7 +37,8 @@ struct ConnectionLimits {
   std::chrono::seconds tls_handshake_timeout = kDefaultTlsHandshakeTimeout;
   std::chrono::seconds write_timeout = kDefaultWriteTimeout;
   // Past this age, give or take 10% drawn per connection so that connections opened together
-  // do not all go together, the connection is asked to go (Protocol::OnGoAway); zero: never.
+  // do not all go together, the connection is asked to go (Protocol::OnGoAway), by the sweep:
+  // up to a second later. Zero: never.
   std::chrono::seconds max_age{0};
   // How long a connection asked to go by its age may take to finish what it has.
   std::chrono::seconds max_age_grace = kDefaultMaxConnectionAgeGrace;
