@@ -8,17 +8,12 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "transport/common/limits.h"
 
 namespace predictwire::transport {
 namespace {
-
-// A buffer grown past this for large messages is released once the connection has been quiet for
-// a sweep interval, not after each message: a client sending 1 MiB messages back to back would
-// otherwise have the buffer regrown, and its fresh pages faulted in, for every one of them
-// (which doubled the time of a 1 MiB WebSocket request).
-constexpr size_t kKeepBufferBytes = 256 * 1024;
 
 // A connection's maximum age in sweep ticks: `max_age` give or take 10%, drawn per connection.
 uint64_t DrawAgeTicks(std::chrono::seconds max_age) {
@@ -110,8 +105,14 @@ void Connection::StartRead() {
   auto on_read = [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
     self->OnRead(error, bytes);
   };
+  // Without a read buffer (idle, or new) the connection waits for its next bytes in a few of its
+  // own; a busy one keeps its buffer (ReleaseIdleBuffers).
+  if (tls_ ? ciphertext_input_.empty() : input_.empty()) {
+    reading_idle_ = true;
+    socket_.async_read_some(asio::buffer(idle_input_), std::move(on_read));
+    return;
+  }
   if (tls_) {
-    if (ciphertext_input_.empty()) ciphertext_input_.resize(kTlsReadBytes);
     socket_.async_read_some(asio::buffer(ciphertext_input_), std::move(on_read));
     return;
   }
@@ -122,11 +123,13 @@ void Connection::StartRead() {
 
 void Connection::OnRead(const ErrorCode& error, size_t bytes) {
   reading_ = false;
+  const bool idle_read = std::exchange(reading_idle_, false);
   if (closed_) return;
   if (release_input_) {
     release_input_ = false;
-    if (error == asio::error::operation_aborted) {  // cancelled by ReleaseLargeBuffers
+    if (error == asio::error::operation_aborted) {  // cancelled by ReleaseIdleBuffers
       std::vector<char>().swap(input_);
+      std::vector<char>().swap(ciphertext_input_);
       input_begin_ = input_end_ = 0;
       StartRead();
       return;
@@ -156,8 +159,9 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
     StartRead();
     return;
   }
+  if (idle_read) return OnIdleRead(bytes);
   if (tls_) {
-    if (!DecryptInput(bytes)) return;
+    if (!DecryptInput(ciphertext_input_.data(), bytes)) return;
   } else {
     input_end_ += bytes;
   }
@@ -165,15 +169,45 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
   AfterEvent();
 }
 
-bool Connection::DecryptInput(size_t bytes) {
+void Connection::OnIdleRead(size_t bytes) {
+  const bool more_waiting = bytes == sizeof(idle_input_);
+  if (tls_) {
+    // More than the few bytes: the next reads take a whole record at a time.
+    if (more_waiting) ciphertext_input_.resize(kTlsReadBytes);
+    if (!DecryptInput(idle_input_, bytes)) return;
+    DeliverInput();
+    AfterEvent();
+    return;
+  }
+  if (more_waiting || input_begin_ != input_end_) {
+    EnsureReadSpace();
+    std::memcpy(input_.data() + input_end_, idle_input_, bytes);
+    input_end_ += bytes;
+    DeliverInput();
+    AfterEvent();
+    return;
+  }
+  // The whole of what was waiting, handled in place: a small message costs no read buffer. What
+  // the protocol leaves (the start of a larger message) moves into one.
+  const size_t consumed = Deliver(idle_input_, bytes);
+  if (consumed < bytes && !closed_ && !close_after_write_) {
+    EnsureReadSpace();
+    std::memcpy(input_.data(), idle_input_ + consumed, bytes - consumed);
+    input_begin_ = 0;
+    input_end_ = bytes - consumed;
+  }
+  AfterEvent();
+}
+
+bool Connection::DecryptInput(const char* ciphertext, size_t bytes) {
   if (tls_first_read_) {
     tls_first_read_ = false;
-    if (bytes > 0 && !LooksLikeTls(ciphertext_input_[0])) {
+    if (bytes > 0 && !LooksLikeTls(ciphertext[0])) {
       RefusePlaintext();
       return false;
     }
   }
-  tls_->Feed(ciphertext_input_.data(), bytes);
+  tls_->Feed(ciphertext, bytes);
   while (true) {
     EnsureReadSpace();
     absl::StatusOr<size_t> plaintext =
@@ -224,16 +258,21 @@ void Connection::SealOutput() {
 
 void Connection::DeliverInput() {
   if (delivering_) return;
+  input_begin_ += Deliver(input_.data() + input_begin_, input_end_ - input_begin_);
+  if (input_begin_ == input_end_) input_begin_ = input_end_ = 0;
+}
+
+size_t Connection::Deliver(char* data, size_t size) {
   delivering_ = true;
-  while (!closed_ && !close_after_write_ && !input_paused_ && input_begin_ < input_end_) {
+  size_t taken = 0;
+  while (!closed_ && !close_after_write_ && !input_paused_ && taken < size) {
     Protocol* const protocol = protocol_.get();
-    const size_t consumed =
-        protocol->OnInput(input_.data() + input_begin_, input_end_ - input_begin_);
-    input_begin_ += consumed;
+    const size_t consumed = protocol->OnInput(data + taken, size - taken);
+    taken += consumed;
     if (consumed == 0 && protocol_.get() == protocol) break;  // it needs more input
   }
   delivering_ = false;
-  if (input_begin_ == input_end_) input_begin_ = input_end_ = 0;
+  return taken;
 }
 
 void Connection::EnsureReadSpace() {
@@ -317,7 +356,7 @@ void Connection::AfterEvent() {
 
 void Connection::SweepIfIdle(uint64_t tick) {
   if (closed_) return;
-  if (tick - last_input_tick_ >= 2) ReleaseLargeBuffers();  // a whole interval without input
+  if (tick - last_input_tick_ >= 2) ReleaseIdleBuffers();  // a whole interval without input
   // A stamp of tick T means "some time during tick T", so only after more than N ticks have
   // passed is the connection certainly N sweep intervals old: it closes after N to N+1.
   if (close_after_write_) {
@@ -381,17 +420,22 @@ void Connection::Defend(ConnectionDefence defence) {
   Close();
 }
 
-void Connection::ReleaseLargeBuffers() {
-  if (output_writing_.capacity() > kKeepBufferBytes && !writing_)
-    std::string().swap(output_writing_);
-  if (input_.size() <= kKeepBufferBytes || input_begin_ != input_end_) return;
-  if (!reading_ || tls_) {  // over TLS, a pending read fills the ciphertext buffer
-    std::vector<char>().swap(input_);
+void Connection::ReleaseIdleBuffers() {
+  retired_protocols_.clear();  // not on the call stack: the sweep runs between events
+  if (!writing_ && output_writing_.capacity() > 0) std::string().swap(output_writing_);
+  if (output_next_.empty() && output_next_.capacity() > 0) std::string().swap(output_next_);
+  if (tls_) tls_->ReleaseBuffers();
+  if (input_begin_ != input_end_) return;  // a message is half read: its bytes stay
+  if (tls_ && input_.capacity() > 0) std::vector<char>().swap(input_);  // not a read target
+  std::vector<char>& read_target = tls_ ? ciphertext_input_ : input_;
+  if (read_target.empty()) return;
+  if (!reading_ || reading_idle_) {
+    std::vector<char>().swap(read_target);
     input_begin_ = input_end_ = 0;
     return;
   }
   // The pending read holds the buffer: cancel it, and OnRead releases the buffer and reads
-  // again. Only with no write pending, which the cancel would end too.
+  // again into idle_input_. Only with no write pending, which the cancel would end too.
   if (!writing_) {
     release_input_ = true;
     ErrorCode ignored;

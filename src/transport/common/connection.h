@@ -98,8 +98,15 @@ class Connection final : public ProtocolConnection,
  private:
   void StartRead();
   void OnRead(const ErrorCode& error, size_t bytes);
+  // Bytes a read into `idle_input_` brought: handled from there when they are the whole of what
+  // was waiting, else moved into a read buffer of the connection's own.
+  void OnIdleRead(size_t bytes);
   void DeliverInput();
-  void ReleaseLargeBuffers();
+  // Offers [data, data + size) to the protocol until it takes no more; returns what it took.
+  size_t Deliver(char* data, size_t size);
+  // After a quiet sweep interval: gives back the read and write buffers (and TLS's) and the
+  // protocols retired by a switch, unless a message is half read.
+  void ReleaseIdleBuffers();
   void EnsureReadSpace();
   void Flush();
   void WriteSome();
@@ -114,7 +121,7 @@ class Connection final : public ProtocolConnection,
   void OnWritten(const ErrorCode& error, size_t bytes);
   // TLS: decrypts what `bytes` of ciphertext yield into the input buffer; false if the
   // connection failed or closed meanwhile.
-  bool DecryptInput(size_t bytes);
+  bool DecryptInput(const char* ciphertext, size_t bytes);
   // TLS: turns the queued plaintext (and any handshake or close_notify) into ciphertext.
   void SealOutput();
   // A plain-text request on a TLS port gets a plain-text answer saying so, then the close.
@@ -140,7 +147,7 @@ class Connection final : public ProtocolConnection,
   bool tls_first_read_ = true;
   bool tls_shutdown_sent_ = false;
 
-  std::vector<char> input_;
+  std::vector<char> input_;     // the read buffer, none while idle (plaintext over TLS)
   size_t input_begin_ = 0;      // first unconsumed byte
   size_t input_end_ = 0;        // one past the last byte read
   std::string output_next_;     // queued, not yet handed to the socket
@@ -164,6 +171,8 @@ class Connection final : public ProtocolConnection,
   bool input_since_ping_ = false;  // input arrived since the last ping went
   bool grace_over_ = false;        // Protocol::OnGraceOver was called
   bool reading_ = false;
+  bool reading_idle_ = false;  // the read pending goes into idle_input_
+  char idle_input_[kIdleReadBytes];
   bool writing_ = false;
   bool input_paused_ = false;       // by the protocol
   bool output_backlogged_ = false;  // reading stopped because too much output is queued

@@ -44,10 +44,9 @@ int SelectAlpn(SSL*, const unsigned char** out, unsigned char* out_length,
                const unsigned char* offered, unsigned offered_length, void* argument) {
   const auto* ours = static_cast<const std::string*>(argument);
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, out_length,
-                            reinterpret_cast<const unsigned char*>(ours->data()),
-                            static_cast<unsigned>(ours->size()), offered,
-                            offered_length) != OPENSSL_NPN_NEGOTIATED) {
+  if (SSL_select_next_proto(
+          &selected, out_length, reinterpret_cast<const unsigned char*>(ours->data()),
+          static_cast<unsigned>(ours->size()), offered, offered_length) != OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;
   }
   *out = selected;
@@ -68,8 +67,7 @@ TlsContext::TlsContext(SSL_CTX* context, bool server, std::string alpn_wire)
 
 TlsContext::~TlsContext() { SSL_CTX_free(context_); }
 
-absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::CreateServer(
-    const ServerOptions& options) {
+absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::CreateServer(const ServerOptions& options) {
   absl::StatusOr<std::string> alpn = AlpnWire(options.alpn);
   if (!alpn.ok()) return alpn.status();
   ERR_clear_error();
@@ -99,8 +97,7 @@ absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::CreateServer(
   return result;
 }
 
-absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::CreateClient(
-    const ClientOptions& options) {
+absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::CreateClient(const ClientOptions& options) {
   absl::StatusOr<std::string> alpn = AlpnWire(options.alpn);
   if (!alpn.ok()) return alpn.status();
   ERR_clear_error();
@@ -117,8 +114,8 @@ absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::CreateClient(
     }
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
   }
-  SSL_CTX_set_session_cache_mode(context,
-                                 options.session_cache ? SSL_SESS_CACHE_CLIENT : SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_session_cache_mode(
+      context, options.session_cache ? SSL_SESS_CACHE_CLIENT : SSL_SESS_CACHE_OFF);
   return result;
 }
 
@@ -145,8 +142,7 @@ TlsEngine::TlsEngine(SSL* ssl) : ssl_(ssl) {}
 
 TlsEngine::~TlsEngine() { SSL_free(ssl_); }  // frees both memory BIOs
 
-std::unique_ptr<TlsEngine> TlsEngine::Create(const TlsContext& context,
-                                             const TlsSession& session) {
+std::unique_ptr<TlsEngine> TlsEngine::Create(const TlsContext& context, const TlsSession& session) {
   SSL* ssl = SSL_new(context.native());
   if (ssl == nullptr) return nullptr;
   SSL_set_bio(ssl, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
@@ -235,6 +231,24 @@ void TlsEngine::Shutdown() {
   ERR_clear_error();
 }
 
+void TlsEngine::ReleaseBuffers() {
+  SSL_free_buffers(ssl_);  // fails, harmlessly, while a record is half read or unsent
+  // The memory BIOs keep the most they ever held (a handshake's certificates): swap an empty
+  // one for a fresh one.
+  BIO* read_bio = SSL_get_rbio(ssl_);
+  BIO* write_bio = SSL_get_wbio(ssl_);
+  if (BIO_ctrl_pending(read_bio) == 0 && BIO_ctrl_pending(write_bio) == 0) {
+    BIO* fresh_read = BIO_new(BIO_s_mem());
+    BIO* fresh_write = BIO_new(BIO_s_mem());
+    if (fresh_read != nullptr && fresh_write != nullptr) {
+      SSL_set_bio(ssl_, fresh_read, fresh_write);  // frees the old ones
+    } else {
+      BIO_free(fresh_read);
+      BIO_free(fresh_write);
+    }
+  }
+}
+
 bool TlsEngine::TakeCiphertext(std::string* out) {
   BIO* const output = SSL_get_wbio(ssl_);
   const size_t pending = BIO_ctrl_pending(output);
@@ -254,8 +268,8 @@ std::string_view TlsEngine::alpn() const {
   const unsigned char* name = nullptr;
   unsigned length = 0;
   SSL_get0_alpn_selected(ssl_, &name, &length);
-  return name == nullptr ? std::string_view() :
-                           std::string_view(reinterpret_cast<const char*>(name), length);
+  return name == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(name), length);
 }
 
 TlsSession TlsEngine::session() const {
@@ -285,8 +299,8 @@ absl::Status WriteSelfSignedCertificate(const std::string& certificate_file,
   X509V3_CTX context;
   X509V3_set_ctx_nodb(&context);
   X509V3_set_ctx(&context, x509, x509, nullptr, nullptr, 0);
-  X509_EXTENSION* const names = X509V3_EXT_conf_nid(
-      nullptr, &context, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
+  X509_EXTENSION* const names = X509V3_EXT_conf_nid(nullptr, &context, NID_subject_alt_name,
+                                                    "DNS:localhost,IP:127.0.0.1,IP:::1");
   if (names == nullptr || X509_add_ext(x509, names, -1) != 1) {
     X509_EXTENSION_free(names);
     return absl::InternalError("TLS: " + OpenSslErrors());
@@ -305,17 +319,15 @@ absl::Status WriteSelfSignedCertificate(const std::string& certificate_file,
     }
     return absl::OkStatus();
   };
-  if (absl::Status status =
-          write(private_key_file, 0600,
-                [&](std::FILE* file) {
-                  return PEM_write_PrivateKey(file, key.get(), nullptr, nullptr, 0, nullptr,
-                                              nullptr);
-                });
+  if (absl::Status status = write(private_key_file, 0600,
+                                  [&](std::FILE* file) {
+                                    return PEM_write_PrivateKey(file, key.get(), nullptr, nullptr,
+                                                                0, nullptr, nullptr);
+                                  });
       !status.ok()) {
     return status;
   }
-  return write(certificate_file, 0644,
-               [&](std::FILE* file) { return PEM_write_X509(file, x509); });
+  return write(certificate_file, 0644, [&](std::FILE* file) { return PEM_write_X509(file, x509); });
 }
 
 }  // namespace predictwire::transport
