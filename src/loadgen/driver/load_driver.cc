@@ -250,8 +250,15 @@ void LoadDriver::Sweep() {
     }
   }
   if (share_.rate > 0 && Issuing() && now >= issue_end_) {
+    // Arrivals due before the end that a late arrival timer has not issued yet go now: the
+    // schedule's count is kept whatever the timers do.
+    while (Issuing() && next_due_ <= now) {
+      Issue(next_due_);
+      next_due_ = start_ + schedule_->Next();
+    }
     issuing_done_ = true;
     arrival_timer_.cancel();
+    Dispatch();
   }
   if (share_.rate <= 0 && Issuing() && now >= issue_end_) issuing_done_ = true;
   MaybeStop();
