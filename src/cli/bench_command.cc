@@ -27,6 +27,10 @@ struct BenchFlags {
   std::string warmup = FormatDuration(options.warmup);
   std::string think = FormatDuration(options.think);
   std::string timeout = FormatDuration(options.timeout);
+  std::string reconnect_initial = FormatDuration(options.reconnect.initial);
+  std::string reconnect_max = FormatDuration(options.reconnect.max);
+  std::string connect_timeout = FormatDuration(options.reconnect.connect_timeout);
+  bool no_resend = !options.reconnect.resend;
   std::string tls_resume = options.tls_resume ? "on" : "off";
   std::string json_path;
   std::string csv_path;
@@ -110,6 +114,10 @@ int Bench(BenchFlags& flags) {
   options.warmup = ParseDuration(flags.warmup);
   options.think = ParseDuration(flags.think);
   options.timeout = ParseDuration(flags.timeout);
+  options.reconnect.initial = ParseDuration(flags.reconnect_initial);
+  options.reconnect.max = ParseDuration(flags.reconnect_max);
+  options.reconnect.connect_timeout = ParseDuration(flags.connect_timeout);
+  options.reconnect.resend = !flags.no_resend;
   options.progress = !flags.quiet;
 
   absl::StatusOr<loadgen::BenchResult> result = loadgen::RunBench(options);
@@ -200,6 +208,47 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       ->add_option("--timeout", flags->timeout,
                    "A request unanswered this long after it was due counts as an error")
       ->check(CheckDuration)
+      ->capture_default_str();
+  // When a connection goes away: gRPC's connection backoff, shorter for a benchmark.
+  bench
+      ->add_option("--reconnect-initial", flags->reconnect_initial,
+                   "A connection that failed (or was ended by its server other than in order) "
+                   "is reopened after this backoff, which grows with each failure in a row "
+                   "(gRPC's INITIAL_BACKOFF, 1s there). One its server closed in order after "
+                   "answering (Connection: close, GOAWAY, WebSocket Close 1000/1001/1012) is "
+                   "reopened at once")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  bench
+      ->add_option("--reconnect-multiplier", options.reconnect.multiplier,
+                   "Each further failure in a row waits this much longer (MULTIPLIER)")
+      ->check(CLI::Range(1.0, 100.0))
+      ->capture_default_str();
+  bench
+      ->add_option("--reconnect-max", flags->reconnect_max,
+                   "The longest backoff between reconnects (MAX_BACKOFF, 120s in gRPC)")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  bench
+      ->add_option("--reconnect-jitter", options.reconnect.jitter,
+                   "Each backoff drawn at random within ± this fraction of it (JITTER)")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  bench
+      ->add_option("--connect-timeout", flags->connect_timeout,
+                   "A connect (with its TLS and protocol handshakes) not done in the longer of "
+                   "this and the current backoff is given up and retried "
+                   "(MIN_CONNECT_TIMEOUT, 20s in gRPC)")
+      ->check(CheckDuration)
+      ->capture_default_str();
+  bench->add_flag("--no-resend", flags->no_resend,
+                  "Requests in flight on a connection that went away end as errors of its kind "
+                  "(reset, closed, ...) instead of being sent again on the next connection");
+  bench
+      ->add_option("--max-resends", options.reconnect.max_resends,
+                   "Times a request may be sent again (within its --timeout); past it, it is "
+                   "an error of kind lost")
+      ->check(CLI::Range(0, loadgen::kMaxResends))
       ->capture_default_str();
   bench->add_option("--model", options.model, "Model to ask (default: the server's default)");
   bench->add_option("--features", options.features, "Feature values per row")

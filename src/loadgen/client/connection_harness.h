@@ -62,6 +62,9 @@ class RecordingListener final : public ConnectionListener {
     log.push_back(fmt::format("failed {} lost [{}]", error, fmt::join(sorted, ",")));
     failures.push_back({std::string(error), std::move(sorted)});
   }
+  void OnGoingAway(WireConnection&) override { log.push_back("going away"); }
+  // Kept apart from the log: a late answer changes nothing on the connection.
+  void OnLateReply(WireConnection&, uint64_t tag) override { late_replies.push_back(tag); }
 
   // The log since the last TakeLog.
   std::vector<std::string> TakeLog() { return std::exchange(log, {}); }
@@ -69,6 +72,7 @@ class RecordingListener final : public ConnectionListener {
   std::vector<std::string> log;
   std::vector<Reply> replies;
   std::vector<Failure> failures;
+  std::vector<uint64_t> late_replies;
   std::vector<std::chrono::nanoseconds> connect_times;
   std::function<void(WireConnection&)> on_ready;
   std::function<void(WireConnection&, uint64_t tag)> on_reply;

@@ -97,8 +97,10 @@ class H2Connection::Callbacks {
     const uint8_t type = frame->hd.type;
     if (type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
       self.settings_received_ = true;
-    } else if (type == NGHTTP2_GOAWAY) {
+    } else if (type == NGHTTP2_GOAWAY && !self.goaway_received_) {
       self.goaway_received_ = true;
+      self.goaway_error_ = frame->goaway.error_code;
+      self.going_away_unreported_ = frame->goaway.error_code == NGHTTP2_NO_ERROR;
     } else if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA) &&
                (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 && self.call_ != nullptr &&
                frame->hd.stream_id == self.call_stream_id_) {
@@ -114,6 +116,7 @@ class H2Connection::Callbacks {
   static std::string ErrorOf(const H2Connection& self, const Exchange& exchange,
                              uint32_t error_code) {
     const bool grpc = self.dialect_ != Dialect::kRest;
+    if (error_code == NGHTTP2_REFUSED_STREAM) return "refused_stream";
     if (error_code != NGHTTP2_NO_ERROR) return "reset";
     if (exchange.status != 200) return fmt::format("http_{}", exchange.status);
     if (grpc && exchange.grpc_status.value_or(0) != 0) {
@@ -144,6 +147,9 @@ class H2Connection::Callbacks {
       if (!error.empty()) {
         reply.ok = false;
         reply.error = std::move(error);
+        // RFC 9113 8.7: a refused stream (RST_STREAM, or past a GOAWAY's last stream) was not
+        // processed, and may be sent again.
+        reply.unprocessed = error_code == NGHTTP2_REFUSED_STREAM;
       }
       self.completed_.emplace_back(exchange.tag, std::move(reply));
     }
@@ -201,7 +207,7 @@ H2Connection::H2Connection(const ConnectionSetup& setup)
 H2Connection::~H2Connection() { Close(); }
 
 bool H2Connection::CanSend() const {
-  if (!ready_) return false;
+  if (!ready_ || goaway_received_) return false;
   if (dialect_ == Dialect::kGrpcStream) return call_ != nullptr && call_tags_.size() < depth_;
   return streams_.size() < depth_;
 }
@@ -224,6 +230,8 @@ void H2Connection::OnPipeOpen() {
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kWindowBytes);
   settings_received_ = false;
   goaway_received_ = false;
+  goaway_error_ = 0;
+  going_away_unreported_ = false;
   if (dialect_ == Dialect::kGrpcStream) {
     // The one call the connection's requests go on, its messages sent as they come.
     auto call = std::make_unique<Exchange>();
@@ -344,7 +352,10 @@ void H2Connection::OnGrpcMessage(Exchange& exchange, std::string_view message) {
   } else if (scanned->stream_error && !call_tags_.empty()) {
     it = call_tags_.begin();  // an error without an id: the oldest request
   }
-  if (it == call_tags_.end()) return;  // abandoned after a timeout
+  if (it == call_tags_.end()) {  // abandoned after a timeout, or answered twice
+    if (!scanned->stream_error) late_tags_.emplace_back(completed_.size(), tag);
+    return;
+  }
   tag = *it;
   call_tags_.erase(it);
   ReplyInfo reply;
@@ -381,6 +392,7 @@ void H2Connection::Close() {
   }
   streams_.clear();
   completed_.clear();
+  late_tags_.clear();
   call_ = nullptr;
   call_stream_id_ = 0;
   call_tags_.clear();
@@ -418,7 +430,7 @@ size_t H2Connection::OnPipeInput(char* data, size_t size) {
     // The session is over, once what Pump wrote is out: the server sent GOAWAY and every stream
     // is done, or nghttp2 ended the session over the server's protocol error (a frame too
     // large, a broken header block) with a GOAWAY of its own, after which it reads nothing.
-    OnPipeFailed(goaway_received_ ? "closed" : "bad_reply");
+    OnPipeFailed(goaway_received_ ? GoAwayKind() : std::string("bad_reply"));
   }
   return size;
 }
@@ -432,18 +444,39 @@ void H2Connection::Deliver() {
     listener_.OnReady(*this);
     if (pipe_->generation() != generation) return;
   }
+  if (going_away_unreported_) {
+    going_away_unreported_ = false;
+    listener_.OnGoingAway(*this);
+    if (pipe_->generation() != generation) return;
+  }
   std::vector<std::pair<uint64_t, ReplyInfo>> completed;
   completed.swap(completed_);
-  for (auto& [tag, reply] : completed) {
-    listener_.OnReply(*this, tag, reply);
+  std::vector<std::pair<size_t, uint64_t>> late;
+  late.swap(late_tags_);
+  auto next_late = late.begin();
+  for (size_t i = 0; i <= completed.size(); ++i) {
+    // Late answers where they came among the others.
+    for (; next_late != late.end() && next_late->first == i; ++next_late) {
+      listener_.OnLateReply(*this, next_late->second);
+    }
+    if (i == completed.size()) break;
+    listener_.OnReply(*this, completed[i].first, completed[i].second);
     if (pipe_->generation() != generation) return;
     if (CanSend()) listener_.OnReady(*this);
     if (pipe_->generation() != generation) return;
   }
   if (call_ended_) {
-    const std::string kind = *call_ended_;
+    // The call ended as the server drains the connection (trailers with OK after its GOAWAY):
+    // an orderly end, whatever was still in flight on it.
+    const std::string kind =
+        goaway_received_ && *call_ended_ == "closed" ? GoAwayKind() : *call_ended_;
     OnPipeFailed(kind);
   }
+}
+
+std::string H2Connection::GoAwayKind() const {
+  return goaway_error_ == NGHTTP2_NO_ERROR ? std::string("goaway")
+                                           : fmt::format("goaway_{}", goaway_error_);
 }
 
 void H2Connection::Pump() {

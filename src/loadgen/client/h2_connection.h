@@ -26,8 +26,12 @@ namespace predictwire::loadgen {
 //    gRPC-framed; the reply's status in trailers), up to `depth` at once;
 //  - grpc-stream: one ModelStreamInfer call for the connection's life, up to `depth` request
 //    messages in flight on it, each answer matched by its id.
-// An abandoned request's stream is reset (CANCEL), or on grpc-stream its late answer dropped;
-// the connection carries on, its freed slot reported (OnReady).
+// An abandoned request's stream is reset (CANCEL), or on grpc-stream its late answer dropped
+// (reported as late); the connection carries on, its freed slot reported (OnReady).
+// A GOAWAY without an error makes the connection go away (OnGoingAway, CanSend false): the
+// streams it accepted are answered, those past its last stream come back unprocessed (as a
+// refused stream does), and once all are done the connection ends with "goaway"; grpc-stream's
+// call ending with OK after the GOAWAY is that end too.
 class H2Connection : public WireConnection, private BytePipe::Handler {
  public:
   // Over TLS the pipe's context must offer ALPN "h2".
@@ -70,6 +74,8 @@ class H2Connection : public WireConnection, private BytePipe::Handler {
   void Deliver();
   // Every request in flight, for OnFailed.
   std::vector<uint64_t> InFlight() const;
+  // How a connection ends after the server's GOAWAY: goaway, or goaway_<code> for an error.
+  std::string GoAwayKind() const;
 
   const Dialect dialect_;
   const RequestBody& body_;
@@ -83,8 +89,12 @@ class H2Connection : public WireConnection, private BytePipe::Handler {
   bool ready_ = false;                  // the server's SETTINGS arrived
   bool settings_received_ = false;      // set in a callback, reported by Deliver
   bool goaway_received_ = false;        // the server said GOAWAY
+  uint32_t goaway_error_ = 0;           // with this code
+  bool going_away_unreported_ = false;  // set in a callback, reported by Deliver
   std::unordered_map<int32_t, std::unique_ptr<Exchange>> streams_;
   std::vector<std::pair<uint64_t, ReplyInfo>> completed_;
+  // Answers to requests not in flight, reported by Deliver, each after the completed_ before it.
+  std::vector<std::pair<size_t, uint64_t>> late_tags_;
   // grpc-stream: the call, the requests in flight on it, and why it ended (when it has).
   Exchange* call_ = nullptr;      // null once the call ended
   int32_t call_stream_id_ = 0;    // 0: no call (another dialect, or closed)

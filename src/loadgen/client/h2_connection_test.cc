@@ -350,11 +350,16 @@ TEST(H2ConnectionTest, AGoAwayEndsTheConnectionOnceItsLastStreamIsAnswered) {
   peers.ToServer();
   peers.server.GoAway(/*last_stream_id=*/1);  // stream 3 will not be answered
   peers.Exchange();
-  EXPECT_THAT(peers.TakeLog(), ElementsAre("reply 2 reset", "ready"));
+  // The connection goes away at once (no new stream on it), and the stream past the GOAWAY's
+  // last comes back unprocessed, free to be sent again.
+  EXPECT_THAT(peers.TakeLog(), ElementsAre("going away", "reply 2 refused_stream"));
+  ASSERT_EQ(peers.harness.listener.replies.size(), 1u);
+  EXPECT_TRUE(peers.harness.listener.replies[0].info.unprocessed);
+  EXPECT_FALSE(peers.connection().CanSend());
   peers.server.Respond(1, kRestHeaders, "{}");
   peers.Exchange();
-  EXPECT_THAT(peers.TakeLog(),
-              ElementsAre("reply 1 ok timing 12/34", "ready", "failed closed lost []"));
+  EXPECT_THAT(peers.TakeLog(), ElementsAre("reply 1 ok timing 12/34", "failed goaway lost []"));
+  EXPECT_TRUE(IsOrderlyEnd("goaway", false));
   EXPECT_TRUE(peers.harness.pipe().closed());
 }
 
@@ -586,7 +591,7 @@ TEST(H2ConnectionTest, AGoAwayWithNothingInFlightEndsTheConnection) {
   peers.Handshake();
   peers.server.GoAway(/*last_stream_id=*/0);
   peers.Exchange();
-  EXPECT_THAT(peers.TakeLog(), ElementsAre("failed closed lost []"));
+  EXPECT_THAT(peers.TakeLog(), ElementsAre("going away", "failed goaway lost []"));
   EXPECT_TRUE(peers.harness.pipe().closed());
 }
 

@@ -134,10 +134,10 @@ size_t Http1Connection::OnPipeInput(char* data, size_t size) {
     if (!keep_alive || per_request_) {
       // The server closes after this reply: rest asked it to (Connection: close), which it
       // should but need not repeat in its answer; a kept connection's server may say so (or
-      // answer in HTTP/1.0).
+      // answer in HTTP/1.0, or drain), an orderly end the driver reconnects after.
       Close();
-      if (!per_request_) pipe_->Open();
       Complete(tag, reply);  // a rest connection is now free for the next request
+      if (!per_request_) listener_.OnFailed(*this, "closed", {});
       return consumed;
     }
     Complete(tag, reply);

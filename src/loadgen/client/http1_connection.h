@@ -30,6 +30,8 @@ class Http1RequestWriter {
 // The REST wires over HTTP/1.1: rest-keepalive keeps one connection and sends one request at a
 // time on it; rest (Wire::new_connection_per_request) opens a new connection for every request,
 // inside Send, so its latency includes the handshake, and asks the server to close after it.
+// A kept connection whose server closes it after an answer (`Connection: close`) reports the
+// answer, then its end (OnFailed "closed", nothing lost): the driver reconnects it.
 class Http1Connection : public WireConnection, private BytePipe::Handler {
  public:
   explicit Http1Connection(const ConnectionSetup& setup);

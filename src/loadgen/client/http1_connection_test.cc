@@ -143,16 +143,19 @@ TEST(Http1ConnectionTest, AnErrorStatusIsAFailedReplyAndTheConnectionCarriesOn) 
   EXPECT_EQ(harness.pipe().closes(), 0);
 }
 
-TEST(Http1ConnectionTest, AReplyThatClosesTheConnectionReopensIt) {
+TEST(Http1ConnectionTest, AReplyThatClosesTheConnectionEndsItInOrder) {
   ConnectionHarness harness("rest-keepalive", Body());
   OpenKeptAlive(harness);
   harness.connection().Send(4);
   harness.pipe().Receive(Response(503, "Connection: close\r\n"));
-  // Reported after the reopen began: not ready until the new connection is.
-  EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("reply 4 http_503 timing 12/34"));
+  // The answer, then the end: nothing lost, an orderly end the driver reconnects after.
+  EXPECT_THAT(harness.listener.TakeLog(),
+              ElementsAre("reply 4 http_503 timing 12/34", "failed closed lost []"));
+  EXPECT_TRUE(IsOrderlyEnd("closed", false));
   EXPECT_EQ(harness.pipe().closes(), 1);
-  EXPECT_EQ(harness.pipe().opens(), 2);
+  EXPECT_EQ(harness.pipe().opens(), 1);
   EXPECT_FALSE(harness.connection().CanSend());
+  harness.connection().Connect();
   harness.pipe().FinishOpen();
   EXPECT_THAT(harness.listener.TakeLog(), ElementsAre("connected", "ready"));
 }

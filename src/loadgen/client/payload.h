@@ -95,6 +95,9 @@ struct ReplyInfo {
   bool has_id = false;
   uint64_t id = 0;
   std::optional<ServerTiming> timing;
+  // The server said it did not process the request (HTTP/2 REFUSED_STREAM, or a stream past the
+  // last one a GOAWAY accepted), so it may be sent again as if its connection had gone away.
+  bool unprocessed = false;
 };
 
 // The error kind for canonical status `code` (absl::StatusCode, which gRPC shares) on a wire of

@@ -144,6 +144,12 @@ size_t WebSocketConnection::OnPipeInput(char* data, size_t size) {
         const int code = message.size() >= 2 ? (static_cast<uint8_t>(message[0]) << 8) |
                                                    static_cast<uint8_t>(message[1])
                                              : 1005;
+        // RFC 6455 5.5.1: answer with a Close of our own, echoing the code. The server sends
+        // no message after its Close, so whatever is in flight is lost (and sent again).
+        ws::AppendClientFrame(ws::Opcode::kClose,
+                              message.substr(0, std::min<size_t>(2, message.size())),
+                              NextMask(mask_state_), true, &pipe_->output());
+        pipe_->Flush();
         OnPipeFailed(fmt::format("ws_close_{}", code));
         return consumed;
       }
@@ -156,14 +162,18 @@ size_t WebSocketConnection::OnPipeInput(char* data, size_t size) {
 }
 
 void WebSocketConnection::OnReplyMessage(const ReplyInfo& reply) {
-  if (in_flight_.empty()) return;  // a late reply to an abandoned request
-  uint64_t tag = in_flight_.front();
+  uint64_t tag = 0;
   if (depth_ > 1 && reply.has_id) {
     const auto it = std::find(in_flight_.begin(), in_flight_.end(), reply.id);
-    if (it == in_flight_.end()) return;  // abandoned after a timeout
+    if (it == in_flight_.end()) {  // abandoned after a timeout, or answered twice
+      listener_.OnLateReply(*this, reply.id);
+      return;
+    }
     tag = *it;
     in_flight_.erase(it);
   } else {
+    if (in_flight_.empty()) return;  // a late reply to an abandoned request
+    tag = in_flight_.front();
     in_flight_.pop_front();  // one at a time, or a server that does not echo ids: in order
   }
   listener_.OnReply(*this, tag, reply);

@@ -16,8 +16,11 @@ class HttpResponseReader;
 
 // The WebSocket wires: one connection, upgraded on the body's path, carrying each request as one
 // masked message (text for JSON bodies, binary for binary ones) and up to `depth` at a time.
-// Replies are matched by the id they echo when several are in flight, else taken in order. The
-// handshake counted by OnConnected ends with the server's 101.
+// Replies are matched by the id they echo when several are in flight, else taken in order (an
+// answer whose id is not in flight is reported as late). The handshake counted by OnConnected
+// ends with the server's 101. A Close from the server is answered with a Close echoing its code
+// and ends the connection (OnFailed ws_close_<code>), losing what was in flight: a server sends
+// nothing after its Close.
 class WebSocketConnection : public WireConnection, private BytePipe::Handler {
  public:
   explicit WebSocketConnection(const ConnectionSetup& setup);

@@ -27,13 +27,35 @@ class ConnectionListener {
   virtual void OnReady(WireConnection& connection) = 0;
   // Connect (and any protocol handshake) took this long.
   virtual void OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) = 0;
-  // Request `tag` was answered.
+  // Request `tag` was answered. With `reply.unprocessed` the server says it never processed it:
+  // the request is free to go again, as if lost with its connection.
   virtual void OnReply(WireConnection& connection, uint64_t tag, const ReplyInfo& reply) = 0;
-  // The connection failed or was closed by the server; `lost` were in flight on it. `error` is
-  // a short kind: refused, reset, closed, http_<code>, ws_close_<code>, bad_reply.
+  // The connection ended: it failed, or the server closed it; it is closed now and takes no
+  // request until Connect. `lost` were in flight on it and will never be answered. `error` is a
+  // short kind: refused, reset, closed (the server closed it, or said so: HTTP/1.1
+  // `Connection: close`), goaway (HTTP/2 GOAWAY without an error, once its streams were done),
+  // goaway_<code>, http_<code>, ws_close_<code>, bad_reply, tls, ... IsOrderlyEnd tells the
+  // ends a server means from the failures.
   virtual void OnFailed(WireConnection& connection, std::string_view error,
                         const std::vector<uint64_t>& lost) = 0;
+  // The server will take no new request on this connection (HTTP/2 GOAWAY without an error):
+  // from now CanSend() is false, the requests in flight are still answered (or reported lost)
+  // and the connection then ends (OnFailed). A client opens another one at once meanwhile.
+  virtual void OnGoingAway(WireConnection&) {}
+  // An answer to request `tag` came that was not in flight on this connection: one answered
+  // already (a duplicate), or one given up (Abandon). Nothing else changes.
+  virtual void OnLateReply(WireConnection&, uint64_t) {}
 };
+
+// Whether a connection's end (OnFailed's `error`, and whether anything was `lost` with it) is
+// one a server means: a close it announced (ws_close_1000, ws_close_1001 going away,
+// ws_close_1012 service restart, goaway), or a plain close with nothing in flight (an idle
+// keep-alive closed, HTTP/1.1 `Connection: close` after its answer). Other ends are failures.
+inline bool IsOrderlyEnd(std::string_view error, bool lost_any) {
+  if (error == "closed") return !lost_any;
+  return error == "goaway" || error == "ws_close_1000" || error == "ws_close_1001" ||
+         error == "ws_close_1012";
+}
 
 // One client connection of one wire: the load driver's only view of a protocol. Each wire's row
 // in the wire table (wire.h) names the factory of its class. Used on one io_context's thread.
@@ -53,8 +75,12 @@ class WireConnection {
   virtual void Abandon(uint64_t tag) = 0;
   virtual void Close() = 0;
 
-  // The driver's bookkeeping: whether it is in the driver's queue of ready connections.
+  // The driver's bookkeeping: whether it is in the driver's queue of ready connections, which
+  // of its connections this is (-1: one being let go), and whether it answered since it last
+  // connected.
   bool queued_as_ready = false;
+  int slot = -1;
+  bool answered = false;
 };
 
 // TLS for one driver's connections: the context they share, the session the next connection

@@ -73,6 +73,21 @@ absl::Status ResolveOptions(BenchOptions* options) {
     return absl::InvalidArgumentError("--requests must be >= 1");
   }
   if (options->timeout.count() <= 0) return absl::InvalidArgumentError("--timeout must be > 0");
+  const ReconnectOptions& reconnect = options->reconnect;
+  if (reconnect.initial.count() <= 0 || reconnect.max < reconnect.initial) {
+    return absl::InvalidArgumentError(
+        "--reconnect-initial must be > 0 and --reconnect-max at least as long");
+  }
+  if (!(reconnect.multiplier >= 1) || !(reconnect.jitter >= 0 && reconnect.jitter < 1)) {
+    return absl::InvalidArgumentError(
+        "--reconnect-multiplier must be >= 1 and --reconnect-jitter within [0, 1)");
+  }
+  if (reconnect.connect_timeout.count() <= 0) {
+    return absl::InvalidArgumentError("--connect-timeout must be > 0");
+  }
+  if (reconnect.max_resends < 0 || reconnect.max_resends > kMaxResends) {
+    return absl::InvalidArgumentError(fmt::format("--max-resends must be 0 to {}", kMaxResends));
+  }
   if (options->batches < 1) return absl::InvalidArgumentError("batches must be >= 1");
   const int depth = options->wire.wire->Depth(options->pipeline);
   if (!options->connections) {
@@ -213,14 +228,18 @@ BenchResult Collect(PreparedBench& load, Clock::time_point start, double cpu_sec
   result.connections = *options.connections;
   Clock::time_point last_completion = start + options.warmup;
   std::vector<std::vector<uint64_t>> batches(static_cast<size_t>(std::max(1, options.batches)));
+  std::chrono::nanoseconds longest_gap = std::chrono::nanoseconds::max();
   for (auto& driver : load.drivers) {
     MergeResults(driver->result(), &result);
+    // A gap no thread had an answer in is a gap of each thread's: the shortest bounds it.
+    longest_gap = std::min(longest_gap, driver->result().longest_gap);
     last_completion = std::max(last_completion, driver->last_completion());
     for (size_t b = 0; b < batches.size(); ++b) {
       std::vector<uint64_t>& from = driver->batch_latencies()[b];
       batches[b].insert(batches[b].end(), from.begin(), from.end());
     }
   }
+  if (!load.drivers.empty()) result.longest_gap = longest_gap;
   result.client_cpu_seconds = cpu_seconds;  // MergeResults added the drivers' zeros
   result.client_completions = 0;
   for (auto& driver : load.drivers) {
@@ -296,6 +315,11 @@ void MergeResults(const BenchResult& part, BenchResult* total) {
   total->errors += part.errors;
   for (const auto& [kind, count] : part.errors_by_kind) total->errors_by_kind[kind] += count;
   for (const auto& [kind, count] : part.connection_errors) total->connection_errors[kind] += count;
+  total->reconnects += part.reconnects;
+  total->resent += part.resent;
+  total->lost += part.lost;
+  total->duplicates += part.duplicates;
+  total->longest_gap = std::max(total->longest_gap, part.longest_gap);
   total->latency.Merge(part.latency);
   total->server.Merge(part.server);
   total->network.Merge(part.network);

@@ -12,6 +12,7 @@
 #include "loadgen/client/payload.h"
 #include "loadgen/client/wire.h"
 #include "loadgen/driver/arrival_schedule.h"
+#include "loadgen/driver/backoff.h"
 #include "loadgen/stats/histogram.h"
 
 namespace predictwire::loadgen {
@@ -45,6 +46,8 @@ struct BenchOptions {
   std::optional<uint64_t> requests;  // set: stop after this many measured requests instead
   std::chrono::nanoseconds warmup = std::chrono::seconds(1);
   std::chrono::nanoseconds timeout = std::chrono::seconds(5);
+  // When a connection goes away: reconnecting with backoff, and sending its requests again.
+  ReconnectOptions reconnect;
 
   std::string model;  // empty: the server's default
   int features = PayloadOptions().features;
@@ -63,11 +66,30 @@ struct BenchOptions {
 
 struct BenchResult {
   BenchOptions options;
-  int connections = 0;                                // as resolved
-  uint64_t requests = 0;                              // measured, answered successfully
-  uint64_t errors = 0;                                // measured, failed
-  std::map<std::string, uint64_t> errors_by_kind;     // refused, reset, timeout, http_503, ...
-  std::map<std::string, uint64_t> connection_errors;  // failed connects and drops, no request lost
+  int connections = 0;                             // as resolved
+  uint64_t requests = 0;                           // measured, answered successfully
+  uint64_t errors = 0;                             // measured, failed
+  std::map<std::string, uint64_t> errors_by_kind;  // lost, timeout, http_503, refused, ...
+  // Connections that failed, or that the server ended other than in an orderly way
+  // (IsOrderlyEnd), by kind: refused, reset, closed, connect_timeout, ws_close_1011, ...
+  // Whole run, warm-up included.
+  std::map<std::string, uint64_t> connection_errors;
+  // Connections that went away and what became of their requests (BenchOptions::reconnect).
+  // Reconnects: persistent connections opened again after they ended or their server said it
+  // was going away (whole run); a rest request's own new connection is none.
+  uint64_t reconnects = 0;
+  // Measured requests: times one was sent again after its connection went away (or its server
+  // refused it unprocessed); a request sent three times counts two.
+  uint64_t resent = 0;
+  // Measured requests never answered: timed out, or lost with their connection and not (or no
+  // longer) sent again. Each is also one of `errors`.
+  uint64_t lost = 0;
+  // Answers to measured requests answered already: counted here, never twice in `requests`.
+  uint64_t duplicates = 0;
+  // The longest time in the measured window without any answer (a success or an error reply).
+  // Several threads: the shortest of theirs, an upper bound of the time none had an answer;
+  // rounds merged: the longest.
+  std::chrono::nanoseconds longest_gap{0};
   double measured_seconds = 0;
   double throughput_rps = 0;
   Histogram latency;  // nanoseconds, from the due (intended) time to the reply
@@ -87,6 +109,9 @@ struct BenchResult {
     return client_completions > 0 ? client_cpu_seconds * 1e6 / client_completions : 0;
   }
 };
+
+// The most --max-resends allows.
+inline constexpr int kMaxResends = 100;
 
 // Validates `options` (clear messages for bad combinations) and fills in what depends on other
 // options: the target URL, TLS from its scheme, the number of connections.

@@ -54,6 +54,10 @@ std::string FormatTable(const BenchResult& result) {
   for (const auto& [kind, count] : result.connection_errors) {
     out += fmt::format("connection error {:<9}{}\n", kind, count);
   }
+  out += fmt::format(
+      "reconnects {}  resent {}  lost {}  duplicates {}  longest gap without an answer {:.1f} ms\n",
+      result.reconnects, result.resent, result.lost, result.duplicates,
+      std::chrono::duration<double, std::milli>(result.longest_gap).count());
   if (result.requests + result.errors > 0) {
     out += fmt::format("client CPU {:.2f}s ({:.2f} µs per request, warm-up included)\n",
                        result.client_cpu_seconds, result.client_cpu_us_per_request());
@@ -82,6 +86,15 @@ std::string IntervalJson(const BenchResult& result) {
   return interval ? fmt::format("[{:.3f}, {:.3f}]", interval->low, interval->high) : "null";
 }
 
+// The reconnect backoff's settings.
+std::string BackoffJson(const ReconnectOptions& reconnect) {
+  auto us = [](std::chrono::nanoseconds duration) { return duration.count() / 1000.0; };
+  return fmt::format(R"({{"initial_us": {:.3f}, "multiplier": {}, "jitter": {}, "max_us": {:.3f}, )"
+                     R"("connect_timeout_us": {:.3f}}})",
+                     us(reconnect.initial), reconnect.multiplier, reconnect.jitter,
+                     us(reconnect.max), us(reconnect.connect_timeout));
+}
+
 std::string CountsJson(const std::map<std::string, uint64_t>& counts) {
   std::string out = "{";
   for (const auto& [kind, count] : counts) {
@@ -105,7 +118,9 @@ std::string ToJson(const BenchResult& result) {
       R"({{"wire": {}, "target": {}, "payload": {}, "model": {}, "features": {}, "rows": {}, )"
       R"("mode": "{}", "rate": {}, "arrival": {}, "concurrency": {}, "connections": {}, )"
       R"("pipeline": {}, "requests": {}, "errors": {}, "errors_by_kind": {}, )"
-      R"("connection_errors": {}, "measured_seconds": {:.3f}, "throughput_rps": {:.3f}, )"
+      R"("connection_errors": {}, "reconnects": {}, "resent": {}, "lost": {}, "duplicates": {}, )"
+      R"("longest_gap_us": {:.3f}, "resend": {}, "max_resends": {}, "backoff": {}, )"
+      R"("measured_seconds": {:.3f}, "throughput_rps": {:.3f}, )"
       R"("latency_us": {}, "server_us": {}, "network_us": {}, "connect_us": {}, )"
       R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
       R"("client_cpu_seconds": {:.3f}, "client_completions": {}, )"
@@ -116,11 +131,13 @@ std::string ToJson(const BenchResult& result) {
       o.rate > 0 ? "open" : "closed", o.rate, codec::JsonQuoted(ArrivalName(o.arrival)),
       o.concurrency, result.connections, o.wire.wire->Depth(o.pipeline), result.requests,
       result.errors, CountsJson(result.errors_by_kind), CountsJson(result.connection_errors),
-      result.measured_seconds, result.throughput_rps, PercentilesJson(result.latency, true),
-      PercentilesJson(result.server, false), PercentilesJson(result.network, false),
-      PercentilesJson(result.connect, false), o.wire.tls, o.tls_resume, result.tls_full_handshakes,
-      result.tls_resumed_handshakes, result.client_cpu_seconds, result.client_completions,
-      result.client_cpu_us_per_request(),
+      result.reconnects, result.resent, result.lost, result.duplicates,
+      result.longest_gap.count() / 1000.0, o.reconnect.resend, o.reconnect.max_resends,
+      BackoffJson(o.reconnect), result.measured_seconds, result.throughput_rps,
+      PercentilesJson(result.latency, true), PercentilesJson(result.server, false),
+      PercentilesJson(result.network, false), PercentilesJson(result.connect, false), o.wire.tls,
+      o.tls_resume, result.tls_full_handshakes, result.tls_resumed_handshakes,
+      result.client_cpu_seconds, result.client_completions, result.client_cpu_us_per_request(),
       fmt::format("{:.3f}", fmt::join(result.batch_p50_us, ", ")), IntervalJson(result), cdf);
 }
 
@@ -128,7 +145,8 @@ std::string CsvHeader() {
   return "wire,target,mode,rate,concurrency,connections,requests,errors,throughput_rps,"
          "latency_min_us,latency_p50_us,latency_p90_us,latency_p99_us,latency_p999_us,"
          "latency_p9999_us,latency_max_us,latency_mean_us,server_p50_us,server_p99_us,"
-         "network_p50_us,network_p99_us,connect_p50_us,connect_p99_us\n";
+         "network_p50_us,network_p99_us,connect_p50_us,connect_p99_us,reconnects,resent,lost,"
+         "duplicates,longest_gap_us\n";
 }
 
 std::string ToCsvRow(const BenchResult& result) {
@@ -136,7 +154,8 @@ std::string ToCsvRow(const BenchResult& result) {
   const Histogram& h = result.latency;
   auto us = [](uint64_t ns) { return fmt::format("{:.3f}", ns / 1000.0); };
   return fmt::format(
-      "{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\n",
+      "{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{},{},{},"
+      "{:.3f}\n",
       CsvField(WireLabel(o.wire)), CsvField(o.target_url), o.rate > 0 ? "open" : "closed", o.rate,
       o.concurrency, result.connections, result.requests, result.errors, result.throughput_rps,
       us(h.min()), us(h.ValueAtPercentile(50)), us(h.ValueAtPercentile(90)),
@@ -144,7 +163,8 @@ std::string ToCsvRow(const BenchResult& result) {
       us(h.max()), h.mean() / 1000, us(result.server.ValueAtPercentile(50)),
       us(result.server.ValueAtPercentile(99)), us(result.network.ValueAtPercentile(50)),
       us(result.network.ValueAtPercentile(99)), us(result.connect.ValueAtPercentile(50)),
-      us(result.connect.ValueAtPercentile(99)));
+      us(result.connect.ValueAtPercentile(99)), result.reconnects, result.resent, result.lost,
+      result.duplicates, result.longest_gap.count() / 1000.0);
 }
 
 }  // namespace predictwire::loadgen

@@ -9,33 +9,50 @@ namespace asio = transport::asio;
 
 namespace {
 
-// How often timeouts and reconnects are checked.
+// How often timeouts, reconnects and connect timeouts are checked.
 constexpr std::chrono::milliseconds kSweepInterval{5};
-// A failed persistent connection is retried after this long.
-constexpr std::chrono::milliseconds kReconnectBackoff{100};
+constexpr LoadDriver::Clock::time_point kNever = LoadDriver::Clock::time_point::max();
 
 }  // namespace
 
 LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
                        const Destination& destination)
-    : options_(options), share_(share) {
+    : options_(options), share_(share), random_((share.seed + 1) * 0x9E3779B97F4A7C15ull | 1) {
   tls_client_.context = destination.tls;
   tls_client_.resume = options.tls_resume;
   const Wire& wire = *options.wire.wire;
-  const ConnectionSetup setup{.context = context_,
-                              .endpoint = destination.endpoint,
-                              .wire = wire,
-                              .target = destination.target,
-                              .body = destination.body,
-                              .depth = wire.Depth(options.pipeline),
-                              .listener = *this,
-                              .tls = destination.tls != nullptr ? &tls_client_ : nullptr};
-  for (int i = 0; i < share.connections; ++i) connections_.push_back(wire.make_connection(setup));
+  ConnectionSetup::PipeFactory make_pipe;
+  if (destination.make_pipe) {
+    make_pipe = [this, make = destination.make_pipe](BytePipe::Handler& handler) {
+      return make(context_, handler);
+    };
+  }
+  setup_.emplace(ConnectionSetup{.context = context_,
+                                 .endpoint = destination.endpoint,
+                                 .wire = wire,
+                                 .target = destination.target,
+                                 .body = destination.body,
+                                 .depth = wire.Depth(options.pipeline),
+                                 .listener = *this,
+                                 .tls = destination.tls != nullptr ? &tls_client_ : nullptr,
+                                 .make_pipe = std::move(make_pipe)});
+  slots_.reserve(static_cast<size_t>(std::max(0, share.connections)));
+  for (int i = 0; i < share.connections; ++i) {
+    slots_.push_back(Slot{.connection = MakeConnection(static_cast<size_t>(i)),
+                          .backoff = Backoff(options_.reconnect, share.seed * 7919 + i)});
+  }
   batch_latencies_.resize(static_cast<size_t>(std::max(1, options.batches)));
 }
 
 LoadDriver::~LoadDriver() {
-  for (auto& connection : connections_) connection->Close();
+  for (Slot& slot : slots_) slot.connection->Close();
+  for (auto& connection : draining_) connection->Close();
+}
+
+std::unique_ptr<WireConnection> LoadDriver::MakeConnection(size_t slot) {
+  std::unique_ptr<WireConnection> connection = options_.wire.wire->make_connection(*setup_);
+  connection->slot = static_cast<int>(slot);
+  return connection;
 }
 
 void LoadDriver::Run(Clock::time_point start) {
@@ -44,13 +61,14 @@ void LoadDriver::Run(Clock::time_point start) {
   start_ = start;
   warmup_end_ = start + options_.warmup;
   issue_end_ = options_.requests ? Clock::time_point::max() : warmup_end_ + options_.duration;
+  last_answer_ = warmup_end_;
   result_.options = options_;
 
-  for (auto& connection : connections_) {
+  for (size_t i = 0; i < slots_.size(); ++i) {
     if (options_.wire.wire->new_connection_per_request) {
-      OnReady(*connection);
+      OnReady(*slots_[i].connection);
     } else {
-      connection->Connect();
+      Connect(i, start);
     }
   }
   if (share_.rate > 0) {
@@ -80,26 +98,29 @@ void LoadDriver::Issue(Clock::time_point due) {
   const uint64_t ordinal = measured_issued_;
   if (measured) ++measured_issued_;
   const uint64_t tag = next_tag_++;
-  outstanding_.emplace(tag, Outstanding{due, measured, nullptr, ordinal});
+  outstanding_.emplace(tag, Outstanding{due, measured, 0, nullptr, ordinal});
   backlog_.push_back(tag);
   deadlines_.emplace_back(due + options_.timeout, tag);
 }
 
 void LoadDriver::Dispatch() {
   while (!backlog_.empty() && !ready_.empty()) {
+    // Off the queue while it sends: whatever Send reports (even its end) finds it off.
     WireConnection* connection = ready_.front();
+    ready_.pop_front();
     if (!connection->CanSend()) {
-      ready_.pop_front();
       connection->queued_as_ready = false;
       continue;
     }
     const uint64_t tag = backlog_.front();
     backlog_.pop_front();
     auto it = outstanding_.find(tag);
-    if (it == outstanding_.end()) continue;  // timed out while waiting
+    if (it == outstanding_.end()) {  // timed out while waiting
+      ready_.push_front(connection);
+      continue;
+    }
     it->second.connection = connection;
     connection->Send(tag);
-    ready_.pop_front();
     if (connection->CanSend()) {
       ready_.push_back(connection);  // round robin over pipelined connections
     } else {
@@ -152,18 +173,31 @@ void LoadDriver::OnReady(WireConnection& connection) {
   Dispatch();
 }
 
-void LoadDriver::OnConnected(WireConnection&, std::chrono::nanoseconds elapsed) {
+void LoadDriver::OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) {
   // Persistent connections open during the warm-up: their set-up is recorded whenever it happens.
   result_.connect.Record(static_cast<uint64_t>(elapsed.count()));
+  if (connection.slot >= 0) slots_[static_cast<size_t>(connection.slot)].connect_by = kNever;
 }
 
-void LoadDriver::OnReply(WireConnection&, uint64_t tag, const ReplyInfo& reply) {
+void LoadDriver::OnReply(WireConnection& connection, uint64_t tag, const ReplyInfo& reply) {
   auto it = outstanding_.find(tag);
-  if (it == outstanding_.end()) return;  // already timed out
+  if (it == outstanding_.end()) return CountStray(tag);
   const Clock::time_point now = Clock::now();
+  if (reply.unprocessed) {  // as good as lost with its connection
+    Unanswered(it, reply.error, now);
+    QueueResends();
+    Dispatch();
+    return MaybeStop();
+  }
+  connection.answered = true;
+  NoteGap(now);
+  last_answer_ = now;
   const Outstanding request = it->second;
   outstanding_.erase(it);
   if (request.measured) {
+    const size_t word = tag / 64;
+    if (word >= answered_.size()) answered_.resize(std::max(word + 1, answered_.size() * 2));
+    answered_[word] |= uint64_t{1} << (tag % 64);
     if (reply.ok) {
       const uint64_t latency =
           now > request.due ? static_cast<uint64_t>((now - request.due).count()) : 0;
@@ -186,27 +220,175 @@ void LoadDriver::OnReply(WireConnection&, uint64_t tag, const ReplyInfo& reply) 
   Finish(tag, now);
 }
 
+void LoadDriver::OnLateReply(WireConnection&, uint64_t tag) { CountStray(tag); }
+
+void LoadDriver::CountStray(uint64_t tag) {
+  // Answered already (a duplicate), or a late answer to a request given up (not counted).
+  const size_t word = tag / 64;
+  if (word < answered_.size() && (answered_[word] >> (tag % 64) & 1) != 0) ++result_.duplicates;
+}
+
+void LoadDriver::NoteGap(Clock::time_point now) {
+  if (now <= warmup_end_) return;
+  const Clock::time_point since = std::max(last_answer_, warmup_end_);
+  result_.longest_gap = std::max<std::chrono::nanoseconds>(result_.longest_gap, now - since);
+}
+
 void LoadDriver::OnFailed(WireConnection& connection, std::string_view error,
                           const std::vector<uint64_t>& lost) {
   const Clock::time_point now = Clock::now();
+  const bool orderly = IsOrderlyEnd(error, !lost.empty());
+  if (!orderly) ++result_.connection_errors[std::string(error)];
   for (uint64_t tag : lost) {
     auto it = outstanding_.find(tag);
-    if (it == outstanding_.end()) continue;
-    if (it->second.measured) {
-      ++result_.errors;
-      ++result_.errors_by_kind[std::string(error)];
-      last_completion_ = now;
-    }
-    outstanding_.erase(it);
-    failed.fetch_add(1, std::memory_order_relaxed);
-    Finish(tag, now);
+    if (it != outstanding_.end()) Unanswered(it, error, now);
   }
-  if (lost.empty()) ++result_.connection_errors[std::string(error)];
-  if (options_.wire.wire->new_connection_per_request) {
-    OnReady(connection);  // its next request opens a new connection anyway
+  if (connection.slot < 0) {
+    Retire(connection);  // let go earlier: its place has a connection of its own
   } else if (!stopped_) {
-    reconnect_after_[&connection] = now + kReconnectBackoff;
+    const bool answered_since_connect = connection.answered;
+    connection.answered = false;
+    Reopen(static_cast<size_t>(connection.slot), orderly, answered_since_connect, now);
   }
+  QueueResends();
+  Dispatch();
+  MaybeStop();
+}
+
+void LoadDriver::OnGoingAway(WireConnection& connection) {
+  if (connection.slot < 0 || stopped_) return;
+  // The server lets it go: it finishes what it has while a new one takes its place at once.
+  const auto index = static_cast<size_t>(connection.slot);
+  Slot& slot = slots_[index];
+  const bool answered_since_connect = connection.answered;
+  connection.slot = -1;
+  draining_.push_back(std::move(slot.connection));
+  slot.connection = MakeConnection(index);
+  Reopen(index, /*orderly=*/true, answered_since_connect, Clock::now());
+}
+
+void LoadDriver::Reopen(size_t index, bool orderly, bool answered_since_connect,
+                        Clock::time_point now) {
+  Slot& slot = slots_[index];
+  slot.connect_by = kNever;
+  if (answered_since_connect) {
+    slot.ends = 0;
+    slot.backoff.Reset();
+  }
+  // An orderly end of a connection that worked is the server's choice, not trouble: at once.
+  // Anything else, or ends in a row with no answer between (a server that takes connections
+  // and drops them), waits out the backoff.
+  const bool at_once = orderly && slot.ends == 0;
+  ++slot.ends;
+  if (options_.wire.wire->new_connection_per_request) {
+    // Its next request opens a connection of its own anyway; a resend waits its own backoff.
+    OnReady(*slot.connection);
+    return;
+  }
+  slot.reopen_at = at_once ? now : now + slot.backoff.Next();
+  Watch(index);
+  if (at_once) {
+    // Not from inside the connection's report of its end: once it has returned.
+    asio::post(context_, [this, index] {
+      if (!stopped_ && slots_[index].reopen_at != kNever) {
+        slots_[index].reopen_at = kNever;
+        ++result_.reconnects;
+        Connect(index, Clock::now());
+      }
+    });
+  }
+}
+
+void LoadDriver::Connect(size_t index, Clock::time_point now) {
+  Slot& slot = slots_[index];
+  slot.connection->answered = false;
+  slot.connect_by = now + std::max(options_.reconnect.connect_timeout, slot.backoff.current());
+  Watch(index);
+  slot.connection->Connect();
+}
+
+void LoadDriver::Watch(size_t index) {
+  if (slots_[index].watched) return;
+  slots_[index].watched = true;
+  watched_.push_back(index);
+}
+
+void LoadDriver::SweepSlots(Clock::time_point now) {
+  for (size_t k = 0; k < watched_.size();) {
+    const size_t index = watched_[k];
+    Slot& slot = slots_[index];
+    if (slot.connect_by <= now) {
+      // A connect that hangs (a server gone without a reset): given up, a failure like others.
+      slot.connection->Close();
+      ++result_.connection_errors["connect_timeout"];
+      Reopen(index, /*orderly=*/false, /*answered_since_connect=*/false, now);
+    }
+    if (slot.reopen_at <= now) {
+      slot.reopen_at = kNever;
+      ++result_.reconnects;
+      Connect(index, now);
+    }
+    if (slot.connect_by == kNever && slot.reopen_at == kNever) {
+      slot.watched = false;
+      watched_[k] = watched_.back();
+      watched_.pop_back();
+    } else {
+      ++k;
+    }
+  }
+}
+
+void LoadDriver::Retire(WireConnection& connection) {
+  std::erase(ready_, &connection);
+  connection.queued_as_ready = false;
+  for (auto& [tag, request] : outstanding_) {
+    if (request.connection == &connection) request.connection = nullptr;  // never to be used
+  }
+  for (auto& draining : draining_) {
+    if (draining.get() != &connection) continue;
+    retiring_.push_back(std::move(draining));
+    std::swap(draining, draining_.back());
+    draining_.pop_back();
+    return;
+  }
+}
+
+void LoadDriver::Unanswered(OutstandingMap::iterator it, std::string_view why,
+                            Clock::time_point now) {
+  const uint64_t tag = it->first;
+  Outstanding& request = it->second;
+  request.connection = nullptr;
+  const ReconnectOptions& reconnect = options_.reconnect;
+  const bool in_time = now < request.due + options_.timeout;
+  if (reconnect.resend && !stopped_ && in_time && request.resends < reconnect.max_resends) {
+    ++request.resends;
+    if (request.measured) ++result_.resent;
+    if (options_.wire.wire->new_connection_per_request) {
+      delayed_.emplace_back(now + BackoffDelay(reconnect, request.resends - 1, &random_), tag);
+    } else {
+      resends_.push_back(tag);
+    }
+    return;
+  }
+  // Never to be answered: under --no-resend as its connection ended, else lost (out of resends)
+  // or out of time.
+  const std::string_view kind = !reconnect.resend ? why : in_time ? "lost" : "timeout";
+  if (request.measured) {
+    ++result_.errors;
+    ++result_.errors_by_kind[std::string(kind)];
+    ++result_.lost;
+    last_completion_ = now;
+  }
+  outstanding_.erase(it);
+  failed.fetch_add(1, std::memory_order_relaxed);
+  Finish(tag, now);
+}
+
+void LoadDriver::QueueResends() {
+  if (resends_.empty()) return;
+  std::sort(resends_.begin(), resends_.end());  // tags go in issue order: oldest first
+  backlog_.insert(backlog_.begin(), resends_.begin(), resends_.end());
+  resends_.clear();
 }
 
 void LoadDriver::Finish(uint64_t, Clock::time_point now) {
@@ -224,6 +406,8 @@ void LoadDriver::Finish(uint64_t, Clock::time_point now) {
 
 void LoadDriver::Sweep() {
   if (stopped_) return;
+  retired_.clear();  // retired a whole sweep ago: their sockets' completions have all run
+  retired_.swap(retiring_);
   const Clock::time_point now = Clock::now();
   while (!deadlines_.empty() && deadlines_.front().first <= now) {
     const uint64_t tag = deadlines_.front().second;
@@ -235,23 +419,35 @@ void LoadDriver::Sweep() {
     if (request.measured) {
       ++result_.errors;
       ++result_.errors_by_kind["timeout"];
+      ++result_.lost;
       last_completion_ = now;
     }
     failed.fetch_add(1, std::memory_order_relaxed);
     if (request.connection != nullptr) request.connection->Abandon(tag);
     Finish(tag, now);
   }
-  for (auto it = reconnect_after_.begin(); it != reconnect_after_.end();) {
-    if (it->second <= now) {
-      it->first->Connect();
-      reconnect_after_.erase(it++);
+  for (size_t k = 0; k < delayed_.size();) {
+    if (delayed_[k].first <= now) {
+      resends_.push_back(delayed_[k].second);
+      delayed_[k] = delayed_.back();
+      delayed_.pop_back();
     } else {
-      ++it;
+      ++k;
     }
   }
+  QueueResends();
+  if (!stopped_) SweepSlots(now);
+  Dispatch();
   if (share_.rate > 0 && Issuing() && now >= issue_end_) {
+    // Arrivals due before the end that a late arrival timer has not issued yet go now: the
+    // schedule's count is kept whatever the timers do.
+    while (Issuing() && next_due_ <= now) {
+      Issue(next_due_);
+      next_due_ = start_ + schedule_->Next();
+    }
     issuing_done_ = true;
     arrival_timer_.cancel();
+    Dispatch();
   }
   if (share_.rate <= 0 && Issuing() && now >= issue_end_) issuing_done_ = true;
   MaybeStop();
@@ -277,10 +473,12 @@ size_t LoadDriver::BatchOf(Clock::time_point due, uint64_t ordinal) const {
 void LoadDriver::MaybeStop() {
   if (stopped_ || !issuing_done_ || !outstanding_.empty()) return;
   stopped_ = true;
+  NoteGap(Clock::now());  // the end of the window, however long since the last answer
   arrival_timer_.cancel();
   think_timer_.cancel();
   sweep_timer_.cancel();
-  for (auto& connection : connections_) connection->Close();
+  for (Slot& slot : slots_) slot.connection->Close();
+  for (auto& connection : draining_) connection->Close();
 }
 
 }  // namespace predictwire::loadgen

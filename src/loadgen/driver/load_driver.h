@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "loadgen/client/wire_connection.h"
 #include "loadgen/driver/arrival_schedule.h"
+#include "loadgen/driver/backoff.h"
 #include "loadgen/driver/bench.h"
 
 namespace predictwire::loadgen {
@@ -19,6 +21,20 @@ namespace predictwire::loadgen {
 // One thread's share of a load: its connections, its arrivals (open loop) or users (closed
 // loop), and its histograms. Run() blocks until every request it issued has been answered,
 // failed or timed out. The counters may be read from other threads for progress.
+//
+// When a connection goes away it behaves as a real client does (BenchOptions::reconnect):
+//  - A persistent connection is reopened: at once after an orderly end (IsOrderlyEnd) of one
+//    that answered since it connected; otherwise after its backoff (backoff.h), which grows with
+//    each end in a row without an answer and starts over at the next answer. A connect not done
+//    in time is given up (connect_timeout) and counts as such an end. When its server says it is
+//    going away (OnGoingAway), a new connection takes its place at once while it finishes.
+//  - Its requests in flight are sent again (at the front of the queue, on the next connection
+//    ready), each at most max_resends times and before its timeout; past either it ends as an
+//    error, `lost` or `timeout`. A rest request (a connection of its own) is sent again after
+//    the backoff for its resend count instead, its next connection being at once.
+//  - Each request is answered at most once: a second answer is counted as a duplicate.
+// The bookkeeping is the map of requests outstanding; nothing is added per request that goes
+// well.
 class LoadDriver : public ConnectionListener {
  public:
   using Clock = std::chrono::steady_clock;
@@ -41,6 +57,10 @@ class LoadDriver : public ConnectionListener {
     const Target& target;
     const RequestBody& body;
     const transport::TlsContext* tls = nullptr;  // set: every connection speaks TLS
+    // Tests: makes each connection's pipe (a fake's, client/fake_pipe.h), on the driver's
+    // io_context, instead of a socket to `endpoint`.
+    std::function<std::unique_ptr<BytePipe>(transport::asio::io_context&, BytePipe::Handler&)>
+        make_pipe = {};
   };
 
   // `options` must be resolved (ResolveOptions).
@@ -63,8 +83,20 @@ class LoadDriver : public ConnectionListener {
   struct Outstanding {
     Clock::time_point due;
     bool measured;
+    uint8_t resends;             // times sent again after its connection went away
     WireConnection* connection;  // null while waiting for one
     uint64_t ordinal;            // measured requests issued before this one
+  };
+  using OutstandingMap = absl::flat_hash_map<uint64_t, Outstanding>;
+  // One of the share's connections, kept for the whole run: reopened when it ends, replaced
+  // when its server lets it go.
+  struct Slot {
+    std::unique_ptr<WireConnection> connection;
+    Backoff backoff;
+    int ends = 0;                                             // ends in a row without an answer
+    Clock::time_point connect_by = Clock::time_point::max();  // connecting: given up then
+    Clock::time_point reopen_at = Clock::time_point::max();   // closed: reopened then
+    bool watched = false;                                     // in watched_
   };
 
   void OnReady(WireConnection& connection) override;
@@ -72,6 +104,30 @@ class LoadDriver : public ConnectionListener {
   void OnReply(WireConnection& connection, uint64_t tag, const ReplyInfo& reply) override;
   void OnFailed(WireConnection& connection, std::string_view error,
                 const std::vector<uint64_t>& lost) override;
+  void OnGoingAway(WireConnection& connection) override;
+  void OnLateReply(WireConnection& connection, uint64_t tag) override;
+
+  std::unique_ptr<WireConnection> MakeConnection(size_t slot);
+  // Opens slot `slot`'s connection (again), to be connected by its connect timeout.
+  void Connect(size_t slot, Clock::time_point now);
+  // Slot `slot`'s connection ended (or went away) `orderly` or not, having answered or not
+  // since it connected: schedules its reopening, at once or after its backoff.
+  void Reopen(size_t slot, bool orderly, bool answered, Clock::time_point now);
+  void Watch(size_t slot);
+  // Reopens and gives up connects as their times come.
+  void SweepSlots(Clock::time_point now);
+  // A connection let go has ended: destroyed two sweeps later, once no completion of its
+  // closed socket can still be due.
+  void Retire(WireConnection& connection);
+  // Request `it` got no answer (its connection ended, `why`, or it was refused unprocessed):
+  // queued to go again (resends_, delayed_), or ended as an error.
+  void Unanswered(OutstandingMap::iterator it, std::string_view why, Clock::time_point now);
+  // Puts the requests to send again at the front of the backlog, oldest first.
+  void QueueResends();
+  // An answer came for `tag` when it was not outstanding.
+  void CountStray(uint64_t tag);
+  // The measured window had no answer from max(last answer, its start) to `now`.
+  void NoteGap(Clock::time_point now);
 
   bool Issuing() const;
   void Issue(Clock::time_point due);
@@ -88,9 +144,12 @@ class LoadDriver : public ConnectionListener {
   const Share share_;
   transport::asio::io_context context_{1};
   TlsClient tls_client_;  // used when tls_client_.context is set
-  std::vector<std::unique_ptr<WireConnection>> connections_;
+  std::optional<ConnectionSetup> setup_;
+  std::vector<Slot> slots_;
+  std::vector<size_t> watched_;  // slots with a connect or a reopening due
   std::deque<WireConnection*> ready_;
-  absl::flat_hash_map<WireConnection*, Clock::time_point> reconnect_after_;
+  // Connections let go (OnGoingAway) still finishing, and those done, to be destroyed.
+  std::vector<std::unique_ptr<WireConnection>> draining_, retiring_, retired_;
 
   Clock::time_point start_, warmup_end_, issue_end_;
   std::optional<ArrivalSchedule> schedule_;
@@ -105,9 +164,14 @@ class LoadDriver : public ConnectionListener {
   uint64_t measured_issued_ = 0;
   bool issuing_done_ = false;
   bool stopped_ = false;
-  absl::flat_hash_map<uint64_t, Outstanding> outstanding_;
+  OutstandingMap outstanding_;
   std::deque<uint64_t> backlog_;                                  // due, waiting for a connection
   std::deque<std::pair<Clock::time_point, uint64_t>> deadlines_;  // in issue order
+  std::vector<uint64_t> resends_;                                 // to go again, at once
+  std::vector<std::pair<Clock::time_point, uint64_t>> delayed_;   // rest: to go again then
+  uint64_t random_;                                               // rest: resend jitter
+  std::vector<uint64_t> answered_;  // a bit per tag: a measured request answered
+  Clock::time_point last_answer_{};
   Clock::time_point last_completion_{};
   BenchResult result_;
   std::vector<std::vector<uint64_t>> batch_latencies_;

@@ -13,7 +13,7 @@ import unittest
 
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
-from server_fixture import BINARY, ROOT, Server, bench
+from server_fixture import BINARY, ROOT, Server, bench, parse_ready_line
 
 WIRES = ["rest", "rest-keepalive", "ws", "ws-pipelined", "ws-binary", "h2", "h2-multiplexed"]
 
@@ -125,10 +125,28 @@ class BenchWiresTest(unittest.TestCase):
         self.assertEqual(result["errors_by_kind"], {"timeout": 20})
 
     def test_refused_connections_are_counted(self):
-        status, result, output = bench("--wire", "rest", "--target", f"http://127.0.0.1:{free_port()}",
-                                       "--rate", "50", "--duration", "1s", "--warmup", "0")
-        self.assertEqual(status, 0, output)
-        self.assertEqual(result["errors_by_kind"], {"refused": 50})
+        # A port bound but not listening refuses every connection, and no other process can
+        # start listening on it meanwhile (as on a port merely free).
+        with socket.socket() as closed_port:
+            closed_port.bind(("127.0.0.1", 0))
+            target = "http://127.0.0.1:%d" % closed_port.getsockname()[1]
+            # Each request is sent again three times (after 20, 32 and 51 ms, give or take),
+            # then lost.
+            status, result, output = bench("--wire", "rest", "--target", target, "--rate", "50",
+                                           "--duration", "1s", "--warmup", "0")
+            self.assertEqual(status, 0, output)
+            self.assertEqual(result["errors_by_kind"], {"lost": 50}, output)
+            self.assertEqual(result["lost"], 50)
+            self.assertEqual(result["resent"], 150)
+            self.assertEqual(result["connection_errors"], {"refused": 200})
+            self.assertIn("resent 150  lost 50", output)
+            # Without resending, each is an error of the kind its connection ended with.
+            status, result, output = bench("--wire", "rest", "--target", target, "--rate", "50",
+                                           "--duration", "1s", "--warmup", "0", "--no-resend")
+            self.assertEqual(status, 0, output)
+            self.assertEqual(result["errors_by_kind"], {"refused": 50})
+            self.assertEqual((result["lost"], result["resent"]), (50, 0))
+            self.assertFalse(result["resend"])
 
     def test_the_wire_table_is_what_help_and_compare_accept(self):
         done = subprocess.run([BINARY, "bench", "--list-wires"], capture_output=True, text=True,
@@ -164,6 +182,55 @@ class BenchWiresTest(unittest.TestCase):
         status, _, output = bench("--target", "localhost:8000")
         self.assertNotEqual(status, 0)
         self.assertIn("not a URL", output)
+
+
+class RestartTest(unittest.TestCase):
+    """bench against a server that goes away under load and comes back on the same ports: killed
+    (kill -9: connections reset, requests in flight lost) or stopped in order (SIGTERM: each wire
+    told to go, by Connection: close, WebSocket Close 1001 or GOAWAY). Every request is answered
+    all the same: the connections come back after their backoff and what was in flight is sent
+    again."""
+
+    def start(self, http_port, grpc_port):
+        process = subprocess.Popen(
+            [BINARY, "serve", "--http", f"127.0.0.1:{http_port}", "--grpc", f"127.0.0.1:{grpc_port}",
+             "--grpcs", "127.0.0.1:0", "--model", "instant=sleep:0"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self.assertIsNotNone(parse_ready_line(process.stdout.readline()))
+        return process
+
+    def test_every_request_is_answered_across_a_restart(self):
+        http_port, grpc_port = free_port(), free_port()
+        for wire in ["rest-keepalive", "ws-pipelined", "h2-multiplexed", "grpc-stream"]:
+            for sig in [signal.SIGKILL, signal.SIGTERM]:
+                with self.subTest(wire=wire, signal=sig.name):
+                    target = (f"grpc://127.0.0.1:{grpc_port}" if wire.startswith("grpc")
+                              else f"http://127.0.0.1:{http_port}")
+                    processes = [self.start(http_port, grpc_port)]
+
+                    def restart():
+                        time.sleep(1.2)  # 0.2 s warm-up, then 1 s into the measured window
+                        processes[0].send_signal(sig)
+                        processes[0].communicate(timeout=20)
+                        processes.append(self.start(http_port, grpc_port))
+                    restarter = threading.Thread(target=restart)
+                    restarter.start()
+                    try:
+                        status, result, output = bench(
+                            "--wire", wire, "--target", target, "--model", "instant", "--features", "4",
+                            "--rate", "200", "--duration", "2s", "--warmup", "0.2s")
+                    finally:
+                        restarter.join()
+                        for process in processes:
+                            process.kill()
+                            process.communicate()
+                    self.assertEqual(status, 0, output)
+                    self.assertEqual(result["errors"], 0, output)
+                    self.assertEqual(result["requests"], 400, output)
+                    self.assertEqual((result["lost"], result["duplicates"]), (0, 0), output)
+                    self.assertGreaterEqual(result["reconnects"], 1, output)
+                    # Refused while the server was away: the gap shows it.
+                    self.assertGreater(result["longest_gap_us"], 20_000, output)
 
 
 class CoordinatedOmissionTest(unittest.TestCase):
