@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 namespace predictwire::os {
 namespace {
 
@@ -15,6 +18,12 @@ TEST(ChildProcessTest, ReadsTheReadyLineAndStops) {
                                     .ready_prefix = "srv: up"});
   ASSERT_TRUE(child.ok()) << child.status();
   EXPECT_EQ((*child)->ready_line(), "srv: up http=127.0.0.1:4242 x");
+  // The shell may still be inside execve when the line arrives, when its memory reads as 0: wait
+  // for the program it becomes, for at most 10 s.
+  const auto resident_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((*child)->ResidentMiB() <= 0 && std::chrono::steady_clock::now() < resident_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   EXPECT_GT((*child)->ResidentMiB(), 0);
   const auto start = std::chrono::steady_clock::now();
   (*child)->Stop();
