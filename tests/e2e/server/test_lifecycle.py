@@ -14,6 +14,7 @@ import unittest
 
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+import prerequisites
 from server_fixture import BINARY, ROOT, Server, curl, parse_ready_line, run_cli
 from server_metrics import wait_until_in_flight
 
@@ -74,7 +75,8 @@ class CommandLineTest(unittest.TestCase):
         try:
             line = process.stdout.readline().strip()
             if not line:  # no IPv6 on this machine
-                self.skipTest(process.stderr.read())
+                prerequisites.require("ipv6", False, "the server could not listen on [::1]: "
+                                      + process.stderr.read().strip())
             # Exactly "predictwire: listening http=[::1]:PORT grpc=[::1]:PORT", nothing more.
             addresses = parse_ready_line(line)
             self.assertIsNotNone(addresses, line)
