@@ -2,6 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 namespace predictwire::os {
 namespace {
@@ -22,10 +25,12 @@ TEST(ChildProcessTest, ReadsTheReadyLineAndStops) {
 }
 
 TEST(ChildProcessTest, ReportsAProcessThatNeverGetsReady) {
-  const std::string log = ::testing::TempDir() + "child.log";
+  // A log of this process's own: a second test run beside this one must not truncate it.
+  const std::string log = ::testing::TempDir() + "child_" + std::to_string(getpid()) + ".log";
   auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c", "echo 'it broke' >&2; exit 3"},
                                     .stderr_path = log,
                                     .ready_prefix = "never"});
+  std::remove(log.c_str());
   ASSERT_FALSE(child.ok());
   EXPECT_THAT(child.status().message(), HasSubstr("it broke"));
 }

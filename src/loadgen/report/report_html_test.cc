@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -312,7 +314,9 @@ Run SampleRun(const std::string& wire, const std::string& label, double base_us,
 
 // A fuller page, written to look at (TempDir()/sample_report.html) and checked as written: the
 // file holds the page, every scenario with its question and recommendation, a table row of each
-// run with its own figures, and the plots each scenario calls for.
+// run with its own figures, and the plots each scenario calls for. It is written under a name of
+// this process's own, read back, then renamed into place, so that a test run beside this one
+// writing the same page never shows it a file half written.
 TEST(ReportHtmlTest, WritesASamplePage) {
   Report report = SmallReport();
   report.scenarios.clear();
@@ -364,10 +368,12 @@ TEST(ReportHtmlTest, WritesASamplePage) {
   }
   report.scenarios = {sporadic, many, compute, concurrency};
   const std::string path = ::testing::TempDir() + "sample_report.html";
+  const std::string written = fmt::format("{}.{}", path, getpid());
   const std::string rendered = RenderHtml(report);
-  std::ofstream(path) << rendered;
-  std::ifstream file(path);
+  std::ofstream(written) << rendered;
+  std::ifstream file(written);
   const std::string page((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::filesystem::rename(written, path);
   ASSERT_EQ(page, rendered);
   EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_THAT(page, HasSubstr("</html>"));
