@@ -14,6 +14,7 @@ import unittest
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import BINARY, ROOT, Server, bench
+from server_metrics import scrape, total, wait_for
 
 WIRES = ["rest", "rest-keepalive", "ws", "ws-pipelined", "ws-binary", "h2", "h2-multiplexed"]
 
@@ -173,8 +174,13 @@ class CoordinatedOmissionTest(unittest.TestCase):
         p99 must reflect the stall; and every one of the 1000 scheduled requests is answered."""
         server = Server(models=["instant=sleep:0"]).start()
         try:
+            def answered():
+                return total(scrape(server), "predictwire_requests_total", protocol="http1", model="instant")
+
             def freeze():
-                time.sleep(1.5)  # 0.5 s warm-up + 1 s into the measured window
+                # Once the load is half a second into its measured window (250 warm-up requests
+                # and 250 more answered), however long bench took to start: 200 ms frozen.
+                wait_for(lambda: answered() >= 500, 60, interval=0.01)
                 os.kill(server.process.pid, signal.SIGSTOP)
                 time.sleep(0.2)
                 os.kill(server.process.pid, signal.SIGCONT)
