@@ -250,8 +250,15 @@ void LoadDriver::Sweep() {
     }
   }
   if (share_.rate > 0 && Issuing() && now >= issue_end_) {
-    issuing_done_ = true;
+    // The window is over, but arrivals due before its end whose timer is late (a busy machine
+    // held this thread) are still the schedule's: issue them, as the arrival timer would. The
+    // first one due at or past the end stops the issuing.
+    while (Issuing()) {
+      Issue(next_due_);
+      next_due_ = start_ + schedule_->Next();
+    }
     arrival_timer_.cancel();
+    Dispatch();
   }
   if (share_.rate <= 0 && Issuing() && now >= issue_end_) issuing_done_ = true;
   MaybeStop();

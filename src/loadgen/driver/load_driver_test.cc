@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "loadgen/client/byte_pipe.h"
 #include "loadgen/client/http1_connection.h"
@@ -47,6 +48,9 @@ struct Answer {
   int status = 200;
   std::chrono::microseconds queue{0};
   std::chrono::microseconds compute{0};
+  // Holds the driver's thread this long when the request is read (it is sent from inside the
+  // driver's handlers), as a busy machine would: its timers then fire late.
+  milliseconds stall{0};
 };
 
 // The server a test scripts: the answer to the n-th request it reads (from 0, across every
@@ -104,6 +108,7 @@ class ScriptedPipe final : public BytePipe {
 
  private:
   void Play(const Answer& answer) {
+    if (answer.stall.count() > 0) std::this_thread::sleep_for(answer.stall);
     if (answer.kind == Answer::Kind::kNever) return;
     timers_.emplace_back(context_);
     const auto timer = std::prev(timers_.end());
@@ -305,6 +310,25 @@ TEST_F(LoadDriverTest, OpenLoopLatencyCountsFromWhenEachRequestWasDue) {
   // The server's 40 ms is the same for all; the wait for the connection is the client's.
   EXPECT_THAT(result->server.ValueAtPercentile(100), NearMs(40));
   EXPECT_GE(result->network.max(), Ns(30 * 9) * 99 / 100);
+}
+
+TEST_F(LoadDriverTest, OpenLoopIssuesEveryArrivalDueInItsWindowThoughItsThreadRunsLate) {
+  // 100 a second for 100 ms: ten requests due, at 0, 10, ... 90 ms. The sixth, sent at 50 ms,
+  // holds the driver's thread for 150 ms, so the window ends while it is held: the four due
+  // after it are late, not dropped, and their latency counts from when they were due.
+  server_.script = [](uint64_t n) { return Answer{.stall = n == 5 ? 150ms : 0ms}; };
+  BenchOptions options = Options(1);
+  options.requests.reset();
+  options.duration = 100ms;
+  options.rate = 100;
+  options.arrival = Arrival::kConstant;
+  absl::StatusOr<BenchResult> result = RunBench(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(server_.requests, 10u);
+  EXPECT_EQ(result->requests, 10u);
+  EXPECT_EQ(result->errors, 0u);
+  // The one due at 60 ms went out after 50 + 150 ms at the earliest.
+  EXPECT_GE(result->latency.max(), Ns(140));
 }
 
 }  // namespace
