@@ -54,12 +54,16 @@ class CompareTest(unittest.TestCase):
                     floor_p50 = floors[kind]["result"]["latency_us"]["p50"]
                     self.assertAlmostEqual(run["times_floor"], run["result"]["latency_us"]["p50"] / floor_p50,
                                            delta=0.01)
-            # The verdict names a wire and the measured margins.
             # The verdict names the fastest, or the tie, and the margins with their intervals.
-            self.assertRegex(real["verdict"]["text"],
-                             r"^((rest|rest-keepalive|ws-binary) leads \(p50 |tie between )")
-            self.assertIn("faster than rest (p50 ", real["verdict"]["text"])
-            self.assertIn("95% CI", real["verdict"]["text"])
+            # rest (a connection per request) is slower than the kept connections: measured
+            # apart with its margin, or, when a busy machine's noise swamps the difference, tied
+            # with them in so many words. Which of the two is the judging's call, not the test's.
+            verdict = real["verdict"]["text"]
+            self.assertRegex(verdict, r"^((rest|rest-keepalive|ws-binary) leads \(p50 |tie between )")
+            if "faster than rest (p50 " in verdict:
+                self.assertIn("95% CI", verdict)
+            else:
+                self.assertRegex(verdict, r"^tie between .*\brest\b.*: their differences are inside the noise")
             # The decision: in the terminal, and a line per scenario in report.json.
             self.assertIn("== Decision", stdout)
             self.assertIn("Overall, by the article's criteria:", stdout)
