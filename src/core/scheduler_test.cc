@@ -176,12 +176,21 @@ TEST(SchedulerTest, AutoModeMovesFastComputeModelsInlineAfterWarmUp) {
   auto scheduler = MakeScheduler(*registry, ExecutionMode::kAuto);
   EXPECT_FALSE(scheduler->WouldRunInline(registry->default_model()));
   Completions completions;
-  for (int i = 0; i < 20; ++i) {
-    scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(i));
-    completions.WaitFor(i + 1);
+  // Requests one at a time until the model runs inline: after the warm-up on a quiet machine;
+  // later where a busy one preempted a worker mid-call and inflated the estimate, which then
+  // decays. A model that never moved would use every one of the 2000.
+  int submitted = 0;
+  while (!scheduler->WouldRunInline(registry->default_model()) && submitted < 2000) {
+    scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(submitted));
+    completions.WaitFor(++submitted);
   }
-  EXPECT_TRUE(scheduler->WouldRunInline(registry->default_model()));
-  EXPECT_EQ(completions.thread(19), std::this_thread::get_id());
+  ASSERT_TRUE(scheduler->WouldRunInline(registry->default_model())) << submitted << " requests";
+  EXPECT_GE(submitted, 1);
+  for (int i = 0; i < submitted; ++i) EXPECT_NE(completions.thread(i), std::this_thread::get_id());
+  // The next one runs on the submitting thread, done before Submit returns.
+  scheduler->Submit(registry->default_model(), RowRequest({1}), completions.Callback(submitted));
+  ASSERT_EQ(completions.tags().size(), static_cast<size_t>(submitted + 1));
+  EXPECT_EQ(completions.thread(submitted), std::this_thread::get_id());
 }
 
 TEST(SchedulerTest, AutoModeNeverRunsBlockingModelsInline) {

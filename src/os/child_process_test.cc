@@ -2,6 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <chrono>
 #include <thread>
@@ -12,9 +15,11 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(ChildProcessTest, ReadsTheReadyLineAndStops) {
+  // The shell itself stays the process, so that its memory is there to read whenever the test
+  // reads it (an exec just after the ready line left a moment with none).
   auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c",
                                              "echo starting; echo 'srv: up http=127.0.0.1:4242 x'; "
-                                             "exec sleep 30"},
+                                             "while sleep 1; do :; done"},
                                     .ready_prefix = "srv: up"});
   ASSERT_TRUE(child.ok()) << child.status();
   EXPECT_EQ((*child)->ready_line(), "srv: up http=127.0.0.1:4242 x");
@@ -31,10 +36,12 @@ TEST(ChildProcessTest, ReadsTheReadyLineAndStops) {
 }
 
 TEST(ChildProcessTest, ReportsAProcessThatNeverGetsReady) {
-  const std::string log = ::testing::TempDir() + "child.log";
+  // A log of this process's own: a second test run beside this one must not truncate it.
+  const std::string log = ::testing::TempDir() + "child_" + std::to_string(getpid()) + ".log";
   auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c", "echo 'it broke' >&2; exit 3"},
                                     .stderr_path = log,
                                     .ready_prefix = "never"});
+  std::remove(log.c_str());
   ASSERT_FALSE(child.ok());
   EXPECT_THAT(child.status().message(), HasSubstr("it broke"));
 }

@@ -4,6 +4,9 @@
 // preset) the targets link with libFuzzer instead.
 //
 //   target_fuzz [--mutations N] CORPUS_DIR_OR_FILE...
+//
+// Every path must exist, and a directory must hold at least one file: a corpus that is missing
+// or empty is an error (exit 2), never a replay of nothing that passes.
 
 #include <cstdint>
 #include <cstdio>
@@ -33,7 +36,8 @@ std::string Mutate(const std::string& input, const std::vector<std::string>& cor
     const size_t position = output.empty() ? 0 : random() % (output.size() + 1);
     switch (random() % 6) {
       case 0:
-        if (!output.empty()) output[position % output.size()] ^= static_cast<char>(1 << (random() % 8));
+        if (!output.empty())
+          output[position % output.size()] ^= static_cast<char>(1 << (random() % 8));
         break;
       case 1:
         output.insert(position, 1, static_cast<char>(random() % 256));
@@ -48,12 +52,13 @@ std::string Mutate(const std::string& input, const std::vector<std::string>& cor
       }
       case 4: {
         const std::string& other = corpus[random() % corpus.size()];
-        output = output.substr(0, position) + other.substr(other.empty() ? 0 : random() % other.size());
+        output =
+            output.substr(0, position) + other.substr(other.empty() ? 0 : random() % other.size());
         break;
       }
       default: {
-        static const char* const kInteresting[] = {"\xff\xff\xff\xff", "0", "-1", "1e999", "[",
-                                                   "{", "\"", "\\u0000", "\x7f", "\r\n\r\n"};
+        static const char* const kInteresting[] = {
+            "\xff\xff\xff\xff", "0", "-1", "1e999", "[", "{", "\"", "\\u0000", "\x7f", "\r\n\r\n"};
         output.insert(position, kInteresting[random() % std::size(kInteresting)]);
       }
     }
@@ -74,11 +79,19 @@ int main(int argc, char** argv) {
     }
     const std::filesystem::path path(arg);
     if (std::filesystem::is_directory(path)) {
+      const size_t before = corpus.size();
       for (const auto& entry : std::filesystem::directory_iterator(path)) {
         if (entry.is_regular_file()) corpus.push_back(ReadFile(entry.path()));
       }
-    } else {
+      if (corpus.size() == before) {
+        std::fprintf(stderr, "the corpus directory %s holds no file\n", arg.c_str());
+        return 2;
+      }
+    } else if (std::filesystem::is_regular_file(path)) {
       corpus.push_back(ReadFile(path));
+    } else {
+      std::fprintf(stderr, "no corpus at %s\n", arg.c_str());
+      return 2;
     }
   }
   if (corpus.empty()) {

@@ -439,13 +439,13 @@ void LoadDriver::Sweep() {
   if (!stopped_) SweepSlots(now);
   Dispatch();
   if (share_.rate > 0 && Issuing() && now >= issue_end_) {
-    // Arrivals due before the end that a late arrival timer has not issued yet go now: the
-    // schedule's count is kept whatever the timers do.
-    while (Issuing() && next_due_ <= now) {
+    // The window is over, but arrivals due before its end whose timer is late (a busy machine
+    // held this thread) are still the schedule's: issue them, as the arrival timer would. The
+    // first one due at or past the end stops the issuing.
+    while (Issuing()) {
       Issue(next_due_);
       next_due_ = start_ + schedule_->Next();
     }
-    issuing_done_ = true;
     arrival_timer_.cancel();
     Dispatch();
   }

@@ -3,15 +3,19 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "loadgen/compare/scenario.h"
+#include "loadgen/stats/format.h"
 
 namespace predictwire::loadgen {
 namespace {
@@ -308,7 +312,11 @@ Run SampleRun(const std::string& wire, const std::string& label, double base_us,
   return run;
 }
 
-// Not a check: writes a fuller page to look at (TempDir()/sample_report.html).
+// A fuller page, written to look at (TempDir()/sample_report.html) and checked as written: the
+// file holds the page, every scenario with its question and recommendation, a table row of each
+// run with its own figures, and the plots each scenario calls for. It is written under a name of
+// this process's own, read back, then renamed into place, so that a test run beside this one
+// writing the same page never shows it a file half written.
 TEST(ReportHtmlTest, WritesASamplePage) {
   Report report = SmallReport();
   report.scenarios.clear();
@@ -360,8 +368,67 @@ TEST(ReportHtmlTest, WritesASamplePage) {
   }
   report.scenarios = {sporadic, many, compute, concurrency};
   const std::string path = ::testing::TempDir() + "sample_report.html";
-  std::ofstream(path) << RenderHtml(report);
-  EXPECT_TRUE(std::ifstream(path).good());
+  const std::string written = fmt::format("{}.{}", path, getpid());
+  const std::string rendered = RenderHtml(report);
+  std::ofstream(written) << rendered;
+  std::ifstream file(written);
+  const std::string page((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::filesystem::rename(written, path);
+  ASSERT_EQ(page, rendered);
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_THAT(page, HasSubstr("</html>"));
+
+  // Each scenario, in order, under its title, with its question and recommendation.
+  size_t last = 0;
+  for (const Scenario& scenario : report.scenarios) {
+    const size_t at = page.find("<h2>" + scenario.title + "</h2>");
+    ASSERT_NE(at, std::string::npos) << scenario.title;
+    EXPECT_GT(at, last) << scenario.title;
+    last = at;
+    EXPECT_THAT(page, HasSubstr(scenario.question));
+    EXPECT_THAT(page, HasSubstr("<p class=\"recommendation\">" + scenario.verdict.text + "</p>"));
+  }
+
+  // Each measured run has its row: its label, requests, no errors, then its p50 and p99, and
+  // the server's and the network's p50, each its own histogram's.
+  const auto cell = [](const Histogram& histogram, double percentile) {
+    return fmt::format("<td class=\"n\">{}</td>",
+                       FormatFigure(Microseconds(histogram.ValueAtPercentile(percentile))));
+  };
+  size_t rows = 0;
+  for (size_t i = 0; i < report.scenarios.size(); ++i) {
+    const Scenario& scenario = report.scenarios[i];
+    // Its section: from its title to the next scenario's.
+    const size_t begin = page.find("<h2>" + scenario.title + "</h2>");
+    const size_t end = i + 1 < report.scenarios.size()
+                           ? page.find("<h2>" + report.scenarios[i + 1].title + "</h2>")
+                           : page.size();
+    const std::string section = page.substr(begin, end - begin);
+    for (const loadgen::Run& run : scenario.runs) {
+      if (run.result.requests == 0) continue;
+      const BenchResult& result = run.result;
+      const std::string start = "</span>" + run.label + "</td><td class=\"n\">" +
+                                std::to_string(result.requests) + "</td><td class=\"n\">0</td>";
+      const size_t at = section.find(start);
+      ASSERT_NE(at, std::string::npos) << scenario.id << ": " << run.label;
+      const std::string row = section.substr(at, section.find("</tr>", at) - at);
+      EXPECT_THAT(row, HasSubstr(fmt::format("<td class=\"n\">{:.1f}</td>{}", result.throughput_rps,
+                                             cell(result.latency, 50))))
+          << row;
+      EXPECT_THAT(row, HasSubstr(cell(result.latency, 99) + cell(result.latency, 99.9)));
+      EXPECT_THAT(row, HasSubstr(cell(result.server, 50) + cell(result.network, 50)));
+      ++rows;
+    }
+  }
+  EXPECT_EQ(rows, 5u + 5u + 15u + 20u);
+  // The run with no samples is listed, short and without figures.
+  EXPECT_THAT(page, HasSubstr("article Flask (no samples) <small>(short)</small></td>"
+                              "<td class=\"n\">0</td><td class=\"n\">0</td>"
+                              "<td class=\"n\">0.0</td><td class=\"n\">–</td>"));
+  // Percentiles and CDF for every scenario, plus the sweep's plot for compute and concurrency,
+  // and the throughput plot for concurrency; every one has data.
+  EXPECT_EQ(CountOf(page, "<svg"), 2u + 2u + 3u + 3u);
+  EXPECT_EQ(CountOf(page, ">no data<"), 0u);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ import unittest
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 import chromium
+import prerequisites
 from certificates import make_certificate
 from server_fixture import BINARY, ROOT, Server
 from test_report_page import OVERFLOW_CHECK
@@ -51,6 +52,10 @@ WEBSOCKET = """new Promise((resolve) => {
 })"""
 
 
+def setUpModule():
+    prerequisites.require("chromium", chromium.available(), chromium.MISSING)
+
+
 class OtherOrigin:
     """A second origin: a plain page served by python's http.server on another loopback port."""
 
@@ -77,7 +82,6 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@unittest.skipUnless(chromium.available(), "Debian's chromium is missing: scripts/setup.sh installs it")
 class CrossOriginTest(unittest.TestCase):
     def test_a_page_on_another_origin_reads_answers_only_when_its_origin_is_allowed(self):
         with tempfile.TemporaryDirectory() as directory, OtherOrigin() as other:
@@ -116,7 +120,6 @@ class CrossOriginTest(unittest.TestCase):
                 page.close()
 
 
-@unittest.skipUnless(chromium.available(), "Debian's chromium is missing: scripts/setup.sh installs it")
 class ThePageTest(unittest.TestCase):
     def test_the_page_answers_and_measures_every_wire_without_an_error(self):
         # '*': the preflight wires send from this page's origin to the server's other loopback name.
@@ -170,7 +173,6 @@ class ThePageTest(unittest.TestCase):
             page.close()
 
 
-@unittest.skipUnless(chromium.available(), "Debian's chromium is missing: scripts/setup.sh installs it")
 class CompareBrowserTest(unittest.TestCase):
     def test_compare_measures_the_browser_wires_beside_the_client(self):
         with tempfile.TemporaryDirectory() as out:

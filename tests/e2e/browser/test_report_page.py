@@ -10,6 +10,7 @@ import unittest
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 import chromium
+import prerequisites
 from server_fixture import BINARY, ROOT
 
 # Every element wider than the viewport that is not inside a box scrolling sideways (which must
@@ -37,8 +38,7 @@ OVERFLOW_CHECK = """(() => {
 
 class ReportPageTest(unittest.TestCase):
     def test_the_report_reads_at_1400_and_390_pixels(self):
-        self.assertTrue(chromium.available(),
-                        "Debian's chromium is missing: scripts/setup.sh installs it")
+        prerequisites.require("chromium", chromium.available(), chromium.MISSING)
         with tempfile.TemporaryDirectory() as out:
             done = subprocess.run([BINARY, "compare", "--quick", "--out", out, "--wires", "rest,ws",
                                    "--scenarios", "high-frequency,tls,capacity"],

@@ -20,19 +20,23 @@ import websockets
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from grpc_stubs import infer_request, pb_grpc
-from hostile_clients import wait_for
+import server_metrics
 from http2_frames import PREFACE, frame, hpack_literal
 from server_fixture import Server, curl
+from server_metrics import wait_for, wait_until_in_flight
 
 SLOW = "slow=sleep:300ms,instances=1"
 TIMEOUT = "100ms"
 
 
 def metric(server, name, model):
-    with urllib.request.urlopen(server.url + "/metrics", timeout=10) as response:
-        text = response.read().decode()
-    match = re.search(rf'^{name}{{model="{model}"}} (\d+)$', text, re.MULTILINE)
-    return int(match.group(1)) if match else None
+    """The value of `name`{model=MODEL} on the server's /metrics (an error when missing)."""
+    return server_metrics.metric(server_metrics.scrape(server), name, model=model)
+
+
+def runs(server, model):
+    """How many times `model` has run (its compute histogram's count)."""
+    return metric(server, "predictwire_compute_duration_seconds_count", model)
 
 
 def predict(server, model, extra=()):
@@ -66,17 +70,21 @@ class RequestTimeoutTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
 
     def test_queued_requests_are_dropped_not_run(self):
-        before = metric(self.server, "predictwire_requests_expired_total", "slow")
-        started = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            statuses = [s for s, _ in pool.map(lambda _: predict(self.server, "slow"), range(4))]
-        elapsed = time.monotonic() - started
-        self.assertEqual(statuses, [504] * 4)
-        # One ran (300 ms; on a very busy machine it may itself have expired before a worker got
-        # to it); the ones queued behind it expired at once instead of running.
-        expired = metric(self.server, "predictwire_requests_expired_total", "slow") - before
-        self.assertIn(expired, (3, 4))
-        self.assertLess(elapsed, 1.0)  # four sequential runs would take 1.2 s
+        # A server of its own, its one worker idle: the first request runs (1 s), the three
+        # sent once it is in flight queue behind it and are past their 100 ms deadline when the
+        # worker reaches them.
+        with Server("--request-timeout", TIMEOUT, models=["held=sleep:1s,instances=1"]) as server:
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:
+                first = pool.submit(predict, server, "held")
+                wait_until_in_flight(server, "http1", 1)
+                rest = [pool.submit(predict, server, "held") for _ in range(3)]
+                statuses = [future.result()[0] for future in [first] + rest]
+            self.assertEqual(statuses, [504] * 4)
+            # The three queued expired rather than ran; the first ran, or on a very busy machine
+            # expired too before the worker took it.
+            expired = wait_for(lambda: metric(server, "predictwire_requests_expired_total", "held") >= 3, 10)
+            self.assertTrue(expired)
+            self.assertIn(metric(server, "predictwire_requests_expired_total", "held"), (3, 4))
 
     def test_websocket_error_has_code_4(self):
         async def ask():
@@ -101,51 +109,57 @@ class GrpcTimeoutTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(models=[SLOW]).start()
+        cls.server = Server(models=["held=sleep:1s,instances=1"]).start()
 
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
 
     def test_queued_calls_past_grpc_timeout_are_dropped(self):
-        before = metric(self.server, "predictwire_requests_expired_total", "slow")
+        before = metric(self.server, "predictwire_requests_expired_total", "held")
+        with grpc.insecure_channel(self.server.addresses["grpc"]) as channel:
+            grpc.channel_ready_future(channel).result(timeout=10)  # connected before the clock runs
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
 
-        def call(_):
-            with grpc.insecure_channel(self.server.addresses["grpc"]) as channel:
-                stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            def call():
+                return stub.ModelInfer.future(infer_request(model="held", features=[1.0]), timeout=0.5)
+            # The first call runs (1 s); two more, sent once it is in flight, queue behind it.
+            calls = [call()]
+            wait_until_in_flight(self.server, "grpc", 1)
+            calls += [call(), call()]
+            codes = []
+            for future in calls:
                 try:
-                    stub.ModelInfer(infer_request(model="slow", features=[1.0]), timeout=0.1)
-                    return grpc.StatusCode.OK
+                    future.result()
+                    codes.append(grpc.StatusCode.OK)
                 except grpc.RpcError as error:
-                    return error.code()
-
-        with concurrent.futures.ThreadPoolExecutor(3) as pool:
-            codes = list(pool.map(call, range(3)))
+                    codes.append(error.code())
         self.assertEqual(codes, [grpc.StatusCode.DEADLINE_EXCEEDED] * 3)
-        # The worker reaches the two queued calls after 300 ms: both are dropped, neither runs
-        # (the expired counter says why; a deadline is checked before the cancellation). The
-        # first may have expired too, on a machine too busy to start it within 100 ms.
+        # The worker reaches the two queued calls after 1 s, past their 0.5 s: both are dropped,
+        # neither runs (the expired counter says why; a deadline is checked before the
+        # cancellation). The first may have expired too, on a machine too busy to start it.
         def dropped():
-            return metric(self.server, "predictwire_requests_expired_total", "slow") - before
-        wait_for(lambda: dropped() >= 2, 10, interval=0.05)
+            return metric(self.server, "predictwire_requests_expired_total", "held") - before
+        wait_for(lambda: dropped() >= 2, 10)
         self.assertIn(dropped(), (2, 3))
 
     def test_without_any_deadline_a_slow_call_is_answered(self):
         with grpc.insecure_channel(self.server.addresses["grpc"]) as channel:
             stub = pb_grpc.GRPCInferenceServiceStub(channel)
-            response = stub.ModelInfer(infer_request(model="slow", features=[1.0]), timeout=10)
-        self.assertEqual(response.model_name, "slow")
+            response = stub.ModelInfer(infer_request(model="held", features=[1.0]), timeout=30)
+        self.assertEqual(response.model_name, "held")
 
 
 class CancellationTest(unittest.TestCase):
-    """Requests whose client has gone are dropped from the queue, not run."""
+    """Requests whose client has gone are dropped from the queue, not run: the cancelled counter
+    goes up by them, and the model's run count does not."""
 
     RESETS = 100
-    MODEL_MS = 50
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(models=[f"slow50=sleep:{cls.MODEL_MS}ms,instances=1"]).start()
+        # One worker each: slow50 for the reset burst, held (1 s) to hold requests in its queue.
+        cls.server = Server(models=["slow50=sleep:50ms,instances=1", "held=sleep:1s,instances=1"]).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -169,60 +183,62 @@ class CancellationTest(unittest.TestCase):
         return sock
 
     def test_reset_streams_are_not_run(self):
-        before = metric(self.server, "predictwire_requests_cancelled_total", "slow50")
+        cancelled_before = metric(self.server, "predictwire_requests_cancelled_total", "slow50")
+        runs_before = runs(self.server, "slow50")
         sock = self.reset_burst(self.RESETS)
         try:
-            time.sleep(0.02)  # let the server read the burst (a lower bound only)
-            started = time.monotonic()
+            # Each stream was submitted before its reset was read: at most the one a worker had
+            # already taken may run; the rest are dropped from the queue.
+            def cancelled():
+                return metric(self.server, "predictwire_requests_cancelled_total", "slow50") - cancelled_before
+            self.assertTrue(wait_for(lambda: cancelled() >= self.RESETS - 2, 20), cancelled())
             status, body = predict(self.server, "slow50")
-            elapsed = time.monotonic() - started
         finally:
             sock.close()
         self.assertEqual(status, 200, body)
-        print(f"\nafter {self.RESETS} reset streams: a fresh request answered in "
-              f"{elapsed * 1000:.0f} ms")
-        # Had every reset request run, the fresh one would wait 100 x 50 ms = 5 s.
-        self.assertLess(elapsed, self.RESETS * self.MODEL_MS / 1000 / 2)
-        cancelled = metric(self.server, "predictwire_requests_cancelled_total", "slow50") - before
-        self.assertGreaterEqual(cancelled, self.RESETS - 2)
+        # The fresh request ran after everything queued before it on the one worker.
+        ran = runs(self.server, "slow50") - runs_before - 1
+        self.assertLessEqual(ran, 2, "reset streams were run")
+        self.assertEqual(cancelled() + ran, self.RESETS)
 
     def test_cancelled_grpc_calls_are_not_run(self):
-        before = metric(self.server, "predictwire_requests_cancelled_total", "slow50")
+        cancelled_before = metric(self.server, "predictwire_requests_cancelled_total", "held")
+        runs_before = runs(self.server, "held")
         with grpc.insecure_channel(self.server.addresses["grpc"]) as channel:
             stub = pb_grpc.GRPCInferenceServiceStub(channel)
-            calls = [stub.ModelInfer.future(infer_request(model="slow50", features=[1.0]),
-                                            timeout=30) for _ in range(8)]
-            time.sleep(0.02)  # let them reach the queue (a lower bound only)
+            def call():
+                return stub.ModelInfer.future(infer_request(model="held", features=[1.0]), timeout=30)
+            calls = [call()]
+            wait_until_in_flight(self.server, "grpc", 1)  # running
+            calls += [call() for _ in range(7)]
+            wait_until_in_flight(self.server, "grpc", 8)  # queued behind it
             for call in calls[1:]:
                 call.cancel()
             calls[0].result()
-            started = time.monotonic()
-            stub.ModelInfer(infer_request(model="slow50", features=[1.0]), timeout=30)
-            elapsed = time.monotonic() - started
-        # Had the seven cancelled calls run, the fresh one would have waited 350 ms more.
-        self.assertLess(elapsed, 7 * self.MODEL_MS / 1000 / 2)
-        def cancelled():
-            return metric(self.server, "predictwire_requests_cancelled_total", "slow50") - before
-        wait_for(lambda: cancelled() >= 5, 10, interval=0.05)
-        self.assertGreaterEqual(cancelled(), 5)
+            stub.ModelInfer(infer_request(model="held", features=[1.0]), timeout=30)
+        # The fresh call ran after the queue was worked through: the seven were dropped.
+        self.assertEqual(runs(self.server, "held") - runs_before, 2)
+        cancelled = metric(self.server, "predictwire_requests_cancelled_total", "held") - cancelled_before
+        self.assertEqual(cancelled, 7)
 
     def test_closed_websocket_drops_its_queued_requests(self):
-        before = metric(self.server, "predictwire_requests_cancelled_total", "slow50")
+        cancelled_before = metric(self.server, "predictwire_requests_cancelled_total", "held")
+        runs_before = runs(self.server, "held")
 
         async def send_and_leave():
             ws = await websockets.connect(self.server.ws_url, open_timeout=10)
             for i in range(10):
-                await ws.send(json.dumps({"id": i, "model": "slow50", "features": [1]}))
+                await ws.send(json.dumps({"id": i, "model": "held", "features": [1]}))
+            # One running, nine queued behind it.
+            await asyncio.to_thread(wait_until_in_flight, self.server, "websocket", 10)
             ws.transport.abort()  # gone without a close frame
 
         asyncio.run(send_and_leave())
-        started = time.monotonic()
-        status, body = predict(self.server, "slow50")
-        elapsed = time.monotonic() - started
+        status, body = predict(self.server, "held")
         self.assertEqual(status, 200, body)
-        self.assertLess(elapsed, 10 * self.MODEL_MS / 1000 / 2 + 0.2)
-        cancelled = metric(self.server, "predictwire_requests_cancelled_total", "slow50") - before
-        self.assertGreaterEqual(cancelled, 5)
+        self.assertEqual(runs(self.server, "held") - runs_before, 2)
+        cancelled = metric(self.server, "predictwire_requests_cancelled_total", "held") - cancelled_before
+        self.assertEqual(cancelled, 9)
 
 
 if __name__ == "__main__":

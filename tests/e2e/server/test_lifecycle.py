@@ -14,7 +14,9 @@ import unittest
 
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+import prerequisites
 from server_fixture import BINARY, ROOT, Server, curl, parse_ready_line, run_cli
+from server_metrics import wait_until_in_flight
 
 
 class CommandLineTest(unittest.TestCase):
@@ -73,7 +75,8 @@ class CommandLineTest(unittest.TestCase):
         try:
             line = process.stdout.readline().strip()
             if not line:  # no IPv6 on this machine
-                self.skipTest(process.stderr.read())
+                prerequisites.require("ipv6", False, "the server could not listen on [::1]: "
+                                      + process.stderr.read().strip())
             # Exactly "predictwire: listening http=[::1]:PORT grpc=[::1]:PORT", nothing more.
             addresses = parse_ready_line(line)
             self.assertIsNotNone(addresses, line)
@@ -114,7 +117,7 @@ class IdleConnectionTest(unittest.TestCase):
 
 class GracefulStopTest(unittest.TestCase):
     def stop_during_request(self, sig):
-        server = Server(models=["slow=sleep:300ms"]).start()
+        server = Server(models=["slow=sleep:1s"]).start()
         results = {}
 
         def slow_request():
@@ -123,7 +126,7 @@ class GracefulStopTest(unittest.TestCase):
 
         client = threading.Thread(target=slow_request)
         client.start()
-        time.sleep(0.1)  # the request is in flight (300 ms model)
+        wait_until_in_flight(server, "http1", 1)  # the request is in flight (1 s model)
         status = server.stop(sig)
         client.join(20)
         self.assertEqual(status, 0, server.stderr)
@@ -142,8 +145,10 @@ class GracefulStopTest(unittest.TestCase):
         keep_alive = socket.create_connection((server.host, server.port), timeout=5)
         start = time.monotonic()
         self.assertEqual(server.stop(signal.SIGTERM), 0)
-        # An idle keep-alive connection does not hold up the stop (bound is generous).
+        # An idle keep-alive connection does not hold up the stop: held up, the stop would wait
+        # out the 10 s drain timeout; it takes milliseconds.
         self.assertLess(time.monotonic() - start, 5)
+        self.assertNotIn("still open after the drain timeout", server.stderr)
         keep_alive.close()
         self.assertIn("stopped", server.stderr)
 

@@ -11,6 +11,7 @@ import unittest
 
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+import prerequisites
 from server_fixture import Server, bench, curl
 
 SAMPLE = re.compile(r'^(\w+)(?:\{(.*)\})? (\S+)$')
@@ -35,6 +36,10 @@ def total(samples, name, **labels):
     wanted = set(labels.items())
     return sum(value for (sample, pairs), value in samples.items()
                if sample == name and wanted <= set(pairs))
+
+
+def setUpModule():
+    prerequisites.require_commands("promtool", package_hint="Debian's prometheus")
 
 
 class MetricsTest(unittest.TestCase):

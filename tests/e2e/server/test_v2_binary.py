@@ -37,7 +37,18 @@ class V2BinaryTest(unittest.TestCase):
                                        "data": self.rows}]})
         response, data = self.post("/v2/models/breast_cancer/infer", body, {"Content-Type": "application/json"})
         self.assertEqual(response.status, 200, data)
-        return json.loads(data)["outputs"][0]["data"]
+        predictions = json.loads(data)["outputs"][0]["data"]
+        self.assertEqual(len(predictions), len(self.rows), predictions)
+        return predictions
+
+    def assert_same_predictions(self, got, expected):
+        """One prediction a row, each within 1e-6 of the JSON path's (itself checked against
+        the first row's known answer, so that two empty or equally wrong paths cannot agree)."""
+        self.assertEqual(len(got), len(self.rows), got)
+        self.assertEqual(len(expected), len(self.rows), expected)
+        self.assertAlmostEqual(expected[0], 0.0131836319, delta=1e-6)
+        for index, (a, b) in enumerate(zip(got, expected)):
+            self.assertAlmostEqual(a, b, delta=1e-6, msg=f"row {index}")
 
     def binary_request(self, datatype="FP32", binary_output=True, extra=b""):
         fmt_char = {"FP32": "f", "FP64": "d"}[datatype]
@@ -61,18 +72,17 @@ class V2BinaryTest(unittest.TestCase):
         self.assertNotIn("data", output)
         self.assertEqual(output["shape"], [len(self.rows)])
         self.assertEqual(output["parameters"]["binary_data_size"], 4 * len(self.rows))
+        self.assertEqual(len(data) - length, 4 * len(self.rows))
         values = struct.unpack("<%df" % len(self.rows), data[length:])
-        expected = self.json_predictions()
-        for got, want in zip(values, expected):
-            self.assertAlmostEqual(got, want, delta=1e-6)
+        self.assert_same_predictions(values, self.json_predictions())
 
     def test_binary_in_json_out_and_fp64_input(self):
         response, data = self.binary_request(datatype="FP64", binary_output=False)
         self.assertEqual(response.status, 200, data)
         self.assertIsNone(response.getheader("Inference-Header-Content-Length"))
-        got = json.loads(data)["outputs"][0]["data"]
-        for a, b in zip(got, self.json_predictions()):
-            self.assertAlmostEqual(a, b, delta=1e-6)
+        output = json.loads(data)["outputs"][0]
+        self.assertEqual(output["shape"], [len(self.rows)])
+        self.assert_same_predictions(output["data"], self.json_predictions())
 
     def test_sizes_that_do_not_add_up_are_400(self):
         response, data = self.binary_request(extra=b"\0\0\0\0")

@@ -13,6 +13,7 @@ import websockets
 
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+import prerequisites
 from server_fixture import ROOT, Server, breast_cancer_rows, curl
 
 MODELS = os.path.join(ROOT, "models")
@@ -30,6 +31,10 @@ def cli_predictions():
                        check=True, capture_output=True, cwd=work, timeout=120)
         with open(output) as lines:
             return [float(line) for line in lines]
+
+
+def setUpModule():
+    prerequisites.require_commands("xgboost", package_hint="Debian's xgboost")
 
 
 class XGBoostMatchesCliTest(unittest.TestCase):

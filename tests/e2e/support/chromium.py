@@ -23,10 +23,16 @@ import urllib.request
 
 import websockets
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's package; PREDICTWIRE_CHROMIUM names another build (or a missing one, to try the rule
+# for missing prerequisites: e2e/support/prerequisites.py).
+CHROMIUM = os.environ.get("PREDICTWIRE_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--mute-audio", "--hide-scrollbars"]
+
+
+# Why a test cannot run without it.
+MISSING = f"Debian's chromium is missing ({CHROMIUM}): scripts/setup.sh installs it"
 
 
 def available():

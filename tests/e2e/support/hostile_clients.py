@@ -3,7 +3,6 @@ HTTP/1.1 exchanges, a raw HTTP/2 (and gRPC) connection that sends hand-built fra
 frames back, the flood helpers, and the server's /proc figures and metrics. Loopback only; every
 read is bounded in time."""
 
-import re
 import socket
 import struct
 import time
@@ -12,6 +11,8 @@ import hpack
 
 from http2_frames import PREFACE, frame, hpack_literal
 from server_fixture import curl
+# metric and wait_for are the tests' from here too: a missing sample is an error, not a zero.
+from server_metrics import metric, scrape, wait_for  # noqa: F401
 
 # HTTP/2 frame types and error codes (RFC 9113).
 DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = 0, 1, 3, 4, 6, 7, 8, 9
@@ -121,26 +122,8 @@ def proc_status(pid, field):
 
 
 def metrics(server):
-    done = curl(f"{server.url}/metrics", timeout=10)
-    return done.stdout
-
-
-def metric(text, name, **labels):
-    """The value of one sample of `name` with exactly `labels` (0 when absent)."""
-    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    pattern = re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "") + r" (\S+)"
-    found = re.search("^" + pattern + "$", text, re.MULTILINE)
-    return float(found.group(1)) if found else 0.0
-
-
-def wait_for(predicate, timeout, interval=0.2):
-    """Polls `predicate` until it is true or `timeout` seconds pass; returns its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
+    """One scrape of the server's /metrics (server_metrics.scrape: a failed one is an error)."""
+    return scrape(server)
 
 
 def rss_bytes(server):

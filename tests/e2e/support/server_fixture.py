@@ -14,6 +14,8 @@ import select
 import tempfile
 import time
 
+import prerequisites
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BINARY = os.environ.get("PREDICTWIRE_BINARY", os.path.join(ROOT, "build", "release", "predictwire"))
 # "predictwire: listening http=HOST:PORT grpc=HOST:PORT" and, when on, " https=HOST:PORT" and the like.
@@ -117,6 +119,7 @@ def bench(*args, timeout=120):
 def curl(*args, data=None, timeout=30):
     """Runs curl quietly with `args`, POSTing `data` from stdin if given; returns the
     CompletedProcess (text)."""
+    prerequisites.require_commands("curl", package_hint="Debian's curl")
     body = ["--data-binary", "@-"] if data is not None else []
     return subprocess.run(["curl", "-sS", "--max-time", str(timeout), *body, *args], input=data,
                           capture_output=True, text=True, timeout=timeout + 5)
