@@ -527,6 +527,12 @@ class H2Client(Client):
                 return []
 
 
+# What a gRPC client sends again: UNAVAILABLE (a connection asked to go, a balancer without a
+# backend), and CANCELLED that it did not ask for (HAProxy resets a client's stream whose backend
+# stream was refused at a GOAWAY it had not yet read, a stream it cannot replay).
+RESEND_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+
+
 class GrpcClient(Client):
     """gRPC ModelInfer, `depth` calls in flight, or (stream=True) ModelStreamInfer with `depth`
     requests in flight on one stream. A call or a stream that ends UNAVAILABLE (a backend that
@@ -565,8 +571,8 @@ class GrpcClient(Client):
                 reply = future.result()
                 self.ledger.answer(number, int(reply.outputs[0].contents.fp32_contents[0]))
             except grpc.RpcError as error:
-                if error.code() == grpc.StatusCode.UNAVAILABLE and not self.overdue():
-                    self.ledger.resend(1, "UNAVAILABLE")
+                if error.code() in RESEND_CODES and not self.overdue():
+                    self.ledger.resend(1, error.code().name)
                     in_flight[self.stub.ModelInfer.future(self.request(number), timeout=30)] = number
                 else:
                     self.ledger.fail(error.code().name)
@@ -611,10 +617,10 @@ class GrpcClient(Client):
                 if pending:
                     self.ledger.resend(len(pending), "ended")
             except grpc.RpcError as error:
-                if error.code() != grpc.StatusCode.UNAVAILABLE:
+                if error.code() not in RESEND_CODES:
                     self.ledger.fail(error.code().name)
                     return
-                self.ledger.resend(len(pending), "UNAVAILABLE")
+                self.ledger.resend(len(pending), error.code().name)
                 time.sleep(0.05)
             finally:
                 outbox.put(None)
