@@ -123,6 +123,13 @@ class Balancer:
                        timeout=30)
 
     def start(self):
+        try:
+            return self.start_or_raise()
+        except BaseException:
+            self.stop()  # a context manager's __exit__ is not called when __enter__ raises
+            raise
+
+    def start_or_raise(self):
         self.render()
         if self.kind == "haproxy":
             command = ["haproxy", "-W", "-db", "-f", self.config]
@@ -231,7 +238,8 @@ class Balancer:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def __enter__(self):
