@@ -162,7 +162,10 @@ class Balancer:
     def all_backends_routed(self):
         if self.kind == "nginx":
             return True
-        states = self.server_states()
+        try:
+            states = self.server_states()
+        except OSError:  # the runtime socket is not there yet
+            return False
         return len(states) == len(self.backends) and all(s == "UP" for s in states.values())
 
     def watch_readiness(self, interval=0.25):
