@@ -25,6 +25,10 @@ packages=(
   chromium
   # the article's reference servers in peers/
   python3-flask
+  # the fleet tests (tests/e2e/fleet): the balancers of deploy/ (Debian 12's nginx-light is
+  # nginx itself, with HTTP/2, grpc_pass and upstream keepalive, plus the echo module), network
+  # namespaces for a client whose network is cut (ip netns), and YAML to read deploy/k8s
+  haproxy iproute2 python3-yaml
 )
 
 missing=()
@@ -45,9 +49,10 @@ if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-# nginx-light and prometheus start system services on install; nothing here needs them running
-# (our benchmarks start their own nginx, and the tests only run promtool).
-for service in nginx prometheus; do
+# nginx-light, haproxy and prometheus start system services on install; nothing here needs them
+# running (our benchmarks and the fleet tests start their own nginx and HAProxy on free ports,
+# and the tests only run promtool).
+for service in nginx haproxy prometheus; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet $service 2>/dev/null; then
     "${sudo_cmd[@]}" systemctl stop $service || true
   fi

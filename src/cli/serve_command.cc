@@ -302,8 +302,8 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
       serve
           ->add_option("--max-response", flags->max_response_bytes,
                        "Largest answer, in bytes: a request for more rows than fit (4 bytes a "
-                       "row, the most compact answer) is refused before it runs, HTTP 503 / "
-                       "RESOURCE_EXHAUSTED (default: --max-body)")
+                       "row, the most compact answer) is refused before it runs, HTTP 400 / "
+                       "OUT_OF_RANGE, since no server would answer it (default: --max-body)")
           ->check(CLI::PositiveNumber);
   serve
       ->add_option("--request-timeout", flags->request_timeout,
