@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs every Debian package that building, testing and the demo need.
+# Installs every Debian package that building, testing and the demo need, then the JavaScript
+# client's test-only npm packages (scripts/setup-js.sh).
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
 set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 packages=(
   # toolchain
@@ -25,6 +27,8 @@ packages=(
   chromium
   # the article's reference servers in peers/
   python3-flask
+  # Node.js runs the JavaScript client's tests (clients/js, `node --test`)
+  nodejs
 )
 
 missing=()
@@ -34,8 +38,14 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# npm comes with Node.js from some sources (NodeSource); Debian packages it apart.
+if ! command -v npm >/dev/null; then
+  missing+=(npm)
+fi
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages present"
+  "$root/scripts/setup-js.sh"
   exit 0
 fi
 
@@ -53,3 +63,4 @@ for service in nginx prometheus; do
   fi
 done
 echo "setup: done"
+"$root/scripts/setup-js.sh"
