@@ -187,7 +187,7 @@ class CompareBrowserTest(unittest.TestCase):
             self.assertEqual([s["id"] for s in report["scenarios"]], ["browser"])
             runs = {run["wire"]: run for run in report["scenarios"][0]["runs"]}
             self.assertEqual(set(runs), {"tcp", "tcp-new", "rest-keepalive", "ws", "ws-binary",
-                                         *(f"browser-{wire}" for wire in WIRES if not wire.startswith("module-"))})
+                                         *(f"browser-{wire}" for wire in WIRES)})
             for wire, run in runs.items():
                 with self.subTest(wire=wire):
                     result = run["result"]
@@ -204,13 +204,19 @@ class CompareBrowserTest(unittest.TestCase):
                         self.assertGreater(result["network_us"]["p50"], 0)
             # What the browser adds shows: every browser wire is slower than the C++ client's.
             for wire, client in [("browser-fetch", "rest-keepalive"), ("browser-ws", "ws"),
-                                 ("browser-ws-binary", "ws-binary")]:
+                                 ("browser-ws-binary", "ws-binary"), ("browser-module-ws", "ws"),
+                                 ("browser-module-fetch", "rest-keepalive")]:
                 self.assertGreater(runs[wire]["result"]["latency_us"]["p50"],
                                    runs[client]["result"]["latency_us"]["p50"])
             self.assertGreater(runs["browser-ws-new"]["result"]["connect_us"]["p50"], 0)
             recommendation = report["scenarios"][0]["verdict"]["text"]
             self.assertTrue(recommendation.startswith("in Chromium: "), recommendation)
             self.assertIn("What the browser adds to the C++ client's exchange", recommendation)
+            # What the JavaScript client costs over the bare browser wires, stated.
+            self.assertRegex(recommendation, r"What the predictwire\.js client adds to the browser's bare "
+                                             r"WebSocket and fetch: browser-module-ws [\d.]+ (µs|ms) vs "
+                                             r"browser-ws [\d.]+ (µs|ms): ")
+            self.assertIn("the predictwire.js client adds", report["overall"][-1])
             self.assertTrue(report["overall"][-1].startswith("Client: from a browser (Chromium): "),
                             report["overall"])
             self.assertIn("browser-ws-new", done.stdout)
