@@ -252,12 +252,18 @@ export function decodeBinaryReply(data) {
 // was sent, its deadline, and how it settles (once).
 class Request {
   constructor(kind, id, shape, model, timeoutMs, resolve, reject) {
-    Object.assign(this, {kind, id, shape, model, timeoutMs, resolve, reject});
+    this.kind = kind;      // 'predict' or 'infer'
+    this.id = id;
+    this.shape = shape;    // predict: the features' shape; infer: the JSON body
+    this.model = model;
+    this.timeoutMs = timeoutMs;
+    this.deadline = Infinity;
+    this.resolve = resolve;
+    this.reject = reject;
     this.sends = 0;        // times it may have reached a server
     this.conn = null;      // the connection it is out on, awaiting its answer
     this.sentAt = 0;
     this.abort = null;     // aborts its fetch
-    this.timer = null;
     this.unlisten = null;  // removes its AbortSignal listener
     this.done = false;
   }
@@ -308,6 +314,12 @@ export class Client {
   #probeTimer = null;
   #closed = false;
   #openWaiters = [];
+  // Deadlines without a timer per request (a timer made and cleared per request costs more than
+  // the rest of the client): requests by their timeoutMs, each set in deadline order, and one
+  // timer for the earliest.
+  #deadlines = new Map();
+  #deadlineTimer = null;
+  #deadlineAt = Infinity;
 
   // What happened so far; for dashboards and tests.
   stats = {sent: 0, resent: 0, answered: 0, failed: 0, timedOut: 0, late: 0, connects: 0,
@@ -420,6 +432,7 @@ export class Client {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#attemptTimer);
+    this.#armDeadlines(Infinity);
     clearTimeout(this.#probeTimer);
     const current = this.#conn;
     const wasOpen = !!(current && current.open);
@@ -449,9 +462,7 @@ export class Client {
       const id = ++this.#nextId;
       const request = new Request(kind, id, payload, model, timeoutMs, resolve, reject);
       this.#pending.set(id, request);
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        request.timer = setTimeout(() => this.#expire(request), timeoutMs);
-      }
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.#watch(request);
       if (signal) {
         if (signal.aborted) return this.#cancel(request);
         const onAbort = () => this.#cancel(request);
@@ -494,7 +505,7 @@ export class Client {
       return false;
     }
     request.done = true;
-    clearTimeout(request.timer);
+    if (request.deadline !== Infinity) this.#unwatch(request);
     if (request.unlisten) request.unlisten();
     this.#unplace(request);
     this.#pending.delete(request.id);
@@ -511,6 +522,52 @@ export class Client {
     if (!this.#settle(request)) return;
     ++this.stats.failed;
     request.reject(error);
+  }
+
+  #watch(request) {
+    request.deadline = now() + request.timeoutMs;
+    let watched = this.#deadlines.get(request.timeoutMs);
+    if (!watched) this.#deadlines.set(request.timeoutMs, (watched = new Set()));
+    watched.add(request);
+    if (request.deadline < this.#deadlineAt) this.#armDeadlines(request.deadline);
+  }
+
+  // The timer stays armed for a request answered in time: it fires once for nothing, rather than
+  // being cleared and made again for every request.
+  #unwatch(request) {
+    this.#deadlines.get(request.timeoutMs)?.delete(request);
+  }
+
+  #armDeadlines(at) {
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = null;
+    this.#deadlineAt = at;
+    if (at === Infinity) return;
+    this.#deadlineTimer = setTimeout(() => this.#sweepDeadlines(), Math.max(0, at - now()));
+    // In Node the requests' own sockets and fetches keep the process alive, not their deadlines.
+    if (typeof this.#deadlineTimer === 'object' && this.#deadlineTimer.unref) this.#deadlineTimer.unref();
+  }
+
+  // Rejects every request past its deadline, the earliest first, and waits for the next deadline.
+  #sweepDeadlines() {
+    this.#deadlineTimer = null;
+    this.#deadlineAt = Infinity;
+    const t = now();
+    let next = Infinity;
+    const expired = [];
+    for (const [timeoutMs, watched] of this.#deadlines) {
+      for (const request of watched) {
+        if (request.deadline > t) {
+          next = Math.min(next, request.deadline);
+          break;
+        }
+        expired.push(request);
+      }
+      if (watched.size === 0) this.#deadlines.delete(timeoutMs);
+    }
+    expired.sort((a, b) => a.deadline - b.deadline);
+    for (const request of expired) this.#expire(request);
+    if (next < this.#deadlineAt) this.#armDeadlines(next);
   }
 
   #expire(request) {
