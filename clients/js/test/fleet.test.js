@@ -82,8 +82,8 @@ describe('a draining server (serve --drain-delay)', () => {
         const terminated = Date.now();
         const stopped = server.stop('SIGTERM');
         await tick(300);
-        const ready = await fetch(`${server.url}/v2/health/ready`);
-        assert.equal(ready.status, 400, 'readiness is off while draining');
+        const ready = await fetch(`${server.url}/v2/health/ready`).then((r) => r.status, () => 'refused');
+        assert.notEqual(ready, 200, 'readiness is off while draining');
         const answeredDuringDelay = c.stats.answered;
         await tick(400);
         assert.ok(c.stats.answered > answeredDuringDelay, 'still answering during the delay');
