@@ -116,6 +116,8 @@ export class Backoff {
 }
 
 const WIRES = ['auto', 'ws', 'ws-binary', 'fetch'];
+const OPEN = 1;                   // WebSocket.OPEN
+const CLOSING_TIMEOUT_MS = 2000;  // a closing socket whose close event does not come is given up
 const now = () => (globalThis.performance ? performance.now() : Date.now());
 const noop = () => {};
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -280,6 +282,7 @@ class Conn {
     this.heartbeat = null;
     this.pongTimer = null;
     this.connectTimer = null;
+    this.closingTimer = null;
   }
 }
 
@@ -650,6 +653,16 @@ export class Client {
   }
 
   #sendOnSocket(conn, request) {
+    if (conn.socket.readyState !== undefined && conn.socket.readyState !== OPEN) {
+      // Closing: the server's Close came after its last answer, and the close event follows. The
+      // request waits for the next socket (a browser would refuse the send, and log it).
+      this.#socketQueue.add(request);
+      if (!conn.closingTimer) {
+        conn.closingTimer = setTimeout(() => this.#socketGone(conn, 1006, 'the WebSocket did not finish closing'),
+                                       CLOSING_TIMEOUT_MS);
+      }
+      return;
+    }
     let message;
     try {
       message = this.#binary
@@ -863,6 +876,7 @@ export class Client {
 
   #stopTimers(conn) {
     clearTimeout(conn.connectTimer);
+    clearTimeout(conn.closingTimer);
     clearInterval(conn.heartbeat);
     conn.heartbeat = null;
     this.#pongSeen(conn);

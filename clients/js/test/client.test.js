@@ -197,6 +197,22 @@ describe('reconnecting', () => {
     c.close();
   });
 
+  it('sends nothing on a closing socket: what comes meanwhile goes on the next one', async () => {
+    const network = new FakeNetwork();
+    const c = client(network);
+    await c.opened();
+    const first = network.last;
+    first.beginClose();  // the server's Close 1001 is in; the close event comes a moment later
+    const answer = c.predict([2, 5]);
+    await tick(5);
+    assert.equal(first.received.length, 0);  // a browser would have refused the send
+    first.close(1001);
+    assert.deepEqual((await answer).predictions, [7]);
+    assert.equal(network.ends.length, 2);
+    assert.equal(c.stats.resent, 0);
+    c.close();
+  });
+
   it('rejects a request lost twice with a ConnectionError, and settles each promise once', async () => {
     const network = new FakeNetwork();
     network.onRequest = (end) => setTimeout(() => end.drop(), 2);  // every socket breaks, nothing answered

@@ -71,9 +71,14 @@ export class FakeSocketEnd {
     this.socket.onmessage?.({data});
   }
 
+  // The server's Close frame has arrived, the close event not yet (the browser's CLOSING).
+  beginClose() {
+    if (this.socket.readyState === 1) this.socket.readyState = 2;
+  }
+
   // The server closes the connection with `code` (1001: going away).
   close(code = 1001, reason = 'server shutting down') {
-    if (this.socket.readyState >= 2) return;
+    if (this.socket.readyState === 3) return;
     this.socket.readyState = 3;
     this.socket.onclose?.({code, reason, wasClean: true});
   }
