@@ -358,6 +358,7 @@ export class Client {
     if (this.#usesSocket()) {
       this.#openSocket();
     } else {
+      this.stats.connects = 1;
       queueMicrotask(() => this.#emit('open', {wire: 'fetch', fallback: this.#fallback}));
     }
   }
