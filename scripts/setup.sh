@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs every Debian package that building, testing and the demo need.
+# Installs every Debian package that building, testing and the demo need, then the JavaScript
+# client's test-only npm packages (scripts/setup-js.sh).
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
 set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 packages=(
   # toolchain
@@ -29,6 +31,8 @@ packages=(
   # nginx itself, with HTTP/2, grpc_pass and upstream keepalive, plus the echo module), network
   # namespaces for a client whose network is cut (ip netns), and YAML to read deploy/k8s
   haproxy iproute2 python3-yaml
+  # Node.js runs the JavaScript client's tests (clients/js, `node --test`)
+  nodejs
 )
 
 missing=()
@@ -38,8 +42,14 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# npm comes with Node.js from some sources (NodeSource); Debian packages it apart.
+if ! command -v npm >/dev/null; then
+  missing+=(npm)
+fi
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages present"
+  "$root/scripts/setup-js.sh"
   exit 0
 fi
 
@@ -58,3 +68,4 @@ for service in nginx haproxy prometheus; do
   fi
 done
 echo "setup: done"
+"$root/scripts/setup-js.sh"

@@ -1,7 +1,24 @@
-# cmake -DINPUT=web/index.html -DOUTPUT=web_page.cc -P web/embed.cmake
-# Writes a C++ source defining predictwire::transport::WebPage() (transport/common/web_page.h)
-# as the bytes of INPUT, so the page is part of the binary and needs no file at run time.
-file(READ "${INPUT}" bytes HEX)
+# cmake -DINPUT=FILE -DOUTPUT=SOURCE.cc -DFUNCTION=NAME [-DVERSION_OF=OTHER] -P web/embed.cmake
+# Writes a C++ source defining predictwire::transport::NAME() and NAME##Version()
+# (transport/common/web_page.h) as the bytes of INPUT and the first 16 hex digits of their
+# SHA-256, so a file is part of the binary and needs nothing at run time. With VERSION_OF, the
+# text __VERSION_OF__ in INPUT is replaced by OTHER's version first (the page imports the client
+# module by its version, so a browser never pairs a new page with an old module from its cache).
+set(embedded "${INPUT}")
+if(DEFINED VERSION_OF)
+  file(SHA256 "${VERSION_OF}" other_hash)
+  string(SUBSTRING "${other_hash}" 0 16 other_version)
+  file(READ "${INPUT}" text)
+  string(REPLACE "__VERSION_OF__" "${other_version}" text "${text}")
+  set(embedded "${OUTPUT}.input")
+  file(WRITE "${embedded}" "${text}")
+endif()
+file(SHA256 "${embedded}" hash)
+string(SUBSTRING "${hash}" 0 16 version)
+file(READ "${embedded}" bytes HEX)
+if(DEFINED VERSION_OF)
+  file(REMOVE "${embedded}")
+endif()
 string(LENGTH "${bytes}" hex_length)
 math(EXPR size "${hex_length} / 2")
 # 16 bytes a line (CMake's regular expressions have no {16}).
@@ -14,11 +31,12 @@ file(WRITE "${OUTPUT}.tmp"
   "#include \"transport/common/web_page.h\"\n\n"
   "namespace predictwire::transport {\n"
   "namespace {\n\n"
-  "constexpr unsigned char kPage[${size} + 1] = {\n    ${bytes}0};\n\n"
+  "constexpr unsigned char kBytes[${size} + 1] = {\n    ${bytes}0};\n\n"
   "}  // namespace\n\n"
-  "std::string_view WebPage() {\n"
-  "  return std::string_view(reinterpret_cast<const char*>(kPage), ${size});\n}\n\n"
+  "std::string_view ${FUNCTION}() {\n"
+  "  return std::string_view(reinterpret_cast<const char*>(kBytes), ${size});\n}\n\n"
+  "std::string_view ${FUNCTION}Version() { return \"${version}\"; }\n\n"
   "}  // namespace predictwire::transport\n")
-# Only a changed page rebuilds what depends on it.
+# Only a changed file rebuilds what depends on it.
 file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
 file(REMOVE "${OUTPUT}.tmp")

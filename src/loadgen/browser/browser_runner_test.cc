@@ -27,8 +27,10 @@ TEST(BrowserWiresTest, AreNotRowsOfTheWireTableButReadLikeWires) {
     EXPECT_FALSE(ParseWire(wire.name).ok()) << wire.name << " is not for bench";
     EXPECT_FALSE(wire.floor);
   }
-  EXPECT_THAT(names, ElementsAre("browser-fetch", "browser-fetch-cors", "browser-fetch-cors-cached",
-                                 "browser-ws", "browser-ws-binary", "browser-ws-new"));
+  EXPECT_THAT(names,
+              ElementsAre("browser-fetch", "browser-fetch-cors", "browser-fetch-cors-cached",
+                          "browser-ws", "browser-ws-binary", "browser-ws-new", "browser-module-ws",
+                          "browser-module-ws-binary", "browser-module-fetch"));
   EXPECT_FALSE(IsBrowserWire(DefaultWire()));
   EXPECT_TRUE(BrowserWire("browser-ws-new").new_connection_per_request);
   EXPECT_EQ(PageWireName(BrowserWire("browser-fetch-cors-cached")), "fetch-cors-cached");
@@ -40,6 +42,19 @@ TEST(BrowserWiresTest, EachIsComparedWithTheClientsSameExchange) {
   EXPECT_EQ(ClientCounterpart(BrowserWire("browser-ws"))->name, "ws");
   EXPECT_EQ(ClientCounterpart(BrowserWire("browser-ws-binary"))->name, "ws-binary");
   EXPECT_EQ(ClientCounterpart(BrowserWire("browser-ws-new")), nullptr);
+  EXPECT_EQ(ClientCounterpart(BrowserWire("browser-module-ws"))->name, "ws");
+  EXPECT_EQ(ClientCounterpart(BrowserWire("browser-module-fetch"))->name, "rest-keepalive");
+}
+
+TEST(BrowserWiresTest, TheJavaScriptClientsWiresAreComparedWithTheBareOnes) {
+  EXPECT_EQ(RawCounterpart(BrowserWire("browser-module-ws"))->name, "browser-ws");
+  EXPECT_EQ(RawCounterpart(BrowserWire("browser-module-ws-binary"))->name, "browser-ws-binary");
+  EXPECT_EQ(RawCounterpart(BrowserWire("browser-module-fetch"))->name, "browser-fetch");
+  EXPECT_EQ(RawCounterpart(BrowserWire("browser-ws")), nullptr);
+  EXPECT_TRUE(IsModuleWire(BrowserWire("browser-module-ws-binary")));
+  EXPECT_FALSE(IsModuleWire(BrowserWire("browser-ws-binary")));
+  EXPECT_EQ(PageWireName(BrowserWire("browser-module-ws")), "module-ws");
+  EXPECT_FALSE(BrowserWire("browser-module-ws").new_connection_per_request);
 }
 
 TEST(PageMeasurementTest, ParsesThePagesResult) {

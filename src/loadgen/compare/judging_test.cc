@@ -11,6 +11,7 @@ namespace predictwire::loadgen {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // A run whose p50 is `p50_us`, with five batches spread by ±`spread` (a share of p50).
@@ -52,7 +53,9 @@ TEST(RecommendTest, TheBrowserScenarioRanksBrowserWiresAndSaysWhatTheBrowserAdds
                    MakeBrowserRun("browser-fetch-cors", 2500),
                    MakeBrowserRun("browser-fetch-cors-cached", 2010),
                    MakeBrowserRun("browser-ws", 170),
-                   MakeBrowserRun("browser-ws-new", 11000, 9500)};
+                   MakeBrowserRun("browser-ws-new", 11000, 9500),
+                   MakeBrowserRun("browser-module-ws", 190),
+                   MakeBrowserRun("browser-module-fetch", 2005)};
   const Verdict verdict = Recommend(scenario);
   EXPECT_EQ(verdict.best, std::vector<std::string>{"browser-ws"});  // not the C++ client's rows
   EXPECT_THAT(verdict.text, StartsWith("in Chromium: browser-ws leads (p50 170 µs)"));
@@ -65,10 +68,19 @@ TEST(RecommendTest, TheBrowserScenarioRanksBrowserWiresAndSaysWhatTheBrowserAdds
   EXPECT_THAT(verdict.text, HasSubstr("its preflight cached (Max-Age) costs nothing measurable"));
   EXPECT_THAT(verdict.text,
               HasSubstr("a new WebSocket per request takes 11.00 ms (opening it 9.50 ms)"));
-  EXPECT_EQ(verdict.meaning,
-            "from a browser (Chromium): browser-ws (p50 170 µs); a fetch takes 2.00 ms, 12× as "
-            "long, a new WebSocket per request 11.00 ms; the browser adds +98 µs (2.4×) to the "
-            "C++ client's ws");
+  // The JavaScript client is measured against the bare browser wire, not the C++ client.
+  EXPECT_THAT(verdict.text, Not(HasSubstr("browser-module-ws 190 µs vs ws")));
+  EXPECT_THAT(verdict.text,
+              HasSubstr(". What the predictwire.js client adds to the browser's bare WebSocket "
+                        "and fetch: browser-module-ws 190 µs vs browser-ws 170 µs: +20 µs (1.1×) "
+                        "per request, 95% CI 9–12%"));
+  EXPECT_THAT(verdict.text, HasSubstr("browser-module-fetch 2.00 ms vs browser-fetch 2.00 ms: "
+                                      "nothing measurable (95% CI"));
+  EXPECT_THAT(verdict.meaning,
+              StartsWith("from a browser (Chromium): browser-ws (p50 170 µs); a fetch takes "
+                         "2.00 ms, 12× as long, a new WebSocket per request 11.00 ms; the browser "
+                         "adds +98 µs (2.4×) to the C++ client's ws; the predictwire.js client "
+                         "adds +20 µs (1.1×) per request to the bare WebSocket (95% CI 9–12%)"));
   Report report;
   report.scenarios.push_back(scenario);
   report.scenarios.back().verdict = verdict;

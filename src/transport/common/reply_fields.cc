@@ -81,8 +81,9 @@ std::string_view WriteServerTiming(const ServerTiming& timing,
 
 void ForEachReplyField(const RestReply& reply, HttpVersion version, ReplyFieldText* text,
                        absl::FunctionRef<void(const ReplyField&)> visit) {
-  // A 204 has no content, so neither of its headers (RFC 9110 section 8.6).
-  if (reply.status != 204) {
+  // A 204 has no content, so neither of its headers (RFC 9110 section 8.6); a 304 describes
+  // content it does not send, so it says nothing of it either (section 15.4.5).
+  if (reply.status != 204 && reply.status != 304) {
     visit(kContentType.With(reply.content_type));
     visit(kContentLength.With(FormatNumber(reply.body.size(), text->content_length)));
   }

@@ -53,7 +53,8 @@ std::string_view WriteServerTiming(const ServerTiming& timing,
                                    std::span<char, kServerTimingMaxBytes> buffer);
 
 // Calls `visit` once for each header field of `reply`, in the order they are sent:
-// content-type and content-length (not for a 204: RFC 9110 section 8.6), server-timing (when
+// content-type and content-length (not for a 204 or a 304: RFC 9110 sections 8.6 and 15.4.5),
+// server-timing (when
 // the reply has a timing), allow, upgrade (only HTTP/1.1), inference-header-content-length, then
 // RestReply::headers as given, at most RestReply::kMaxHeaders of them. Not the status, nor the
 // fields an HTTP version adds on its own (Date, Server, Connection). `text` receives the

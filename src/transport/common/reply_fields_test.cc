@@ -88,6 +88,14 @@ TEST(ReplyFieldsTest, A204HasNoContentFields) {
   EXPECT_THAT(Collect(reply, HttpVersion::kHttp2).lower, ElementsAre(Pair("allow", "POST")));
 }
 
+TEST(ReplyFieldsTest, A304HasNoContentFieldsButItsOwn) {
+  RestReply reply;
+  reply.status = 304;
+  reply.body = "not sent";
+  reply.headers = {{"etag", "\"1\""}};
+  EXPECT_THAT(Collect(reply, HttpVersion::kHttp1).lower, ElementsAre(Pair("etag", "\"1\"")));
+}
+
 TEST(ReplyFieldsTest, APlainReplyHasItsContentFieldsOnly) {
   RestReply reply;
   reply.content_type = "text/plain";

@@ -22,6 +22,7 @@ constexpr std::string_view kRoutesText =
     "predictwire: ML predictions over every wire\n"
     "\n"
     "GET  /                             the browser page: ask a model, measure each wire\n"
+    "GET  /predictwire.js               the JavaScript client (an ES module) for pages and Node\n"
     "GET  /routes                       this list\n"
     "GET  /models                       the models, as JSON: name, platform, features\n"
     "GET  /metrics                      Prometheus metrics (text exposition 0.0.4)\n"
@@ -106,6 +107,41 @@ RestReply PageReply() {
   page.headers.push_back({"cross-origin-embedder-policy", "require-corp"});
   page.headers.push_back({"cache-control", "no-cache"});
   return page;
+}
+
+// Whether an If-None-Match value names `etag` (a quoted entity tag) or is "*": RFC 9110 section
+// 13.1.2, by weak comparison (a W/ prefix does not matter).
+bool IfNoneMatchNames(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const size_t comma = header.find(',');
+    std::string_view tag = header.substr(0, comma);
+    header.remove_prefix(comma == std::string_view::npos ? header.size() : comma + 1);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+  }
+  return false;
+}
+
+// GET /predictwire.js: the JavaScript client, with an ETag (its version, quoted) and a 304 for a
+// browser that has it already. A request naming the current version (?v=VERSION, as the page
+// imports it) may be cached for a year unchanged; the bare URL for a day, then revalidated.
+RestReply ClientModuleReply(std::string_view query, std::string_view if_none_match) {
+  static const std::string etag = fmt::format("\"{}\"", ClientModuleVersion());
+  static const std::string versioned_query = fmt::format("v={}", ClientModuleVersion());
+  RestReply module;
+  module.content_type = "text/javascript; charset=utf-8";
+  const bool versioned = query == versioned_query;
+  module.headers.push_back({"cache-control", versioned ? "public, max-age=31536000, immutable"
+                                                       : "public, max-age=86400"});
+  module.headers.push_back({"etag", etag});
+  if (!if_none_match.empty() && IfNoneMatchNames(if_none_match, etag)) {
+    module.status = 304;
+    return module;
+  }
+  module.body = std::string(ClientModule());
+  return module;
 }
 
 // GET /models: {"default": NAME, "models": [{"name", "platform", "features"}]}, features -1
@@ -230,6 +266,13 @@ void RestRouter::Route(RestRequest request, RestReplyFunction reply) const {
   if (path == "/") {
     if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
     return std::move(reply)(PageReply());
+  }
+  if (path == "/predictwire.js") {
+    if (!get) return std::move(reply)(WrongMethod(method, path, kGet));
+    const size_t question = target.find('?');
+    const std::string_view query =
+        question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+    return std::move(reply)(ClientModuleReply(query, request.if_none_match));
   }
   if (path == "/routes") {
     if (!get) return std::move(reply)(WrongMethod(method, path, kGet));

@@ -28,6 +28,8 @@ struct RestRequest {
   std::string_view inference_header_length;
   // The Origin header as sent (browsers send it), empty when absent: CORS (cors.h).
   std::string_view origin;
+  // The If-None-Match header as sent, empty when absent: a browser revalidating /predictwire.js.
+  std::string_view if_none_match;
   // The HTTP version it came on, for the metrics.
   RequestProtocol protocol = RequestProtocol::kHttp1;
   // Set by the transport once the client has gone (reset stream, closed connection).

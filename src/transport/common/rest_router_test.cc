@@ -5,6 +5,7 @@
 
 #include "core/test_backend.h"
 #include "transport/common/limits.h"
+#include "transport/common/web_page.h"
 
 namespace predictwire::transport {
 namespace {
@@ -31,13 +32,14 @@ class RestRouterTest : public ::testing::Test {
   }
 
   RestReply Call(std::string_view method, std::string_view target, std::string body = "",
-                 std::string_view origin = "") {
+                 std::string_view origin = "", std::string_view if_none_match = "") {
     RestReply result;
     bool called = false;
-    router_->Handle(RestRequest{method, target, std::move(body), "", origin}, [&](RestReply reply) {
-      result = std::move(reply);
-      called = true;
-    });
+    router_->Handle(RestRequest{method, target, std::move(body), "", origin, if_none_match},
+                    [&](RestReply reply) {
+                      result = std::move(reply);
+                      called = true;
+                    });
     EXPECT_TRUE(called);
     return result;
   }
@@ -95,10 +97,39 @@ TEST_F(RestRouterTest, ThePageTheRouteListAndTheModelList) {
   EXPECT_THAT(Call("GET", "/nothing").body, HasSubstr("see GET /routes"));
 }
 
+TEST_F(RestRouterTest, TheClientModuleWithItsVersionAndCacheLifetime) {
+  const std::string etag = "\"" + std::string(ClientModuleVersion()) + "\"";
+  EXPECT_EQ(ClientModuleVersion().size(), 16u);
+  const RestReply module = Call("GET", "/predictwire.js");
+  EXPECT_EQ(module.status, 200);
+  EXPECT_EQ(module.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(module.body, ClientModule());
+  EXPECT_THAT(module.body, HasSubstr("export function connect("));
+  EXPECT_THAT(module.headers, Contains(HeaderField{"etag", etag}));
+  EXPECT_THAT(module.headers, Contains(HeaderField{"cache-control", "public, max-age=86400"}));
+  // The page imports it by its version, which may be kept unchanged; another version may not.
+  EXPECT_THAT(WebPage(), HasSubstr("/predictwire.js?v=" + std::string(ClientModuleVersion())));
+  EXPECT_THAT(Call("GET", "/predictwire.js?v=" + std::string(ClientModuleVersion())).headers,
+              Contains(HeaderField{"cache-control", "public, max-age=31536000, immutable"}));
+  EXPECT_THAT(Call("GET", "/predictwire.js?v=0123456789abcdef").headers,
+              Contains(HeaderField{"cache-control", "public, max-age=86400"}));
+  // Revalidation: 304 without a body when the browser has this version.
+  for (const std::string& match : {etag, "W/" + etag, "\"old\", " + etag, std::string("*")}) {
+    const RestReply same = Call("GET", "/predictwire.js", "", "", match);
+    EXPECT_EQ(same.status, 304) << match;
+    EXPECT_TRUE(same.body.empty()) << match;
+    EXPECT_THAT(same.headers, Contains(HeaderField{"etag", etag})) << match;
+  }
+  EXPECT_EQ(Call("GET", "/predictwire.js", "", "", "\"0123456789abcdef\"").status, 200);
+  EXPECT_EQ(Call("POST", "/predictwire.js").status, 405);
+  EXPECT_THAT(Call("GET", "/routes").body, HasSubstr("GET  /predictwire.js"));
+}
+
 TEST_F(RestRouterTest, OptionsAnswersEachRoutesMethodsWithoutCorsHeaders) {
   const std::pair<std::string_view, std::string_view> routes[] = {
       {"/predict", "POST"},
       {"/", "GET, HEAD"},
+      {"/predictwire.js", "GET, HEAD"},
       {"/routes", "GET, HEAD"},
       {"/models", "GET, HEAD"},
       {"/v2", "GET, HEAD"},
@@ -202,7 +233,8 @@ TEST_F(RestRouterTest, V2HealthFollowsReadiness) {
 
 TEST_F(RestRouterTest, V2Metadata) {
   RestReply server = Call("GET", "/v2");
-  EXPECT_EQ(server.body, R"({"name":"predictwire","version":"9.9","extensions":["binary_tensor_data"]})");
+  EXPECT_EQ(server.body,
+            R"({"name":"predictwire","version":"9.9","extensions":["binary_tensor_data"]})");
   RestReply model = Call("GET", "/v2/models/sum3");
   EXPECT_EQ(model.status, 200);
   EXPECT_THAT(model.body, HasSubstr(R"("shape":[-1,3])"));

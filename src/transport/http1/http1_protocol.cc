@@ -97,13 +97,10 @@ bool Http1Protocol::Dispatch() {
   http10_ = parser->version() == 10;
   head_ = parser->method() == "HEAD";
   in_flight_ = true;
-  RestRequest request{parser->method(),
-                      parser->target(),
-                      std::move(parser->body()),
-                      parser->inference_header_length(),
-                      parser->origin(),
-                      RequestProtocol::kHttp1,
-                      client_gone_};
+  RestRequest request{parser->method(),          parser->target(),
+                      std::move(parser->body()), parser->inference_header_length(),
+                      parser->origin(),          parser->if_none_match(),
+                      RequestProtocol::kHttp1,   client_gone_};
   router_.Handle(std::move(request),
                  [this, connection = connection_.KeepAlive()](RestReply reply) mutable {
                    connection->Complete(

@@ -81,6 +81,10 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
     case http::field::origin:
       origin_.assign(value.data(), value.size());
       break;
+    case http::field::if_none_match:
+      if (!if_none_match_.empty()) if_none_match_ += ',';  // RFC 9110 section 5.3 joins them
+      if_none_match_.append(value.data(), value.size());
+      break;
     case http::field::host:
       ++host_fields_;
       host_valid_ = host_valid_ && IsValidHost(value);

@@ -11,8 +11,8 @@
 namespace predictwire::transport::http1 {
 
 // An HTTP/1.1 request parser that keeps only what the server reads: method, target, the
-// WebSocket handshake fields (with Host, on GET only), Origin (sent by browsers), Expect, and the
-// body. Beast's full parser keeps every field, which
+// WebSocket handshake fields (with Host, on GET only), Origin (sent by browsers), If-None-Match,
+// Expect, and the body. Beast's full parser keeps every field, which
 // costs ~18% of throughput (docs/architecture.md). One parser per request.
 //
 // It also refuses the framing RFC 9112 forbids, which Beast lets through and a proxy in front
@@ -44,6 +44,8 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   const std::string& inference_header_length() const { return inference_header_length_; }
   // Origin, empty when absent (clients other than browsers send none).
   const std::string& origin() const { return origin_; }
+  // If-None-Match, empty when absent (a browser revalidating what it cached).
+  const std::string& if_none_match() const { return if_none_match_; }
   // Host, kept for GET requests only (the WebSocket handshake's origin check); empty otherwise.
   const std::string& host() const { return host_; }
   std::string& body() { return body_; }
@@ -76,6 +78,7 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   std::string websocket_version_;
   std::string inference_header_length_;
   std::string origin_;
+  std::string if_none_match_;
   std::string host_;
   std::string absolute_host_;  // the authority of an absolute-form target
   bool get_ = false;

@@ -14,6 +14,8 @@ std::string_view StatusLine(int status) {
       return "HTTP/1.1 200 OK\r\n";
     case 204:
       return "HTTP/1.1 204 No Content\r\n";
+    case 304:
+      return "HTTP/1.1 304 Not Modified\r\n";
     case 400:
       return "HTTP/1.1 400 Bad Request\r\n";
     case 403:
@@ -66,7 +68,7 @@ void AppendResponse(const RestReply& reply, const ResponseFraming& framing, std:
     out->append("\r\nConnection: keep-alive");
   }
   out->append("\r\n\r\n");
-  if (!framing.head && reply.status != 204) out->append(reply.body);
+  if (!framing.head && reply.status != 204 && reply.status != 304) out->append(reply.body);
 }
 
 }  // namespace predictwire::transport::http1

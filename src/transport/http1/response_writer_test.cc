@@ -54,6 +54,19 @@ TEST(ResponseWriterTest, WritesFurtherHeadersAndNoContentFor204) {
   EXPECT_THAT(out, ::testing::EndsWith("\r\n\r\n"));
 }
 
+TEST(ResponseWriterTest, A304HasNoBody) {
+  RestReply reply;
+  reply.status = 304;
+  reply.body = "not sent";
+  reply.headers = {{"etag", "\"abc\""}};
+  std::string out;
+  AppendResponse(reply, {}, &out);
+  EXPECT_THAT(out, ::testing::StartsWith("HTTP/1.1 304 Not Modified\r\n"));
+  EXPECT_THAT(out, HasSubstr("\r\netag: \"abc\"\r\n"));
+  EXPECT_THAT(out, Not(HasSubstr("Content-Length")));
+  EXPECT_THAT(out, ::testing::EndsWith("\r\n\r\n"));
+}
+
 TEST(ResponseWriterTest, DateLooksLikeAnHttpDate) {
   const std::string date(HttpDate());
   EXPECT_EQ(date.size(), 29u);

@@ -81,6 +81,9 @@ class ServerSession::Callbacks {
       stream->inference_header_length.assign(View(value, value_length));
     } else if (field == "origin") {
       stream->origin.assign(View(value, value_length));
+    } else if (field == "if-none-match") {
+      if (!stream->if_none_match.empty()) stream->if_none_match += ',';
+      stream->if_none_match.append(View(value, value_length));
     } else if (field == "content-length") {
       uint64_t declared = 0;
       const std::string_view text = View(value, value_length);
@@ -370,10 +373,10 @@ void ServerSession::Dispatch(int32_t stream_id, Stream& stream) {
     return;
   }
   buffered_body_bytes_ -= stream.body.size();
-  on_request_(stream_id,
-              RestRequest{stream.method, stream.path, std::move(stream.body),
-                          stream.inference_header_length, stream.origin, RequestProtocol::kHttp2,
-                          CancelFlag(stream.shared_from_this(), &stream.gone)});
+  on_request_(stream_id, RestRequest{stream.method, stream.path, std::move(stream.body),
+                                     stream.inference_header_length, stream.origin,
+                                     stream.if_none_match, RequestProtocol::kHttp2,
+                                     CancelFlag(stream.shared_from_this(), &stream.gone)});
 }
 
 void ServerSession::Reply(int32_t stream_id, RestReply reply) {
@@ -400,7 +403,8 @@ void ServerSession::Reply(int32_t stream_id, RestReply reply) {
   nghttp2_data_provider body{};
   body.source.ptr = &stream;
   body.read_callback = Callbacks::ReadBody;
-  const bool has_body = !stream.reply.body.empty() && stream.method != "HEAD" && status != 204;
+  const bool has_body =
+      !stream.reply.body.empty() && stream.method != "HEAD" && status != 204 && status != 304;
   // The request body is gone; the reply's waits here until the client's windows let it go.
   stream.charge.Reset();
   if (has_body) stream.charge.ForceTo(stream.reply.body.size());

@@ -26,6 +26,7 @@ struct ServerSession::Stream : std::enable_shared_from_this<Stream> {
   std::string path;
   std::string inference_header_length;  // v2 binary tensor data
   std::string origin;                   // sent by browsers: CORS
+  std::string if_none_match;            // a browser revalidating what it cached
   std::string body;
   size_t header_bytes = 0;
   bool expects_continue = false;    // Expect: 100-continue

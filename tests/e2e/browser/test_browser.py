@@ -1,17 +1,21 @@
 """The browser as a client, in Debian's headless Chromium: a page on another origin (a python
 http.server on another loopback port) reads answers only from a server that allows its origin,
 Server-Timing included, over HTTP/1.1 and over HTTPS with h2; WebSockets from it are served only
-when allowed; and the server's own page at / loads without an error, answers, and measures every
-wire of its measure panel."""
+when allowed; the server's own page at / loads without an error, answers, and measures every
+wire of its measure panel, the JavaScript client's (/predictwire.js) among them; and its live
+example answers every prediction exactly once while the server restarts under it."""
 
 import functools
 import http.server
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
@@ -22,7 +26,8 @@ from certificates import make_certificate
 from server_fixture import BINARY, ROOT, Server
 from test_report_page import OVERFLOW_CHECK
 
-WIRES = ["fetch", "fetch-cors", "fetch-cors-cached", "ws", "ws-binary", "ws-new"]
+WIRES = ["fetch", "fetch-cors", "fetch-cors-cached", "ws", "ws-binary", "ws-new", "module-ws",
+         "module-ws-binary", "module-fetch"]
 
 # From the other origin's page: /predict and v2 infer on BASE, and what the page may read of them.
 READ_ANSWERS = """(async (base) => {
@@ -201,13 +206,19 @@ class CompareBrowserTest(unittest.TestCase):
                         self.assertGreater(result["network_us"]["p50"], 0)
             # What the browser adds shows: every browser wire is slower than the C++ client's.
             for wire, client in [("browser-fetch", "rest-keepalive"), ("browser-ws", "ws"),
-                                 ("browser-ws-binary", "ws-binary")]:
+                                 ("browser-ws-binary", "ws-binary"), ("browser-module-ws", "ws"),
+                                 ("browser-module-fetch", "rest-keepalive")]:
                 self.assertGreater(runs[wire]["result"]["latency_us"]["p50"],
                                    runs[client]["result"]["latency_us"]["p50"])
             self.assertGreater(runs["browser-ws-new"]["result"]["connect_us"]["p50"], 0)
             recommendation = report["scenarios"][0]["verdict"]["text"]
             self.assertTrue(recommendation.startswith("in Chromium: "), recommendation)
             self.assertIn("What the browser adds to the C++ client's exchange", recommendation)
+            # What the JavaScript client costs over the bare browser wires, stated.
+            self.assertRegex(recommendation, r"What the predictwire\.js client adds to the browser's bare "
+                                             r"WebSocket and fetch: browser-module-ws [\d.]+ (µs|ms) vs "
+                                             r"browser-ws [\d.]+ (µs|ms): ")
+            self.assertIn("the predictwire.js client adds", report["overall"][-1])
             self.assertTrue(report["overall"][-1].startswith("Client: from a browser (Chromium): "),
                             report["overall"])
             self.assertIn("browser-ws-new", done.stdout)
@@ -216,6 +227,55 @@ class CompareBrowserTest(unittest.TestCase):
                 self.assertEqual(page.errors, [])
                 self.assertIn("browser-fetch-cors-cached", page.evaluate("document.body.textContent"))
                 page.close()
+
+
+# The live example's bookkeeping, checked in the page: every prediction sent was answered once,
+# with the sum of its own features (the sum model), none failed and none is still out.
+LIVE_CHECK = """(async () => {
+  const summary = await window.predictwire.live.stop();
+  const wrong = summary.log.filter((entry) => entry.prediction === undefined ||
+      Math.abs(entry.prediction - entry.features.reduce((a, b) => a + b, 0)) > 1e-4);
+  return {sent: summary.sent, answered: summary.answered, failed: summary.failed, errors: summary.errors,
+          duplicates: summary.duplicates, unsettled: summary.unsettled, opens: summary.opens,
+          closes: summary.closes, stats: summary.stats, wrong: wrong.slice(0, 5), wrong_count: wrong.length,
+          seqs: summary.log.map((entry) => entry.seq)};
+})()"""
+
+
+@unittest.skipUnless(chromium.available(), "Debian's chromium is missing: scripts/setup.sh installs it")
+class LiveExampleTest(unittest.TestCase):
+    def test_the_live_example_answers_every_prediction_once_while_the_server_restarts(self):
+        server = Server(models=["sum=sleep:0"]).start()
+        try:
+            with chromium.Chromium() as browser:
+                page = browser.open(server.url + "/", width=1000)
+                page.evaluate("window.predictwire.ready")
+                for wire, restarts in [("ws", [signal.SIGTERM, signal.SIGKILL]), ("ws-binary", [signal.SIGKILL])]:
+                    with self.subTest(wire=wire):
+                        page.evaluate(f"window.predictwire.live.start({{rate: 50, wire: {wire!r}}}) && true")
+                        time.sleep(1.5)
+                        for sig in restarts:
+                            server.restart(sig)  # on the same port: the page's origin stays
+                            time.sleep(1.5)
+                        live = page.evaluate(LIVE_CHECK, timeout=60)
+                        self.assertGreater(live["sent"], 100, live["stats"])
+                        self.assertEqual((live["answered"], live["failed"], live["unsettled"], live["duplicates"]),
+                                         (live["sent"], 0, 0, 0), live["errors"])
+                        self.assertEqual(live["seqs"], list(range(1, live["sent"] + 1)))
+                        self.assertEqual(live["wrong_count"], 0, live["wrong"])
+                        self.assertEqual(live["stats"]["settledTwice"], 0)
+                        # It saw each restart: the socket closed, and it opened again.
+                        self.assertGreaterEqual(live["closes"], len(restarts), live["stats"])
+                        self.assertGreaterEqual(live["opens"], len(restarts) + 1, live["stats"])
+                        self.assertGreaterEqual(live["stats"]["reconnects"], len(restarts))
+                        self.assertIn("predictions", page.evaluate(
+                            "document.getElementById('live-plot').getAttribute('aria-label')"))
+                # While the server was down Chromium logged its failed attempts to reconnect; nothing else.
+                others = [e for e in page.errors if not re.search(r"WebSocket connection to '.*' failed", e)]
+                self.assertEqual(others, [])
+                page.close()
+        finally:
+            server.stop()
 
 
 if __name__ == "__main__":

@@ -37,8 +37,9 @@ def parse_ready_line(line):
 class Server:
     """A running server; use as a context manager, or call start() and stop()."""
 
-    def __init__(self, *args, models=None, preexec_fn=None):
+    def __init__(self, *args, models=None, preexec_fn=None, port=0):
         self.args = list(args)
+        self.http_port = port  # 0: a free one; restart() keeps the one it got
         self.preexec_fn = preexec_fn  # run in the child before exec (e.g. to lower its rlimits)
         if models is not None:
             for model in models:
@@ -50,7 +51,7 @@ class Server:
 
     def start(self, timeout=20):
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0",
+            [BINARY, "serve", "--http", f"127.0.0.1:{self.http_port}", "--grpc", "127.0.0.1:0",
              "--grpcs", "127.0.0.1:0", *self.args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
             preexec_fn=self.preexec_fn)
@@ -92,6 +93,12 @@ class Server:
             _, self.stderr = self.process.communicate()
             raise
         return self.process.returncode
+
+    def restart(self, sig=signal.SIGTERM):
+        """Stops the server with `sig` and starts it again on the same HTTP port."""
+        self.stop(sig)
+        self.http_port = self.port
+        return self.start()
 
     def __enter__(self):
         return self.start()

@@ -1,8 +1,9 @@
 // The browser as a client: Chromium on the server's page times each browser wire
 // (browser/browser_wires.h), beside the C++ client's rows of the same exchanges and model and
 // the raw TCP floor, all one request at a time and taking turns, so the report shows what the
-// browser adds. Runs are counted in requests: a browser request takes milliseconds where the
-// C++ client's takes microseconds.
+// browser adds; and the same exchanges through the server's JavaScript client (/predictwire.js),
+// so it shows what that client adds to the browser's bare WebSocket and fetch. Runs are counted
+// in requests: a browser request takes milliseconds where the C++ client's takes microseconds.
 
 #include <fmt/format.h>
 
@@ -60,9 +61,30 @@ std::vector<PlannedScenario> Plan(const PlanOptions& options) {
   return {scenario};
 }
 
+// What the JavaScript client adds to each raw browser exchange: "browser-module-ws 190 µs vs
+// browser-ws 170 µs: +20 µs (1.1×) per request, 95% CI 8–14%", or that it costs nothing
+// measurable. Empty when no module wire ran beside its raw one.
+std::vector<std::string> ModuleCosts(const std::vector<const Run*>& browser,
+                                     const std::map<std::string_view, const Run*>& by_wire) {
+  std::vector<std::string> costs;
+  for (const Run* run : browser) {
+    const Wire* raw = RawCounterpart(*run->result.options.wire.wire);
+    const auto bare = raw != nullptr ? by_wire.find(raw->name) : by_wire.end();
+    if (bare == by_wire.end()) continue;
+    const Margin margin = MarginOf(*bare->second, *run);
+    costs.push_back(fmt::format(
+        "{} {} vs {} {}: {}", run->label, FormatMicroseconds(P50(*run)), bare->second->label,
+        FormatMicroseconds(P50(*bare->second)),
+        Clear(margin)
+            ? fmt::format("{} per request, {}", AddedText(*run, *bare->second), CiText(margin))
+            : fmt::format("nothing measurable ({})", CiText(margin))));
+  }
+  return costs;
+}
+
 // The browser scenario: the browser wires ranked among themselves (the C++ client's rows are
-// their yardstick, not rivals), what Chromium adds to each exchange over the C++ client, and
-// what a preflight and a new WebSocket cost.
+// their yardstick, not rivals), what Chromium adds to each exchange over the C++ client, what a
+// preflight and a new WebSocket cost, and what the predictwire.js client adds.
 void JudgeBrowser(const Scenario&, const RunsToJudge& runs, Verdict* verdict) {
   std::vector<const Run*> browser;
   std::map<std::string_view, const Run*> by_wire;
@@ -82,8 +104,12 @@ void JudgeBrowser(const Scenario&, const RunsToJudge& runs, Verdict* verdict) {
     const Wire& wire = *run->result.options.wire.wire;
     const Wire* counterpart = ClientCounterpart(wire);
     const auto client = counterpart ? by_wire.find(counterpart->name) : by_wire.end();
-    // The second-origin fetches are judged against the same-origin one, below.
-    if (client == by_wire.end() || wire.name.starts_with("browser-fetch-cors")) continue;
+    // The second-origin fetches are judged against the same-origin one, and the JavaScript
+    // client's wires against the bare ones, below.
+    if (client == by_wire.end() || wire.name.starts_with("browser-fetch-cors") ||
+        IsModuleWire(wire)) {
+      continue;
+    }
     added.push_back(fmt::format("{} {} vs {} {} {}", run->label, FormatMicroseconds(P50(*run)),
                                 client->second->wire, FormatMicroseconds(P50(*client->second)),
                                 AddedText(*run, *client->second)));
@@ -116,6 +142,12 @@ void JudgeBrowser(const Scenario&, const RunsToJudge& runs, Verdict* verdict) {
         FormatMicroseconds(fresh->second->result.connect.ValueAtPercentile(50) / 1000.0)));
   }
   if (!costs.empty()) text += fmt::format(". {}", JoinWords(costs));
+  const std::vector<std::string> module_costs = ModuleCosts(browser, by_wire);
+  if (!module_costs.empty()) {
+    text += fmt::format(
+        ". What the predictwire.js client adds to the browser's bare WebSocket and fetch: {}",
+        JoinWords(module_costs));
+  }
   verdict->text = std::move(text);
   const Run& fastest = *judgement.best.front();
   verdict->meaning = fmt::format("from a browser (Chromium): {} (p50 {})", JoinWords(verdict->best),
@@ -134,6 +166,15 @@ void JudgeBrowser(const Scenario&, const RunsToJudge& runs, Verdict* verdict) {
       client != by_wire.end()) {
     verdict->meaning += fmt::format("; the browser adds {} to the C++ client's {}",
                                     AddedText(fastest, *client->second), client->second->wire);
+  }
+  const auto module = by_wire.find("browser-module-ws");
+  const auto bare = by_wire.find("browser-ws");
+  if (module != by_wire.end() && bare != by_wire.end()) {
+    const Margin margin = MarginOf(*bare->second, *module->second);
+    verdict->meaning += fmt::format(
+        "; the predictwire.js client adds {} per request to the bare WebSocket ({})",
+        Clear(margin) ? AddedText(*module->second, *bare->second) : "nothing measurable",
+        CiText(margin));
   }
 }
 

@@ -293,7 +293,8 @@ TEST(BrowserScenarioTest, BrowserRowsBesideTheClientsRowsWhenChromiumIsThere) {
   }
   EXPECT_THAT(browser,
               ElementsAre("browser-fetch", "browser-fetch-cors", "browser-fetch-cors-cached",
-                          "browser-ws", "browser-ws-binary", "browser-ws-new"));
+                          "browser-ws", "browser-ws-binary", "browser-ws-new", "browser-module-ws",
+                          "browser-module-ws-binary", "browser-module-fetch"));
   EXPECT_THAT(client, ElementsAre("rest-keepalive", "ws", "ws-binary"));
   EXPECT_THAT(floors, ElementsAre("tcp-new", "tcp"));
   options.own_server = false;  // a --target server: not ours to set CORS on
