@@ -3,7 +3,6 @@
 // Close 1001 once the answers in flight are sent) and aging connections out
 // (`serve --max-connection-age`: Close 1001 past the age, after the answers in flight). The
 // client reconnects and sends again what was unanswered: nothing is lost, nothing answered twice.
-// Each test is skipped, saying so, only when `predictwire serve --help` lacks its flag.
 
 import assert from 'node:assert/strict';
 import {afterEach, describe, it} from 'node:test';
@@ -11,14 +10,10 @@ import {afterEach, describe, it} from 'node:test';
 import WebSocket from 'ws';
 
 import {connect} from '../predictwire.js';
-import {Server, serveHasFlag} from './support/server.js';
+import {Server} from './support/server.js';
 
 const tick = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const BACKOFF = {initialMs: 100, multiplier: 1.6, jitter: 0.2, maxMs: 1000, minConnectTimeoutMs: 2000};
-
-function skipWithout(flag) {
-  return serveHasFlag(flag) ? false : `predictwire serve has no ${flag} (serve --help does not list it)`;
-}
 
 const clients = new Set();
 afterEach(() => {
@@ -68,8 +63,7 @@ function recordEvents(c) {
 }
 
 describe('a draining server (serve --drain-delay)', () => {
-  it('answers through the delay, then Close 1001; the client moves to the next server and loses nothing',
-     {skip: skipWithout('--drain-delay')}, async () => {
+  it('answers through the delay, then Close 1001; the client moves to the next server and loses nothing', async () => {
     for (const wire of ['ws', 'ws-binary']) {
       const server = await new Server(['--model', 'sum=sleep:20ms,batch=8192', '--drain-delay', '1s']).start();
       try {
@@ -109,8 +103,7 @@ describe('a draining server (serve --drain-delay)', () => {
 });
 
 describe('connection aging (serve --max-connection-age)', () => {
-  it('gets Close 1001 past the age, reconnects each time, and loses nothing',
-     {skip: skipWithout('--max-connection-age')}, async () => {
+  it('gets Close 1001 past the age, reconnects each time, and loses nothing', async () => {
     const server = await new Server(['--model', 'sum=sleep:5ms,batch=8192', '--max-connection-age', '300ms']).start();
     try {
       for (const wire of ['ws', 'ws-binary']) {

@@ -305,7 +305,9 @@ TEST_F(LoadDriverTest, OpenLoopLatencyCountsFromWhenEachRequestWasDue) {
   ASSERT_EQ(result->batch_p50_us.size(), 10u);
   for (size_t n = 0; n < 10; ++n) {
     EXPECT_GE(result->batch_p50_us[n], 1000 * (40.0 + 30 * n)) << n;
-    if (n > 0) EXPECT_GE(result->batch_p50_us[n], result->batch_p50_us[n - 1] + 30'000) << n;
+    if (n > 0) {
+      EXPECT_GE(result->batch_p50_us[n], result->batch_p50_us[n - 1] + 30'000) << n;
+    }
   }
   // The server's 40 ms is the same for all; the wait for the connection is the client's.
   EXPECT_THAT(result->server.ValueAtPercentile(100), NearMs(40));

@@ -8,7 +8,6 @@ user is not root and its runtime packages hold every shared library the binary l
 import os
 import re
 import select
-import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
 import yaml  # noqa: E402
 from fleet import grpc_health  # noqa: E402
+from prerequisites import require_commands  # noqa: E402
 from server_fixture import BINARY, ROOT, parse_ready_line, run_cli  # noqa: E402
 
 K8S = os.path.join(ROOT, "deploy", "k8s")
@@ -202,8 +202,7 @@ class DockerfileTest(unittest.TestCase):
                                     source)
 
     def test_runtime_packages_hold_every_shared_library(self):
-        if shutil.which("dpkg") is None:
-            self.skipTest("no dpkg to say which package holds a library")
+        require_commands("dpkg", package_hint="dpkg says which package holds a library")
         final = self.lines[max(i for i, line in enumerate(self.lines) if line.startswith("FROM "))
                            :]
         installed = set()

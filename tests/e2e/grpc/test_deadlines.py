@@ -7,12 +7,9 @@ import asyncio
 import concurrent.futures
 import json
 import os
-import re
 import socket
 import sys
-import time
 import unittest
-import urllib.request
 
 import grpc
 import websockets

@@ -152,7 +152,6 @@ class HeaderDeadlineTest(unittest.TestCase):
                 sent += 1
                 self.assertTrue(live(server), "a fresh client was not served")
                 time.sleep(1)
-            elapsed = time.monotonic() - start
             for sock in sockets:
                 sock.close()
             self.assertEqual(len(closed), len(sockets), f"{len(sockets) - len(closed)} slowloris heads still open")

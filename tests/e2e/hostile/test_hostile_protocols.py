@@ -9,7 +9,6 @@ The WebSocket framing violations test_websocket.py already covers (unmasked, res
 oversized or non-UTF-8 message, a continuation without a message) are not repeated here, nor
 test_tls.py's plain HTTP and broken handshake on the HTTPS port."""
 
-import asyncio
 import json
 import os
 import signal
@@ -23,7 +22,6 @@ import time
 import unittest
 
 import grpc
-import websockets
 
 # The helpers every group shares (server_fixture and the rest) are in tests/e2e/support.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))

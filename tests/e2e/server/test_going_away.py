@@ -8,7 +8,6 @@ import signal
 import socket
 import struct
 import sys
-import threading
 import time
 import unittest
 

@@ -2,7 +2,6 @@
 prometheus package), and its counters add up: what bench sent on each wire is what the server
 counted, errors included, and connections and bytes are counted per listener."""
 
-import json
 import os
 import re
 import subprocess

@@ -27,6 +27,7 @@ import h2.exceptions
 import websockets
 
 from hostile_clients import metric, wait_for
+from prerequisites import require_commands
 from server_fixture import ROOT, Server, curl
 
 DEPLOY = os.path.join(ROOT, "deploy")
@@ -130,6 +131,7 @@ class Balancer:
             raise
 
     def start_or_raise(self):
+        require_commands(self.kind, package_hint="haproxy" if self.kind == "haproxy" else "nginx-light")
         self.render()
         if self.kind == "haproxy":
             command = ["haproxy", "-W", "-db", "-f", self.config]

@@ -3,7 +3,7 @@
 // it was), waiting for its ready line "predictwire: listening http=HOST:PORT ...".
 // The binary is $PREDICTWIRE_BINARY (CTest sets it), else build/release/predictwire.
 
-import {spawn, spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -77,10 +77,4 @@ export class Server {
     await this.stop(signal);
     return this.start();
   }
-}
-
-// Whether `predictwire serve --help` names `flag` (a flag another branch may not have added yet).
-export function serveHasFlag(flag) {
-  const help = spawnSync(BINARY, ['serve', '--help'], {encoding: 'utf8'});
-  return (help.stdout || '').includes(flag);
 }

@@ -237,7 +237,9 @@ TEST(ScenariosTest, EveryRowIsComplete) {
     EXPECT_EQ(FindScenario(row->id), row);
     // No id is a prefix of another's: --scenarios picks rows by prefix.
     for (const ScenarioRow* other : Scenarios()) {
-      if (other != row) EXPECT_FALSE(other->id.starts_with(row->id)) << row->id << " " << other->id;
+      if (other != row) {
+        EXPECT_FALSE(other->id.starts_with(row->id)) << row->id << " " << other->id;
+      }
     }
   }
   EXPECT_EQ(FindScenario("many-clients-1000"), FindScenario("many-clients"));
