@@ -260,8 +260,9 @@ void AddServeCommand(CLI::App& app, int* exit_status) {
                    "connections opened together do not go together, losing no request: HTTP/1.1 "
                    "answers with Connection: close, HTTP/2 and gRPC send GOAWAY, a WebSocket "
                    "gets Close 1001 once its answers in flight are out (docs/api.md says what to "
-                   "send again). Spreads long-lived connections over servers added later; 0 "
-                   "(the default) never")
+                   "send again). Spreads long-lived connections over servers added later. Ages "
+                   "are whole seconds (at least 1), checked once a second; 0 (the default) "
+                   "never")
       ->check(CheckDuration)
       ->capture_default_str();
   serve
