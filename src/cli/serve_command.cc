@@ -16,6 +16,7 @@
 #include "cli/process_limits.h"
 #include "core/default_models.h"
 #include "core/status.h"
+#include "os/heap.h"
 #include "os/host_port.h"
 #include "os/process_info.h"
 #include "server/server.h"
@@ -76,7 +77,8 @@ void FreePortsBesideEphemeralHttp(const CLI::App& serve, server::ServerOptions& 
 }
 
 int Serve(const server::ServerOptions& options) {
-  os::RaiseOpenFileLimit();         // thousands of sockets; the default soft limit is 1024
+  os::RaiseOpenFileLimit();  // thousands of sockets; the default soft limit is 1024
+  os::UseOneHeapArena();     // so that memory freed after large requests goes back (os/heap.h)
   server::ShutdownSignals signals;  // before any thread starts
   absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Create(options);
   if (!server.ok()) {

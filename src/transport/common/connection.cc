@@ -422,6 +422,7 @@ void Connection::Defend(ConnectionDefence defence) {
 
 void Connection::ReleaseIdleBuffers() {
   retired_protocols_.clear();  // not on the call stack: the sweep runs between events
+  protocol_->ReleaseIdleMemory();
   if (!writing_ && output_writing_.capacity() > 0) std::string().swap(output_writing_);
   if (output_next_.empty() && output_next_.capacity() > 0) std::string().swap(output_next_);
   if (tls_) tls_->ReleaseBuffers();

@@ -38,6 +38,7 @@ void IoThread::ScheduleSweep() {
   sweep_timer_.async_wait([this](const ErrorCode& error) {
     if (error) return;
     Sweep();
+    if (after_sweep_) after_sweep_();
     ScheduleSweep();
   });
 }
@@ -81,6 +82,10 @@ absl::StatusOr<std::unique_ptr<IoPool>> IoPool::Create(int threads) {
 }
 
 IoPool::~IoPool() { Stop(); }
+
+void IoPool::OnSweep(std::function<void()> task) {
+  threads_.front()->after_sweep_ = std::move(task);
+}
 
 void IoPool::Start() {
   if (started_) return;

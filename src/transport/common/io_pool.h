@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -50,7 +51,9 @@ class IoThread {
   void ScheduleSweep();
   void Sweep();
 
-  asio::io_context context_{1};  // one thread runs it
+  asio::io_context context_{1};
+  std::function<void()>
+      after_sweep_;  // IoPool::OnSweep's, on the first thread only  // one thread runs it
   SteadyTimer sweep_timer_{context_.get_executor()};
   uint64_t tick_ = 0;
   std::unordered_set<std::shared_ptr<Connection>> connections_;
@@ -67,6 +70,9 @@ class IoPool {
   static absl::StatusOr<std::unique_ptr<IoPool>> Create(int threads);
   ~IoPool();  // Stop()
 
+  // Runs `task` once a second on the first IO thread, after its sweep (for server-wide upkeep
+  // that must not run on a request's path). Call before Start().
+  void OnSweep(std::function<void()> task);
   // Starts the threads. Call once.
   void Start();
   // The thread for the next new connection. Thread-safe.

@@ -35,7 +35,12 @@ class MemoryBudget {
   }
   // Takes `bytes` even past the limit (an answer that exists already).
   void Charge(size_t bytes) { used_.fetch_add(bytes, std::memory_order_relaxed); }
-  void Release(size_t bytes) { used_.fetch_sub(bytes, std::memory_order_relaxed); }
+  void Release(size_t bytes) {
+    used_.fetch_sub(bytes, std::memory_order_relaxed);
+    released_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  // Bytes released since the start (what HeapReturn watches).
+  size_t released_total() const { return released_.load(std::memory_order_relaxed); }
 
   size_t used() const { return used_.load(std::memory_order_relaxed); }
   size_t limit() const { return limit_; }
@@ -46,6 +51,49 @@ class MemoryBudget {
   const size_t limit_;
   std::atomic<size_t> used_{0};
   std::atomic<uint64_t> refusals_{0};
+  std::atomic<size_t> released_{0};
+};
+
+// When to give the heap's free memory back to the system (os::ReturnFreeHeapMemory). Asked once
+// a sweep interval with the budget's figures and the heap's free bytes, it says yes:
+// - on the first two quiet intervals (no large request released, none charged) after at least
+//   `after_bytes` of large requests came and went; twice, because what a request decoded from
+//   its body (its rows, its answer) is freed a little after the body it was charged for;
+// - when the heap holds `after_bytes` free anyway (what thousands of TLS handshakes leave
+//   between the connections they made), at most every `every_sweeps` intervals.
+// Used on one thread.
+class HeapReturn {
+ public:
+  explicit HeapReturn(size_t after_bytes, int every_sweeps = 10)
+      : after_bytes_(after_bytes), every_sweeps_(every_sweeps) {}
+
+  bool OnSweep(size_t released_total, size_t used, size_t free_heap_bytes) {
+    ++since_return_;
+    if (released_total != seen_) {
+      pending_ += released_total - seen_;
+      seen_ = released_total;
+      quiet_ = 0;
+      return false;
+    }
+    if (pending_ >= after_bytes_ && used == 0) {
+      if (++quiet_ >= 2) pending_ = 0;
+      since_return_ = 0;
+      return true;
+    }
+    if (free_heap_bytes >= after_bytes_ && since_return_ >= every_sweeps_) {
+      since_return_ = 0;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  const size_t after_bytes_;
+  const int every_sweeps_;
+  size_t seen_ = 0;
+  size_t pending_ = 0;
+  int quiet_ = 0;
+  int since_return_ = 0;
 };
 
 // What one buffer holds against a budget; released when reset or destroyed. Movable, not

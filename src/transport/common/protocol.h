@@ -68,6 +68,10 @@ class Protocol {
   // True while answers are held back by the peer's flow control (an HTTP/2 window at zero): the
   // connection's --write-timeout then applies, as to output the socket does not take.
   virtual bool HasParkedOutput() const { return false; }
+  // The connection has been quiet for a sweep interval and gave back its own buffers: a
+  // protocol gives back what memory of its own it can without losing state (HTTP/2: nghttp2's
+  // frame buffer).
+  virtual void ReleaseIdleMemory() {}
   // The peer has gone, so requests still queued for it need not run: `half_close` when it sent
   // EOF (it may still be reading, which HTTP/1.1 allows), otherwise the connection is closed.
   // May be called more than once.

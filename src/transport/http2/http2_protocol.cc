@@ -102,6 +102,8 @@ void Http2Protocol::OnPeerGone(bool) {
   session_->CancelAll();
 }
 
+void Http2Protocol::ReleaseIdleMemory() { session_->ReleaseIdleMemory(); }
+
 bool Http2Protocol::HasWorkInFlight() const {
   return session_->requests_in_flight() > 0 || (grpc_calls_ && grpc_calls_->open_calls() > 0);
 }

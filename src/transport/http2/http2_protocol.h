@@ -64,6 +64,7 @@ class Http2Protocol : public Protocol {
   bool AwaitingRequestHead() const override;
   bool HasParkedOutput() const override;
   void OnPeerGone(bool half_close) override;
+  void ReleaseIdleMemory() override;
 
  private:
   Http2Protocol(ProtocolConnection& connection, const RestRouter& router, const Options& options);

@@ -1,11 +1,14 @@
 #include "transport/http2/server_session.h"
 
 #include <nghttp2/nghttp2.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -20,7 +23,55 @@ std::string_view View(const uint8_t* data, size_t size) {
   return std::string_view(reinterpret_cast<const char*>(data), size);
 }
 
+// nghttp2 allocates its frame buffer (the bytes of the frame being written, 16,394 of them) when
+// a session is created, and holds it for the session's life; every other allocation it makes
+// then is a few KiB at most. Blocks this large, asked for during creation, are that buffer.
+constexpr size_t kFrameBufferBytes = 16384;
+
+size_t PageSize() {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
 }  // namespace
+
+// nghttp2's memory functions for one session (mem_user_data is the ServerSession): all as
+// malloc's, but the frame buffer gets pages of its own.
+struct ServerSession::FrameBufferMemory {
+  static void* Malloc(size_t size, void* session) { return Realloc(nullptr, size, session); }
+  static void* Calloc(size_t count, size_t size, void*) { return std::calloc(count, size); }
+  static void Free(void* block, void* user) {
+    auto* session = static_cast<ServerSession*>(user);
+    if (block != nullptr && block == session->frame_buffer_) {
+      munmap(block, session->frame_buffer_mapped_);
+      session->frame_buffer_ = nullptr;
+      return;
+    }
+    std::free(block);
+  }
+  static void* Realloc(void* block, size_t size, void* user) {
+    auto* session = static_cast<ServerSession*>(user);
+    if (block == nullptr && session->creating_ && session->frame_buffer_ == nullptr &&
+        size >= kFrameBufferBytes) {
+      const size_t mapped = (size + PageSize() - 1) / PageSize() * PageSize();
+      void* pages =
+          mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (pages == MAP_FAILED) return nullptr;
+      session->frame_buffer_ = pages;
+      session->frame_buffer_mapped_ = mapped;
+      return pages;
+    }
+    if (block != nullptr && block == session->frame_buffer_) {
+      if (size <= session->frame_buffer_mapped_) return block;
+      void* moved = std::malloc(size);  // grown past its pages (not seen): an ordinary block
+      if (moved == nullptr) return nullptr;
+      std::memcpy(moved, block, session->frame_buffer_mapped_);
+      Free(block, user);
+      return moved;
+    }
+    return std::realloc(block, size);
+  }
+};
 
 // The nghttp2 callbacks, as static members so they may reach ServerSession's privates.
 class ServerSession::Callbacks {
@@ -290,6 +341,22 @@ ServerSession::~ServerSession() {
   if (session_ != nullptr) nghttp2_session_del(session_);
 }
 
+void ServerSession::ReleaseIdleMemory() {
+  // Between frames the buffer holds nothing: nghttp2 resets it once a frame is handed over,
+  // and Send takes every frame there is.
+  if (frame_buffer_ == nullptr || nghttp2_session_want_write(session_) != 0) return;
+  madvise(frame_buffer_, frame_buffer_mapped_, MADV_DONTNEED);
+}
+
+size_t ServerSession::frame_buffer_resident_bytes() const {
+  if (frame_buffer_ == nullptr) return 0;
+  std::vector<unsigned char> pages(frame_buffer_mapped_ / PageSize());
+  if (mincore(frame_buffer_, frame_buffer_mapped_, pages.data()) != 0) return 0;
+  return static_cast<size_t>(std::count_if(pages.begin(), pages.end(),
+                                           [](unsigned char page) { return page & 1; })) *
+         PageSize();
+}
+
 absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Options& options,
                                                                      RequestHandler on_request,
                                                                      GrpcCallHandler* grpc) {
@@ -301,7 +368,11 @@ absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Optio
     return absl::ResourceExhaustedError("nghttp2: out of memory");
   }
   nghttp2_option_set_no_auto_window_update(option, 1);
-  const int created = nghttp2_session_server_new2(&self->session_, callbacks, self.get(), option);
+  nghttp2_mem memory = {self.get(), &FrameBufferMemory::Malloc, &FrameBufferMemory::Free,
+                        &FrameBufferMemory::Calloc, &FrameBufferMemory::Realloc};
+  const int created =
+      nghttp2_session_server_new3(&self->session_, callbacks, self.get(), option, &memory);
+  self->creating_ = false;
   nghttp2_option_del(option);
   if (created != 0) return absl::ResourceExhaustedError("nghttp2: cannot create a server session");
   // nghttp2 ends the whole connection (GOAWAY) for a stream past the limit it enforces once the

@@ -132,10 +132,17 @@ class ServerSession {
   size_t open_streams() const { return streams_.size(); }
   // Queues a PING; the client's acknowledgement arrives as input.
   void SendPing();
+  // With nothing to send, hands the pages of nghttp2's 16 KiB frame buffer back to the system
+  // (it holds no data between frames; the pages come back, zeroed, when the next frame is
+  // written). Most of an idle session's memory.
+  void ReleaseIdleMemory();
+  // Bytes of the frame buffer resident for this session's own pages, as mincore says (tests).
+  size_t frame_buffer_resident_bytes() const;
 
  private:
   struct Stream;
   class Callbacks;
+  struct FrameBufferMemory;
 
   ServerSession(const Options& options, RequestHandler on_request, GrpcCallHandler* grpc);
   // Submits the response headers of a gRPC call, with its message stream as their body.
@@ -155,6 +162,12 @@ class ServerSession {
   RequestHandler on_request_;
   GrpcCallHandler* const grpc_;
   nghttp2_session* session_ = nullptr;  // owned
+  // nghttp2's allocations go through these (FrameBufferMemory in the .cc): its frame buffer,
+  // the one block of 16 KiB or more it allocates when the session is created, gets pages of
+  // its own (mmap) so that ReleaseIdleMemory can give them back.
+  void* frame_buffer_ = nullptr;
+  size_t frame_buffer_mapped_ = 0;
+  bool creating_ = true;  // only a block asked for while nghttp2 creates the session is it
   std::string preamble_;  // the server's first frames, as the client is to see them: Send
   // Shared: a request in the scheduler's queue holds its stream's cancel flag.
   std::unordered_map<int32_t, std::shared_ptr<Stream>> streams_;

@@ -94,6 +94,46 @@ TEST(ServerSessionTest, AnswersStreamsInTheOrderRepliesCome) {
   EXPECT_EQ(server->requests_in_flight(), 0u);
 }
 
+TEST(ServerSessionTest, AnIdleSessionGivesBackItsFrameBufferAndCarriesOn) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  TestClient client;
+  const int32_t first = client.Request("POST", "/predict", "{\"features\":[1]}");
+  ASSERT_TRUE(Exchange(client, *server));
+  ASSERT_EQ(received.size(), 1u);
+  server->Reply(first, TextReply(200, std::string(20000, 'a')));  // fills the buffer, twice
+  Exchange(client, *server);
+  ASSERT_TRUE(client.responses[first].closed);
+  EXPECT_GE(server->frame_buffer_resident_bytes(), 16384u);  // its pages, all touched
+
+  server->ReleaseIdleMemory();
+  EXPECT_EQ(server->frame_buffer_resident_bytes(), 0u);
+
+  // The pages come back, zeroed, with the next frame: the next answer is whole and right, as
+  // are the HPACK tables' references to the first stream's fields.
+  const int32_t second = client.Request("POST", "/predict", "{\"features\":[2]}");
+  ASSERT_TRUE(Exchange(client, *server));
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[1].body, "{\"features\":[2]}");
+  server->Reply(second, TextReply(200, std::string(20000, 'b')));
+  Exchange(client, *server);
+  ASSERT_TRUE(client.responses[second].closed);
+  EXPECT_EQ(client.responses[second].fields[":status"], "200");
+  EXPECT_EQ(client.responses[second].body, std::string(20000, 'b'));
+  EXPECT_GT(server->frame_buffer_resident_bytes(), 0u);
+
+  // Nothing is given back while a frame waits to be sent.
+  const int32_t third = client.Request("GET", "/v2/health/ready", "");
+  ASSERT_TRUE(Exchange(client, *server));
+  server->Reply(third, TextReply(200, "{}"));  // queued in nghttp2, not yet sent
+  const size_t resident = server->frame_buffer_resident_bytes();
+  server->ReleaseIdleMemory();
+  EXPECT_EQ(server->frame_buffer_resident_bytes(), resident);
+  Exchange(client, *server);
+  EXPECT_TRUE(client.responses[third].closed);
+  EXPECT_EQ(client.responses[third].body, "{}");
+}
+
 TEST(ServerSessionTest, OriginInAndFurtherHeadersOutAnd204WithoutContent) {
   std::vector<Received> received;
   auto server = MakeServer(&received);
