@@ -13,6 +13,7 @@ limits of both processes are raised to their hard limit. Given several --build, 
 in turn in the same run (a baseline beside the build under test).
 
   /usr/bin/python3 benchmarks/ws_10k.py [--connections 10000] [--build build/release ...]
+      [--rate 2000] [--light 5000]
 """
 
 import argparse
@@ -20,6 +21,8 @@ import asyncio
 import base64
 import json
 import os
+import random
+import statistics
 import re
 import resource
 import select
@@ -106,7 +109,15 @@ def percentiles(latencies):
             "max_us": round(latencies[-1] * 1e6)}
 
 
-async def run(host, port, pid, count, batch, rate):
+async def locked_request(lock, index, reader, writer, start_event, due):
+    """one_request on a connection another request may be using: one at a time."""
+    await start_event.wait()
+    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+    async with lock:
+        return await one_request(index, reader, writer, start_event, due)
+
+
+async def run(host, port, pid, count, batch, rate, light):
     before = status(pid, "VmRSS")
     connections = []
     opened_at = time.perf_counter()
@@ -131,6 +142,25 @@ async def run(host, port, pid, count, batch, rate):
     start.set()
     paced = percentiles(await asyncio.gather(*tasks))
     paced["rate_per_second"] = rate
+    # A light load, `light` requests at `rate` a second to connections drawn at random: from all
+    # of them, and from the first 100 only, alternating three times each (the same client and
+    # server; the difference is what holding every other connection open costs a request).
+    light_runs = {"all": [], "first_100": []}
+    if light:
+        locks = [asyncio.Lock() for _ in connections]
+        chooser = random.Random(7)
+        next_id = 2 * count + 1
+        for _ in range(3):
+            for name, pool in (("all", count), ("first_100", min(100, count))):
+                start = asyncio.Event()
+                begin = time.perf_counter() + 0.2
+                picks = [chooser.randrange(pool) for _ in range(light)]
+                tasks = [asyncio.create_task(locked_request(locks[k], next_id + i, *connections[k], start,
+                                                            begin + i / rate))
+                         for i, k in enumerate(picks)]
+                next_id += light
+                start.set()
+                light_runs[name].append(percentiles(await asyncio.gather(*tasks)))
     after = status(pid, "VmRSS")
     peak = status(pid, "VmHWM")
     for _, writer in connections:
@@ -146,6 +176,10 @@ async def run(host, port, pid, count, batch, rate):
         "vmhwm_mib": round(peak / 2**20, 1),
         "burst_all_at_once": burst,
         "paced": paced,
+        "light": {name: {"rounds": runs,
+                         "median_p50_us": statistics.median(r["p50_us"] for r in runs) if runs else None,
+                         "median_p99_us": statistics.median(r["p99_us"] for r in runs) if runs else None}
+                  for name, runs in light_runs.items()},
     }
 
 
@@ -158,6 +192,9 @@ def main():
     parser.add_argument("--client-cpu", default="1")
     parser.add_argument("--batch", type=int, default=500, help="connections opened at once")
     parser.add_argument("--rate", type=float, default=2000, help="requests a second, paced round")
+    parser.add_argument("--light", type=int, default=0,
+                        help="then this many requests at --rate to random connections, of all and "
+                             "of the first 100, alternating three times each (0: none)")
     parser.add_argument("--no-cap", dest="cap", action="store_false",
                         help="pass no --max-connections (a build that predates it)")
     args = parser.parse_args()
@@ -183,7 +220,8 @@ def measure(build, args):
         if not match:
             raise RuntimeError(f"server did not start: {line!r}")
         host, port = match.group(1), int(match.group(2))
-        result = asyncio.run(run(host, port, server.pid, args.connections, args.batch, args.rate))
+        result = asyncio.run(run(host, port, server.pid, args.connections, args.batch, args.rate,
+                                 args.light))
         result["build"] = build
         result["placement"] = f"server CPU {args.server_cpu} (1 IO thread), client CPU {args.client_cpu}"
         print(json.dumps(result, indent=2))
