@@ -48,15 +48,19 @@ def status(pid, field):
     return 0
 
 
-def masked_text_frame(payload: bytes) -> bytes:
+def masked_frame(opcode: int, payload: bytes) -> bytes:
     mask = os.urandom(4)
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     length = len(payload)
     if length < 126:
-        header = struct.pack("!BB", 0x81, 0x80 | length)
+        header = struct.pack("!BB", 0x80 | opcode, 0x80 | length)
     else:
-        header = struct.pack("!BBH", 0x81, 0x80 | 126, length)
+        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, length)
     return header + mask + masked
+
+
+def masked_text_frame(payload: bytes) -> bytes:
+    return masked_frame(0x1, payload)
 
 
 async def read_frame(reader):
@@ -92,6 +96,9 @@ async def one_request(index, reader, writer, start_event, due=None):
     sent = time.perf_counter() if due is None else due
     writer.write(masked_text_frame(message))
     opcode, payload = await read_frame(reader)
+    while opcode == 0x9:  # the server's keepalive ping, read only now: answer, read on
+        writer.write(masked_frame(0xA, payload))
+        opcode, payload = await read_frame(reader)
     elapsed = time.perf_counter() - sent
     answer = json.loads(payload)
     if answer.get("id") != index or "error" in answer:
@@ -195,6 +202,9 @@ def main():
     parser.add_argument("--light", type=int, default=0,
                         help="then this many requests at --rate to random connections, of all and "
                              "of the first 100, alternating three times each (0: none)")
+    parser.add_argument("--ping", dest="no_ping", action="store_false",
+                        help="leave the server's WebSocket pings on (connections left unread for "
+                             "two intervals, 60 s, are then closed as gone)")
     parser.add_argument("--no-cap", dest="cap", action="store_false",
                         help="pass no --max-connections (a build that predates it)")
     args = parser.parse_args()
@@ -211,6 +221,9 @@ def measure(build, args):
     server = subprocess.Popen(
         ["taskset", "-c", args.server_cpu, os.path.join(build, "predictwire"), "serve",
          "--http", "127.0.0.1:0", "--grpc", "", "--io-threads", "1", "--model", "instant=sleep:0",
+         # The client reads a connection only when it asks on it: a ping to a connection it has
+         # not asked on for a minute would go unanswered and the server would close it.
+         *(["--ws-ping-interval", "0"] if args.no_ping else []),
          *(["--max-connections", str(args.connections + 1000)] if args.cap else [])],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=raise_fd_limit)
     try:

@@ -432,7 +432,7 @@ void Server::Start() {
   // once-a-second sweep (benchmarks/memory_burst.py, connection_memory.py measure it).
   parts_->pool->OnSweep(
       [memory = parts_->memory.get(), heap = std::make_shared<transport::HeapReturn>(16 << 20)] {
-        if (heap->OnSweep(memory->released_total(), memory->used(), os::FreeHeapBytes())) {
+        if (heap->OnSweep(memory->released_total(), memory->used(), &os::FreeHeapBytes)) {
           os::ReturnFreeHeapMemory();
         }
       });

@@ -40,7 +40,9 @@ TEST(CompletionTaskTest, ALargeCallableGoesToTheHeapAndBehavesAlike) {
 
 TEST(CompletionTaskTest, ATaskNeverRunIsStillDestroyed) {
   auto alive = std::make_shared<int>(0);
-  { CompletionTask task([alive] {}); }
+  {
+    CompletionTask task([alive] {});
+  }
   EXPECT_EQ(alive.use_count(), 1);
 }
 

@@ -356,7 +356,14 @@ void Connection::AfterEvent() {
 
 void Connection::SweepIfIdle(uint64_t tick) {
   if (closed_) return;
-  if (tick - last_input_tick_ >= 2) ReleaseIdleBuffers();  // a whole interval without input
+  // A whole interval without input: give the buffers back, once for each quiet spell (the
+  // sweep visits every connection every second; one already bare is not asked again).
+  if (tick - last_input_tick_ >= 2 &&
+      (released_after_input_ != last_input_tick_ || released_after_output_ != last_output_tick_) &&
+      ReleaseIdleBuffers()) {
+    released_after_input_ = last_input_tick_;
+    released_after_output_ = last_output_tick_;
+  }
   // A stamp of tick T means "some time during tick T", so only after more than N ticks have
   // passed is the connection certainly N sweep intervals old: it closes after N to N+1.
   if (close_after_write_) {
@@ -420,20 +427,20 @@ void Connection::Defend(ConnectionDefence defence) {
   Close();
 }
 
-void Connection::ReleaseIdleBuffers() {
+bool Connection::ReleaseIdleBuffers() {
   retired_protocols_.clear();  // not on the call stack: the sweep runs between events
   protocol_->ReleaseIdleMemory();
   if (!writing_ && output_writing_.capacity() > 0) std::string().swap(output_writing_);
   if (output_next_.empty() && output_next_.capacity() > 0) std::string().swap(output_next_);
   if (tls_) tls_->ReleaseBuffers();
-  if (input_begin_ != input_end_) return;  // a message is half read: its bytes stay
+  if (input_begin_ != input_end_) return false;  // a message is half read: its bytes stay
   if (tls_ && input_.capacity() > 0) std::vector<char>().swap(input_);  // not a read target
   std::vector<char>& read_target = tls_ ? ciphertext_input_ : input_;
-  if (read_target.empty()) return;
+  if (read_target.empty()) return !writing_;
   if (!reading_ || reading_idle_) {
     std::vector<char>().swap(read_target);
     input_begin_ = input_end_ = 0;
-    return;
+    return !writing_;
   }
   // The pending read holds the buffer: cancel it, and OnRead releases the buffer and reads
   // again into idle_input_. Only with no write pending, which the cancel would end too.
@@ -442,6 +449,7 @@ void Connection::ReleaseIdleBuffers() {
     ErrorCode ignored;
     socket_.cancel(ignored);
   }
+  return false;
 }
 
 bool Connection::NothingUnread() {

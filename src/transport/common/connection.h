@@ -104,9 +104,10 @@ class Connection final : public ProtocolConnection,
   void DeliverInput();
   // Offers [data, data + size) to the protocol until it takes no more; returns what it took.
   size_t Deliver(char* data, size_t size);
-  // After a quiet sweep interval: gives back the read and write buffers (and TLS's) and the
-  // protocols retired by a switch, unless a message is half read.
-  void ReleaseIdleBuffers();
+  // After a quiet sweep interval: gives back the read and write buffers (and TLS's), the
+  // protocol's idle memory and the protocols retired by a switch, unless a message is half
+  // read. True when nothing is left to give back (no write or read still holds a buffer).
+  bool ReleaseIdleBuffers();
   void EnsureReadSpace();
   void Flush();
   void WriteSome();
@@ -158,6 +159,9 @@ class Connection final : public ProtocolConnection,
   uint64_t last_input_tick_ = 0;
   uint64_t bytes_received_ = 0;
   uint64_t last_output_tick_ = 0;  // when output last moved (or began to wait)
+  // The input and output ticks of the quiet spell whose buffers were all given back.
+  uint64_t released_after_input_ = UINT64_MAX;
+  uint64_t released_after_output_ = UINT64_MAX;
   uint64_t start_tick_ = 0;
   // Since when a request head has been awaited; kNotAwaiting while none is.
   static constexpr uint64_t kNotAwaiting = ~uint64_t{0};

@@ -18,6 +18,10 @@ void IoThread::Register(std::shared_ptr<Connection> connection) {
 }
 
 void IoThread::Unregister(Connection* connection) {
+  if (sweeping_) {  // the sweep walks the set: the connection leaves it after the walk
+    leaving_.push_back(connection);
+    return;
+  }
   // Find by raw pointer: an aliasing shared_ptr that owns nothing compares equal by address.
   const std::shared_ptr<Connection> key(std::shared_ptr<Connection>(), connection);
   if (connections_.erase(key) > 0) open_connections_.fetch_sub(1, std::memory_order_relaxed);
@@ -45,13 +49,18 @@ void IoThread::ScheduleSweep() {
 
 void IoThread::Sweep() {
   ++tick_;
-  const std::vector<std::shared_ptr<Connection>> snapshot(connections_.begin(), connections_.end());
+  // The set is walked in place (no copy of every connection's shared_ptr, whose reference
+  // counts cost more than the walk): a connection that closes meanwhile leaves it afterwards.
   int64_t slow_heads = 0;
-  for (const auto& connection : snapshot) {
+  sweeping_ = true;
+  for (const auto& connection : connections_) {
     connection->SweepIfIdle(tick_);
     const std::optional<uint64_t> since = connection->awaiting_head_since();
     if (!connection->closed() && since && tick_ > *since) ++slow_heads;
   }
+  sweeping_ = false;
+  for (Connection* connection : leaving_) Unregister(connection);
+  leaving_.clear();
   slow_heads_.store(slow_heads, std::memory_order_relaxed);
 }
 

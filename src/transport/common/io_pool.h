@@ -57,6 +57,8 @@ class IoThread {
   SteadyTimer sweep_timer_{context_.get_executor()};
   uint64_t tick_ = 0;
   std::unordered_set<std::shared_ptr<Connection>> connections_;
+  bool sweeping_ = false;             // Sweep is walking connections_
+  std::vector<Connection*> leaving_;  // unregistered during the walk
   std::atomic<int64_t>& open_connections_;
   // Connections that had awaited a request head for a whole interval at the last sweep, less
   // those evicted since: read by the listener at the connection limit, from another thread.

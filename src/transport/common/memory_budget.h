@@ -60,14 +60,15 @@ class MemoryBudget {
 //   `after_bytes` of large requests came and went; twice, because what a request decoded from
 //   its body (its rows, its answer) is freed a little after the body it was charged for;
 // - when the heap holds `after_bytes` free anyway (what thousands of TLS handshakes leave
-//   between the connections they made), at most every `every_sweeps` intervals.
+//   between the connections they made), looked at every `every_sweeps` intervals.
 // Used on one thread.
 class HeapReturn {
  public:
   explicit HeapReturn(size_t after_bytes, int every_sweeps = 10)
       : after_bytes_(after_bytes), every_sweeps_(every_sweeps) {}
 
-  bool OnSweep(size_t released_total, size_t used, size_t free_heap_bytes) {
+  // `free_heap_bytes` is asked only when its answer could matter (it walks the heap).
+  bool OnSweep(size_t released_total, size_t used, size_t (*free_heap_bytes)()) {
     ++since_return_;
     if (released_total != seen_) {
       pending_ += released_total - seen_;
@@ -80,9 +81,9 @@ class HeapReturn {
       since_return_ = 0;
       return true;
     }
-    if (free_heap_bytes >= after_bytes_ && since_return_ >= every_sweeps_) {
+    if (since_return_ >= every_sweeps_) {
       since_return_ = 0;
-      return true;
+      return free_heap_bytes() >= after_bytes_;
     }
     return false;
   }

@@ -55,34 +55,39 @@ TEST(MemoryBudgetTest, CountsWhatIsReleased) {
   EXPECT_EQ(budget.used(), 0u);
 }
 
+size_t NoFreeHeap() { return 0; }
+size_t TwentyMiBFree() { return 20 << 20; }
+size_t EightMiBFree() { return 8 << 20; }
+
 TEST(HeapReturnTest, ReturnsOnTheFirstTwoQuietSweepsAfterEnoughWasReleased) {
   constexpr size_t kMiB = 1 << 20;
   HeapReturn heap(16 * kMiB);
-  EXPECT_FALSE(heap.OnSweep(0, 0, 0));                 // nothing released
-  EXPECT_FALSE(heap.OnSweep(10 * kMiB, 0, 0));         // releases this interval: not quiet
-  EXPECT_FALSE(heap.OnSweep(10 * kMiB, 0, 0));         // quiet, but 10 MiB is below the mark
-  EXPECT_FALSE(heap.OnSweep(20 * kMiB, 5 * kMiB, 0));  // 20 MiB now, still releasing
-  EXPECT_FALSE(heap.OnSweep(20 * kMiB, 5 * kMiB, 0));  // quiet, but a large request is charged
-  EXPECT_TRUE(heap.OnSweep(20 * kMiB, 0, 0));          // quiet, nothing charged: return
-  EXPECT_TRUE(heap.OnSweep(20 * kMiB, 0, 0));          // and once more, for what was freed after
-  EXPECT_FALSE(heap.OnSweep(20 * kMiB, 0, 0));         // then not again until more is released
-  EXPECT_FALSE(heap.OnSweep(30 * kMiB, 0, 0));
-  EXPECT_FALSE(heap.OnSweep(30 * kMiB, 0, 0));  // 10 MiB since: below the mark
-  EXPECT_FALSE(heap.OnSweep(40 * kMiB, 0, 0));
-  EXPECT_TRUE(heap.OnSweep(40 * kMiB, 0, 0));  // 20 MiB since the last return
+  EXPECT_FALSE(heap.OnSweep(0, 0, NoFreeHeap));          // nothing released
+  EXPECT_FALSE(heap.OnSweep(10 * kMiB, 0, NoFreeHeap));  // releases this interval: not quiet
+  EXPECT_FALSE(heap.OnSweep(10 * kMiB, 0, NoFreeHeap));  // quiet, but 10 MiB is below the mark
+  EXPECT_FALSE(heap.OnSweep(20 * kMiB, 5 * kMiB, NoFreeHeap));  // 20 MiB now, still releasing
+  EXPECT_FALSE(
+      heap.OnSweep(20 * kMiB, 5 * kMiB, NoFreeHeap));    // quiet, but a large request is charged
+  EXPECT_TRUE(heap.OnSweep(20 * kMiB, 0, NoFreeHeap));   // quiet, nothing charged: return
+  EXPECT_TRUE(heap.OnSweep(20 * kMiB, 0, NoFreeHeap));   // and once more, for what was freed after
+  EXPECT_FALSE(heap.OnSweep(20 * kMiB, 0, NoFreeHeap));  // then not again until more is released
+  EXPECT_FALSE(heap.OnSweep(30 * kMiB, 0, NoFreeHeap));
+  EXPECT_FALSE(heap.OnSweep(30 * kMiB, 0, NoFreeHeap));  // 10 MiB since: below the mark
+  EXPECT_FALSE(heap.OnSweep(40 * kMiB, 0, NoFreeHeap));
+  EXPECT_TRUE(heap.OnSweep(40 * kMiB, 0, NoFreeHeap));  // 20 MiB since the last return
 }
 
 TEST(HeapReturnTest, ReturnsAFreeHeapNowAndThen) {
   constexpr size_t kMiB = 1 << 20;
   HeapReturn heap(16 * kMiB, /*every_sweeps=*/3);
-  EXPECT_FALSE(heap.OnSweep(0, 0, 20 * kMiB));  // free, but the first interval
-  EXPECT_FALSE(heap.OnSweep(0, 0, 20 * kMiB));
-  EXPECT_TRUE(heap.OnSweep(0, 0, 20 * kMiB));   // the third
-  EXPECT_FALSE(heap.OnSweep(0, 0, 20 * kMiB));  // not again for three intervals
-  EXPECT_FALSE(heap.OnSweep(0, 0, 20 * kMiB));
-  EXPECT_TRUE(heap.OnSweep(0, 0, 20 * kMiB));
+  EXPECT_FALSE(heap.OnSweep(0, 0, TwentyMiBFree));  // free, but the first interval
+  EXPECT_FALSE(heap.OnSweep(0, 0, TwentyMiBFree));
+  EXPECT_TRUE(heap.OnSweep(0, 0, TwentyMiBFree));   // the third
+  EXPECT_FALSE(heap.OnSweep(0, 0, TwentyMiBFree));  // not again for three intervals
+  EXPECT_FALSE(heap.OnSweep(0, 0, TwentyMiBFree));
+  EXPECT_TRUE(heap.OnSweep(0, 0, TwentyMiBFree));
   for (int sweep = 0; sweep < 5; ++sweep) {
-    EXPECT_FALSE(heap.OnSweep(0, 0, 8 * kMiB)) << sweep;  // little free: never
+    EXPECT_FALSE(heap.OnSweep(0, 0, EightMiBFree)) << sweep;  // little free: never
   }
 }
 

@@ -38,8 +38,8 @@ TEST(TcpEchoTest, AnswersEachExchangeWithTheSizeItAsks) {
   auto echo = TcpEchoServer::Start("127.0.0.1", 0);
   ASSERT_TRUE(echo.ok()) << echo.status();
   const int fd = ConnectTo((*echo)->port());
-  for (const auto& [request, reply] : {std::pair<uint32_t, uint32_t>{8, 1}, {700, 250},
-                                       {100000, 3}, {20, 300000}}) {
+  for (const auto& [request, reply] :
+       {std::pair<uint32_t, uint32_t>{8, 1}, {700, 250}, {100000, 3}, {20, 300000}}) {
     std::string bytes;
     AppendEchoHeader(request, reply, &bytes);
     bytes.resize(request, 'q');

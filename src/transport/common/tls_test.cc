@@ -33,9 +33,10 @@ class TlsEngineTest : public ::testing::Test {
   }
 
   std::unique_ptr<TlsContext> Server(std::vector<std::string> alpn = {"http/1.1"}) {
-    auto context = TlsContext::CreateServer({.certificate_file = (*directory_ / "cert.pem").string(),
-                                             .private_key_file = (*directory_ / "key.pem").string(),
-                                             .alpn = std::move(alpn)});
+    auto context =
+        TlsContext::CreateServer({.certificate_file = (*directory_ / "cert.pem").string(),
+                                  .private_key_file = (*directory_ / "key.pem").string(),
+                                  .alpn = std::move(alpn)});
     EXPECT_TRUE(context.ok()) << context.status();
     return context.ok() ? *std::move(context) : nullptr;
   }
