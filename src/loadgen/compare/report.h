@@ -34,6 +34,8 @@ struct Run {
   double server_rss_idle_mib = 0;
   double server_cpu_seconds = 0;
   int server_connections = 0;
+  // A run on the scale-out scenario's fleet: each backend's requests and the event.
+  FleetObservation fleet;
   // Why the run was not measured; empty for a measured run.
   std::string skipped;
 };

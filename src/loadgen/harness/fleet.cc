@@ -237,8 +237,11 @@ std::vector<double> Fleet::RequestsServed() const {
 
 absl::Status Fleet::StartBackend(Backend& backend) {
   os::ChildProcess::Options start;
+  // Each backend's own gRPC ports go unused (the balancer sends gRPC to --http) but must be free.
   start.argv = {options_.binary,   "serve",
                 "--http",          backend.address,
+                "--grpc",          "127.0.0.1:0",
+                "--grpcs",         "127.0.0.1:0",
                 "--io-threads",    "1",
                 "--drain-delay",   fmt::format("{}ms", options_.drain_delay.count()),
                 "--drain-timeout", "10s"};
@@ -409,6 +412,10 @@ absl::Status Fleet::Drain(size_t index) {
     return Reload();
   }
   return absl::OkStatus();
+}
+
+bool Fleet::WaitExited(size_t index, milliseconds timeout) {
+  return index < backends_.size() && backends_[index].process->WaitExit(timeout);
 }
 
 absl::Status Fleet::RollingRestart() {

@@ -63,6 +63,8 @@ class Fleet {
   absl::Status Kill(size_t backend);
   absl::Status Drain(size_t backend);
   absl::Status RollingRestart();
+  // Waits up to `timeout` for backend `backend` to have exited (after Kill or Drain).
+  bool WaitExited(size_t backend, std::chrono::milliseconds timeout);
   // Starts one more backend, renders the balancer's configuration with it and reloads.
   absl::Status AddBackend();
 
