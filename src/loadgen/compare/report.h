@@ -52,6 +52,9 @@ struct Verdict {
   std::optional<Interval> margin_ci_pct;  // its 95% interval
   std::string text;     // every margin, with its interval: the scenario's full verdict
   std::string meaning;  // one line on what to do about it, for the decision
+  // Of a row that plans several scenarios, the one whose meaning speaks for the row in the
+  // overall lines (else the row's first does).
+  bool overall = false;
 };
 
 struct Scenario {

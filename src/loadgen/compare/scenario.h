@@ -85,6 +85,7 @@ enum class Criterion {
   kBatching,
   kRoundTrip,
   kTls,
+  kScale,
   kClient,
 };
 // "Request rate", "Model compute time", ...

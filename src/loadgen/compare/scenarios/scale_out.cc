@@ -377,11 +377,15 @@ void JudgeEvents(const RunsToJudge& runs, Verdict* verdict) {
       verdict->best.empty()
           ? fmt::format("no wire came through every event without a loss or an error ({})",
                         fmt::join(summary, "; "))
-          : fmt::format(
-                "through every event without a loss or an error: {} — persistent "
-                "connections (WebSocket, gRPC streams) needed no sticky sessions, only "
-                "a reconnect and a resend",
-                JoinWords(verdict->best));
+          : fmt::format("through every event without a loss or an error: {}{}",
+                        JoinWords(verdict->best),
+                        std::any_of(verdict->best.begin(), verdict->best.end(),
+                                    [](const std::string& wire) {
+                                      return wire.starts_with("ws") || wire.starts_with("grpc");
+                                    })
+                            ? " — the persistent connections among them needed no sticky "
+                              "session, only a reconnect and a resend"
+                            : "");
 }
 
 bool Aged(const Run& run) { return run.label.find("--max-connection-age") != std::string::npos; }
@@ -433,19 +437,29 @@ void JudgeScaleUp(const RunsToJudge& runs, Verdict* verdict) {
   }
   if (!stuck.empty()) lines.push_back(fmt::format("{} not even with it", JoinWords(stuck)));
   // The article's claim: REST scales more easily with load balancing, WebSockets need sticky
-  // sessions. What the figures say of each half.
-  const bool rest_at_once = std::any_of(at_once.begin(), at_once.end(),
-                                        [](const std::string& w) { return w.starts_with("rest"); });
-  const bool ws_needs_age = std::any_of(moved_by_age.begin(), moved_by_age.end(),
-                                        [](const std::string& w) { return w.starts_with("ws"); });
+  // sessions. What the figures say of it: how soon a new backend got REST's and WebSocket's
+  // requests, and whether WebSocket needed anything sticky (the events' verdict says what it
+  // lost without).
+  auto first = [&](const std::map<std::string, const Run*>& runs, std::string_view prefix) {
+    for (const std::string& wire : order) {
+      if (wire.starts_with(prefix) && runs.count(wire)) return runs.at(wire);
+    }
+    return static_cast<const Run*>(nullptr);
+  };
+  const Run* rest = first(plain, "rest");
+  const Run* ws = first(plain, "ws");
+  const Run* ws_aged = first(aged, "ws");
   std::string claim;
-  if (rest_at_once && ws_needs_age) {
-    claim =
-        "; the article's claim holds in part: REST scales out with nothing but the balancer, "
-        "WebSocket needs its connections aged (not sticky sessions) to use a new backend";
-  } else if (rest_at_once) {
-    claim = "; REST scales out with nothing but the balancer";
+  if (rest && ws && ws_aged && ws->fleet.error.empty() && rest->fleet.share_after_ms >= 0 &&
+      ws->fleet.share_after_ms < 0) {
+    claim = fmt::format(
+        ". The article's claim, measured: REST does scale out with the balancer alone (a new "
+        "backend had its share after {}), WebSocket does not (none within {}) — but what it "
+        "needs is its connections aged ({} with --max-connection-age {}), not sticky sessions",
+        ShareAfter(*rest), ShareAfter(*ws).substr(11), ShareAfter(*ws_aged),
+        ws_aged->label.substr(ws_aged->label.rfind(' ') + 1));
   }
+  verdict->overall = true;
   verdict->meaning = fmt::format("after a scale-up: {}{}", fmt::join(lines, "; "), claim);
 }
 
@@ -507,7 +521,7 @@ extern const ScenarioRow kScaleOutScenario = {
     .summary =
         "a fleet behind HAProxy or nginx (--lb, --backends): the hop, the spread, kill, "
         "drain, rolling restart and scale-up under load",
-    .criterion = Criterion::kClients,
+    .criterion = Criterion::kScale,
     .opt_in = true,
     .unavailable = Unavailable,
     .plan = Plan,
