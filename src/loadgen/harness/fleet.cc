@@ -171,9 +171,14 @@ absl::StatusOr<std::unique_ptr<Fleet>> Fleet::Start(FleetOptions options, int ba
     return absl::FailedPreconditionError(fmt::format("{} is not installed", options.balancer));
   }
   std::unique_ptr<Fleet> fleet(new Fleet(std::move(options)));
-  char run_dir[] = "/tmp/pw-fleet-XXXXXX";
-  if (mkdtemp(run_dir) == nullptr)
+  // In $TMPDIR (else /tmp): the configuration, HAProxy's runtime socket, nginx's files.
+  std::error_code no_temp;
+  std::string run_dir =
+      (std::filesystem::temp_directory_path(no_temp) / "pw-fleet-XXXXXX").string();
+  if (no_temp) run_dir = "/tmp/pw-fleet-XXXXXX";
+  if (mkdtemp(run_dir.data()) == nullptr) {
     return absl::InternalError("cannot create the fleet's directory");
+  }
   fleet->run_dir_ = run_dir;
   if (absl::Status restored = fleet->Restore(backends); !restored.ok()) return restored;
   return fleet;
