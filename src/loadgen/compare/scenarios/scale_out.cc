@@ -141,8 +141,11 @@ const char* BalancerName(const PlanOptions& options) {
   return options.balancer == "nginx" ? "nginx" : "HAProxy";
 }
 
-// The event runs' open-loop rate, per wire, and its connections.
-constexpr double kEventRate = 200;
+// The event runs' open-loop rate, per wire, and its connections. They ask the article's model
+// (a sleep of 50 ms), so that about 5 requests are in flight at any time when the event hits:
+// what a wire loses or sends again is then what an event does to requests under way, not only
+// to idle connections.
+constexpr double kEventRate = 100;
 constexpr int kEventConnections = 12;  // spread evenly over 2, 3 or 4 backends
 
 std::vector<PlannedScenario> Plan(const PlanOptions& options) {
@@ -154,6 +157,7 @@ std::vector<PlannedScenario> Plan(const PlanOptions& options) {
   });
   std::erase_if(wires, [](const WireSpec& wire) { return wire.tls; });  // the fleet is plain
   const std::string model = ModelFor(options, kDefaultModelName);
+  const std::string event_model = ModelFor(options, kArticleModelName);
   std::vector<PlannedScenario> plan;
 
   PlannedScenario hop{"scale-out-hop",
@@ -204,7 +208,7 @@ std::vector<PlannedScenario> Plan(const PlanOptions& options) {
     if (event == FleetEvent::kScaleUp) {
       label += age.empty() ? ", no connection age" : ", --max-connection-age " + age;
     }
-    PlannedRun run = ServerRun(std::move(label), bench, model);
+    PlannedRun run = ServerRun(std::move(label), bench, event_model);
     run.once = true;
     run.route = {.destination = Destination::kFleet,
                  .fleet_backends = backends,
@@ -215,7 +219,9 @@ std::vector<PlannedScenario> Plan(const PlanOptions& options) {
   };
   PlannedScenario events{
       "scale-out-events",
-      fmt::format("Scale-out, events under load: {} req/s per wire through {}", kEventRate, lb),
+      fmt::format(
+          "Scale-out, events under load: {} req/s of the article's 50 ms model per wire through {}",
+          kEventRate, lb),
       "When a backend is killed, drained or restarted under load, what does each wire lose, "
       "and how soon is its rate back?"};
   events.sweep = Sweep::kNone;
