@@ -435,13 +435,14 @@ void JudgeScaleUp(const RunsToJudge& runs, Verdict* verdict) {
                               fmt::join(parts, "; "));
   std::vector<std::string> lines;
   if (!at_once.empty()) {
-    lines.push_back(fmt::format("{} reach a new backend without help", JoinWords(at_once)));
+    lines.push_back(
+        fmt::format("a new backend had its share without help on {}", JoinWords(at_once)));
   }
   if (!moved_by_age.empty()) {
     lines.push_back(
-        fmt::format("{} only with the servers' --max-connection-age", JoinWords(moved_by_age)));
+        fmt::format("only with the servers' --max-connection-age on {}", JoinWords(moved_by_age)));
   }
-  if (!stuck.empty()) lines.push_back(fmt::format("{} not even with it", JoinWords(stuck)));
+  if (!stuck.empty()) lines.push_back(fmt::format("not even with it on {}", JoinWords(stuck)));
   // The article's claim: REST scales more easily with load balancing, WebSockets need sticky
   // sessions. What the figures say of it: how soon a new backend got REST's and WebSocket's
   // requests, and whether WebSocket needed anything sticky (the events' verdict says what it
