@@ -457,7 +457,7 @@ std::vector<std::string> TimelinePlots(const Scenario& scenario, const WireColor
                     rate ? AxisOptions{.title = "answered requests/s", .min = 0.0}
                          : AxisOptions{.title = "p99 (µs)", .scale = AxisScale::kLog10});
       LookAllocator looks(colors);
-      double event_at_s = -1, top = 1;
+      double event_at_s = -1, event_end_s = -1, top = 1;
       for (const Run& run : scenario.runs) {
         if (run.fleet.event != event || run.result.timeline.empty()) continue;
         const TimelineSeries timeline = TimelineOf(run);
@@ -469,6 +469,7 @@ std::vector<std::string> TimelinePlots(const Scenario& scenario, const WireColor
           top = std::max(top, values[i]);
         }
         event_at_s = run.fleet.event_at_ms / 1000;
+        event_end_s = std::max(event_end_s, run.fleet.event_end_ms / 1000);
         plot.AddSeries(std::move(series));
       }
       if (event_at_s >= 0) {
@@ -476,6 +477,13 @@ std::vector<std::string> TimelinePlots(const Scenario& scenario, const WireColor
                         .color = std::string(kFloorColor),
                         .style = LineStyle::kDashed,
                         .points = {{event_at_s, rate ? 0.0 : 1.0}, {event_at_s, top}}});
+      }
+      // An event that lasts (a drain's delay, a rolling restart): where the last run's ended.
+      if (event_at_s >= 0 && event_end_s > event_at_s + 2 * kTimelineBinMs / 1000) {
+        plot.AddSeries({.name = event + " over",
+                        .color = std::string(kFloorColor),
+                        .style = LineStyle::kDotted,
+                        .points = {{event_end_s, rate ? 0.0 : 1.0}, {event_end_s, top}}});
       }
       plots.push_back(plot.ToSvg());
     }
