@@ -258,6 +258,9 @@ absl::Status Fleet::StartBackend(Backend& backend) {
     start.argv.push_back("--model");
     start.argv.push_back(model);
   }
+  if (backend.in_cut_namespace) {
+    start.argv.insert(start.argv.begin(), {"/sbin/ip", "netns", "exec", options_.cut_namespace});
+  }
   start.cpus = options_.cpus;
   start.stderr_path =
       (std::filesystem::path(options_.log_dir) / fmt::format("fleet-backend-{}.log", next_log_++))
@@ -405,6 +408,11 @@ absl::Status Fleet::Kill(size_t index) {
   return absl::OkStatus();
 }
 
+absl::Status Fleet::Cut() {
+  if (!options_.cut) return absl::FailedPreconditionError("the fleet has no link to cut");
+  return options_.cut();
+}
+
 absl::Status Fleet::Drain(size_t index) {
   if (index >= backends_.size()) return absl::OutOfRangeError("no such backend");
   backends_[index].process->Signal(SIGTERM);
@@ -457,7 +465,9 @@ absl::Status Fleet::Restore(int count, const std::string& max_connection_age) {
     max_connection_age_ = max_connection_age;
     backends_.resize(static_cast<size_t>(count));
     for (Backend& backend : backends_) {
-      backend.address = fmt::format("127.0.0.1:{}", FreePort());
+      backend.in_cut_namespace = &backend == &backends_.front() && !options_.cut_namespace.empty();
+      backend.address = backend.in_cut_namespace ? options_.cut_host + ":8000"
+                                                 : fmt::format("127.0.0.1:{}", FreePort());
       if (absl::Status started = StartBackend(backend); !started.ok()) return started;
     }
     changed = true;

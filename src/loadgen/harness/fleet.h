@@ -8,6 +8,7 @@
 // the end.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ struct FleetOptions {
   // good ones), and the backends' --drain-delay, which must exceed 2 checks.
   std::chrono::milliseconds check_interval{200};
   std::chrono::milliseconds drain_delay{600};
+  // The network cut: the first backend runs in this network namespace (`ip netns exec`) at
+  // CUT_HOST:8000, and `cut` takes its link down (cut_link.h); empty: every backend on loopback.
+  std::string cut_namespace;
+  std::string cut_host;
+  std::function<absl::Status()> cut;
 };
 
 // The path of the balancer `name` (haproxy, nginx) where Debian installs it; empty when it is
@@ -61,6 +67,8 @@ class Fleet {
   // `deploy/render.py watch` does. RollingRestart: each backend in turn drained, started again
   // on its port, and waited for until it is routed; returns when all are.
   absl::Status Kill(size_t backend);
+  // The first backend's network cut (FleetOptions::cut).
+  absl::Status Cut();
   absl::Status Drain(size_t backend);
   absl::Status RollingRestart();
   // Waits up to `timeout` for backend `backend` to have exited (after Kill or Drain).
@@ -79,6 +87,7 @@ class Fleet {
  private:
   struct Backend {
     std::string address;  // 127.0.0.1:PORT, kept across restarts
+    bool in_cut_namespace = false;
     std::unique_ptr<os::ChildProcess> process;
   };
 

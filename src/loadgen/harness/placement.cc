@@ -18,6 +18,7 @@
 #include "loadgen/client/http1_connection.h"
 #include "loadgen/client/http_response_reader.h"
 #include "loadgen/client/payload.h"
+#include "loadgen/harness/cut_link.h"
 #include "loadgen/harness/delay_proxy.h"
 #include "loadgen/harness/fleet.h"
 #include "os/cpu_affinity.h"
@@ -324,6 +325,8 @@ std::string_view FleetEventName(FleetEvent event) {
       return "rolling restart";
     case FleetEvent::kScaleUp:
       return "scale-up";
+    case FleetEvent::kNetworkCut:
+      return "network cut";
   }
   return "";
 }
@@ -352,13 +355,15 @@ std::string Placement::FleetDescription() const {
                 : "";
 }
 
-absl::StatusOr<std::pair<BenchResult, FleetObservation>> Placement::RunOnFleet(BenchOptions bench,
-                                                                               const Route& route) {
+namespace {
+
+// Runs `bench` on `fleet` (brought to the route's backends first) with the route's event.
+absl::StatusOr<std::pair<BenchResult, FleetObservation>> RunWithEvent(Fleet& fleet,
+                                                                      BenchOptions bench,
+                                                                      const Route& route,
+                                                                      int backends) {
   using Clock = std::chrono::steady_clock;
   using std::chrono::milliseconds;
-  if (absl::Status started = StartFleet(); !started.ok()) return started;
-  Fleet& fleet = *fleet_;
-  const int backends = route.fleet_backends > 0 ? route.fleet_backends : options_.backends;
   if (absl::Status restored = fleet.Restore(backends, route.max_connection_age); !restored.ok()) {
     return restored;
   }
@@ -385,6 +390,9 @@ absl::StatusOr<std::pair<BenchResult, FleetObservation>> Placement::RunOnFleet(B
       switch (route.event) {
         case FleetEvent::kKill:
           done = fleet.Kill(0);
+          break;
+        case FleetEvent::kNetworkCut:
+          done = fleet.Cut();
           break;
         case FleetEvent::kDrain:
           done = fleet.Drain(0);
@@ -456,6 +464,53 @@ absl::StatusOr<std::pair<BenchResult, FleetObservation>> Placement::RunOnFleet(B
     seen.error = error;
   }
   return std::make_pair(*std::move(result), std::move(seen));
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<BenchResult, FleetObservation>> Placement::RunOnFleet(BenchOptions bench,
+                                                                               const Route& route) {
+  const int backends = route.fleet_backends > 0 ? route.fleet_backends : options_.backends;
+  if (route.event != FleetEvent::kNetworkCut) {
+    if (absl::Status started = StartFleet(); !started.ok()) return started;
+    return RunWithEvent(*fleet_, std::move(bench), route, backends);
+  }
+  // The network cut: a fleet of its own in namespaces of its own, the first backend behind a
+  // link that is taken down; this run's thread (and so the load's) enters the fleet's
+  // namespace, the placement's thread stays where it is.
+  absl::StatusOr<std::pair<BenchResult, FleetObservation>> measured =
+      absl::InternalError("not run");
+  std::thread run([&] {
+    absl::StatusOr<std::unique_ptr<CutLink>> link = CutLink::Create();
+    if (!link.ok()) {
+      measured = link.status();
+      return;
+    }
+    if (absl::Status entered = (*link)->EnterFleetNamespace(); !entered.ok()) {
+      measured = entered;
+      return;
+    }
+    const CutLink& cut = **link;
+    absl::StatusOr<std::unique_ptr<Fleet>> fleet =
+        Fleet::Start({.binary = options_.binary,
+                      .balancer = options_.balancer,
+                      .deploy_dir = options_.deploy_dir,
+                      .log_dir = options_.log_dir,
+                      .server_models = options_.server_models,
+                      .cpus = {kServerCpu},
+                      .cut_namespace = cut.cut_namespace(),
+                      .cut_host = std::string(kCutHost),
+                      .cut = [&cut] { return cut.Cut(); }},
+                     backends);
+    if (!fleet.ok()) {
+      measured = fleet.status();
+      return;
+    }
+    measured = RunWithEvent(**fleet, std::move(bench), route, backends);
+    fleet->reset();  // every process stopped before the namespaces go
+  });
+  run.join();
+  return measured;
 }
 
 }  // namespace predictwire::loadgen

@@ -57,6 +57,9 @@ enum class FleetEvent {
   kDrain,           // SIGTERM of one backend, which drains for its --drain-delay
   kRollingRestart,  // every backend drained and started again, in turn
   kScaleUp,         // one more backend started, the balancer re-rendered and reloaded
+  // One backend's link taken down (it runs in a network namespace of its own, cut_link.h): no
+  // reset reaches the balancer or the backend.
+  kNetworkCut,
 };
 
 struct Route {

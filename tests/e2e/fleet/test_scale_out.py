@@ -4,7 +4,9 @@ hop, the spread and the events under load for a small set of wires, and stops ev
 started. report.json must have, per wire and event, bench's counts and the event's figures and
 timeline; a kill -9 of one of three backends must lose no request on any wire (HAProxy retries
 a unary request; a WebSocket or a gRPC stream reconnects and sends again); the page must show
-the timelines. Assertions are on counts and on the report's shape, never on a latency."""
+the timelines. A network cut (one backend in a network namespace of its own, its link taken down)
+is measured too where the kernel allows namespaces: what it loses is a finding, not asserted.
+Assertions are on counts and on the report's shape, never on a latency."""
 
 import json
 import os
@@ -19,7 +21,7 @@ from prerequisites import require_commands  # noqa: E402
 from server_fixture import BINARY, ROOT  # noqa: E402
 
 WIRES = ["rest-keepalive", "ws", "grpc-stream"]
-EVENTS = ["kill -9", "drain", "rolling restart", "scale-up"]
+EVENTS = ["kill -9", "drain", "rolling restart", "scale-up", "network cut"]
 COUNTS = ["requests", "errors", "lost", "resent", "duplicates", "reconnects", "longest_gap_us"]
 
 
@@ -46,14 +48,16 @@ class ScaleOutTest(unittest.TestCase):
         # The fleet's run directory goes under a TMPDIR of this test's own, so that what is
         # left running afterwards (nothing, by PID) can be told apart from other runs'.
         cls.tmp = tempfile.mkdtemp(prefix="pw-so-tmp-")
-        done = subprocess.run(
+        process = subprocess.Popen(
             [BINARY, "compare", "--quick", "--scenarios", "scale-out", "--lb", "haproxy",
              "--backends", "3", "--wires", ",".join(WIRES), "--out", cls.out],
-            capture_output=True, text=True, timeout=540, cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
             env=dict(os.environ, TMPDIR=cls.tmp))
-        cls.done = done
+        cls.pid = process.pid  # names the network cut's namespaces
+        stdout, stderr = process.communicate(timeout=540)
+        cls.done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
         cls.report = None
-        if done.returncode == 0:
+        if process.returncode == 0:
             with open(os.path.join(cls.out, "report.json")) as report:
                 cls.report = json.load(report)
 
@@ -72,8 +76,18 @@ class ScaleOutTest(unittest.TestCase):
 
     def test_every_wire_and_event_has_its_counts_and_timeline(self):
         runs = self.scenario("events")["runs"] + self.scenario("scale-up")["runs"]
+        # The network cut needs network namespaces: where the kernel refuses one, its runs are
+        # skipped saying so, and the rest is measured.
+        cut = [run for run in runs if run["label"].endswith("network cut")]
+        self.assertEqual(len(cut), len(WIRES))
+        events = EVENTS
+        if any(run["skipped"] for run in cut):
+            for run in cut:
+                self.assertIn("network namespace", run["skipped"])
+            runs = [run for run in runs if run not in cut]
+            events = EVENTS[:-1]
         seen = {(run["wire"], run["fleet"]["event"]) for run in runs}
-        self.assertEqual(seen, {(wire, event) for wire in WIRES for event in EVENTS})
+        self.assertEqual(seen, {(wire, event) for wire in WIRES for event in events})
         for run in runs:
             with self.subTest(run=run["label"]):
                 for count in COUNTS:
@@ -127,12 +141,15 @@ class ScaleOutTest(unittest.TestCase):
     def test_the_page_shows_the_timelines(self):
         with open(os.path.join(self.out, "index.html")) as page:
             html = page.read()
-        for event in EVENTS:
+        for event in EVENTS[:-1]:
             self.assertIn(f"{event}: answered requests/s", html)
 
     def test_nothing_it_started_is_left_running(self):
         self.assertEqual(processes_mentioning(self.tmp), [])
         self.assertEqual(os.listdir(self.tmp), [])
+        # The network cut's namespaces (pwso<pid>x<n>f and ...c) are gone with it.
+        names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        self.assertNotIn(f"pwso{self.pid % 100000}x", names)
 
 
 if __name__ == "__main__":

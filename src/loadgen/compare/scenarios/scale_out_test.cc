@@ -89,7 +89,7 @@ TEST(ScaleOutPlanTest, OptInAndOnlyWithItsBalancer) {
   EXPECT_EQ(plan[0].runs.size(), 4u);  // 2 wires, through the balancer and direct
   EXPECT_EQ(plan[0].runs[1].route.destination, Destination::kFleetDirect);
   EXPECT_EQ(plan[1].runs.size(), 4u);  // 2 wires x 4 and 64 clients
-  EXPECT_EQ(plan[2].runs.size(), 6u);  // 2 wires x kill, drain, rolling restart
+  EXPECT_EQ(plan[2].runs.size(), 8u);  // 2 wires x kill, drain, rolling restart, network cut
   EXPECT_EQ(plan[3].runs.size(), 4u);  // 2 wires x with and without a connection age
   for (const PlannedScenario& scenario : {plan[2], plan[3]}) {
     for (const PlannedRun& run : scenario.runs) {
