@@ -1,6 +1,7 @@
 #include "loadgen/harness/fleet.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -114,22 +116,30 @@ std::string RuntimeCommand(const std::string& socket_path, const std::string& co
   return Exchange(fd, command + "\n");
 }
 
-// The pids whose parent is `pid`.
+// The pids whose parent is `pid`. Read with read(2): a process may exit between the listing
+// and the reading (ESRCH), which a stream would throw on.
 std::set<pid_t> ChildrenOf(pid_t pid) {
   std::set<pid_t> found;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const int fd = open((entry.path() / "stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buffer[1024];
+    const ssize_t n = read(fd, buffer, sizeof(buffer) - 1);
+    close(fd);
+    if (n <= 0) continue;
+    const std::string_view text(buffer, static_cast<size_t>(n));
     const size_t paren = text.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream fields(text.substr(paren + 1));
-    std::string state;
-    pid_t parent = 0;
-    fields >> state >> parent;
-    if (parent == pid) found.insert(static_cast<pid_t>(std::stol(name)));
+    if (paren == std::string_view::npos) continue;
+    // ") S PPID ...": the state, then the parent's pid.
+    const std::string rest(text.substr(paren + 1));
+    char state = 0;
+    long parent = 0;
+    if (std::sscanf(rest.c_str(), " %c %ld", &state, &parent) == 2 && parent == pid) {
+      found.insert(static_cast<pid_t>(std::stol(name)));
+    }
   }
   return found;
 }
