@@ -344,10 +344,15 @@ std::string EventCounts(const Run& run) {
                                   : "rate back after " + Ms(figures.recovered_ms));
 }
 
+// The network cut's name (FleetEventName): judged apart, since nothing a balancer or a client
+// does can save what was in flight to a backend that answers nothing and resets nothing.
+constexpr std::string_view kCut = "network cut";
+
 void JudgeEvents(const RunsToJudge& runs, Verdict* verdict) {
   std::map<std::string, std::vector<const Run*>> by_event;
   std::vector<std::string> events;
-  std::map<std::string, bool> clean;  // lost nothing and no error in every event
+  // Lost nothing and answered no error in every event but the cut.
+  std::map<std::string, bool> clean;
   std::vector<std::string> wires;
   for (const Run* run : runs.measured) {
     if (!by_event.count(run->fleet.event)) events.push_back(run->fleet.event);
@@ -356,11 +361,11 @@ void JudgeEvents(const RunsToJudge& runs, Verdict* verdict) {
       wires.push_back(run->wire);
       clean[run->wire] = true;
     }
-    if (run->result.lost > 0 || run->result.errors > 0 || !run->fleet.error.empty()) {
-      clean[run->wire] = false;
-    }
+    const bool lost = run->result.lost > 0 || run->result.errors > 0 || !run->fleet.error.empty();
+    if (lost && run->fleet.event != kCut) clean[run->wire] = false;
   }
   std::vector<std::string> parts, summary;
+  std::string cut;
   for (const std::string& event : events) {
     std::vector<std::string> none_lost, some_lost;
     for (const Run* run : by_event[event]) {
@@ -377,6 +382,14 @@ void JudgeEvents(const RunsToJudge& runs, Verdict* verdict) {
         "{}: {}{}", event,
         none_lost.empty() ? "every wire lost requests" : "nothing lost by " + JoinWords(none_lost),
         some_lost.empty() ? "" : "; lost by " + JoinWords(some_lost)));
+    if (event == kCut) {
+      cut = some_lost.empty()
+                ? "; a network cut lost nothing"
+                : fmt::format(
+                      "; a network cut lost what was in flight to the cut backend on {} "
+                      "(at the request timeout: no reset comes, the balancer waits)",
+                      JoinWords(some_lost));
+    }
   }
   for (const std::string& wire : wires) {
     if (clean[wire]) verdict->best.push_back(wire);
@@ -384,11 +397,12 @@ void JudgeEvents(const RunsToJudge& runs, Verdict* verdict) {
   verdict->tie = verdict->best.size() > 1;
   verdict->text =
       fmt::format("{}. In detail: {}", fmt::join(summary, ". "), fmt::join(parts, "; "));
+  const std::string others = by_event.count(std::string(kCut)) ? " but the network cut" : "";
   verdict->meaning =
       verdict->best.empty()
-          ? fmt::format("no wire came through every event without a loss or an error ({})",
-                        fmt::join(summary, "; "))
-          : fmt::format("through every event without a loss or an error: {}{}",
+          ? fmt::format("no wire came through every event{} without a loss or an error{}", others,
+                        cut)
+          : fmt::format("through every event{} without a loss or an error: {}{}{}", others,
                         JoinWords(verdict->best),
                         std::any_of(verdict->best.begin(), verdict->best.end(),
                                     [](const std::string& wire) {
@@ -396,7 +410,8 @@ void JudgeEvents(const RunsToJudge& runs, Verdict* verdict) {
                                     })
                             ? " — the persistent connections among them needed no sticky "
                               "session, only a reconnect and a resend"
-                            : "");
+                            : "",
+                        cut);
 }
 
 bool Aged(const Run& run) { return run.label.find("--max-connection-age") != std::string::npos; }

@@ -102,5 +102,39 @@ TEST(ScaleOutPlanTest, OptInAndOnlyWithItsBalancer) {
   EXPECT_EQ(plan[3].runs.front().route.fleet_backends, 2);
 }
 
+TEST(ScaleOutJudgeTest, AWireThatLostNothingButInTheCutLeadsAndTheCutIsSaidApart) {
+  const ScenarioRow* row = FindScenario("scale-out");
+  ASSERT_NE(row, nullptr);
+  auto event_run = [](std::string wire, std::string event, uint64_t lost) {
+    loadgen::Run run = EventRun({20, 20, 20}, 150, 160);
+    run.wire = wire;
+    run.label = wire + ", " + event;
+    run.fleet.event = event;
+    run.result.lost = lost;
+    run.result.errors = lost;
+    return run;
+  };
+  const std::vector<loadgen::Run> measured = {
+      event_run("ws", "kill -9", 0), event_run("rest", "kill -9", 1),
+      event_run("ws", "network cut", 4), event_run("rest", "network cut", 2)};
+  Scenario scenario;
+  scenario.id = "scale-out-events";
+  RunsToJudge runs;
+  for (const loadgen::Run& run : measured) runs.measured.push_back(&run);
+  Verdict verdict;
+  row->judge(scenario, runs, &verdict);
+  EXPECT_EQ(verdict.best, (std::vector<std::string>{"ws"}));
+  EXPECT_NE(verdict.meaning.find("through every event but the network cut without a loss or an "
+                                 "error: ws"),
+            std::string::npos)
+      << verdict.meaning;
+  EXPECT_NE(verdict.meaning.find("a network cut lost what was in flight"), std::string::npos)
+      << verdict.meaning;
+  EXPECT_NE(verdict.text.find("kill -9: nothing lost by ws (resent 0); lost by rest (1 lost, 1 "
+                              "errors)"),
+            std::string::npos)
+      << verdict.text;
+}
+
 }  // namespace
 }  // namespace predictwire::loadgen
