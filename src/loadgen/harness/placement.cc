@@ -403,6 +403,7 @@ absl::StatusOr<std::pair<BenchResult, FleetObservation>> RunWithEvent(Fleet& fle
           break;
         case FleetEvent::kScaleUp: {
           done = fleet.AddBackend();
+          ended = Clock::now();  // the new backend is up and the balancer reloaded
           if (!done.ok()) break;
           // How soon the new backend carries its share: its part of what the fleet answered in
           // each 100 ms, polled until the load ends.
@@ -436,7 +437,7 @@ absl::StatusOr<std::pair<BenchResult, FleetObservation>> RunWithEvent(Fleet& fle
         case FleetEvent::kNone:
           break;
       }
-      ended = Clock::now();
+      if (ended == Clock::time_point{}) ended = Clock::now();
       if (!done.ok()) error = std::string(done.message());
     });
   }

@@ -520,7 +520,7 @@ std::string DuringCell(const Run& run) {
 }
 std::string BackCell(const Run& run) {
   const EventFigures figures = EventFiguresOf(run);
-  if (!figures.measured || run.fleet.event == "scale-up") return "";
+  if (!figures.measured) return "";
   return figures.recovered_ms < 0 ? "not back" : Ms(figures.recovered_ms);
 }
 std::string ShareAfterCell(const Run& run) {
