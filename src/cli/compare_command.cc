@@ -67,6 +67,7 @@ int Compare(CompareFlags& flags) {
   options.binary = os::ExecutablePath().string();
   options.models_dir = FindProjectDirectory("models");
   options.peers_dir = FindProjectDirectory("peers");
+  options.deploy_dir = FindProjectDirectory("deploy");
   if (options.target.empty() && options.models_dir.empty()) {
     std::fprintf(stderr, "predictwire compare: cannot find models/ (run from the checkout)\n");
     return 2;
@@ -142,6 +143,16 @@ void AddCompareCommand(CLI::App& app, const std::string& command_line, int* exit
       ->capture_default_str();
   compare->add_flag("--peers", options.peers,
                     "Also measure the article's Flask and websockets servers (peers/)");
+  compare
+      ->add_option("--lb", options.balancer,
+                   "The scale-out scenario's balancer, configured from deploy/'s template")
+      ->check(CLI::IsMember({"haproxy", "nginx"}))
+      ->capture_default_str();
+  compare
+      ->add_option("--backends", options.backends,
+                   "The scale-out scenario's backends behind the balancer")
+      ->check(CLI::Range(2, 16))
+      ->capture_default_str();
   flags->command_line = command_line;
   compare->callback([flags, exit_status] { *exit_status = Compare(*flags); });
 }

@@ -67,6 +67,9 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const Options&
   }
   close(pipe_fds[1]);
   const int stdout_fd = pipe_fds[0];
+  if (options.no_ready_line) {
+    return std::unique_ptr<ChildProcess>(new ChildProcess(pid, stdout_fd, ""));
+  }
 
   // Read lines until the ready line, bounded in time.
   std::string buffer;
@@ -107,6 +110,27 @@ double ChildProcess::ResidentMiB() const {
 }
 
 double ChildProcess::CpuSeconds() const { return ReadProcessStats(pid_).cpu_seconds; }
+
+bool ChildProcess::Signal(int signal) {
+  if (stopped_) return false;
+  return kill(pid_, signal) == 0;
+}
+
+bool ChildProcess::WaitExit(std::chrono::milliseconds timeout) {
+  if (stopped_) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      stopped_ = true;
+      close(stdout_fd_);
+      status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 int ChildProcess::Stop(std::chrono::milliseconds grace) {
   if (stopped_) return status_;

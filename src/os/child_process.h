@@ -26,6 +26,9 @@ class ChildProcess {
     std::string stderr_path = "/dev/null";
     // The line on stdout that says the process is ready starts with this.
     std::string ready_prefix;
+    // The process prints no ready line (a balancer): Start returns once it is started, and the
+    // caller finds out otherwise when it is ready (e.g. that it accepts connections).
+    bool no_ready_line = false;
     std::chrono::milliseconds ready_timeout{30000};
   };
 
@@ -40,6 +43,13 @@ class ChildProcess {
   // Resident memory (VmRSS) in MiB and CPU time (user + system) in seconds, from /proc.
   double ResidentMiB() const;
   double CpuSeconds() const;
+
+  // Sends `signal` (SIGTERM for a drain, SIGKILL, SIGUSR2 for a reload); false once it has
+  // exited and been reaped.
+  bool Signal(int signal);
+  // Whether it has exited (reaped), waiting up to `timeout` for it: no signal is sent.
+  bool WaitExit(std::chrono::milliseconds timeout);
+  bool exited() const { return stopped_; }
 
   // SIGINT, then SIGKILL after `grace`. Returns the exit status (or -signal). Idempotent.
   int Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));

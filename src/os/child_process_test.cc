@@ -2,11 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
-#include <cstdio>
-
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 namespace predictwire::os {
@@ -44,6 +44,21 @@ TEST(ChildProcessTest, ReportsAProcessThatNeverGetsReady) {
   std::remove(log.c_str());
   ASSERT_FALSE(child.ok());
   EXPECT_THAT(child.status().message(), HasSubstr("it broke"));
+}
+
+TEST(ChildProcessTest, StartsWithoutAReadyLineAndWaitsForASignalledExit) {
+  auto child = ChildProcess::Start(
+      {.argv = {"/bin/sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.05; done"},
+       .no_ready_line = true});
+  ASSERT_TRUE(child.ok()) << child.status();
+  EXPECT_FALSE((*child)->WaitExit(std::chrono::milliseconds(50)));
+  // The trap is set before the loop starts: give the shell a moment to get there.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE((*child)->Signal(SIGTERM));
+  EXPECT_TRUE((*child)->WaitExit(std::chrono::seconds(10)));
+  EXPECT_TRUE((*child)->exited());
+  EXPECT_FALSE((*child)->Signal(SIGTERM));  // reaped: nothing to signal
+  EXPECT_EQ((*child)->Stop(), 7);
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ std::string_view CriterionName(Criterion criterion) {
       return "Network round trip";
     case Criterion::kTls:
       return "TLS";
+    case Criterion::kScale:
+      return "Scale (load balancing)";
     case Criterion::kClient:
       return "Client";
   }
@@ -75,10 +77,16 @@ std::vector<std::string> OverallLines(const Report& report,
     std::string unmeasured;
     for (const ScenarioRow* row : rows) {
       if (row->criterion != criterion) continue;
-      // The first placement measured speaks for the row.
-      const auto found =
-          std::find_if(report.scenarios.begin(), report.scenarios.end(),
-                       [&](const Scenario& scenario) { return scenario.row == row; });
+      // The first placement measured speaks for the row: the scenario whose verdict says it
+      // speaks for it, else the row's first.
+      auto found = std::find_if(report.scenarios.begin(), report.scenarios.end(),
+                                [&](const Scenario& scenario) {
+                                  return scenario.row == row && scenario.verdict.overall;
+                                });
+      if (found == report.scenarios.end()) {
+        found = std::find_if(report.scenarios.begin(), report.scenarios.end(),
+                             [&](const Scenario& scenario) { return scenario.row == row; });
+      }
       if (found != report.scenarios.end() && !found->verdict.meaning.empty()) {
         parts.push_back(found->verdict.meaning);
       } else if (found == report.scenarios.end() && unmeasured.empty()) {

@@ -34,6 +34,8 @@ struct Run {
   double server_rss_idle_mib = 0;
   double server_cpu_seconds = 0;
   int server_connections = 0;
+  // A run on the scale-out scenario's fleet: each backend's requests and the event.
+  FleetObservation fleet;
   // Why the run was not measured; empty for a measured run.
   std::string skipped;
 };
@@ -50,6 +52,9 @@ struct Verdict {
   std::optional<Interval> margin_ci_pct;  // its 95% interval
   std::string text;     // every margin, with its interval: the scenario's full verdict
   std::string meaning;  // one line on what to do about it, for the decision
+  // Of a row that plans several scenarios, the one whose meaning speaks for the row in the
+  // overall lines (else the row's first does).
+  bool overall = false;
 };
 
 struct Scenario {

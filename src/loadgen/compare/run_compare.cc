@@ -13,6 +13,7 @@
 #include "loadgen/compare/decision.h"
 #include "loadgen/compare/judging.h"
 #include "loadgen/compare/test_models.h"
+#include "loadgen/harness/fleet.h"
 #include "loadgen/harness/memory_sampler.h"
 #include "loadgen/harness/placement.h"
 #include "os/process_info.h"
@@ -158,7 +159,7 @@ class PlacementRun {
       if (more.empty()) break;
       const size_t first = planned.runs.size();
       for (PlannedRun& run : more) {
-        total_ += run.probe ? 1 : rounds_;
+        total_ += run.probe || run.once ? 1 : rounds_;
         scenario.runs.push_back(FromPlan(run));
         planned.runs.push_back(std::move(run));
       }
@@ -177,7 +178,7 @@ class PlacementRun {
   absl::Status MeasureInRounds(const PlannedScenario& planned, size_t first, Scenario& scenario) {
     for (int round = 0; round < rounds_; ++round) {
       for (size_t i = first; i < planned.runs.size(); ++i) {
-        if (planned.runs[i].probe && round > 0) continue;
+        if ((planned.runs[i].probe || planned.runs[i].once) && round > 0) continue;
         if (absl::Status status = MeasureOne(scenario.id, planned.runs[i], round, scenario.runs[i]);
             !status.ok()) {
           return status;
@@ -198,7 +199,7 @@ class PlacementRun {
   // connections only need opening again.
   absl::StatusOr<BenchOptions> RoundOptions(const PlannedRun& run, int round) {
     BenchOptions bench = run.bench;
-    const int rounds = run.probe ? 1 : rounds_;
+    const int rounds = run.probe || run.once ? 1 : rounds_;
     bench.duration =
         std::max<std::chrono::nanoseconds>(bench.duration / rounds, std::chrono::milliseconds(300));
     if (bench.requests) bench.requests = std::max<uint64_t>(1, *bench.requests / rounds);
@@ -210,7 +211,8 @@ class PlacementRun {
   }
 
   // A round's result goes into its run, after its progress report.
-  void Record(const std::string& scenario_id, int round, BenchResult result, Run& run) {
+  void Record(const std::string& scenario_id, int round, BenchResult result, Run& run,
+              bool once = false) {
     ++done_;
     observer_.OnRound({.done = done_,
                        .total = total_,
@@ -218,7 +220,7 @@ class PlacementRun {
                        .scenario = scenario_id,
                        .label = run.label,
                        .round = round + 1,
-                       .rounds = run.probe ? 1 : rounds_,
+                       .rounds = run.probe || once ? 1 : rounds_,
                        .result = result});
     if (round == 0) {
       run.result = std::move(result);
@@ -247,6 +249,31 @@ class PlacementRun {
                           Run& run) {
     absl::StatusOr<BenchOptions> bench = RoundOptions(planned, round);
     if (!bench.ok()) return bench.status();
+    if (planned.route.destination == Destination::kFleet ||
+        planned.route.destination == Destination::kFleetDirect) {
+      auto measured = placement_.RunOnFleet(*std::move(bench), planned.route);
+      if (!measured.ok() && planned.route.event == FleetEvent::kNetworkCut) {
+        // Network namespaces may be refused here (a container's kernel): the rest still runs.
+        run.skipped = fmt::format("not measured: {}", MessageOf(measured.status()));
+        ++done_;
+        return absl::OkStatus();
+      }
+      if (!measured.ok()) return measured.status();
+      FleetObservation& seen = measured->second;
+      // Each backend's requests add up over the rounds; the event is the one round's.
+      std::vector<double>& total = run.fleet.backend_requests;
+      if (round == 0) {
+        run.fleet = seen;
+      } else {
+        for (size_t i = 0; i < total.size() && i < seen.backend_requests.size(); ++i) {
+          total[i] = total[i] < 0 || seen.backend_requests[i] < 0
+                         ? -1
+                         : total[i] + seen.backend_requests[i];
+        }
+      }
+      Record(scenario_id, round, std::move(measured->first), run, planned.once);
+      return absl::OkStatus();
+    }
     os::ChildProcess* server = placement_.server();
     // What holding connections costs is measured on a server of its own: one that served other
     // wires before keeps the memory they made it allocate, which would hide this wire's growth.
@@ -280,7 +307,7 @@ class PlacementRun {
     }
     if (fresh_server) fresh_server->Stop();
     if (!result.ok()) return result.status();
-    Record(scenario_id, round, *std::move(result), run);
+    Record(scenario_id, round, *std::move(result), run, planned.once);
     return absl::OkStatus();
   }
 
@@ -320,6 +347,11 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options, CompareObserver
   plan.slo = options.slo;
   plan.peers = options.peers;
   plan.browser = HeadlessChromium::Available();
+  plan.balancer = options.balancer;
+  plan.balancer_installed = !BalancerBinary(options.balancer).empty();
+  plan.backends = options.backends;
+  plan.deploy_dir_found = !options.deploy_dir.empty();
+  plan.scenarios = options.scenarios;
   absl::StatusOr<ComparePlan> chosen = PlanCompare(plan, options.rows, options.scenarios);
   if (!chosen.ok()) return chosen.status();
   report.notes.insert(report.notes.end(), chosen->notes.begin(), chosen->notes.end());
@@ -332,7 +364,7 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options, CompareObserver
   const int rounds = options.quick ? 3 : 5;
   size_t total = 0, done = 0;
   for (const auto& [row, scenario] : chosen->scenarios) {
-    for (const PlannedRun& run : scenario.runs) total += run.probe ? 1 : rounds;
+    for (const PlannedRun& run : scenario.runs) total += run.probe || run.once ? 1 : rounds;
   }
   total *= placements.size();
 
@@ -348,7 +380,10 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options, CompareObserver
                          .grpc_target = options.grpc_target,
                          .model = options.model,
                          .peers_dir = options.peers_dir,
-                         .python = options.python});
+                         .python = options.python,
+                         .balancer = options.balancer,
+                         .backends = options.backends,
+                         .deploy_dir = options.deploy_dir});
     absl::StatusOr<Placement::Started> started = placement.Start();
     if (!started.ok()) return started.status();
     report.floors[name] = started->floor;
@@ -361,6 +396,9 @@ absl::StatusOr<Report> RunCompare(const CompareOptions& options, CompareObserver
       if (!scenario.ok()) return scenario.status();
       observer.OnScenario(report, *scenario);
       report.scenarios.push_back(*std::move(scenario));
+    }
+    if (const std::string fleet = placement.FleetDescription(); !fleet.empty()) {
+      report.notes.push_back(fmt::format("[{}] the fleet: {}", name, fleet));
     }
   }
   report.decision = DecisionLines(report);

@@ -29,7 +29,12 @@ struct CompareOptions {
   std::vector<std::chrono::nanoseconds> rtts;       // the WAN view; empty: none
   // The capacity scenario's objective: the p99 each wire must keep as its load rises.
   std::chrono::nanoseconds slo = std::chrono::milliseconds(1);
-  bool peers = false;                  // also the article's servers
+  bool peers = false;  // also the article's servers
+  // The scale-out scenario: the balancer (haproxy or nginx), the backends behind it, and the
+  // checkout's deploy/ with the balancer templates.
+  std::string balancer = "haproxy";
+  int backends = 3;
+  std::string deploy_dir;
   std::vector<std::string> scenarios;  // only these (id prefixes); empty: all
   std::string binary;                  // this predictwire, to start the server
   std::string models_dir;              // where breast_cancer.json is

@@ -37,6 +37,15 @@ struct PlanOptions {
   std::chrono::nanoseconds slo = std::chrono::milliseconds(1);
   bool peers = false;    // --peers: the article's own servers
   bool browser = false;  // Debian's Chromium is installed
+  // The scale-out scenario: the balancer asked for (--lb), whether it is installed, the
+  // backends behind it (--backends), and whether deploy/'s templates were found.
+  std::string balancer = "haproxy";
+  bool balancer_installed = false;
+  int backends = 3;
+  bool deploy_dir_found = false;
+  // The --scenarios asked for (ids or prefixes; empty: the default set): an opt-in row that
+  // needs nothing else is measured when named.
+  std::vector<std::string> scenarios;
 };
 
 // One load of a scenario: a wire (or a peer) at one point of its sweep.
@@ -44,8 +53,11 @@ struct PlannedRun {
   std::string wire;  // shown in reports: a wire's label, or peer-flask / peer-websockets
   std::string label;
   double sweep_value = 0;
-  Route route;                       // where it goes (harness/placement.h)
-  bool probe = false;                // measured once, to plan more runs (Run::probe)
+  Route route;         // where it goes (harness/placement.h)
+  bool probe = false;  // measured once, to plan more runs (Run::probe)
+  // Measured once, in the first round, and judged like any run (an event under load, which
+  // is not repeated in every round).
+  bool once = false;
   bool record_server_stats = false;  // on a fresh server of its own: memory, CPU, connections
   BenchOptions bench;                // everything but the target URL
 };
@@ -73,6 +85,7 @@ enum class Criterion {
   kBatching,
   kRoundTrip,
   kTls,
+  kScale,
   kClient,
 };
 // "Request rate", "Model compute time", ...

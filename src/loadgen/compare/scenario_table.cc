@@ -20,6 +20,7 @@ extern const ScenarioRow kBatchingScenario;
 extern const ScenarioRow kWanScenario;
 extern const ScenarioRow kArticleScenario;
 extern const ScenarioRow kBrowserScenario;
+extern const ScenarioRow kScaleOutScenario;
 
 namespace {
 
@@ -27,6 +28,7 @@ constexpr const ScenarioRow* kScenarios[] = {
     &kSporadicScenario, &kHighFrequencyScenario, &kTlsScenario,         &kManyClientsScenario,
     &kComputeScenario,  &kPayloadScenario,       &kConcurrencyScenario, &kCapacityScenario,
     &kBatchingScenario, &kWanScenario,           &kArticleScenario,     &kBrowserScenario,
+    &kScaleOutScenario,
 };
 
 }  // namespace

@@ -226,6 +226,7 @@ BenchResult Collect(PreparedBench& load, Clock::time_point start, double cpu_sec
   BenchResult result;
   result.options = options;
   result.connections = *options.connections;
+  result.measure_start = start + options.warmup;
   Clock::time_point last_completion = start + options.warmup;
   std::vector<std::vector<uint64_t>> batches(static_cast<size_t>(std::max(1, options.batches)));
   std::chrono::nanoseconds longest_gap = std::chrono::nanoseconds::max();
@@ -331,6 +332,14 @@ void MergeResults(const BenchResult& part, BenchResult* total) {
   total->measured_seconds += part.measured_seconds;
   total->client_cpu_seconds += part.client_cpu_seconds;
   total->client_completions += part.client_completions;
+  if (total->timeline.size() < part.timeline.size()) total->timeline.resize(part.timeline.size());
+  for (size_t bin = 0; bin < part.timeline.size(); ++bin) {
+    TimelineBin& into = total->timeline[bin];
+    into.answered += part.timeline[bin].answered;
+    into.errors += part.timeline[bin].errors;
+    into.latencies_us.insert(into.latencies_us.end(), part.timeline[bin].latencies_us.begin(),
+                             part.timeline[bin].latencies_us.end());
+  }
   total->throughput_rps =
       total->measured_seconds > 0 ? total->requests / total->measured_seconds : 0;
 }

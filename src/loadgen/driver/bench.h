@@ -61,7 +61,18 @@ struct BenchOptions {
   // with --requests), and each batch's median latency kept: the observations the confidence
   // intervals of compare are made of (confidence.h).
   int batches = 4;
+  // Set: the measured window is also cut into bins of this length by the time each request
+  // ended (answered or failed), for a timeline (BenchResult::timeline); 0: none.
+  std::chrono::nanoseconds timeline_bin{0};
   bool progress = true;  // a line a second on stderr
+};
+
+// One bin of a run's timeline (BenchOptions::timeline_bin): the measured requests that ended
+// in it.
+struct TimelineBin {
+  uint64_t answered = 0;
+  uint64_t errors = 0;
+  std::vector<uint32_t> latencies_us;  // of those answered, in no order
 };
 
 struct BenchResult {
@@ -105,6 +116,11 @@ struct BenchResult {
   // time (warm-up included, failures too): the client's cost per request is their ratio.
   double client_cpu_seconds = 0;
   uint64_t client_completions = 0;
+  // When the measured window began (steady clock), to place events beside the timeline.
+  std::chrono::steady_clock::time_point measure_start{};
+  // With BenchOptions::timeline_bin: bin k holds what ended in [k, k + 1) bins after
+  // measure_start; empty otherwise.
+  std::vector<TimelineBin> timeline;
   double client_cpu_us_per_request() const {
     return client_completions > 0 ? client_cpu_seconds * 1e6 / client_completions : 0;
   }

@@ -203,6 +203,7 @@ void LoadDriver::OnReply(WireConnection& connection, uint64_t tag, const ReplyIn
           now > request.due ? static_cast<uint64_t>((now - request.due).count()) : 0;
       ++result_.requests;
       result_.latency.Record(latency);
+      NoteTimeline(now, latency);
       batch_latencies_[BatchOf(request.due, request.ordinal)].push_back(latency);
       if (reply.timing) {
         const uint64_t server =
@@ -213,6 +214,7 @@ void LoadDriver::OnReply(WireConnection& connection, uint64_t tag, const ReplyIn
     } else {
       ++result_.errors;
       ++result_.errors_by_kind[reply.error];
+      NoteTimeline(now, std::nullopt);
     }
     last_completion_ = now;
   }
@@ -232,6 +234,20 @@ void LoadDriver::NoteGap(Clock::time_point now) {
   if (now <= warmup_end_) return;
   const Clock::time_point since = std::max(last_answer_, warmup_end_);
   result_.longest_gap = std::max<std::chrono::nanoseconds>(result_.longest_gap, now - since);
+}
+
+void LoadDriver::NoteTimeline(Clock::time_point now, std::optional<uint64_t> latency_ns) {
+  if (options_.timeline_bin.count() <= 0 || now < warmup_end_) return;
+  const size_t bin = static_cast<size_t>((now - warmup_end_) / options_.timeline_bin);
+  if (bin >= result_.timeline.size()) result_.timeline.resize(bin + 1);
+  TimelineBin& into = result_.timeline[bin];
+  if (latency_ns) {
+    ++into.answered;
+    into.latencies_us.push_back(
+        static_cast<uint32_t>(std::min<uint64_t>(*latency_ns / 1000, UINT32_MAX)));
+  } else {
+    ++into.errors;
+  }
 }
 
 void LoadDriver::OnFailed(WireConnection& connection, std::string_view error,
@@ -377,6 +393,7 @@ void LoadDriver::Unanswered(OutstandingMap::iterator it, std::string_view why,
     ++result_.errors;
     ++result_.errors_by_kind[std::string(kind)];
     ++result_.lost;
+    NoteTimeline(now, std::nullopt);
     last_completion_ = now;
   }
   outstanding_.erase(it);
@@ -420,6 +437,7 @@ void LoadDriver::Sweep() {
       ++result_.errors;
       ++result_.errors_by_kind["timeout"];
       ++result_.lost;
+      NoteTimeline(now, std::nullopt);
       last_completion_ = now;
     }
     failed.fetch_add(1, std::memory_order_relaxed);

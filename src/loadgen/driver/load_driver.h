@@ -128,6 +128,9 @@ class LoadDriver : public ConnectionListener {
   void CountStray(uint64_t tag);
   // The measured window had no answer from max(last answer, its start) to `now`.
   void NoteGap(Clock::time_point now);
+  // A measured request ended at `now`: answered with `latency_ns`, or failed (nullopt); for
+  // the timeline (BenchOptions::timeline_bin).
+  void NoteTimeline(Clock::time_point now, std::optional<uint64_t> latency_ns);
 
   bool Issuing() const;
   void Issue(Clock::time_point due);

@@ -247,6 +247,36 @@ TEST_F(LoadDriverTest, ReportsTheLatencyAndServerTimeItWasGiven) {
                    result->server.ValueAtPercentile(50) / 1000.0);
 }
 
+TEST_F(LoadDriverTest, ATimelineBinsEachMeasuredRequestByWhenItEnded) {
+  // 30 requests one after another, 10 ms each, the 5th answered 503: in 50 ms bins each bin
+  // holds about 5 of them, and together every one, answered or failed.
+  server_.script = [](uint64_t n) {
+    return n == 5 ? Answer{.delay = 10ms, .status = 503} : Answer{.delay = 10ms};
+  };
+  BenchOptions options = Options(30);
+  options.timeline_bin = 50ms;
+  absl::StatusOr<BenchResult> result = RunBench(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->requests, 29u);
+  EXPECT_EQ(result->errors, 1u);
+  uint64_t answered = 0, errors = 0, latencies = 0;
+  for (const TimelineBin& bin : result->timeline) {
+    answered += bin.answered;
+    errors += bin.errors;
+    latencies += bin.latencies_us.size();
+    for (uint32_t latency : bin.latencies_us) EXPECT_GE(latency, 9900u);
+  }
+  EXPECT_EQ(answered, 29u);
+  EXPECT_EQ(errors, 1u);
+  EXPECT_EQ(latencies, 29u);
+  // 300 ms of requests at least: 6 bins or more, none holding more than a bin's worth.
+  EXPECT_GE(result->timeline.size(), 6u);
+  for (const TimelineBin& bin : result->timeline) EXPECT_LE(bin.answered + bin.errors, 6u);
+  EXPECT_GT(result->measure_start.time_since_epoch().count(), 0);
+  // Without a bin, no timeline.
+  EXPECT_TRUE(RunBench(Options(3))->timeline.empty());
+}
+
 TEST_F(LoadDriverTest, CountsErrorsAndTimeoutsByKindAndKeepsThemOutOfTheLatency) {
   // Of 30 requests, 3 answered 503, 3 never answered (timeout), 1 lost to a reset connection.
   server_.script = [](uint64_t n) {

@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <filesystem>
+#include <mutex>
 #include <string_view>
+#include <thread>
 
 #include "core/default_models.h"
 #include "core/status.h"
@@ -15,7 +18,9 @@
 #include "loadgen/client/http1_connection.h"
 #include "loadgen/client/http_response_reader.h"
 #include "loadgen/client/payload.h"
+#include "loadgen/harness/cut_link.h"
 #include "loadgen/harness/delay_proxy.h"
+#include "loadgen/harness/fleet.h"
 #include "os/cpu_affinity.h"
 #include "os/host_port.h"
 #include "transport/common/asio_types.h"
@@ -90,6 +95,7 @@ absl::StatusOr<ServerAddresses> TargetAddresses(const std::string& target_url,
 Placement::Placement(Options options) : options_(std::move(options)) {}
 
 Placement::~Placement() {
+  fleet_.reset();
   browser_.reset();  // its connections close before the server drains
   server_.reset();   // stopped before its certificate goes
   if (!certificate_dir_.empty()) {
@@ -229,6 +235,12 @@ absl::StatusOr<std::string> Placement::UrlFor(const WireSpec& wire, const Route&
       }
       return WireUrl(wire, ServerAddresses{.by_key = {{key, proxy->address()}}});
     }
+    case Destination::kFleet:
+    case Destination::kFleetDirect: {
+      if (absl::Status started = StartFleet(); !started.ok()) return started;
+      return route.destination == Destination::kFleet ? fleet_->BalancerUrl(wire)
+                                                      : fleet_->DirectUrl(wire);
+    }
     case Destination::kPeerFlask:
     case Destination::kPeerWebSockets: {
       const bool flask = route.destination == Destination::kPeerFlask;
@@ -295,6 +307,211 @@ Placement::StartFreshServer(const WireSpec& wire, const std::string& log_name) c
   absl::StatusOr<std::string> url = WireUrl(wire, ParseReadyLine((*started)->ready_line()));
   if (!url.ok()) return url.status();
   return std::make_pair(*std::move(started), *std::move(url));
+}
+
+}  // namespace predictwire::loadgen
+
+namespace predictwire::loadgen {
+
+std::string_view FleetEventName(FleetEvent event) {
+  switch (event) {
+    case FleetEvent::kNone:
+      return "";
+    case FleetEvent::kKill:
+      return "kill -9";
+    case FleetEvent::kDrain:
+      return "drain";
+    case FleetEvent::kRollingRestart:
+      return "rolling restart";
+    case FleetEvent::kScaleUp:
+      return "scale-up";
+    case FleetEvent::kNetworkCut:
+      return "network cut";
+  }
+  return "";
+}
+
+absl::Status Placement::StartFleet() {
+  if (fleet_) return absl::OkStatus();
+  if (!owns_server()) {
+    return absl::FailedPreconditionError("the fleet needs compare's own server binary");
+  }
+  absl::StatusOr<std::unique_ptr<Fleet>> started =
+      Fleet::Start({.binary = options_.binary,
+                    .balancer = options_.balancer,
+                    .deploy_dir = options_.deploy_dir,
+                    .log_dir = options_.log_dir,
+                    .server_models = options_.server_models,
+                    .cpus = {kServerCpu}},
+                   options_.backends);
+  if (!started.ok()) return started.status();
+  fleet_ = *std::move(started);
+  return absl::OkStatus();
+}
+
+std::string Placement::FleetDescription() const {
+  return fleet_ ? fmt::format("{}; load generator on CPU {}", fleet_->Description(),
+                              ClientCpus().front())
+                : "";
+}
+
+namespace {
+
+// Runs `bench` on `fleet` (brought to the route's backends first) with the route's event.
+absl::StatusOr<std::pair<BenchResult, FleetObservation>> RunWithEvent(Fleet& fleet,
+                                                                      BenchOptions bench,
+                                                                      const Route& route,
+                                                                      int backends) {
+  using Clock = std::chrono::steady_clock;
+  using std::chrono::milliseconds;
+  if (absl::Status restored = fleet.Restore(backends, route.max_connection_age); !restored.ok()) {
+    return restored;
+  }
+  // A set of backends started afresh has new addresses: the URL is made again.
+  absl::StatusOr<std::string> url = route.destination == Destination::kFleet
+                                        ? fleet.BalancerUrl(bench.wire)
+                                        : fleet.DirectUrl(bench.wire);
+  if (!url.ok()) return url.status();
+  bench.target_url = *url;
+
+  FleetObservation seen;
+  const std::vector<double> before = fleet.RequestsServed();
+  std::atomic<bool> running{true};
+  Clock::time_point began{}, ended{}, shared{};
+  std::string error;
+  std::thread event;
+  if (route.event != FleetEvent::kNone) {
+    // RunBench starts its load 20 ms after it is called; the event's true time is measured.
+    const Clock::time_point due = Clock::now() + milliseconds(20) + bench.warmup + route.event_at;
+    event = std::thread([&, due] {
+      std::this_thread::sleep_until(due);
+      began = Clock::now();
+      absl::Status done;
+      switch (route.event) {
+        case FleetEvent::kKill:
+          done = fleet.Kill(0);
+          break;
+        case FleetEvent::kNetworkCut:
+          done = fleet.Cut();
+          break;
+        case FleetEvent::kDrain:
+          done = fleet.Drain(0);
+          if (done.ok()) fleet.WaitExited(0, milliseconds(30000));
+          break;
+        case FleetEvent::kRollingRestart:
+          done = fleet.RollingRestart();
+          break;
+        case FleetEvent::kScaleUp: {
+          done = fleet.AddBackend();
+          ended = Clock::now();  // the new backend is up and the balancer reloaded
+          if (!done.ok()) break;
+          // How soon the new backend carries its share: its part of what the fleet answered in
+          // each 100 ms, polled until the load ends.
+          const size_t newest = fleet.size() - 1;
+          std::vector<double> last = fleet.RequestsServed();
+          int in_a_row = 0;
+          Clock::time_point first_good{};
+          while (running.load()) {
+            std::this_thread::sleep_for(milliseconds(100));
+            const std::vector<double> now = fleet.RequestsServed();
+            double total = 0, mine = 0;
+            for (size_t i = 0; i < now.size() && i < last.size(); ++i) {
+              if (now[i] < 0 || last[i] < 0) continue;
+              total += now[i] - last[i];
+              if (i == newest) mine = now[i] - last[i];
+            }
+            last = now;
+            const bool fair = total > 0 && mine / total >= 0.7 / static_cast<double>(now.size());
+            if (!fair) {
+              in_a_row = 0;
+              continue;
+            }
+            if (in_a_row++ == 0) first_good = Clock::now() - milliseconds(100);
+            if (in_a_row == 2) {
+              shared = first_good;
+              break;
+            }
+          }
+          break;
+        }
+        case FleetEvent::kNone:
+          break;
+      }
+      if (ended == Clock::time_point{}) ended = Clock::now();
+      if (!done.ok()) error = std::string(done.message());
+    });
+  }
+  absl::StatusOr<BenchResult> result = RunBench(bench);
+  running = false;
+  if (event.joinable()) event.join();
+  if (!result.ok()) return result.status();
+  const std::vector<double> after = fleet.RequestsServed();
+  for (size_t i = 0; i < after.size(); ++i) {
+    const double from = i < before.size() ? before[i] : 0;
+    // -1: gone, or started again during the run (its count began anew).
+    seen.backend_requests.push_back(after[i] < 0 || from < 0 || after[i] < from ? -1
+                                                                                : after[i] - from);
+  }
+  const auto since_start = [&](Clock::time_point at) {
+    return std::chrono::duration<double, std::milli>(at - result->measure_start).count();
+  };
+  if (route.event != FleetEvent::kNone) {
+    seen.event = FleetEventName(route.event);
+    seen.event_at_ms = since_start(began);
+    seen.event_end_ms = since_start(ended);
+    if (shared != Clock::time_point{}) {
+      seen.share_after_ms = std::chrono::duration<double, std::milli>(shared - began).count();
+    }
+    seen.error = error;
+  }
+  return std::make_pair(*std::move(result), std::move(seen));
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<BenchResult, FleetObservation>> Placement::RunOnFleet(BenchOptions bench,
+                                                                               const Route& route) {
+  const int backends = route.fleet_backends > 0 ? route.fleet_backends : options_.backends;
+  if (route.event != FleetEvent::kNetworkCut) {
+    if (absl::Status started = StartFleet(); !started.ok()) return started;
+    return RunWithEvent(*fleet_, std::move(bench), route, backends);
+  }
+  // The network cut: a fleet of its own in namespaces of its own, the first backend behind a
+  // link that is taken down; this run's thread (and so the load's) enters the fleet's
+  // namespace, the placement's thread stays where it is.
+  absl::StatusOr<std::pair<BenchResult, FleetObservation>> measured =
+      absl::InternalError("not run");
+  std::thread run([&] {
+    absl::StatusOr<std::unique_ptr<CutLink>> link = CutLink::Create();
+    if (!link.ok()) {
+      measured = link.status();
+      return;
+    }
+    if (absl::Status entered = (*link)->EnterFleetNamespace(); !entered.ok()) {
+      measured = entered;
+      return;
+    }
+    const CutLink& cut = **link;
+    absl::StatusOr<std::unique_ptr<Fleet>> fleet =
+        Fleet::Start({.binary = options_.binary,
+                      .balancer = options_.balancer,
+                      .deploy_dir = options_.deploy_dir,
+                      .log_dir = options_.log_dir,
+                      .server_models = options_.server_models,
+                      .cpus = {kServerCpu},
+                      .cut_namespace = cut.cut_namespace(),
+                      .cut_host = std::string(kCutHost),
+                      .cut = [&cut] { return cut.Cut(); }},
+                     backends);
+    if (!fleet.ok()) {
+      measured = fleet.status();
+      return;
+    }
+    measured = RunWithEvent(**fleet, std::move(bench), route, backends);
+    fleet->reset();  // every process stopped before the namespaces go
+  });
+  run.join();
+  return measured;
 }
 
 }  // namespace predictwire::loadgen

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "loadgen/compare/scenario.h"
+#include "loadgen/compare/scenarios/scale_out.h"
 #include "loadgen/report/svg_plot.h"
 #include "loadgen/stats/format.h"
 
@@ -437,6 +438,59 @@ std::string ThroughputLatencyPlot(const Scenario& scenario, const WireColors& co
   return plot.ToSvg();
 }
 
+// The scale-out scenario's events: per event, the answered requests a second and the p99 in
+// short bins, one line per run (a wire), the event's start marked by a grey dashed line.
+std::vector<std::string> TimelinePlots(const Scenario& scenario, const WireColors& colors) {
+  std::vector<std::string> events;
+  for (const Run& run : scenario.runs) {
+    if (run.fleet.event.empty() || run.result.timeline.empty()) continue;
+    if (std::find(events.begin(), events.end(), run.fleet.event) == events.end()) {
+      events.push_back(run.fleet.event);
+    }
+  }
+  std::vector<std::string> plots;
+  for (const std::string& event : events) {
+    for (bool rate : {true, false}) {
+      LinePlot plot(fmt::format("{}: {} ({} ms bins)", event,
+                                rate ? "answered requests/s" : "p99 latency", kTimelineBinMs),
+                    {.title = "time since the measurement began (s)"},
+                    rate ? AxisOptions{.title = "answered requests/s", .min = 0.0}
+                         : AxisOptions{.title = "p99 (µs)", .scale = AxisScale::kLog10});
+      LookAllocator looks(colors);
+      double event_at_s = -1, event_end_s = -1, top = 1;
+      for (const Run& run : scenario.runs) {
+        if (run.fleet.event != event || run.result.timeline.empty()) continue;
+        const TimelineSeries timeline = TimelineOf(run);
+        Series series = looks.Next(run.wire, run.label);
+        const std::vector<double>& values = rate ? timeline.answered_rps : timeline.p99_us;
+        for (size_t i = 0; i < values.size(); ++i) {
+          if (!rate && values[i] <= 0) continue;
+          series.points.push_back({(i + 0.5) * timeline.bin_ms / 1000, values[i]});
+          top = std::max(top, values[i]);
+        }
+        event_at_s = run.fleet.event_at_ms / 1000;
+        event_end_s = std::max(event_end_s, run.fleet.event_end_ms / 1000);
+        plot.AddSeries(std::move(series));
+      }
+      if (event_at_s >= 0) {
+        plot.AddSeries({.name = event,
+                        .color = std::string(kFloorColor),
+                        .style = LineStyle::kDashed,
+                        .points = {{event_at_s, rate ? 0.0 : 1.0}, {event_at_s, top}}});
+      }
+      // An event that lasts (a drain's delay, a rolling restart): where the last run's ended.
+      if (event_at_s >= 0 && event_end_s > event_at_s + 2 * kTimelineBinMs / 1000) {
+        plot.AddSeries({.name = event + " over",
+                        .color = std::string(kFloorColor),
+                        .style = LineStyle::kDotted,
+                        .points = {{event_end_s, rate ? 0.0 : 1.0}, {event_end_s, top}}});
+      }
+      plots.push_back(plot.ToSvg());
+    }
+  }
+  return plots;
+}
+
 std::string ScenarioSection(const Report& report, const Scenario& scenario,
                             const WireColors& colors) {
   std::string placement = EscapeHtml(scenario.placement);
@@ -459,6 +513,7 @@ std::string ScenarioSection(const Report& report, const Scenario& scenario,
   } else if (scenario.sweep != Sweep::kNone) {
     out += box(SweepPlot(scenario, colors));
   }
+  for (const std::string& plot : TimelinePlots(scenario, colors)) out += box(plot);
   return out + "</div>\n</section>\n";
 }
 

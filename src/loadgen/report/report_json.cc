@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "codec/json_writer.h"
+#include "loadgen/compare/scenarios/scale_out.h"
 #include "loadgen/driver/bench_output.h"
 #include "loadgen/stats/format.h"
 
@@ -29,6 +30,40 @@ std::string VerdictMembers(const Verdict& verdict) {
                      StringsJson(verdict.best), verdict.tie,
                      verdict.margin_pct ? fmt::format("{:.2f}", *verdict.margin_pct) : "null",
                      IntervalJson(verdict.margin_ci_pct, 2), JsonQuoted(verdict.meaning));
+}
+
+std::string NumbersJson(const std::vector<double>& values, int decimals) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    out += fmt::format("{}{:.{}f}", i ? ", " : "", values[i], decimals);
+  }
+  return out + "]";
+}
+
+// A run on the scale-out scenario's fleet: each backend's requests, and its event with the
+// figures and the timeline; "null" for any other run.
+std::string FleetJson(const Run& run) {
+  const FleetObservation& fleet = run.fleet;
+  if (fleet.backend_requests.empty() && fleet.event.empty()) return "null";
+  std::string out =
+      fmt::format("{{\"backend_requests\": {}, \"shares\": {}, \"skew\": {:.3f}, \"event\": {}",
+                  NumbersJson(fleet.backend_requests, 0), NumbersJson(BackendShares(run), 4),
+                  Skew(run), fleet.event.empty() ? "null" : JsonQuoted(fleet.event));
+  if (!fleet.event.empty()) {
+    const EventFigures figures = EventFiguresOf(run);
+    const TimelineSeries timeline = TimelineOf(run);
+    out += fmt::format(
+        ", \"event_at_ms\": {:.1f}, \"event_end_ms\": {:.1f}, \"event_error\": {}, "
+        "\"offered_rps\": {:.1f}, \"p99_during_us\": {:.1f}, \"recovered_ms\": {:.1f}, "
+        "\"share_after_ms\": {:.1f}, \"timeline\": {{\"bin_ms\": {:.0f}, "
+        "\"answered_rps\": {}, \"p99_us\": {}, \"errors\": {}}}",
+        fleet.event_at_ms, fleet.event_end_ms,
+        fleet.error.empty() ? "null" : JsonQuoted(fleet.error), figures.offered_rps,
+        figures.p99_during_us, figures.recovered_ms, fleet.share_after_ms, timeline.bin_ms,
+        NumbersJson(timeline.answered_rps, 0), NumbersJson(timeline.p99_us, 0),
+        NumbersJson(timeline.errors, 0));
+  }
+  return out + "}";
 }
 
 }  // namespace
@@ -84,13 +119,13 @@ std::string ReportToJson(const Report& report) {
           "\"skipped\": {}, \"sweep_value\": {}, \"times_floor\": {:.3f}, \"p50_ci_us\": {}, "
           "\"server_rss_mib\": {:.2f}, \"server_rss_idle_mib\": {:.2f}, "
           "\"server_cpu_seconds\": {:.3f}, \"server_connections\": {}, "
-          "\"server_kib_per_connection\": {:.2f}, \"result\": {}}}",
+          "\"server_kib_per_connection\": {:.2f}, \"fleet\": {}, \"result\": {}}}",
           r ? "," : "", JsonQuoted(run.wire), JsonQuoted(run.label), IsFloor(run), run.probe,
           run.skipped.empty() ? "null" : JsonQuoted(run.skipped), run.sweep_value,
           floor > 0 ? P50(run) / floor : 0.0,
           IntervalJson(MedianInterval(run.result.batch_p50_us), 3), run.server_rss_mib,
           run.server_rss_idle_mib, run.server_cpu_seconds, run.server_connections,
-          KibPerConnection(run), ToJson(run.result));
+          KibPerConnection(run), FleetJson(run), ToJson(run.result));
     }
     out += "]}";
   }

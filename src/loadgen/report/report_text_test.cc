@@ -5,6 +5,7 @@
 
 #include "loadgen/compare/decision.h"
 #include "loadgen/compare/judging.h"
+#include "loadgen/report/report_html.h"
 #include "loadgen/report/report_json.h"
 
 namespace predictwire::loadgen {
@@ -68,6 +69,44 @@ TEST(ReportTextTest, TheJsonHasTheDecisionAndEachRunsInterval) {
   EXPECT_THAT(json, HasSubstr(R"("verdict": {"best": ["ws"], "tie": false)"));
   EXPECT_THAT(json, HasSubstr(R"("text": "ws leads (p50 50 µs); ws is 44% faster than rest)"));
   EXPECT_THAT(DecisionText(report), HasSubstr("== Decision\n   high-frequency [split]: ws, 44%"));
+}
+
+// A scale-out event run: report.json's fleet member has its counts, figures and timeline, and the
+// page plots the timeline with the event marked.
+TEST(ReportTextTest, AFleetRunHasItsEventAndTimelineInTheJsonAndOnThePage) {
+  Report report;
+  Scenario scenario;
+  scenario.id = "scale-out-events";
+  scenario.row = FindScenario(scenario.id);
+  ASSERT_NE(scenario.row, nullptr);
+  scenario.placement = "split";
+  loadgen::Run ws{.wire = "ws", .label = "ws, kill -9", .result = Result(50, 30)};
+  ws.result.options.wire = *ParseWire("ws");
+  ws.result.options.rate = 100;
+  ws.result.options.duration = std::chrono::milliseconds(300);
+  ws.result.options.timeline_bin = std::chrono::milliseconds(100);
+  for (uint64_t answered : {10, 4, 10}) {
+    ws.result.timeline.push_back(
+        {.answered = answered, .latencies_us = std::vector<uint32_t>(answered, 700)});
+  }
+  ws.fleet = {.event = "kill -9",
+              .backend_requests = {-1, 20, 21},
+              .event_at_ms = 100,
+              .event_end_ms = 105};
+  scenario.runs = {ws};
+  scenario.verdict = Recommend(scenario);
+  report.scenarios = {scenario};
+  const std::string json = ReportToJson(report);
+  EXPECT_THAT(json, HasSubstr(R"("fleet": {"backend_requests": [-1, 20, 21], "shares": [], )"
+                              R"("skew": 0.000, "event": "kill -9", "event_at_ms": 100.0, )"
+                              R"("event_end_ms": 105.0, "event_error": null, )"
+                              R"("offered_rps": 100.0, "p99_during_us": 700.0, )"
+                              R"("recovered_ms": 100.0, "share_after_ms": -1.0, )"
+                              R"("timeline": {"bin_ms": 100, "answered_rps": [100, 40, 100], )"
+                              R"("p99_us": [700, 700, 700], "errors": [0, 0, 0]}})"));
+  const std::string html = RenderHtml(report);
+  EXPECT_THAT(html, HasSubstr("kill -9: answered requests/s (100 ms bins)"));
+  EXPECT_THAT(html, HasSubstr("kill -9: p99 latency (100 ms bins)"));
 }
 
 }  // namespace
