@@ -331,19 +331,27 @@ std::string_view FleetEventName(FleetEvent event) {
   return "";
 }
 
+namespace {
+
+// The fleet compare runs: its own server binary's backends and the balancer, on the server CPU.
+FleetOptions FleetOptionsFor(const Placement::Options& options) {
+  return {.binary = options.binary,
+          .balancer = options.balancer,
+          .deploy_dir = options.deploy_dir,
+          .log_dir = options.log_dir,
+          .server_models = options.server_models,
+          .cpus = {kServerCpu}};
+}
+
+}  // namespace
+
 absl::Status Placement::StartFleet() {
   if (fleet_) return absl::OkStatus();
   if (!owns_server()) {
     return absl::FailedPreconditionError("the fleet needs compare's own server binary");
   }
   absl::StatusOr<std::unique_ptr<Fleet>> started =
-      Fleet::Start({.binary = options_.binary,
-                    .balancer = options_.balancer,
-                    .deploy_dir = options_.deploy_dir,
-                    .log_dir = options_.log_dir,
-                    .server_models = options_.server_models,
-                    .cpus = {kServerCpu}},
-                   options_.backends);
+      Fleet::Start(FleetOptionsFor(options_), options_.backends);
   if (!started.ok()) return started.status();
   fleet_ = *std::move(started);
   return absl::OkStatus();
@@ -492,17 +500,11 @@ absl::StatusOr<std::pair<BenchResult, FleetObservation>> Placement::RunOnFleet(B
       return;
     }
     const CutLink& cut = **link;
-    absl::StatusOr<std::unique_ptr<Fleet>> fleet =
-        Fleet::Start({.binary = options_.binary,
-                      .balancer = options_.balancer,
-                      .deploy_dir = options_.deploy_dir,
-                      .log_dir = options_.log_dir,
-                      .server_models = options_.server_models,
-                      .cpus = {kServerCpu},
-                      .cut_namespace = cut.cut_namespace(),
-                      .cut_host = std::string(kCutHost),
-                      .cut = [&cut] { return cut.Cut(); }},
-                     backends);
+    FleetOptions fleet_options = FleetOptionsFor(options_);
+    fleet_options.cut_namespace = cut.cut_namespace();
+    fleet_options.cut_host = std::string(kCutHost);
+    fleet_options.cut = [&cut] { return cut.Cut(); };
+    absl::StatusOr<std::unique_ptr<Fleet>> fleet = Fleet::Start(std::move(fleet_options), backends);
     if (!fleet.ok()) {
       measured = fleet.status();
       return;

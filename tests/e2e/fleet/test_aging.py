@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
-from fleet import (WIRE_MODELS, Balancer, GrpcClient, WebSocketClient,  # noqa: E402
+from fleet import (WIRE_MODELS, Balancer, assert_each_answered_once, GrpcClient, WebSocketClient,  # noqa: E402
                    served_by_model, start_backend)
 from hostile_clients import wait_for  # noqa: E402
 
@@ -77,12 +77,7 @@ class AgingTest(unittest.TestCase):
                       "\n  ".join(summaries), file=sys.stderr)
                 for wire, share in shares.items():
                     self.assertGreaterEqual(share, 1 / 6, f"{wire}: {shares}")
-                for client in clients:
-                    ledger = client.ledger
-                    self.assertFalse(client.is_alive(), ledger.summary())
-                    self.assertIsNone(client.error, ledger.summary())
-                    self.assertEqual((ledger.lost(), ledger.duplicated(), ledger.wrong,
-                                      dict(ledger.failures)), ([], [], [], {}), ledger.summary())
+                assert_each_answered_once(self, clients)
         finally:
             for client in clients:
                 client.stop(finish_within=0)

@@ -9,7 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
-from fleet import Balancer, every_client, grpc_health, requests_served, start_backend  # noqa: E402
+from fleet import Balancer, assert_each_answered_once, every_client, grpc_health, requests_served, start_backend  # noqa: E402
 from server_fixture import bench  # noqa: E402
 
 # Every plain-text wire of bench, and where it goes on the balancer.
@@ -44,13 +44,10 @@ class BalancersTest(unittest.TestCase):
                 client.stop()
             for client in clients:
                 client.join(60)
-                self.assertFalse(client.is_alive(), client.ledger.summary())
-                self.assertIsNone(client.error, client.ledger.summary())
-                ledger = client.ledger
-                self.assertEqual((ledger.lost(), ledger.duplicated(), ledger.wrong,
-                                  dict(ledger.failures)), ([], [], [], {}), ledger.summary())
+            assert_each_answered_once(self, clients)
+            for client in clients:
                 # Nothing here asks a connection to go: nothing needed sending again.
-                self.assertEqual(ledger.resent, 0, ledger.summary())
+                self.assertEqual(client.ledger.resent, 0, client.ledger.summary())
 
             for wire in BENCH_WIRES:
                 with self.subTest(wire=wire):

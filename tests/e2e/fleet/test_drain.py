@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
-from fleet import (WIRE_MODELS, Balancer, every_client, served_by_model,  # noqa: E402
+from fleet import (WIRE_MODELS, Balancer, assert_each_answered_once, every_client, served_by_model,  # noqa: E402
                    start_backend)
 from hostile_clients import wait_for  # noqa: E402
 from server_fixture import curl  # noqa: E402
@@ -44,10 +44,11 @@ class DrainTest(unittest.TestCase):
                 wait_for(lambda: all(served_by_model(draining)[w] > 0 for w in PER_REQUEST), 15)
                 # nginx's least_conn counts connections in use: a busy wire's streams (h2's) can
                 # keep another's one-at-a-time calls (gRPC unary) off the backend to drain for
-                # the whole wait. A second client of that wire puts calls there.
-                for wire in PER_REQUEST:
-                    for _ in range(4):
-                        if wait_for(lambda: served_by_model(draining)[wire] > 0, 3):
+                # the whole wait. A WebSocket and a stream, too, land only where the balancer
+                # places their connection. So: more clients of a wire until one reaches it.
+                for wire in PER_REQUEST + LONG_LIVED:
+                    for _ in range(6):
+                        if wait_for(lambda: served_by_model(draining)[wire] > 0, 2):
                             break
                         extra = [c for c in every_client(balancer, pace=0.005, models=True)
                                  if c.ledger.wire == wire][0]
@@ -56,17 +57,6 @@ class DrainTest(unittest.TestCase):
                     self.assertGreater(served_by_model(draining)[wire], 0,
                                        f"the backend to drain is not in use by {wire}: "
                                        f"{served_by_model(draining)}")
-                # A WebSocket and a stream on the backend to drain: more clients until the
-                # balancer puts one there.
-                for wire in LONG_LIVED:
-                    for _ in range(6):
-                        if wait_for(lambda: served_by_model(draining)[wire] > 0, 1):
-                            break
-                        extra = [c for c in every_client(balancer, pace=0.005, models=True)
-                                 if c.ledger.wire == wire][0]
-                        clients.append(extra)
-                        extra.start()
-                    self.assertGreater(served_by_model(draining)[wire], 0, wire)
 
                 signalled = time.monotonic()
                 draining.process.send_signal(signal.SIGTERM)
@@ -100,12 +90,7 @@ class DrainTest(unittest.TestCase):
                 summaries = [client.ledger.summary() for client in clients]
                 print(f"\n{kind}: out after {taken_out:.1f} s; draining backend's answers by "
                       f"wire {dict(after)}\n  " + "\n  ".join(summaries), file=sys.stderr)
-                for client in clients:
-                    ledger = client.ledger
-                    self.assertFalse(client.is_alive(), ledger.summary())
-                    self.assertIsNone(client.error, ledger.summary())
-                    self.assertEqual((ledger.lost(), ledger.duplicated(), ledger.wrong,
-                                      dict(ledger.failures)), ([], [], [], {}), ledger.summary())
+                assert_each_answered_once(self, clients)
                 # The WebSocket on the draining backend was asked to go with 1001, the stream
                 # ended UNAVAILABLE (through HAProxy, at times CANCELLED: fleet.RESEND_CODES),
                 # and their clients moved on.

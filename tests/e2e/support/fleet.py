@@ -306,6 +306,17 @@ class Ledger:
                 f"{dict(self.reconnects)}")
 
 
+def assert_each_answered_once(test, clients):
+    """Every client stopped cleanly, and each of its requests was answered exactly once, right,
+    and without an error answer."""
+    for client in clients:
+        ledger = client.ledger
+        test.assertFalse(client.is_alive(), ledger.summary())
+        test.assertIsNone(client.error, ledger.summary())
+        test.assertEqual((ledger.lost(), ledger.duplicated(), ledger.wrong, dict(ledger.failures)),
+                         ([], [], [], {}), ledger.summary())
+
+
 def features(number):
     return [number, 1]
 
