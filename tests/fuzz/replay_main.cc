@@ -5,9 +5,16 @@
 //
 //   target_fuzz [--mutations N] CORPUS_DIR_OR_FILE...
 //
+// An input that fails a target's check is written to ./crash-input (as libFuzzer writes its
+// crash-* files), to replay alone: target_fuzz --mutations 0 crash-input.
+//
 // Every path must exist, and a directory must hold at least one file: a corpus that is missing
 // or empty is an error (exit 2), never a replay of nothing that passes.
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -66,6 +73,29 @@ std::string Mutate(const std::string& input, const std::vector<std::string>& cor
   return output;
 }
 
+// The input being run, for the abort handler to save.
+const std::string* g_running = nullptr;
+
+void SaveRunningInput(int signal) {
+  if (g_running != nullptr) {
+    const int file = open("crash-input", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (file >= 0) {
+      (void)!write(file, g_running->data(), g_running->size());
+      close(file);
+      static const char kSaid[] = "the failing input is in ./crash-input\n";
+      (void)!write(2, kSaid, sizeof(kSaid) - 1);
+    }
+  }
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+void Run(const std::string& input) {
+  g_running = &input;
+  LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+  g_running = nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,13 +128,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "no corpus given\n");
     return 2;
   }
-  for (const std::string& input : corpus) {
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
-  }
+  std::signal(SIGABRT, SaveRunningInput);
+  for (const std::string& input : corpus) Run(input);
   std::mt19937_64 random(20261128);
   for (long i = 0; i < mutations; ++i) {
-    const std::string input = Mutate(corpus[random() % corpus.size()], corpus, random);
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+    Run(Mutate(corpus[random() % corpus.size()], corpus, random));
   }
   std::printf("replayed %zu corpus inputs and %ld mutations\n", corpus.size(), mutations);
   return 0;

@@ -189,7 +189,9 @@ class H2Peers {
   void Exchange() {
     for (int round = 0; round < 50; ++round) {
       const std::string to_server = harness.pipe().TakeWritten();
-      if (!to_server.empty()) EXPECT_TRUE(server->Receive(to_server));
+      if (!to_server.empty()) {
+        EXPECT_TRUE(server->Receive(to_server));
+      }
       const std::string to_client = server->Take();
       if (!to_client.empty()) harness.pipe().Receive(to_client);
       if (to_server.empty() && to_client.empty()) return;

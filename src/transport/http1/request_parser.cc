@@ -1,5 +1,6 @@
 #include "transport/http1/request_parser.h"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
@@ -39,10 +40,26 @@ std::string_view AbsoluteFormPrefix(std::string_view target) {
 
 }  // namespace
 
-RequestParser::RequestParser(size_t max_header_bytes, size_t max_body_bytes) {
+RequestParser::RequestParser(size_t max_header_bytes, size_t max_body_bytes)
+    : header_limit_(max_header_bytes) {
   header_limit(static_cast<std::uint32_t>(max_header_bytes));
   body_limit(max_body_bytes);
   eager(true);  // parse body bytes in the same put() as the header
+}
+
+size_t RequestParser::put(boost::asio::const_buffer buffer, boost::beast::error_code& error) {
+  using Base = boost::beast::http::basic_parser<true>;
+  if (is_header_done()) return Base::put(buffer, error);
+  // Offer Beast no more than the limit leaves of the head: a head that does not end within it
+  // never ends in what Beast sees.
+  const size_t allowance = header_limit_ - head_taken_;
+  const size_t offered = std::min(buffer.size(), allowance);
+  const size_t taken = Base::put(boost::asio::const_buffer(buffer.data(), offered), error);
+  if (!is_header_done()) {
+    head_taken_ += taken;
+    if (error == http::error::need_more && offered == allowance) error = http::error::header_limit;
+  }
+  return taken;
 }
 
 void RequestParser::on_request_impl(http::verb method, boost::beast::string_view method_text,

@@ -20,6 +20,12 @@ namespace predictwire::transport::http1 {
 // coding other than one final "chunked" (501), Transfer-Encoding on HTTP/1.0, and an HTTP/1.1
 // request without exactly one Host, or with one that is no host. put() then fails and
 // framing_error() says how to answer.
+//
+// The header limit bounds the whole head, request line to blank line, however the reads fall:
+// Beast alone gives the request line and the fields a limit each, and a few bytes more or less
+// depending on where reads split the head (a 4,100-byte head under a 4,096-byte limit was taken
+// read whole and refused read a byte at a time). put() hands Beast no more of the head than the
+// limit leaves, so the limit is exact.
 class RequestParser : public boost::beast::http::basic_parser<true> {
  public:
   // The answer to a request whose framing is refused; the connection closes after it.
@@ -29,6 +35,10 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   };
 
   RequestParser(size_t max_header_bytes, size_t max_body_bytes);
+
+  // Beast's put(), with the head held to the header limit (http::error::header_limit past it).
+  // It may take less than the buffer holds once the head ends; call again with the rest.
+  size_t put(boost::asio::const_buffer buffer, boost::beast::error_code& error);
 
   const std::string& method() const { return method_; }
   // In origin form ("/path?query"), whatever form it came in: an absolute-form target
@@ -90,6 +100,8 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
   bool has_transfer_encoding_ = false;
   std::optional<FramingError> framing_error_;
   std::string body_;
+  size_t header_limit_;
+  size_t head_taken_ = 0;  // bytes of the head put() has consumed so far
 };
 
 }  // namespace predictwire::transport::http1
