@@ -15,6 +15,12 @@
 namespace predictwire::transport {
 namespace {
 
+// What an idle connection's read brings, in one buffer for every connection of the IO thread:
+// an idle connection waits for readiness with no buffer at all (a few bytes each, held by the
+// reactor), and reads once its bytes are there. Its protocol copies what it keeps, and what it
+// leaves moves into the connection's own read buffer before the thread reads for another.
+thread_local char t_idle_input[kIdleReadBytes];
+
 // A connection's maximum age in sweep ticks: `max_age` give or take 10%, drawn per connection.
 uint64_t DrawAgeTicks(std::chrono::seconds max_age) {
   if (max_age.count() <= 0) return 0;
@@ -46,6 +52,7 @@ void Connection::Start(std::unique_ptr<Protocol> protocol) {
   age_limit_ticks_ = DrawAgeTicks(limits_.max_age);
   ErrorCode ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket_.non_blocking(true, ignored);  // the read after readiness never waits (OnReadable)
   thread_.Register(shared_from_this());
   StartRead();
 }
@@ -105,11 +112,11 @@ void Connection::StartRead() {
   auto on_read = [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
     self->OnRead(error, bytes);
   };
-  // Without a read buffer (idle, or new) the connection waits for its next bytes in a few of its
-  // own; a busy one keeps its buffer (ReleaseIdleBuffers).
+  // Without a read buffer (idle, or new) the connection waits for its next bytes with none, and
+  // reads them into the thread's (OnReadable); a busy one keeps its buffer (ReleaseIdleBuffers).
   if (tls_ ? ciphertext_input_.empty() : input_.empty()) {
     reading_idle_ = true;
-    socket_.async_read_some(asio::buffer(idle_input_), std::move(on_read));
+    WaitReadable();
     return;
   }
   if (tls_) {
@@ -119,6 +126,26 @@ void Connection::StartRead() {
   EnsureReadSpace();
   socket_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
                           std::move(on_read));
+}
+
+void Connection::WaitReadable() {
+  socket_.async_wait(TcpSocket::wait_read, [self = shared_from_this()](const ErrorCode& error) {
+    self->OnReadable(error);
+  });
+}
+
+void Connection::OnReadable(const ErrorCode& error) {
+  if (error || closed_) {
+    OnRead(error ? error : asio::error::operation_aborted, 0);
+    return;
+  }
+  ErrorCode read_error;
+  const size_t bytes = socket_.read_some(asio::buffer(t_idle_input), read_error);
+  if (read_error == asio::error::would_block || read_error == asio::error::try_again) {
+    WaitReadable();  // ready, then not (another reader, or a spurious wake): wait again
+    return;
+  }
+  OnRead(read_error, bytes);
 }
 
 void Connection::OnRead(const ErrorCode& error, size_t bytes) {
@@ -170,18 +197,19 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
 }
 
 void Connection::OnIdleRead(size_t bytes) {
-  const bool more_waiting = bytes == sizeof(idle_input_);
+  char* const idle_input = t_idle_input;
+  const bool more_waiting = bytes == kIdleReadBytes;
   if (tls_) {
     // More than the few bytes: the next reads take a whole record at a time.
     if (more_waiting) ciphertext_input_.resize(kTlsReadBytes);
-    if (!DecryptInput(idle_input_, bytes)) return;
+    if (!DecryptInput(idle_input, bytes)) return;
     DeliverInput();
     AfterEvent();
     return;
   }
   if (more_waiting || input_begin_ != input_end_) {
     EnsureReadSpace();
-    std::memcpy(input_.data() + input_end_, idle_input_, bytes);
+    std::memcpy(input_.data() + input_end_, idle_input, bytes);
     input_end_ += bytes;
     DeliverInput();
     AfterEvent();
@@ -189,10 +217,10 @@ void Connection::OnIdleRead(size_t bytes) {
   }
   // The whole of what was waiting, handled in place: a small message costs no read buffer. What
   // the protocol leaves (the start of a larger message) moves into one.
-  const size_t consumed = Deliver(idle_input_, bytes);
+  const size_t consumed = Deliver(idle_input, bytes);
   if (consumed < bytes && !closed_ && !close_after_write_) {
     EnsureReadSpace();
-    std::memcpy(input_.data(), idle_input_ + consumed, bytes - consumed);
+    std::memcpy(input_.data(), idle_input + consumed, bytes - consumed);
     input_begin_ = 0;
     input_end_ = bytes - consumed;
   }
@@ -443,7 +471,7 @@ bool Connection::ReleaseIdleBuffers() {
     return !writing_;
   }
   // The pending read holds the buffer: cancel it, and OnRead releases the buffer and reads
-  // again into idle_input_. Only with no write pending, which the cancel would end too.
+  // again with none (WaitReadable). Only with no write pending, which the cancel would end too.
   if (!writing_) {
     release_input_ = true;
     ErrorCode ignored;

@@ -98,8 +98,12 @@ class Connection final : public ProtocolConnection,
  private:
   void StartRead();
   void OnRead(const ErrorCode& error, size_t bytes);
-  // Bytes a read into `idle_input_` brought: handled from there when they are the whole of what
-  // was waiting, else moved into a read buffer of the connection's own.
+  // An idle connection waits for its socket to be readable, then reads into its IO thread's
+  // buffer (connection.cc) and hands the bytes to OnRead.
+  void WaitReadable();
+  void OnReadable(const ErrorCode& error);
+  // Bytes an idle read brought, in the IO thread's buffer: handled from there when they are the
+  // whole of what was waiting, else moved into a read buffer of the connection's own.
   void OnIdleRead(size_t bytes);
   void DeliverInput();
   // Offers [data, data + size) to the protocol until it takes no more; returns what it took.
@@ -175,8 +179,7 @@ class Connection final : public ProtocolConnection,
   bool input_since_ping_ = false;  // input arrived since the last ping went
   bool grace_over_ = false;        // Protocol::OnGraceOver was called
   bool reading_ = false;
-  bool reading_idle_ = false;  // the read pending goes into idle_input_
-  char idle_input_[kIdleReadBytes];
+  bool reading_idle_ = false;  // the read pending waits for readiness, with no buffer
   bool writing_ = false;
   bool input_paused_ = false;       // by the protocol
   bool output_backlogged_ = false;  // reading stopped because too much output is queued

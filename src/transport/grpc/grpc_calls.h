@@ -48,6 +48,9 @@ class GrpcCalls : public http2::GrpcCallHandler {
   void EndCalls() override;
   void OnReadinessChanged() override;
   size_t open_calls() const override { return calls_.size(); }
+  void ReleaseIdleMemory() override {
+    if (calls_.empty()) decltype(calls_)().swap(calls_);  // its buckets
+  }
 
  private:
   struct Call {

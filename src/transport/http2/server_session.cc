@@ -23,9 +23,10 @@ std::string_view View(const uint8_t* data, size_t size) {
   return std::string_view(reinterpret_cast<const char*>(data), size);
 }
 
-// nghttp2 allocates its frame buffer (the bytes of the frame being written, 16,394 of them) when
-// a session is created, and holds it for the session's life; every other allocation it makes
-// then is a few KiB at most. Blocks this large, asked for during creation, are that buffer.
+// nghttp2 allocates two large blocks when a session is created and holds them for its life:
+// its frame buffer (the bytes of the frame being written, 16,394 of them) and its stream map's
+// table (256 buckets, 4 KiB, calloc'd). Every other allocation it makes then is a few KiB at most.
+// Blocks this large, asked for during creation, are those two.
 constexpr size_t kFrameBufferBytes = 16384;
 
 size_t PageSize() {
@@ -33,39 +34,61 @@ size_t PageSize() {
   return page;
 }
 
+// Pages of their own for `size` bytes, zeroed; null if the system has none.
+void* MapPages(size_t size, size_t* mapped) {
+  *mapped = (size + PageSize() - 1) / PageSize() * PageSize();
+  void* pages = mmap(nullptr, *mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return pages == MAP_FAILED ? nullptr : pages;
+}
+
+// Whether the `size` bytes at `block` are all zero.
+bool AllZero(const void* block, size_t size) {
+  const auto* bytes = static_cast<const unsigned char*>(block);
+  return bytes[0] == 0 && std::memcmp(bytes, bytes + 1, size - 1) == 0;
+}
+
 }  // namespace
 
 // nghttp2's memory functions for one session (mem_user_data is the ServerSession): all as
-// malloc's, but the frame buffer gets pages of its own.
+// malloc's, but the frame buffer and the stream map's table get pages of their own.
 struct ServerSession::FrameBufferMemory {
+  static PagedBlock* Find(ServerSession& session, void* block) {
+    if (block == nullptr) return nullptr;
+    if (block == session.frame_buffer_.pages) return &session.frame_buffer_;
+    if (block == session.stream_table_.pages) return &session.stream_table_;
+    return nullptr;
+  }
   static void* Malloc(size_t size, void* session) { return Realloc(nullptr, size, session); }
-  static void* Calloc(size_t count, size_t size, void*) { return std::calloc(count, size); }
-  static void Free(void* block, void* user) {
+  static void* Calloc(size_t count, size_t size, void* user) {
     auto* session = static_cast<ServerSession*>(user);
-    if (block != nullptr && block == session->frame_buffer_) {
-      munmap(block, session->frame_buffer_mapped_);
-      session->frame_buffer_ = nullptr;
+    const size_t bytes = count * size;
+    if (session->creating_ && session->stream_table_.pages == nullptr && bytes >= PageSize() &&
+        bytes < kFrameBufferBytes && (count == 0 || bytes / count == size)) {
+      session->stream_table_.pages = MapPages(bytes, &session->stream_table_.mapped);
+      return session->stream_table_.pages;  // the kernel's pages come zeroed
+    }
+    return std::calloc(count, size);
+  }
+  static void Free(void* block, void* user) {
+    if (PagedBlock* paged = Find(*static_cast<ServerSession*>(user), block)) {
+      munmap(paged->pages, paged->mapped);
+      *paged = {};
       return;
     }
     std::free(block);
   }
   static void* Realloc(void* block, size_t size, void* user) {
     auto* session = static_cast<ServerSession*>(user);
-    if (block == nullptr && session->creating_ && session->frame_buffer_ == nullptr &&
+    if (block == nullptr && session->creating_ && session->frame_buffer_.pages == nullptr &&
         size >= kFrameBufferBytes) {
-      const size_t mapped = (size + PageSize() - 1) / PageSize() * PageSize();
-      void* pages =
-          mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (pages == MAP_FAILED) return nullptr;
-      session->frame_buffer_ = pages;
-      session->frame_buffer_mapped_ = mapped;
-      return pages;
+      session->frame_buffer_.pages = MapPages(size, &session->frame_buffer_.mapped);
+      return session->frame_buffer_.pages;
     }
-    if (block != nullptr && block == session->frame_buffer_) {
-      if (size <= session->frame_buffer_mapped_) return block;
+    if (PagedBlock* paged = Find(*session, block)) {
+      if (size <= paged->mapped) return block;
       void* moved = std::malloc(size);  // grown past its pages (not seen): an ordinary block
       if (moved == nullptr) return nullptr;
-      std::memcpy(moved, block, session->frame_buffer_mapped_);
+      std::memcpy(moved, block, paged->mapped);
       Free(block, user);
       return moved;
     }
@@ -344,18 +367,33 @@ ServerSession::~ServerSession() {
 void ServerSession::ReleaseIdleMemory() {
   // Between frames the buffer holds nothing: nghttp2 resets it once a frame is handed over,
   // and Send takes every frame there is.
-  if (frame_buffer_ == nullptr || nghttp2_session_want_write(session_) != 0) return;
-  madvise(frame_buffer_, frame_buffer_mapped_, MADV_DONTNEED);
+  if (frame_buffer_.pages != nullptr && nghttp2_session_want_write(session_) == 0) {
+    madvise(frame_buffer_.pages, frame_buffer_.mapped, MADV_DONTNEED);
+  }
+  if (streams_.empty()) decltype(streams_)().swap(streams_);  // its buckets too
+  if (grpc_ != nullptr) grpc_->ReleaseIdleMemory();
+  // With no stream left, the map's table is all empty buckets, zeros: the pages handed back
+  // come back zeroed, the same bytes, when a stream next opens. (Checked byte by byte, not
+  // assumed, so no other state of nghttp2's is ever lost.)
+  if (stream_table_.pages != nullptr && streams_.empty() &&
+      ResidentBytes(stream_table_) == stream_table_.mapped &&
+      AllZero(stream_table_.pages, stream_table_.mapped)) {
+    madvise(stream_table_.pages, stream_table_.mapped, MADV_DONTNEED);
+  }
 }
 
-size_t ServerSession::frame_buffer_resident_bytes() const {
-  if (frame_buffer_ == nullptr) return 0;
-  std::vector<unsigned char> pages(frame_buffer_mapped_ / PageSize());
-  if (mincore(frame_buffer_, frame_buffer_mapped_, pages.data()) != 0) return 0;
+size_t ServerSession::ResidentBytes(const PagedBlock& block) {
+  if (block.pages == nullptr) return 0;
+  std::vector<unsigned char> pages(block.mapped / PageSize());
+  if (mincore(block.pages, block.mapped, pages.data()) != 0) return 0;
   return static_cast<size_t>(std::count_if(pages.begin(), pages.end(),
                                            [](unsigned char page) { return page & 1; })) *
          PageSize();
 }
+
+size_t ServerSession::frame_buffer_resident_bytes() const { return ResidentBytes(frame_buffer_); }
+
+size_t ServerSession::stream_table_resident_bytes() const { return ResidentBytes(stream_table_); }
 
 absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Options& options,
                                                                      RequestHandler on_request,
@@ -368,6 +406,14 @@ absl::StatusOr<std::unique_ptr<ServerSession>> ServerSession::Create(const Optio
     return absl::ResourceExhaustedError("nghttp2: out of memory");
   }
   nghttp2_option_set_no_auto_window_update(option, 1);
+  // A closed stream is forgotten at once, not kept for the priority tree RFC 9113 retired: an
+  // idle session then holds no stream, and its stream map's page can be handed back.
+  nghttp2_option_set_no_closed_streams(option, 1);
+  // Response headers go out as HPACK's static table and literals, as nginx sends them: the
+  // dynamic table would keep a few hundred bytes in every session, idle or not (up to 4 KiB
+  // on a busy one, churned by values that change with each response such as Server-Timing),
+  // to save some 40 bytes a response.
+  nghttp2_option_set_max_deflate_dynamic_table_size(option, 0);
   nghttp2_mem memory = {self.get(), &FrameBufferMemory::Malloc, &FrameBufferMemory::Free,
                         &FrameBufferMemory::Calloc, &FrameBufferMemory::Realloc};
   const int created =
@@ -520,7 +566,7 @@ void ServerSession::Forget(int32_t stream_id) {
 void ServerSession::Send(std::string* out) {
   if (!preamble_.empty()) {
     out->append(preamble_);
-    preamble_.clear();
+    std::string().swap(preamble_);  // sent once: its memory goes too
   }
   for (;;) {
     const uint8_t* data = nullptr;

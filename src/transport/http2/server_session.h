@@ -49,6 +49,9 @@ class GrpcCallHandler {
   virtual void EndCalls() = 0;
   // Whether the server reports ready has changed: health watchers are told.
   virtual void OnReadinessChanged() {}
+  // The connection is idle (the session is handing back its own memory): drop what the calls
+  // that have ended left allocated.
+  virtual void ReleaseIdleMemory() {}
   // Calls not yet finished: an open call is work in progress.
   virtual size_t open_calls() const = 0;
 };
@@ -134,15 +137,24 @@ class ServerSession {
   void SendPing();
   // With nothing to send, hands the pages of nghttp2's 16 KiB frame buffer back to the system
   // (it holds no data between frames; the pages come back, zeroed, when the next frame is
-  // written). Most of an idle session's memory.
+  // written), and with no stream open the page of its stream map's table (all empty buckets,
+  // zeros). Most of an idle session's memory.
   void ReleaseIdleMemory();
   // Bytes of the frame buffer resident for this session's own pages, as mincore says (tests).
   size_t frame_buffer_resident_bytes() const;
+  // The same for nghttp2's stream map table, handed back too while no stream is open.
+  size_t stream_table_resident_bytes() const;
 
  private:
   struct Stream;
   class Callbacks;
   struct FrameBufferMemory;
+  // A block of nghttp2's on pages of its own (mmap), so that its pages can be handed back.
+  struct PagedBlock {
+    void* pages = nullptr;
+    size_t mapped = 0;
+  };
+  static size_t ResidentBytes(const PagedBlock& block);
 
   ServerSession(const Options& options, RequestHandler on_request, GrpcCallHandler* grpc);
   // Submits the response headers of a gRPC call, with its message stream as their body.
@@ -162,12 +174,13 @@ class ServerSession {
   RequestHandler on_request_;
   GrpcCallHandler* const grpc_;
   nghttp2_session* session_ = nullptr;  // owned
-  // nghttp2's allocations go through these (FrameBufferMemory in the .cc): its frame buffer,
-  // the one block of 16 KiB or more it allocates when the session is created, gets pages of
-  // its own (mmap) so that ReleaseIdleMemory can give them back.
-  void* frame_buffer_ = nullptr;
-  size_t frame_buffer_mapped_ = 0;
-  bool creating_ = true;  // only a block asked for while nghttp2 creates the session is it
+  // nghttp2's allocations go through FrameBufferMemory (in the .cc): its frame buffer (the one
+  // block of 16 KiB or more it allocates when the session is created) and its stream map's
+  // table (the one calloc of a page or more then) get pages of their own, so that
+  // ReleaseIdleMemory can give them back.
+  PagedBlock frame_buffer_;
+  PagedBlock stream_table_;
+  bool creating_ = true;  // only blocks asked for while nghttp2 creates the session are these
   std::string preamble_;  // the server's first frames, as the client is to see them: Send
   // Shared: a request in the scheduler's queue holds its stream's cancel flag.
   std::unordered_map<int32_t, std::shared_ptr<Stream>> streams_;

@@ -134,6 +134,38 @@ TEST(ServerSessionTest, AnIdleSessionGivesBackItsFrameBufferAndCarriesOn) {
   EXPECT_EQ(client.responses[third].body, "{}");
 }
 
+// With no stream open, the stream map's page goes back too; while one is open it stays, and
+// streams opened after it was given back are found again (the page comes back zeroed, which is
+// what an empty map holds).
+TEST(ServerSessionTest, AnIdleSessionGivesBackItsStreamMapAndCarriesOn) {
+  std::vector<Received> received;
+  auto server = MakeServer(&received);
+  TestClient client;
+  const int32_t first = client.Request("POST", "/predict", "{\"features\":[1]}");
+  ASSERT_TRUE(Exchange(client, *server));
+  const size_t resident = server->stream_table_resident_bytes();
+  EXPECT_GT(resident, 0u);
+  server->ReleaseIdleMemory();  // the stream is open: the page stays
+  EXPECT_EQ(server->stream_table_resident_bytes(), resident);
+  server->Reply(first, TextReply(200, "{}"));
+  Exchange(client, *server);
+  ASSERT_TRUE(client.responses[first].closed);
+  server->ReleaseIdleMemory();
+  EXPECT_EQ(server->stream_table_resident_bytes(), 0u);
+
+  // Two streams at once, answered out of order, after the page went back.
+  const int32_t second = client.Request("POST", "/predict", "{\"features\":[2]}");
+  const int32_t third = client.Request("POST", "/predict", "{\"features\":[3]}");
+  ASSERT_TRUE(Exchange(client, *server));
+  ASSERT_EQ(received.size(), 3u);
+  server->Reply(third, TextReply(200, "{\"third\":1}"));
+  server->Reply(second, TextReply(200, "{\"second\":1}"));
+  Exchange(client, *server);
+  EXPECT_EQ(client.responses[second].body, "{\"second\":1}");
+  EXPECT_EQ(client.responses[third].body, "{\"third\":1}");
+  EXPECT_EQ(server->open_streams(), 0u);
+}
+
 TEST(ServerSessionTest, OriginInAndFurtherHeadersOutAnd204WithoutContent) {
   std::vector<Received> received;
   auto server = MakeServer(&received);
