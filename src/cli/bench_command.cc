@@ -1,8 +1,10 @@
 #include "cli/bench_command.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -34,6 +36,7 @@ struct BenchFlags {
   std::string tls_resume = options.tls_resume ? "on" : "off";
   std::string json_path;
   std::string csv_path;
+  int server_pid = 0;
   bool quiet = !options.progress;
   bool list_wires = false;
   // Options with no default: set only when given.
@@ -106,6 +109,14 @@ int Bench(BenchFlags& flags) {
   }
   options.wire = *wire;
   if (flags.connections_option->count() > 0) options.connections = flags.connections;
+  if (flags.server_pid > 0) {
+    if (kill(flags.server_pid, 0) != 0 && errno == ESRCH) {
+      std::fprintf(stderr, "predictwire bench: --server-pid %d: no such process\n",
+                   flags.server_pid);
+      return 2;
+    }
+    options.server_pid = flags.server_pid;
+  }
   if (flags.requests_option->count() > 0) options.requests = flags.requests;
   options.tls_resume = flags.tls_resume == "on";
   loadgen::ParsePayloadShape(flags.payload, &options.shape);  // CLI11 checked both names
@@ -278,6 +289,16 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   bench->add_option("--seed", options.seed, "Seed of the Poisson arrivals")->capture_default_str();
+  bench
+      ->add_option("--source-addresses", options.source_addresses,
+                   "A loopback target: connections bind round robin to 127.0.0.1 ... 127.0.0.N, "
+                   "so more than one address's ephemeral ports (about 28,000) reach one port "
+                   "(0: one address per 25,000 connections)")
+      ->capture_default_str();
+  bench->add_option("--server-pid", flags->server_pid,
+                    "The server's process ID (a server on this machine): its RSS is read before "
+                    "the connections open and after the run, with the kernel's TCP memory "
+                    "(/proc/net/sockstat), and shown per connection");
   bench->add_option("--json", flags->json_path, "Also write the result as JSON to this file");
   bench->add_option("--csv", flags->csv_path, "Also write the result as CSV to this file");
   bench->add_flag("--quiet", flags->quiet, "No progress lines on stderr");

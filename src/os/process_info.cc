@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -56,6 +57,19 @@ void RaiseOpenFileLimit() {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
   }
+}
+
+std::optional<uint64_t> KernelTcpMemoryBytes() {
+  std::ifstream sockstat("/proc/net/sockstat");
+  std::string line;
+  while (std::getline(sockstat, line)) {
+    if (line.rfind("TCP:", 0) != 0) continue;
+    const size_t at = line.find(" mem ");
+    if (at == std::string::npos) return std::nullopt;
+    const uint64_t pages = std::strtoull(line.c_str() + at + 5, nullptr, 10);
+    return pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  }
+  return std::nullopt;
 }
 
 std::filesystem::path ExecutablePath() {

@@ -29,6 +29,10 @@ std::optional<uint64_t> OpenFileLimit();
 // Raises the soft limit on open files to the hard one.
 void RaiseOpenFileLimit();
 
+// The kernel's memory for TCP sockets, the whole machine's (/proc/net/sockstat, "TCP: ... mem
+// N", in pages): socket buffers live there, not in any process's RSS. None if unreadable.
+std::optional<uint64_t> KernelTcpMemoryBytes();
+
 // The running binary's path (empty if /proc cannot tell).
 std::filesystem::path ExecutablePath();
 

@@ -1,5 +1,7 @@
 #include "loadgen/client/client_pipe.h"
 
+#include <atomic>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 
@@ -39,6 +41,18 @@ void ClientPipe::Open() {
   socket_ = std::make_unique<transport::TcpSocket>(context_.get_executor());
   set_state(State::kOpening);
   open_started_ = std::chrono::steady_clock::now();
+  if (source_) {
+    ErrorCode error;
+    socket_->open(asio::ip::tcp::v4(), error);
+    if (!error) socket_->bind(asio::ip::tcp::endpoint(*source_, 0), error);
+    if (error) {
+      // Reported as the connect's failure, once the caller has returned.
+      asio::post(context_, [this, started_in = generation(), error] {
+        if (started_in == generation()) Fail("bind_" + error.message());
+      });
+      return;
+    }
+  }
   // Every completion checks the generation it began in: an old socket's are ignored.
   socket_->async_connect(endpoint_, [this, started_in = generation()](const ErrorCode& error) {
     if (started_in == generation()) OnConnect(error);
@@ -192,7 +206,15 @@ bool ClientPipe::DecryptInput(size_t bytes) {
 
 std::unique_ptr<BytePipe> MakePipe(const ConnectionSetup& setup, BytePipe::Handler& handler) {
   if (setup.make_pipe) return setup.make_pipe(handler);
-  return std::make_unique<ClientPipe>(setup.context, setup.endpoint, setup.tls, handler);
+  auto pipe = std::make_unique<ClientPipe>(setup.context, setup.endpoint, setup.tls, handler);
+  const asio::ip::address& address = setup.endpoint.address();
+  if (setup.source_addresses > 1 && address.is_v4() && address.is_loopback()) {
+    static std::atomic<uint32_t> next{0};
+    const uint32_t host = 1 + next.fetch_add(1, std::memory_order_relaxed) %
+                                  static_cast<uint32_t>(setup.source_addresses);
+    pipe->BindSource(asio::ip::address_v4((127u << 24) | host));
+  }
+  return pipe;
 }
 
 }  // namespace predictwire::loadgen

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,8 @@ class ClientPipe final : public BytePipe {
              const transport::asio::ip::tcp::endpoint& endpoint, TlsClient* tls, Handler& handler);
   ~ClientPipe() override;
 
+  // Connects from `source` (port chosen by the kernel) instead of the address routing picks.
+  void BindSource(const transport::asio::ip::address_v4& source) { source_ = source; }
   // Starts connecting (closing any earlier connection first).
   void Open() override;
   // Closes at once: queued output is dropped and completions still due are ignored. Over TLS,
@@ -53,6 +56,7 @@ class ClientPipe final : public BytePipe {
   void MakeReadSpace();
 
   transport::asio::io_context& context_;
+  std::optional<transport::asio::ip::address_v4> source_;  // BindSource
   const transport::asio::ip::tcp::endpoint endpoint_;
   TlsClient* const tls_client_;  // null: plain TCP
   Handler& handler_;

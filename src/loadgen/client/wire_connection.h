@@ -108,6 +108,9 @@ struct ConnectionSetup {
   TlsClient* tls;  // null: in the clear
   // Empty: a ClientPipe to `endpoint` (over `tls` when given). Tests hand in fakes here.
   PipeFactory make_pipe = {};
+  // A loopback IPv4 `endpoint`: pipes bind round robin to 127.0.0.1 ... 127.0.0.N before they
+  // connect, so that more connections than one address's ephemeral ports reach one port.
+  int source_addresses = 1;
 };
 
 }  // namespace predictwire::loadgen

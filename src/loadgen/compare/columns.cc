@@ -29,6 +29,18 @@ std::string KibEach(const Run& run) {
   return run.server_connections > 0 ? fmt::format("{:.1f} KiB", KibPerConnection(run)) : "";
 }
 
+std::string KernelKibEach(const Run& run) {
+  const std::optional<ServerMemory>& memory = run.result.server_memory;
+  if (run.server_connections <= 0 || !memory || memory->kernel_tcp_before < 0) return "";
+  return fmt::format("{:.1f} KiB", (memory->kernel_tcp_after - memory->kernel_tcp_before) /
+                                       run.server_connections / 1024);
+}
+
+std::string AllOpenAfter(const Run& run) {
+  if (run.server_connections <= 0 || run.result.all_open_after.count() <= 0) return "";
+  return fmt::format("{:.2f} s", std::chrono::duration<double>(run.result.all_open_after).count());
+}
+
 std::string ServerCpu(const Run& run) {
   return run.server_connections > 0 ? fmt::format("{:.2f} s", run.server_cpu_seconds) : "";
 }
@@ -52,6 +64,13 @@ constexpr ReportColumn kServerResourceColumns[] = {
     {.header = "per connection",
      .meaning = "the server's memory growth over its idle size, per open connection",
      .cell = KibEach},
+    {.header = "kernel TCP each",
+     .meaning = "the kernel's TCP memory growth (/proc/net/sockstat, the whole machine's: the "
+                "client's sockets too) per open connection, apart from the server's RSS",
+     .cell = KernelKibEach},
+    {.header = "all open after",
+     .meaning = "from the start of the run until every connection had opened",
+     .cell = AllOpenAfter},
     {.header = "server CPU", .meaning = "the server's CPU time during the run", .cell = ServerCpu},
 };
 

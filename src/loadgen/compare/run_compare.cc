@@ -289,6 +289,7 @@ class PlacementRun {
     std::unique_ptr<MemorySampler> sampler;
     double cpu_before = 0, idle_mib = 0;
     if (planned.record_server_stats && server != nullptr) {
+      bench->server_pid = server->pid();  // its memory with the connections open, and the kernel's
       idle_mib = server->ResidentMiB();
       cpu_before = server->CpuSeconds();
       sampler = std::make_unique<MemorySampler>(*server);

@@ -14,6 +14,7 @@
 #include "loadgen/driver/load_driver.h"
 #include "loadgen/stats/confidence.h"
 #include "loadgen/stats/format.h"
+#include "os/process_info.h"
 
 namespace predictwire::loadgen {
 
@@ -43,6 +44,13 @@ std::vector<double> BatchMedians(std::vector<std::vector<uint64_t>>& batches) {
 }
 
 }  // namespace
+
+// Files a bench keeps for itself beside its connections: standard streams, the event loops'
+// descriptors, the files it writes.
+constexpr uint64_t kSpareFiles = 64;
+// Connections from one source address to one server port: Linux's default ephemeral port range
+// (32768-60999) holds 28,232; a margin below it.
+constexpr int kConnectionsPerSource = 25000;
 
 absl::Status ResolveOptions(BenchOptions* options) {
   if (options->target_url.empty()) {
@@ -94,6 +102,23 @@ absl::Status ResolveOptions(BenchOptions* options) {
     options->connections = options->rate > 0 ? 1 : (options->concurrency + depth - 1) / depth;
   }
   if (*options->connections < 1) return absl::InvalidArgumentError("--connections must be >= 1");
+  // Each connection is a file descriptor of this process: stop short of the limit, and say it.
+  if (const std::optional<uint64_t> limit = os::OpenFileLimit();
+      limit && !options->wire.wire->new_connection_per_request &&
+      static_cast<uint64_t>(*options->connections) + kSpareFiles > *limit) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--connections {}: each is an open file, and this process may have {} (RLIMIT_NOFILE, "
+        "raised to its hard limit; `ulimit -Hn` as root raises that, where the system allows). "
+        "Use at most {}, keeping {} for the rest",
+        *options->connections, *limit, *limit > kSpareFiles ? *limit - kSpareFiles : 0,
+        kSpareFiles));
+  }
+  if (options->source_addresses < 0 || options->source_addresses > 254) {
+    return absl::InvalidArgumentError("--source-addresses must be 1 to 254 (0: automatic)");
+  }
+  if (options->source_addresses == 0) {
+    options->source_addresses = 1 + (*options->connections - 1) / kConnectionsPerSource;
+  }
   options->threads = std::min(options->threads, *options->connections);
   return absl::OkStatus();
 }
@@ -268,10 +293,22 @@ absl::StatusOr<BenchResult> RunBench(BenchOptions options) {
   if (!prepared.ok()) return prepared.status();
   std::vector<std::unique_ptr<PreparedBench>> loads;
   loads.push_back(*std::move(prepared));
+  const std::optional<int> server_pid = loads.front()->options.server_pid;
+  ServerMemory memory;
+  if (server_pid) {
+    memory.rss_before = os::ReadProcessStats(*server_pid).resident_bytes;
+    memory.kernel_tcp_before = static_cast<double>(os::KernelTcpMemoryBytes().value_or(0));
+  }
   const double cpu_before = CpuSeconds();
   const Clock::time_point start = Clock::now() + std::chrono::milliseconds(20);
   RunDrivers(loads, start);
-  return Collect(*loads.front(), start, CpuSeconds() - cpu_before);
+  BenchResult result = Collect(*loads.front(), start, CpuSeconds() - cpu_before);
+  if (server_pid) {  // the drivers are done, their connections still open
+    memory.rss_after = os::ReadProcessStats(*server_pid).resident_bytes;
+    memory.kernel_tcp_after = static_cast<double>(os::KernelTcpMemoryBytes().value_or(0));
+    result.server_memory = memory;
+  }
+  return result;
 }
 
 absl::StatusOr<std::vector<BenchResult>> RunBenchTogether(std::vector<BenchOptions> options) {
@@ -321,6 +358,8 @@ void MergeResults(const BenchResult& part, BenchResult* total) {
   total->lost += part.lost;
   total->duplicates += part.duplicates;
   total->longest_gap = std::max(total->longest_gap, part.longest_gap);
+  // Opened in parallel on each thread (or, in rounds, each time): the last of them.
+  total->all_open_after = std::max(total->all_open_after, part.all_open_after);
   total->latency.Merge(part.latency);
   total->server.Merge(part.server);
   total->network.Merge(part.network);

@@ -57,6 +57,13 @@ struct BenchOptions {
   size_t echo_reply_bytes = PayloadOptions().echo_reply_bytes;
   int threads = 1;
   uint64_t seed = 1;
+  // A loopback target: connections take their source address round robin from 127.0.0.1 to
+  // 127.0.0.N, so more of them reach one server port than one address's ephemeral ports allow
+  // (about 28,000). 0: one address for every 25,000 connections.
+  int source_addresses = 0;
+  // Set: the server's process, whose resident memory (and the kernel's TCP memory) is read
+  // before the connections open and after the run, while they are still open.
+  std::optional<int> server_pid;
   // The measured requests are cut into this many batches, by the time they were due (by count
   // with --requests), and each batch's median latency kept: the observations the confidence
   // intervals of compare are made of (confidence.h).
@@ -75,9 +82,23 @@ struct TimelineBin {
   std::vector<uint32_t> latencies_us;  // of those answered, in no order
 };
 
+// The server's memory while the run's connections were open (BenchOptions::server_pid).
+struct ServerMemory {
+  double rss_before = 0;  // bytes, before the connections opened
+  double rss_after = 0;   // bytes, after the run, the connections still open
+  // The kernel's TCP memory (the whole machine's, /proc/net/sockstat) at the same times; -1
+  // when unreadable.
+  double kernel_tcp_before = -1;
+  double kernel_tcp_after = -1;
+};
+
 struct BenchResult {
   BenchOptions options;
-  int connections = 0;                             // as resolved
+  int connections = 0;  // as resolved
+  // Persistent wires: from the start until every connection had opened once (zero when some
+  // never did). Several threads: the last of theirs.
+  std::chrono::nanoseconds all_open_after{0};
+  std::optional<ServerMemory> server_memory;
   uint64_t requests = 0;                           // measured, answered successfully
   uint64_t errors = 0;                             // measured, failed
   std::map<std::string, uint64_t> errors_by_kind;  // lost, timeout, http_503, refused, ...

@@ -43,6 +43,31 @@ std::string FormatTable(const BenchResult& result) {
   out += row("  server", result.server);
   out += row("  network+proto", result.network);
   out += row("connect", result.connect);
+  if (result.connections > 1 && !o.wire.wire->new_connection_per_request) {
+    out +=
+        result.all_open_after.count() > 0
+            ? fmt::format("all {} connections open {:.2f}s after the start{}\n", result.connections,
+                          std::chrono::duration<double>(result.all_open_after).count(),
+                          o.source_addresses > 1
+                              ? fmt::format(" (from 127.0.0.1 to 127.0.0.{})", o.source_addresses)
+                              : "")
+            : fmt::format("not all {} connections ever opened\n", result.connections);
+  }
+  if (const std::optional<ServerMemory>& memory = result.server_memory) {
+    const double each = result.connections > 0 ? 1.0 / result.connections : 0;
+    out += fmt::format(
+        "server {}: RSS {:.1f} MiB before the connections, {:.1f} MiB with them open, {:.2f} KiB "
+        "a connection\n",
+        *o.server_pid, memory->rss_before / (1 << 20), memory->rss_after / (1 << 20),
+        (memory->rss_after - memory->rss_before) * each / 1024);
+    if (memory->kernel_tcp_before >= 0 && memory->kernel_tcp_after >= 0) {
+      out += fmt::format(
+          "kernel TCP memory (the machine's, not in any RSS): {:.1f} MiB before, {:.1f} MiB "
+          "after, {:.2f} KiB a connection\n",
+          memory->kernel_tcp_before / (1 << 20), memory->kernel_tcp_after / (1 << 20),
+          (memory->kernel_tcp_after - memory->kernel_tcp_before) * each / 1024);
+    }
+  }
   if (o.wire.tls) {
     out += fmt::format("TLS handshakes: {} full, {} resumed (session resumption {})\n",
                        result.tls_full_handshakes, result.tls_resumed_handshakes,
@@ -104,6 +129,16 @@ std::string CountsJson(const std::map<std::string, uint64_t>& counts) {
   return out + "}";
 }
 
+// The server's memory (BenchOptions::server_pid), or null.
+std::string ServerMemoryJson(const BenchResult& result) {
+  if (!result.server_memory) return "null";
+  const ServerMemory& memory = *result.server_memory;
+  return fmt::format(R"({{"pid": {}, "rss_before_bytes": {:.0f}, "rss_after_bytes": {:.0f}, )"
+                     R"("kernel_tcp_before_bytes": {:.0f}, "kernel_tcp_after_bytes": {:.0f}}})",
+                     result.options.server_pid.value_or(0), memory.rss_before, memory.rss_after,
+                     memory.kernel_tcp_before, memory.kernel_tcp_after);
+}
+
 }  // namespace
 
 std::string ToJson(const BenchResult& result) {
@@ -125,6 +160,7 @@ std::string ToJson(const BenchResult& result) {
       R"("tls": {}, "tls_resume": {}, "tls_full_handshakes": {}, "tls_resumed_handshakes": {}, )"
       R"("client_cpu_seconds": {:.3f}, "client_completions": {}, )"
       R"("client_cpu_us_per_request": {:.2f}, "batch_p50_us": [{}], "p50_ci_us": {}, )"
+      R"("all_open_after_us": {:.3f}, "source_addresses": {}, "server_memory": {}, )"
       R"("latency_histogram_us": {}}})",
       codec::JsonQuoted(WireLabel(o.wire)), codec::JsonQuoted(o.target_url),
       codec::JsonQuoted(PayloadShapeName(o.shape)), codec::JsonQuoted(o.model), o.features, o.rows,
@@ -138,7 +174,8 @@ std::string ToJson(const BenchResult& result) {
       PercentilesJson(result.network, false), PercentilesJson(result.connect, false), o.wire.tls,
       o.tls_resume, result.tls_full_handshakes, result.tls_resumed_handshakes,
       result.client_cpu_seconds, result.client_completions, result.client_cpu_us_per_request(),
-      fmt::format("{:.3f}", fmt::join(result.batch_p50_us, ", ")), IntervalJson(result), cdf);
+      fmt::format("{:.3f}", fmt::join(result.batch_p50_us, ", ")), IntervalJson(result),
+      result.all_open_after.count() / 1000.0, o.source_addresses, ServerMemoryJson(result), cdf);
 }
 
 std::string CsvHeader() {

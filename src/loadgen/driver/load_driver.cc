@@ -35,7 +35,8 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Share& share,
                                  .depth = wire.Depth(options.pipeline),
                                  .listener = *this,
                                  .tls = destination.tls != nullptr ? &tls_client_ : nullptr,
-                                 .make_pipe = std::move(make_pipe)});
+                                 .make_pipe = std::move(make_pipe),
+                                 .source_addresses = options.source_addresses});
   slots_.reserve(static_cast<size_t>(std::max(0, share.connections)));
   for (int i = 0; i < share.connections; ++i) {
     slots_.push_back(Slot{.connection = MakeConnection(static_cast<size_t>(i)),
@@ -176,7 +177,13 @@ void LoadDriver::OnReady(WireConnection& connection) {
 void LoadDriver::OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) {
   // Persistent connections open during the warm-up: their set-up is recorded whenever it happens.
   result_.connect.Record(static_cast<uint64_t>(elapsed.count()));
-  if (connection.slot >= 0) slots_[static_cast<size_t>(connection.slot)].connect_by = kNever;
+  if (connection.slot >= 0) {
+    Slot& slot = slots_[static_cast<size_t>(connection.slot)];
+    slot.connect_by = kNever;
+    if (!std::exchange(slot.opened, true) && ++slots_opened_ == slots_.size()) {
+      result_.all_open_after = Clock::now() - start_;
+    }
+  }
 }
 
 void LoadDriver::OnReply(WireConnection& connection, uint64_t tag, const ReplyInfo& reply) {

@@ -97,6 +97,7 @@ class LoadDriver : public ConnectionListener {
     Clock::time_point connect_by = Clock::time_point::max();  // connecting: given up then
     Clock::time_point reopen_at = Clock::time_point::max();   // closed: reopened then
     bool watched = false;                                     // in watched_
+    bool opened = false;                                      // has been open once
   };
 
   void OnReady(WireConnection& connection) override;
@@ -155,6 +156,7 @@ class LoadDriver : public ConnectionListener {
   std::vector<std::unique_ptr<WireConnection>> draining_, retiring_, retired_;
 
   Clock::time_point start_, warmup_end_, issue_end_;
+  size_t slots_opened_ = 0;  // slots that have been open once
   std::optional<ArrivalSchedule> schedule_;
   Clock::time_point next_due_;
   transport::SteadyTimer arrival_timer_{context_.get_executor()};

@@ -56,12 +56,12 @@ std::string FleetJson(const Run& run) {
         ", \"event_at_ms\": {:.1f}, \"event_end_ms\": {:.1f}, \"event_error\": {}, "
         "\"offered_rps\": {:.1f}, \"p99_during_us\": {:.1f}, \"recovered_ms\": {:.1f}, "
         "\"share_after_ms\": {:.1f}, \"timeline\": {{\"bin_ms\": {:.0f}, "
-        "\"answered_rps\": {}, \"p99_us\": {}, \"errors\": {}}}",
+        "\"answered_rps\": {}, \"p99_us\": {}, \"errors\": {}, \"answered_after\": {:.0f}}}",
         fleet.event_at_ms, fleet.event_end_ms,
         fleet.error.empty() ? "null" : JsonQuoted(fleet.error), figures.offered_rps,
         figures.p99_during_us, figures.recovered_ms, fleet.share_after_ms, timeline.bin_ms,
         NumbersJson(timeline.answered_rps, 0), NumbersJson(timeline.p99_us, 0),
-        NumbersJson(timeline.errors, 0));
+        NumbersJson(timeline.errors, 0), timeline.answered_after);
   }
   return out + "}";
 }

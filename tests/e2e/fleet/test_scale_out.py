@@ -102,11 +102,11 @@ class ScaleOutTest(unittest.TestCase):
                 self.assertEqual(timeline["bin_ms"], 100)
                 self.assertGreater(len(timeline["answered_rps"]), 10)
                 self.assertEqual(len(timeline["answered_rps"]), len(timeline["p99_us"]))
-                # Every answer of the measured window is in a bin of the timeline (answers
-                # that came after it, to requests due within it, are not).
-                answered = sum(timeline["answered_rps"]) * timeline["bin_ms"] / 1000
-                self.assertLessEqual(round(answered), run["result"]["requests"])
-                self.assertGreater(answered, 0.8 * run["result"]["requests"])
+                # Every answer is in a bin of the timeline, or among those that came after the
+                # window (to requests due within it): however late a busy machine makes them.
+                answered = round(sum(timeline["answered_rps"]) * timeline["bin_ms"] / 1000)
+                self.assertEqual(answered + timeline["answered_after"], run["result"]["requests"])
+                self.assertGreater(answered, 0)
 
     def test_a_kill_through_haproxy_loses_nothing_on_any_wire(self):
         kills = [run for run in self.scenario("events")["runs"] if run["fleet"]["event"] == "kill -9"]

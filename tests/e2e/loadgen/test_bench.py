@@ -186,6 +186,56 @@ class BenchWiresTest(unittest.TestCase):
         self.assertIn("not a URL", output)
 
 
+class ManyConnectionsTest(unittest.TestCase):
+    """Many connections from one bench: spread over source addresses, the time until all were
+    open, the server's memory with them open, and the open-file limit said before it is hit."""
+
+    def test_connections_spread_over_sources_and_the_servers_memory_is_read(self):
+        with Server(models=["instant=sleep:0"]) as server:
+            port = int(server.ws_url.rsplit(":", 1)[1].split("/")[0])
+            sources = set()
+            result = {}
+
+            def run():
+                result["out"] = bench("--wire", "ws", "--target", server.ws_url, "--model", "instant",
+                                      "--connections", "600", "--rate", "200", "--warmup", "1s",
+                                      "--duration", "2s", "--source-addresses", "3",
+                                      "--server-pid", str(server.process.pid))
+            thread = threading.Thread(target=run)
+            thread.start()
+            # While the run holds its connections: the server's peers, by address.
+            deadline = time.monotonic() + 60
+            while thread.is_alive() and time.monotonic() < deadline and len(sources) < 3:
+                listing = subprocess.run(["ss", "-Htn", "state", "established", f"( sport = :{port} )"],
+                                         capture_output=True, text=True).stdout
+                for line in listing.splitlines():
+                    sources.add(line.split()[-1].rsplit(":", 1)[0])
+                time.sleep(0.1)
+            thread.join(120)
+        status, report, output = result["out"]
+        self.assertEqual(status, 0, output)
+        self.assertEqual(sources, {"127.0.0.1", "127.0.0.2", "127.0.0.3"})
+        self.assertEqual(report["source_addresses"], 3)
+        self.assertEqual(report["errors"], 0, report["errors_by_kind"])
+        self.assertGreater(report["all_open_after_us"], 0)
+        self.assertIn("all 600 connections open", output)
+        memory = report["server_memory"]
+        self.assertEqual(memory["pid"], server.process.pid)
+        # 600 WebSockets hold some memory: the reading is of the server, not of nothing.
+        self.assertGreater(memory["rss_after_bytes"], memory["rss_before_bytes"])
+        self.assertGreater(memory["kernel_tcp_after_bytes"], 0)
+        self.assertIn("a connection", output)
+
+    def test_more_connections_than_open_files_are_refused_with_the_limit(self):
+        import resource
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        status, _, output = bench("--wire", "ws", "--connections", str(hard + 10),
+                                  "--target", "ws://127.0.0.1:9/")
+        self.assertEqual(status, 2, output)
+        self.assertIn(f"this process may have {hard}", output)
+        self.assertIn(f"Use at most {hard - 64}", output)
+
+
 class RestartTest(unittest.TestCase):
     """bench against a server that goes away under load and comes back on the same ports: killed
     (kill -9: connections reset, requests in flight lost) or stopped in order (SIGTERM: each wire

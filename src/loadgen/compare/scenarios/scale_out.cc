@@ -77,6 +77,9 @@ TimelineSeries TimelineOf(const Run& run) {
     series.p99_us.push_back(Percentile99(bin.latencies_us));
     series.errors.push_back(static_cast<double>(bin.errors));
   }
+  for (size_t i = bins; i < run.result.timeline.size(); ++i) {
+    series.answered_after += static_cast<double>(run.result.timeline[i].answered);
+  }
   return series;
 }
 

@@ -40,6 +40,8 @@ struct TimelineSeries {
   std::vector<double> answered_rps;
   std::vector<double> p99_us;
   std::vector<double> errors;
+  // Answers to requests due within the window that came after it (in no bin here).
+  double answered_after = 0;
 };
 TimelineSeries TimelineOf(const Run& run);
 
