@@ -11,14 +11,15 @@
 #include <utility>
 
 #include "transport/common/limits.h"
+#include "transport/common/small_buffer_pool.h"
 
 namespace predictwire::transport {
 namespace {
 
-// What an idle connection's read brings, in one buffer for every connection of the IO thread:
-// an idle connection waits for readiness with no buffer at all (a few bytes each, held by the
-// reactor), and reads once its bytes are there. Its protocol copies what it keeps, and what it
-// leaves moves into the connection's own read buffer before the thread reads for another.
+// What a quiet connection's read brings, in one buffer for every connection of the IO thread: a
+// connection quiet for a sweep interval waits for readiness with no buffer at all, and reads
+// once its bytes are there. Its protocol copies what it keeps, and what it leaves moves into the
+// connection's own read buffer before the thread reads for another.
 thread_local char t_idle_input[kIdleReadBytes];
 
 // A connection's maximum age in sweep ticks: `max_age` give or take 10%, drawn per connection.
@@ -98,6 +99,8 @@ void Connection::Close() {
   if (protocol_) protocol_->OnPeerGone(/*half_close=*/false);
   if (counters_.metrics != nullptr) counters_.metrics->ConnectionClosed(counters_.kind);
   output_charge_.Reset();
+  // On the IO thread, whose pool it came from; a read pending into it gives it back (OnRead).
+  if (!(reading_ && reading_idle_ && idle_into_own_)) GiveBackSmallInput();
   ErrorCode ignored;
   socket_.close(ignored);
   // Last: the registry may hold the last reference. Every caller holds its own as well.
@@ -112,11 +115,18 @@ void Connection::StartRead() {
   auto on_read = [self = shared_from_this()](const ErrorCode& error, size_t bytes) {
     self->OnRead(error, bytes);
   };
-  // Without a read buffer (idle, or new) the connection waits for its next bytes with none, and
-  // reads them into the thread's (OnReadable); a busy one keeps its buffer (ReleaseIdleBuffers).
+  // Without a read buffer the connection reads a few bytes at a time: into its own 256 while it
+  // is active (one read a message, as with any buffer), and, once quiet for a sweep interval,
+  // into none until its socket is readable, then into the thread's (OnReadable). A busy one
+  // keeps its large buffer (ReleaseIdleBuffers gives both back).
   if (tls_ ? ciphertext_input_.empty() : input_.empty()) {
     reading_idle_ = true;
-    WaitReadable();
+    idle_into_own_ = small_input_ != nullptr;
+    if (idle_into_own_) {
+      socket_.async_read_some(asio::buffer(small_input_, kIdleReadBytes), std::move(on_read));
+    } else {
+      WaitReadable();
+    }
     return;
   }
   if (tls_) {
@@ -145,18 +155,29 @@ void Connection::OnReadable(const ErrorCode& error) {
     WaitReadable();  // ready, then not (another reader, or a spurious wake): wait again
     return;
   }
+  // Active again: its next reads go into bytes of its own, without a readiness wait each.
+  if (!read_error) small_input_ = SmallBufferPool::ForThisThread().Take();
   OnRead(read_error, bytes);
+}
+
+void Connection::GiveBackSmallInput() {
+  if (small_input_ == nullptr) return;
+  SmallBufferPool::ForThisThread().Give(std::exchange(small_input_, nullptr));
 }
 
 void Connection::OnRead(const ErrorCode& error, size_t bytes) {
   reading_ = false;
   const bool idle_read = std::exchange(reading_idle_, false);
-  if (closed_) return;
+  if (closed_) {
+    GiveBackSmallInput();  // the read that held it is over
+    return;
+  }
   if (release_input_) {
     release_input_ = false;
     if (error == asio::error::operation_aborted) {  // cancelled by ReleaseIdleBuffers
       std::vector<char>().swap(input_);
       std::vector<char>().swap(ciphertext_input_);
+      GiveBackSmallInput();
       input_begin_ = input_end_ = 0;
       StartRead();
       return;
@@ -197,7 +218,7 @@ void Connection::OnRead(const ErrorCode& error, size_t bytes) {
 }
 
 void Connection::OnIdleRead(size_t bytes) {
-  char* const idle_input = t_idle_input;
+  char* const idle_input = idle_into_own_ ? small_input_ : t_idle_input;
   const bool more_waiting = bytes == kIdleReadBytes;
   if (tls_) {
     // More than the few bytes: the next reads take a whole record at a time.
@@ -464,7 +485,21 @@ bool Connection::ReleaseIdleBuffers() {
   if (input_begin_ != input_end_) return false;  // a message is half read: its bytes stay
   if (tls_ && input_.capacity() > 0) std::vector<char>().swap(input_);  // not a read target
   std::vector<char>& read_target = tls_ ? ciphertext_input_ : input_;
-  if (read_target.empty()) return !writing_;
+  if (read_target.empty()) {
+    if (small_input_ == nullptr) return !writing_;
+    if (!(reading_ && reading_idle_ && idle_into_own_)) {
+      GiveBackSmallInput();
+      return !writing_;
+    }
+    // The pending read holds its few bytes: cancel it, and OnRead frees them and waits for
+    // readiness with none. Only with no write pending, which the cancel would end too.
+    if (!writing_) {
+      release_input_ = true;
+      ErrorCode ignored;
+      socket_.cancel(ignored);
+    }
+    return false;
+  }
   if (!reading_ || reading_idle_) {
     std::vector<char>().swap(read_target);
     input_begin_ = input_end_ = 0;

@@ -98,12 +98,13 @@ class Connection final : public ProtocolConnection,
  private:
   void StartRead();
   void OnRead(const ErrorCode& error, size_t bytes);
-  // An idle connection waits for its socket to be readable, then reads into its IO thread's
+  // A quiet connection waits for its socket to be readable, then reads into its IO thread's
   // buffer (connection.cc) and hands the bytes to OnRead.
   void WaitReadable();
+  void GiveBackSmallInput();
   void OnReadable(const ErrorCode& error);
-  // Bytes an idle read brought, in the IO thread's buffer: handled from there when they are the
-  // whole of what was waiting, else moved into a read buffer of the connection's own.
+  // Bytes an idle read brought (into small_input_ or the IO thread's buffer): handled from there
+  // when they are the whole of what was waiting, else moved into a read buffer of its own.
   void OnIdleRead(size_t bytes);
   void DeliverInput();
   // Offers [data, data + size) to the protocol until it takes no more; returns what it took.
@@ -179,7 +180,11 @@ class Connection final : public ProtocolConnection,
   bool input_since_ping_ = false;  // input arrived since the last ping went
   bool grace_over_ = false;        // Protocol::OnGraceOver was called
   bool reading_ = false;
-  bool reading_idle_ = false;  // the read pending waits for readiness, with no buffer
+  bool reading_idle_ = false;   // the read pending is a few bytes' (into small_input_, or none)
+  bool idle_into_own_ = false;  // ... into small_input_; else a readiness wait (OnReadable)
+  // An active connection's few bytes of idle input (kIdleReadBytes, from its IO thread's
+  // SmallBufferPool); none once it is quiet. Given back on the IO thread only.
+  char* small_input_ = nullptr;
   bool writing_ = false;
   bool input_paused_ = false;       // by the protocol
   bool output_backlogged_ = false;  // reading stopped because too much output is queued

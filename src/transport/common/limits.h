@@ -102,10 +102,10 @@ inline constexpr size_t kMemoryChargeFloorBytes = 64 * 1024;
 // Read buffer: starting size, and the smallest free space offered to each read.
 inline constexpr size_t kInitialReadBufferBytes = 8 * 1024;
 inline constexpr size_t kMinReadSpaceBytes = 4 * 1024;
-// A connection quiet for a sweep interval gives its read and write buffers back (TLS too) and
-// waits for its next bytes with no buffer, so an idle connection costs little more than its
-// socket; they are read into a buffer this small that its IO thread shares with all of its
-// connections, a message that fits is handled from there, a larger one takes a read buffer again.
+// A connection without a read buffer reads this many bytes at a time, into bytes of its own
+// while it is active and, once quiet for a sweep interval (when it gives back its read and
+// write buffers, TLS too), into its IO thread's, after waiting for readiness with none; a
+// message that fits is handled from there, a larger one takes a read buffer again.
 inline constexpr size_t kIdleReadBytes = 256;
 // TLS: ciphertext read per call; one maximal TLS record is 16 KiB plus its overhead.
 inline constexpr size_t kTlsReadBytes = 17 * 1024;
