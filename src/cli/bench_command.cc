@@ -293,7 +293,7 @@ void AddBenchCommand(CLI::App& app, int* exit_status) {
       ->add_option("--source-addresses", options.source_addresses,
                    "A loopback target: connections bind round robin to 127.0.0.1 ... 127.0.0.N, "
                    "so more than one address's ephemeral ports (about 28,000) reach one port "
-                   "(0: one address per 25,000 connections)")
+                   "(0: one address per 5,000 connections)")
       ->capture_default_str();
   bench->add_option("--server-pid", flags->server_pid,
                     "The server's process ID (a server on this machine): its RSS is read before "

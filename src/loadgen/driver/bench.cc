@@ -48,9 +48,11 @@ std::vector<double> BatchMedians(std::vector<std::vector<uint64_t>>& batches) {
 // Files a bench keeps for itself beside its connections: standard streams, the event loops'
 // descriptors, the files it writes.
 constexpr uint64_t kSpareFiles = 64;
-// Connections from one source address to one server port: Linux's default ephemeral port range
-// (32768-60999) holds 28,232; a margin below it.
-constexpr int kConnectionsPerSource = 25000;
+// Connections from one source address: Linux's default ephemeral port range (32768-60999)
+// holds 28,232 ports, but the sockets earlier runs left in TIME_WAIT hold theirs for a minute,
+// and connect() searches longer for a free port the fuller the range (18,000 connections from
+// one address after a few such runs took over 5 s to open, and some not at all; from four, 1.9 s).
+constexpr int kConnectionsPerSource = 5000;
 
 absl::Status ResolveOptions(BenchOptions* options) {
   if (options->target_url.empty()) {

@@ -59,7 +59,8 @@ struct BenchOptions {
   uint64_t seed = 1;
   // A loopback target: connections take their source address round robin from 127.0.0.1 to
   // 127.0.0.N, so more of them reach one server port than one address's ephemeral ports allow
-  // (about 28,000). 0: one address for every 25,000 connections.
+  // (about 28,000, fewer with earlier runs' sockets in TIME_WAIT). 0: one address for every
+  // 5,000 connections.
   int source_addresses = 0;
   // Set: the server's process, whose resident memory (and the kernel's TCP memory) is read
   // before the connections open and after the run, while they are still open.

@@ -65,12 +65,10 @@ void LoadDriver::Run(Clock::time_point start) {
   last_answer_ = warmup_end_;
   result_.options = options_;
 
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    if (options_.wire.wire->new_connection_per_request) {
-      OnReady(*slots_[i].connection);
-    } else {
-      Connect(i, start);
-    }
+  if (options_.wire.wire->new_connection_per_request) {
+    for (Slot& slot : slots_) OnReady(*slot.connection);
+  } else {
+    OpenMore(start);
   }
   if (share_.rate > 0) {
     schedule_.emplace(options_.arrival, share_.rate * share_.deal_count, share_.seed,
@@ -178,11 +176,14 @@ void LoadDriver::OnConnected(WireConnection& connection, std::chrono::nanosecond
   // Persistent connections open during the warm-up: their set-up is recorded whenever it happens.
   result_.connect.Record(static_cast<uint64_t>(elapsed.count()));
   if (connection.slot >= 0) {
-    Slot& slot = slots_[static_cast<size_t>(connection.slot)];
+    const auto index = static_cast<size_t>(connection.slot);
+    Slot& slot = slots_[index];
     slot.connect_by = kNever;
+    const Clock::time_point now = Clock::now();
     if (!std::exchange(slot.opened, true) && ++slots_opened_ == slots_.size()) {
-      result_.all_open_after = Clock::now() - start_;
+      result_.all_open_after = now - start_;
     }
+    EndRamp(index, now);
   }
 }
 
@@ -292,6 +293,7 @@ void LoadDriver::OnGoingAway(WireConnection& connection) {
 
 void LoadDriver::Reopen(size_t index, bool orderly, bool answered_since_connect,
                         Clock::time_point now) {
+  EndRamp(index, now);  // its first connect failed: the next connection may start opening
   Slot& slot = slots_[index];
   slot.connect_by = kNever;
   if (answered_since_connect) {
@@ -320,6 +322,20 @@ void LoadDriver::Reopen(size_t index, bool orderly, bool answered_since_connect,
       }
     });
   }
+}
+
+void LoadDriver::OpenMore(Clock::time_point now) {
+  while (ramping_ < kMostOpening && next_to_open_ < slots_.size()) {
+    slots_[next_to_open_].ramping = true;
+    ++ramping_;
+    Connect(next_to_open_++, now);
+  }
+}
+
+void LoadDriver::EndRamp(size_t index, Clock::time_point now) {
+  if (!std::exchange(slots_[index].ramping, false)) return;
+  --ramping_;
+  OpenMore(now);
 }
 
 void LoadDriver::Connect(size_t index, Clock::time_point now) {

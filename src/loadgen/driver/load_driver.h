@@ -98,7 +98,14 @@ class LoadDriver : public ConnectionListener {
     Clock::time_point reopen_at = Clock::time_point::max();   // closed: reopened then
     bool watched = false;                                     // in watched_
     bool opened = false;                                      // has been open once
+    bool ramping = false;  // its first connect is one of the kMostOpening in flight
   };
+  // Persistent connections open at most this many at a time at the start (each connect's
+  // timeout runs from its own start): 18,000 at once would make those the server reaches last
+  // time out, and reconnect, in a storm that never ends.
+  static constexpr size_t kMostOpening = 256;
+  void OpenMore(Clock::time_point now);
+  void EndRamp(size_t index, Clock::time_point now);
 
   void OnReady(WireConnection& connection) override;
   void OnConnected(WireConnection& connection, std::chrono::nanoseconds elapsed) override;
@@ -157,6 +164,8 @@ class LoadDriver : public ConnectionListener {
 
   Clock::time_point start_, warmup_end_, issue_end_;
   size_t slots_opened_ = 0;  // slots that have been open once
+  size_t next_to_open_ = 0;  // the next slot to open for the first time
+  size_t ramping_ = 0;       // first connects in flight
   std::optional<ArrivalSchedule> schedule_;
   Clock::time_point next_due_;
   transport::SteadyTimer arrival_timer_{context_.get_executor()};
