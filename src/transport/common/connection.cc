@@ -485,28 +485,22 @@ bool Connection::ReleaseIdleBuffers() {
   if (input_begin_ != input_end_) return false;  // a message is half read: its bytes stay
   if (tls_ && input_.capacity() > 0) std::vector<char>().swap(input_);  // not a read target
   std::vector<char>& read_target = tls_ ? ciphertext_input_ : input_;
-  if (read_target.empty()) {
-    if (small_input_ == nullptr) return !writing_;
-    if (!(reading_ && reading_idle_ && idle_into_own_)) {
+  // Without a read buffer, what may be held is the few bytes of idle input (small_input_).
+  const bool small = read_target.empty();
+  if (small && small_input_ == nullptr) return !writing_;
+  const bool pending_read_holds_it =
+      reading_ && (small ? reading_idle_ && idle_into_own_ : !reading_idle_);
+  if (!pending_read_holds_it) {
+    if (small) {
       GiveBackSmallInput();
-      return !writing_;
+    } else {
+      std::vector<char>().swap(read_target);
+      input_begin_ = input_end_ = 0;
     }
-    // The pending read holds its few bytes: cancel it, and OnRead frees them and waits for
-    // readiness with none. Only with no write pending, which the cancel would end too.
-    if (!writing_) {
-      release_input_ = true;
-      ErrorCode ignored;
-      socket_.cancel(ignored);
-    }
-    return false;
-  }
-  if (!reading_ || reading_idle_) {
-    std::vector<char>().swap(read_target);
-    input_begin_ = input_end_ = 0;
     return !writing_;
   }
-  // The pending read holds the buffer: cancel it, and OnRead releases the buffer and reads
-  // again with none (WaitReadable). Only with no write pending, which the cancel would end too.
+  // The pending read holds it: cancel the read, and OnRead gives the buffer back and reads again
+  // into a smaller one or none. Only with no write pending, which the cancel would end too.
   if (!writing_) {
     release_input_ = true;
     ErrorCode ignored;
