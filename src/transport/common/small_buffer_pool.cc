@@ -36,16 +36,17 @@ char* SmallBufferPool::Take() {
   }
   char* buffer = free_.back();
   free_.pop_back();
-  ++SlabOf(buffer).in_use;
+  ++SlabOf(buffer)->in_use;
   ++in_use_;
   return buffer;
 }
 
 void SmallBufferPool::Give(char* buffer) {
+  Slab* slab = SlabOf(buffer);
+  if (slab == nullptr) return;  // another thread's pool's: left alone rather than corrupted
   free_.push_back(buffer);
   --in_use_;
-  Slab& slab = SlabOf(buffer);
-  if (--slab.in_use == 0) madvise(slab.base, slab_bytes_, MADV_DONTNEED);
+  if (--slab->in_use == 0) madvise(slab->base, slab_bytes_, MADV_DONTNEED);
 }
 
 size_t SmallBufferPool::slabs_in_use() const {
@@ -54,9 +55,12 @@ size_t SmallBufferPool::slabs_in_use() const {
   return count;
 }
 
-SmallBufferPool::Slab& SmallBufferPool::SlabOf(const char* buffer) {
-  auto it = slabs_.upper_bound(reinterpret_cast<uintptr_t>(buffer));
-  return std::prev(it)->second;
+SmallBufferPool::Slab* SmallBufferPool::SlabOf(const char* buffer) {
+  const auto address = reinterpret_cast<uintptr_t>(buffer);
+  auto it = slabs_.upper_bound(address);
+  if (it == slabs_.begin()) return nullptr;
+  Slab& slab = std::prev(it)->second;
+  return address < reinterpret_cast<uintptr_t>(slab.base) + slab_bytes_ ? &slab : nullptr;
 }
 
 }  // namespace predictwire::transport

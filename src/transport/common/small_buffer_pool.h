@@ -26,7 +26,7 @@ class SmallBufferPool {
 
   // A buffer of buffer_bytes; null only if the system has no pages to give.
   char* Take();
-  // Gives back a buffer Take returned.
+  // Gives back a buffer Take returned. One this pool never gave (another thread's) is ignored.
   void Give(char* buffer);
 
   size_t buffers_in_use() const { return in_use_; }
@@ -38,7 +38,7 @@ class SmallBufferPool {
     char* base = nullptr;
     size_t in_use = 0;
   };
-  Slab& SlabOf(const char* buffer);
+  Slab* SlabOf(const char* buffer);  // null: not one of this pool's
 
   const size_t buffer_bytes_;
   const size_t slab_bytes_;

@@ -67,5 +67,20 @@ TEST(SmallBufferPoolTest, ASlabWithNoBufferInUseHandsItsPagesBack) {
   EXPECT_EQ(again[0], 0);
 }
 
+TEST(SmallBufferPoolTest, ABufferFromElsewhereIsIgnored) {
+  SmallBufferPool mine(256, 4096), theirs(256, 4096);
+  char* taken = mine.Take();
+  char* foreign = theirs.Take();
+  mine.Give(foreign);  // not mine: nothing changes
+  EXPECT_EQ(mine.buffers_in_use(), 1u);
+  char stack_bytes[256];
+  mine.Give(stack_bytes);
+  EXPECT_EQ(mine.buffers_in_use(), 1u);
+  mine.Give(taken);
+  EXPECT_EQ(mine.buffers_in_use(), 0u);
+  theirs.Give(foreign);
+  EXPECT_EQ(theirs.buffers_in_use(), 0u);
+}
+
 }  // namespace
 }  // namespace predictwire::transport
