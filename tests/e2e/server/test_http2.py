@@ -157,8 +157,8 @@ class Http2Test(unittest.TestCase):
         self.assertLess(together, one_by_one / 2, (together, one_by_one))
 
     def curl_seconds(self, parallel):
-        """CURL_TRANSFERS POSTs to the 200 ms model in one curl run over h2c, all at once on one connection
-        (`parallel`) or one after another on it; returns (seconds, curl's outcome)."""
+        """CURL_TRANSFERS POSTs to the 200 ms model in one curl run over h2c, all at once on one
+        connection (`parallel`) or one after another on it; returns (seconds, curl's outcome)."""
         urls = []
         for index in range(CURL_TRANSFERS):
             urls += ["--data-binary", json.dumps({"model": "slow", "features": [index]}),
